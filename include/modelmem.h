@@ -1,0 +1,322 @@
+/*
+ * modelmem.h - the whole public API of libmodelmem.
+ *
+ * modelmem reads the headers of local model weight files (safetensors,
+ * sharded safetensors with an index, and further formats as readers are
+ * added), builds an exact tensor inventory and turns it into memory
+ * estimates. Nothing is downloaded, nothing is executed, no tensor data is
+ * read and no input file is ever modified.
+ *
+ * Contract for every function here:
+ *  - Handles (struct mm_inventory) are opaque, returned through `out`, and
+ *    released with their _free function, which accepts NULL.
+ *  - Getters return borrowed const pointers that stay valid until the
+ *    handle they came from is freed.
+ *  - Fallible functions return enum mm_status (MM_OK == 0, failures < 0) and
+ *    fill the caller's struct mm_error, when one is given, with the failure
+ *    kind, the file, the tensor and the byte offset where they apply.
+ *  - The library never prints, never exits, never reads environment
+ *    variables and keeps no global mutable state; it is safe to use from
+ *    several threads on different handles.
+ */
+#ifndef MODELMEM_H
+#define MODELMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MM_VERSION_MAJOR 0
+#define MM_VERSION_MINOR 1
+#define MM_VERSION_PATCH 0
+#define MM_VERSION_STRING "0.1.0"
+
+/* ---- Limits (each one documented in modelmem(1), LIMITS) ---------------- */
+
+/* safetensors header bytes, as in the reference implementation */
+#define MM_LIMIT_HEADER_BYTES 100000000u
+/* tensors in one inventory */
+#define MM_LIMIT_TENSORS 10000000u
+/* files (shards) in one model */
+#define MM_LIMIT_FILES 100000u
+/* dimensions of one tensor */
+#define MM_LIMIT_RANK 16u
+/* largest single dimension: 2^53, the largest integer JSON keeps exactly */
+#define MM_LIMIT_DIM 9007199254740992ull
+/* bytes of one tensor name */
+#define MM_LIMIT_NAME 4096u
+/* nesting depth of any JSON document read */
+#define MM_LIMIT_JSON_DEPTH 64u
+/* bytes of an index or config JSON file */
+#define MM_LIMIT_INDEX_BYTES 200000000u
+
+/* ---- Status and errors --------------------------------------------------- */
+
+/* Failure kinds. MM_OK is the only success value. */
+enum mm_status {
+    MM_OK = 0,
+    MM_ERR_MALFORMED = -1,   /* the input breaks its format's rules */
+    MM_ERR_UNSUPPORTED = -2, /* a valid feature or version we do not read */
+    MM_ERR_LIMIT = -3,       /* a documented limit was exceeded */
+    MM_ERR_IO = -4,          /* the system refused to open or read a file */
+    MM_ERR_NOMEM = -5,       /* an allocation failed */
+    MM_ERR_NOT_FOUND = -6,   /* a target, shard or file is not there */
+    MM_ERR_INVALID_ARG = -7, /* the caller passed something unusable */
+    MM_ERR_UNSAFE = -8       /* the input asks for something we refuse */
+};
+
+/*
+ * The precise defect. Each has a stable kebab-case name (mm_errcode_name),
+ * used as the `code` of verify problems and listed in modelmem(1).
+ */
+enum mm_errcode {
+    MM_E_NONE = 0,
+    MM_E_IO,
+    MM_E_NOMEM,
+    MM_E_INVALID_ARG,
+    MM_E_NOT_FOUND,
+    MM_E_NOT_REGULAR,
+    MM_E_UNKNOWN_FORMAT,
+    MM_E_NO_WEIGHTS,
+    MM_E_AMBIGUOUS_TARGET,
+    MM_E_HEADER_TOO_SMALL,
+    MM_E_HEADER_LENGTH,
+    MM_E_HEADER_TOO_LARGE,
+    MM_E_HEADER_UTF8,
+    MM_E_JSON_SYNTAX,
+    MM_E_JSON_NOT_OBJECT,
+    MM_E_JSON_DEPTH,
+    MM_E_DUPLICATE_KEY,
+    MM_E_DUPLICATE_TENSOR,
+    MM_E_METADATA_TYPE,
+    MM_E_TENSOR_INFO,
+    MM_E_DTYPE_UNKNOWN,
+    MM_E_DIM_INVALID,
+    MM_E_SHAPE_OVERFLOW,
+    MM_E_OFFSETS_INVALID,
+    MM_E_OFFSET_REVERSED,
+    MM_E_SIZE_MISMATCH,
+    MM_E_MISALIGNED,
+    MM_E_OFFSET_OVERLAP,
+    MM_E_OFFSET_GAP,
+    MM_E_DATA_BEYOND_FILE,
+    MM_E_TRAILING_BYTES,
+    MM_E_LIMIT_TENSORS,
+    MM_E_LIMIT_FILES,
+    MM_E_LIMIT_RANK,
+    MM_E_LIMIT_NAME,
+    MM_E_INDEX_INVALID,
+    MM_E_SHARD_NAME_UNSAFE,
+    MM_E_SHARD_MISSING,
+    MM_E_INDEX_UNLISTED_TENSOR,
+    MM_E_INDEX_WRONG_SHARD,
+    MM_E_INDEX_MISSING_TENSOR,
+    MM_E_COUNT_ /* number of codes; not a code */
+};
+
+#define MM_ERROR_FILE_MAX 1024
+#define MM_ERROR_TENSOR_MAX 256
+#define MM_ERROR_MESSAGE_MAX 256
+
+/* Where and why an operation failed. `offset` is -1 where no byte applies,
+ * `file` and `tensor` are empty strings where they do not apply. */
+struct mm_error {
+    enum mm_status status;
+    enum mm_errcode code;
+    int64_t offset;
+    char file[MM_ERROR_FILE_MAX];
+    char tensor[MM_ERROR_TENSOR_MAX];
+    char message[MM_ERROR_MESSAGE_MAX];
+};
+
+/* Static English name of a status ("malformed input", ...). */
+const char *mm_status_str(enum mm_status status);
+/* Stable kebab-case identifier of a code ("offset-overlap", ...). */
+const char *mm_errcode_name(enum mm_errcode code);
+/* Clears an error to "no error". */
+void mm_error_clear(struct mm_error *err);
+/*
+ * Writes the one-line description of `err` into `buf` (always terminated):
+ * "FILE: message (tensor NAME, byte OFFSET)", leaving out what does not
+ * apply. Returns the length it would have had, as snprintf does.
+ */
+int mm_error_format(char *out, size_t size, const struct mm_error *err);
+
+/* ---- Element types ------------------------------------------------------- */
+
+/* Every element type an inventory can hold; names follow safetensors. */
+enum mm_dtype {
+    MM_DTYPE_UNKNOWN = 0,
+    MM_DTYPE_BOOL,
+    MM_DTYPE_U8,
+    MM_DTYPE_I8,
+    MM_DTYPE_F8_E5M2,
+    MM_DTYPE_F8_E4M3,
+    MM_DTYPE_F8_E8M0,
+    MM_DTYPE_F8_E4M3FNUZ,
+    MM_DTYPE_F8_E5M2FNUZ,
+    MM_DTYPE_I16,
+    MM_DTYPE_U16,
+    MM_DTYPE_F16,
+    MM_DTYPE_BF16,
+    MM_DTYPE_I32,
+    MM_DTYPE_U32,
+    MM_DTYPE_F32,
+    MM_DTYPE_F64,
+    MM_DTYPE_I64,
+    MM_DTYPE_U64,
+    MM_DTYPE_C64,
+    MM_DTYPE_F4,
+    MM_DTYPE_F6_E2M3,
+    MM_DTYPE_F6_E3M2,
+    MM_DTYPE_COUNT_ /* number of dtypes; not a dtype */
+};
+
+/* Canonical name ("BF16"), or "UNKNOWN". */
+const char *mm_dtype_name(enum mm_dtype dtype);
+/* Bits of one element (4 for F4, 6 for F6_*), 0 for MM_DTYPE_UNKNOWN. */
+unsigned mm_dtype_bits(enum mm_dtype dtype);
+/* The dtype a safetensors name denotes, or MM_DTYPE_UNKNOWN. `len` bytes. */
+enum mm_dtype mm_dtype_from_name(const char *name, size_t len);
+
+/* ---- The tensor inventory ------------------------------------------------ */
+
+struct mm_inventory;
+
+/* One file the inventory was read from. */
+struct mm_file {
+    const char *path;   /* relative to the target's folder */
+    const char *format; /* "safetensors", ... */
+    uint64_t bytes;     /* file size */
+    uint64_t header_bytes; /* bytes of header read (8 + N for safetensors) */
+};
+
+/* One tensor. `shape` has `rank` entries in the format's natural order
+ * (outermost first for safetensors). */
+struct mm_tensor {
+    const char *name;
+    const uint64_t *shape;
+    uint64_t numel;   /* product of shape; 1 for rank 0 */
+    uint64_t offset;  /* absolute byte offset of the data within the file */
+    uint64_t nbytes;  /* bytes of data */
+    uint32_t rank;
+    uint32_t file;    /* index into the inventory's files */
+    enum mm_dtype dtype;
+};
+
+/* One `key: value` pair of file metadata (safetensors __metadata__). */
+struct mm_meta {
+    const char *key;
+    const char *value;
+    uint32_t file;
+};
+
+struct mm_totals {
+    uint64_t tensors;
+    uint64_t parameters;  /* elements as stored */
+    uint64_t bytes;       /* tensor bytes; shared storage counted once */
+    uint64_t parameters_by_dtype[MM_DTYPE_COUNT_];
+};
+
+struct mm_load_options {
+    unsigned version;  /* MM_LOAD_OPTIONS_VERSION */
+    unsigned threads;  /* files read in parallel; 0 = one per online CPU */
+};
+#define MM_LOAD_OPTIONS_VERSION 1
+#define MM_LOAD_OPTIONS_INIT {MM_LOAD_OPTIONS_VERSION, 0}
+
+/*
+ * Reads TARGET - a weight file, an index file (*.safetensors.index.json) or
+ * a model folder - and builds its inventory. Only headers are read, with
+ * pread; tensor data is never touched. `opts` may be NULL for defaults;
+ * `err` may be NULL. On failure *out is NULL.
+ */
+enum mm_status mm_inventory_load(struct mm_inventory **out, const char *target,
+                                 const struct mm_load_options *opts, struct mm_error *err);
+
+/*
+ * Reads one weight file held in memory, detecting its format from its bytes,
+ * exactly as a file on disk is read. `name` labels the file in errors.
+ */
+enum mm_status mm_inventory_load_memory(struct mm_inventory **out, const void *data,
+                                        size_t size, const char *name,
+                                        struct mm_error *err);
+
+void mm_inventory_free(struct mm_inventory *inv);
+
+size_t mm_inventory_file_count(const struct mm_inventory *inv);
+const struct mm_file *mm_inventory_file(const struct mm_inventory *inv, size_t i);
+size_t mm_inventory_tensor_count(const struct mm_inventory *inv);
+const struct mm_tensor *mm_inventory_tensor(const struct mm_inventory *inv, size_t i);
+size_t mm_inventory_meta_count(const struct mm_inventory *inv);
+const struct mm_meta *mm_inventory_meta(const struct mm_inventory *inv, size_t i);
+const struct mm_totals *mm_inventory_totals(const struct mm_inventory *inv);
+
+/* ---- Estimates ------------------------------------------------------------ */
+
+/* The dtypes accelerate's table is computed for (modelmem adds bfloat16). */
+enum mm_est_dtype {
+    MM_EST_FLOAT32 = 0,
+    MM_EST_FLOAT16,
+    MM_EST_BFLOAT16,
+    MM_EST_INT8,
+    MM_EST_INT4,
+    MM_EST_DTYPE_COUNT_
+};
+
+/* "float32", ... */
+const char *mm_est_dtype_name(enum mm_est_dtype d);
+/* Parses an accelerate dtype name; returns MM_OK or MM_ERR_INVALID_ARG. */
+enum mm_status mm_est_dtype_parse(enum mm_est_dtype *out, const char *name, size_t len);
+
+#define MM_ESTIMATE_MAX_ROWS 8
+
+struct mm_estimate_params {
+    unsigned version; /* MM_ESTIMATE_PARAMS_VERSION */
+    size_t ndtypes;   /* rows wanted, in this order; 0 = accelerate's default */
+    enum mm_est_dtype dtypes[MM_ESTIMATE_MAX_ROWS];
+};
+#define MM_ESTIMATE_PARAMS_VERSION 1
+#define MM_ESTIMATE_PARAMS_INIT {MM_ESTIMATE_PARAMS_VERSION, 0, {MM_EST_FLOAT32}}
+
+/* One row of accelerate's table, in exact bytes (see modelmem(1) for the
+ * rounding of int4 halves). */
+struct mm_estimate_row {
+    enum mm_est_dtype dtype;
+    uint64_t largest_layer_bytes;
+    uint64_t total_bytes;
+    uint64_t training_adam_bytes;
+    int has_training; /* 0 where accelerate prints N/A (int8, int4) */
+};
+
+struct mm_estimate {
+    uint64_t parameters;
+    uint64_t stored_bytes;
+    uint64_t parameters_by_dtype[MM_DTYPE_COUNT_];
+    char largest_layer[MM_LIMIT_NAME + 1];
+    uint64_t largest_layer_parameters;
+    size_t nrows;
+    struct mm_estimate_row rows[MM_ESTIMATE_MAX_ROWS];
+};
+
+/*
+ * accelerate estimate-memory's arithmetic over the real tensors: a pure
+ * function of the inventory and the parameters. `params` may be NULL.
+ */
+enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventory *inv,
+                               const struct mm_estimate_params *params,
+                               struct mm_error *err);
+
+/* The largest-layer group a tensor name belongs to: the prefix through the
+ * first all-digit component ("model.layers.12"), else the parent module
+ * ("model.embed_tokens"), else the name itself. Returns its length. */
+size_t mm_layer_group_len(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODELMEM_H */

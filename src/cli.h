@@ -1,0 +1,77 @@
+/* cli.h - what the command-line front end's files share. The front end
+ * uses only the public API (modelmem.h). */
+#ifndef MM_CLI_H
+#define MM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "modelmem.h"
+
+/* Exit statuses (modelmem(1), EXIT STATUS). */
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+/* Options every subcommand takes. */
+struct cli_common {
+    const char *target;
+    bool json;
+    bool markdown;
+    bool quiet;
+    bool verbose;
+    unsigned threads;
+};
+
+/* A buffered writer: fast integer and JSON-string output. */
+struct out {
+    FILE *f;
+    size_t n;
+    char buf[1 << 16];
+};
+
+void out_init(struct out *o, FILE *f);
+void out_flush(struct out *o);
+void out_bytes(struct out *o, const char *s, size_t n);
+void out_str(struct out *o, const char *s);
+void out_u64(struct out *o, uint64_t v);
+void out_i64(struct out *o, int64_t v);
+/* A JSON string literal, quotes included. */
+void out_json_str(struct out *o, const char *s);
+void out_json_strn(struct out *o, const char *s, size_t n);
+/* printf-style, for the rare formatted piece. */
+void out_fmt(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "1,234,567" */
+void fmt_thousands(char *buf, size_t size, uint64_t v);
+/* "512 bytes", "1.50 KiB", "12.55 GiB" */
+void fmt_size(char *buf, size_t size, uint64_t bytes);
+
+/* Prints "modelmem: <error line>" to stderr. */
+void cli_print_error(const struct mm_error *err);
+/* Prints a usage error and returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Parses one common option at argv[*i]; returns 1 when consumed (advancing
+ * *i past any value), 0 when not a common option, -1 on a usage error
+ * (already printed).
+ */
+int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
+/* Takes a positional argument as TARGET; -1 (printed) on a second one. */
+int cli_positional(struct cli_common *c, const char *arg);
+
+/* Loads the target, printing the error on failure. */
+int cli_load(struct mm_inventory **out, const struct cli_common *c);
+
+void render_inspect_text(struct out *o, const struct mm_inventory *inv, const char *target);
+void render_inspect_json(struct out *o, const struct mm_inventory *inv);
+void render_estimate_text(struct out *o, const struct mm_estimate *e,
+                          const struct mm_inventory *inv, const char *target, bool markdown);
+void render_estimate_json(struct out *o, const struct mm_estimate *e,
+                          const struct mm_inventory *inv, const char *target);
+
+int cli_inspect(int argc, char **argv);
+int cli_estimate(int argc, char **argv);
+void cli_help(FILE *f);
+
+#endif

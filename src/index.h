@@ -1,0 +1,33 @@
+/* index.h - sharded-checkpoint index files (*.safetensors.index.json,
+ * pytorch_model.bin.index.json): {"metadata": {...}, "weight_map":
+ * {tensor: shard file}}. */
+#ifndef MM_INDEX_H
+#define MM_INDEX_H
+
+#include "internal.h"
+
+struct mm_index {
+    char **shards;       /* unique shard names, sorted */
+    size_t nshards;
+    /* weight_map entries: name i is names + name_at[i], shard shard_of[i] */
+    char *names;
+    size_t *name_at;
+    uint32_t *shard_of;
+    size_t nentries;
+    size_t *slots; /* open-addressing table of entry index + 1 */
+    size_t nslots;
+    int has_total_size;
+    uint64_t total_size;
+};
+
+/* Parses an index held in memory. `name` labels errors. Refuses unsafe
+ * shard names (absolute, "..", "\\", control bytes, a URL scheme). */
+enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t len,
+                              const char *name, struct mm_error *err);
+void mm_index_free(struct mm_index *idx);
+/* Entry index of a tensor name, or -1. */
+long mm_index_find(const struct mm_index *idx, const char *name);
+/* True when a shard name may be opened inside the model folder. */
+bool mm_shard_name_safe(const char *s, size_t len);
+
+#endif

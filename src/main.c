@@ -1,0 +1,54 @@
+/* main.c - the modelmem command: dispatch to a subcommand, map results to
+ * exit statuses. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_help(FILE *f)
+{
+    fputs("Usage: modelmem [estimate] TARGET [options]   memory estimate (default)\n"
+          "       modelmem inspect TARGET [options]      exact tensor inventory\n"
+          "       modelmem --help | --version\n"
+          "\n"
+          "TARGET is a weight file (.safetensors), an index file\n"
+          "(*.safetensors.index.json) or a model folder. Only headers are read;\n"
+          "nothing is downloaded, executed or modified.\n"
+          "\n"
+          "Options:\n"
+          "  --json             print one JSON document on stdout\n"
+          "  --markdown         estimate: print the table as Markdown\n"
+          "  --dtypes LIST      estimate: comma-separated rows among float32, float16,\n"
+          "                     bfloat16, int8, int4 (default float32,float16,int8,int4)\n"
+          "  --threads N        files read in parallel (default: one per CPU)\n"
+          "  -q, --quiet        print nothing but the data and errors\n"
+          "  -v, --verbose      list the files read on stderr\n"
+          "  -h, --help         show this help and exit\n"
+          "      --version      print the version and exit\n"
+          "\n"
+          "Exit status: 0 success, 1 invalid or unreadable input, 2 usage error.\n"
+          "See modelmem(1) for formats, formulas, limits and error codes.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        return cli_usage_error("missing TARGET");
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cli_help(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("modelmem %s\n", MM_VERSION_STRING);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "inspect") == 0) {
+        return cli_inspect(argc - 2, argv + 2);
+    }
+    if (strcmp(argv[1], "estimate") == 0) {
+        return cli_estimate(argc - 2, argv + 2);
+    }
+    return cli_estimate(argc - 1, argv + 1);
+}
