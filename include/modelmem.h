@@ -315,6 +315,21 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
  * ("model.embed_tokens"), else the name itself. Returns its length. */
 size_t mm_layer_group_len(const char *name);
 
+/* ---- Hugging Face cache ---------------------------------------------------- */
+
+/* Nonzero when `id` has the form ORG/NAME[@REVISION] with Hub-safe names. */
+int mm_hf_repo_id_syntax(const char *id);
+
+/*
+ * Resolves a repository id already in the local Hugging Face cache folder
+ * `cache_dir` (the caller's choice: $HF_HUB_CACHE, else $HF_HOME/hub, else
+ * ~/.cache/huggingface/hub) to its snapshot folder, written to `out`.
+ * Revision defaults to "main"; refs/<revision> gives the commit. Nothing is
+ * downloaded: a repository not in the cache is MM_ERR_NOT_FOUND.
+ */
+enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache_dir,
+                                   const char *repo_id, struct mm_error *err);
+
 #ifdef __cplusplus
 }
 #endif

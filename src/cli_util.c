@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -241,13 +242,53 @@ int cli_positional(struct cli_common *c, const char *arg)
     return 0;
 }
 
+/* The Hugging Face cache folder, as huggingface_hub chooses it. */
+static int hf_cache_dir(char *out, size_t size)
+{
+    const char *v = getenv("HF_HUB_CACHE");
+    int n;
+    if (v != NULL && v[0] != '\0') {
+        n = snprintf(out, size, "%s", v);
+    } else if ((v = getenv("HF_HOME")) != NULL && v[0] != '\0') {
+        n = snprintf(out, size, "%s/hub", v);
+    } else if ((v = getenv("XDG_CACHE_HOME")) != NULL && v[0] != '\0') {
+        n = snprintf(out, size, "%s/huggingface/hub", v);
+    } else if ((v = getenv("HOME")) != NULL && v[0] != '\0') {
+        n = snprintf(out, size, "%s/.cache/huggingface/hub", v);
+    } else {
+        return -1;
+    }
+    return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+/* TARGET as a path, else as ORG/NAME[@REVISION] in the local cache. */
+static int resolve_target(char *out, size_t size, const char *target, struct mm_error *err)
+{
+    struct stat sb;
+    char cache[4096];
+    if (stat(target, &sb) == 0 || !mm_hf_repo_id_syntax(target) ||
+        hf_cache_dir(cache, sizeof(cache)) != 0) {
+        snprintf(out, size, "%s", target);
+        return 0;
+    }
+    return mm_hf_cache_resolve(out, size, cache, target, err) == MM_OK ? 0 : -1;
+}
+
 int cli_load(struct mm_inventory **out, const struct cli_common *c)
 {
     struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
     struct mm_error err;
     enum mm_status st;
+    char path[4096];
     opts.threads = c->threads;
-    st = mm_inventory_load(out, c->target, &opts, &err);
+    if (resolve_target(path, sizeof(path), c->target, &err) != 0) {
+        cli_print_error(&err);
+        return EXIT_INPUT;
+    }
+    if (c->verbose && strcmp(path, c->target) != 0) {
+        fprintf(stderr, "modelmem: %s is %s in the Hugging Face cache\n", c->target, path);
+    }
+    st = mm_inventory_load(out, path, &opts, &err);
     if (st != MM_OK) {
         cli_print_error(&err);
         return EXIT_INPUT;
