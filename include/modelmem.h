@@ -114,6 +114,8 @@ enum mm_errcode {
     MM_E_INDEX_UNLISTED_TENSOR,
     MM_E_INDEX_WRONG_SHARD,
     MM_E_INDEX_MISSING_TENSOR,
+    MM_E_INDEX_TOTAL_SIZE,
+    MM_E_LIMIT_PROBLEMS,
     MM_E_COUNT_ /* number of codes; not a code */
 };
 
@@ -314,6 +316,42 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
  * first all-digit component ("model.layers.12"), else the parent module
  * ("model.embed_tokens"), else the name itself. Returns its length. */
 size_t mm_layer_group_len(const char *name);
+
+/* ---- Verification ----------------------------------------------------------- */
+
+enum mm_severity { MM_SEVERITY_ERROR = 0, MM_SEVERITY_WARNING = 1 };
+
+/* One problem verify found. `offset` is -1 and `tensor` "" where they do
+ * not apply; `file` is the path as opened. */
+struct mm_problem {
+    enum mm_severity severity;
+    enum mm_errcode code;
+    int64_t offset;
+    const char *file;
+    const char *tensor;
+    const char *message;
+};
+
+struct mm_verify_report;
+
+#define MM_LIMIT_PROBLEMS 1000u
+
+/*
+ * Checks TARGET against itself: every weight file's header on its own (so
+ * that each broken file is reported, not only the first), then the model
+ * as a whole (index against shards, duplicate names), then the index's
+ * metadata.total_size against the tensors' bytes. Returns MM_OK when the
+ * checks ran, whatever they found; problems are in the report.
+ */
+enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
+                         const struct mm_load_options *opts, struct mm_error *err);
+void mm_verify_free(struct mm_verify_report *rep);
+size_t mm_verify_problem_count(const struct mm_verify_report *rep);
+const struct mm_problem *mm_verify_problem(const struct mm_verify_report *rep, size_t i);
+/* Weight files examined. */
+size_t mm_verify_file_count(const struct mm_verify_report *rep);
+/* Problems of severity error. */
+size_t mm_verify_error_count(const struct mm_verify_report *rep);
 
 /* ---- Hugging Face cache ---------------------------------------------------- */
 

@@ -60,6 +60,10 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
 /* Takes a positional argument as TARGET; -1 (printed) on a second one. */
 int cli_positional(struct cli_common *c, const char *arg);
 
+/* TARGET as a path, or a repository id in the local Hugging Face cache
+ * resolved to its snapshot folder; -1 with err filled on failure. */
+int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
+                       struct mm_error *err);
 /* Loads the target, printing the error on failure. */
 int cli_load(struct mm_inventory **out, const struct cli_common *c);
 
@@ -72,6 +76,7 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
 
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);
+int cli_verify(int argc, char **argv);
 void cli_help(FILE *f);
 
 #endif

@@ -264,6 +264,7 @@ static int hf_cache_dir(char *out, size_t size)
 /* TARGET as a path, else as ORG/NAME[@REVISION] in the local cache. */
 static int resolve_target(char *out, size_t size, const char *target, struct mm_error *err)
 {
+    mm_error_clear(err);
     struct stat sb;
     char cache[4096];
     if (stat(target, &sb) == 0 || !mm_hf_repo_id_syntax(target) ||
@@ -274,6 +275,18 @@ static int resolve_target(char *out, size_t size, const char *target, struct mm_
     return mm_hf_cache_resolve(out, size, cache, target, err) == MM_OK ? 0 : -1;
 }
 
+int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
+                       struct mm_error *err)
+{
+    if (resolve_target(out, size, c->target, err) != 0) {
+        return -1;
+    }
+    if (c->verbose && strcmp(out, c->target) != 0) {
+        fprintf(stderr, "modelmem: %s is %s in the Hugging Face cache\n", c->target, out);
+    }
+    return 0;
+}
+
 int cli_load(struct mm_inventory **out, const struct cli_common *c)
 {
     struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
@@ -281,12 +294,9 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
     enum mm_status st;
     char path[4096];
     opts.threads = c->threads;
-    if (resolve_target(path, sizeof(path), c->target, &err) != 0) {
+    if (cli_resolve_target(path, sizeof(path), c, &err) != 0) {
         cli_print_error(&err);
         return EXIT_INPUT;
-    }
-    if (c->verbose && strcmp(path, c->target) != 0) {
-        fprintf(stderr, "modelmem: %s is %s in the Hugging Face cache\n", c->target, path);
     }
     st = mm_inventory_load(out, path, &opts, &err);
     if (st != MM_OK) {

@@ -73,6 +73,8 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_INDEX_UNLISTED_TENSOR] = "index-unlisted-tensor",
     [MM_E_INDEX_WRONG_SHARD] = "index-wrong-shard",
     [MM_E_INDEX_MISSING_TENSOR] = "index-missing-tensor",
+    [MM_E_INDEX_TOTAL_SIZE] = "index-total-size-mismatch",
+    [MM_E_LIMIT_PROBLEMS] = "limit-problems",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)

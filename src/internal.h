@@ -108,6 +108,21 @@ const uint64_t *mm_inv_shape(const struct mm_inventory *inv, size_t i);
 
 uint64_t mm_hash_bytes(const void *p, size_t len);
 
+/* ---- Targets ------------------------------------------------------------- */
+
+/* The weight files a TARGET resolves to, as the loader would open them. */
+struct mm_target_files {
+    char **paths;
+    size_t n;
+    char *index_path; /* NULL without an index */
+    int has_total_size;
+    uint64_t total_size; /* the index's metadata.total_size */
+};
+
+enum mm_status mm_target_files(struct mm_target_files *out, const char *target,
+                               struct mm_error *err);
+void mm_target_files_free(struct mm_target_files *tf);
+
 /* ---- Readers ---------------------------------------------------------------- */
 
 #define MM_PROBE_BYTES 64

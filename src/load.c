@@ -641,3 +641,60 @@ enum mm_status mm_inventory_load_memory(struct mm_inventory **out, const void *d
     *out = inv;
     return MM_OK;
 }
+
+enum mm_status mm_target_files(struct mm_target_files *out, const char *target,
+                               struct mm_error *err)
+{
+    struct plan pl;
+    struct stat sb;
+    enum mm_status st;
+    size_t i;
+    memset(out, 0, sizeof(*out));
+    memset(&pl, 0, sizeof(pl));
+    if (stat(target, &sb) != 0) {
+        return mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, target, NULL, -1,
+                       "no such file or folder");
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        st = plan_dir(&pl, target, err);
+    } else {
+        bool is_index = false;
+        st = looks_like_index(target, &is_index, err);
+        if (st == MM_OK) {
+            st = is_index ? plan_index(&pl, target, err) : plan_add(&pl, "", target, 0, err);
+        }
+    }
+    if (st == MM_OK) {
+        out->paths = calloc(pl.njobs + 1, sizeof(char *));
+        if (out->paths == NULL) {
+            st = mm_fail_nomem(err, target);
+        }
+    }
+    for (i = 0; st == MM_OK && i < pl.njobs; i++) {
+        out->paths[i] = pl.jobs[i].path;
+        pl.jobs[i].path = NULL;
+        out->n++;
+    }
+    if (st == MM_OK && pl.has_index) {
+        out->index_path = pl.index_path;
+        pl.index_path = NULL;
+        out->has_total_size = pl.index.has_total_size;
+        out->total_size = pl.index.total_size;
+    }
+    plan_free(&pl);
+    if (st != MM_OK) {
+        mm_target_files_free(out);
+    }
+    return st;
+}
+
+void mm_target_files_free(struct mm_target_files *tf)
+{
+    size_t i;
+    for (i = 0; i < tf->n; i++) {
+        free(tf->paths[i]);
+    }
+    free(tf->paths);
+    free(tf->index_path);
+    memset(tf, 0, sizeof(*tf));
+}

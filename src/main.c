@@ -9,6 +9,7 @@ void cli_help(FILE *f)
 {
     fputs("Usage: modelmem [estimate] TARGET [options]   memory estimate (default)\n"
           "       modelmem inspect TARGET [options]      exact tensor inventory\n"
+          "       modelmem verify TARGET [options]       integrity and safety checks\n"
           "       modelmem --help | --version\n"
           "\n"
           "TARGET is a weight file (.safetensors), an index file\n"
@@ -46,6 +47,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "inspect") == 0) {
         return cli_inspect(argc - 2, argv + 2);
+    }
+    if (strcmp(argv[1], "verify") == 0) {
+        return cli_verify(argc - 2, argv + 2);
     }
     if (strcmp(argv[1], "estimate") == 0) {
         return cli_estimate(argc - 2, argv + 2);

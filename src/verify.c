@@ -1,0 +1,226 @@
+/*
+ * verify.c - a downloaded model checked against itself. Each weight file is
+ * read on its own first, so every broken file is reported; then the model
+ * as a whole (index against shards, names unique across files); then the
+ * index's metadata.total_size against the bytes the tensors occupy.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "checked.h"
+#include "internal.h"
+
+struct mm_verify_report {
+    char *base; /* the target's folder with a trailing '/': stripped from paths */
+    struct mm_problem *problems;
+    size_t n;
+    size_t cap;
+    size_t nfiles;
+    size_t nerrors;
+    int truncated;
+};
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s != NULL ? s : "");
+}
+
+static void problem_free(struct mm_problem *p)
+{
+    free((void *)(uintptr_t)p->file);
+    free((void *)(uintptr_t)p->tensor);
+    free((void *)(uintptr_t)p->message);
+}
+
+/* Adds a problem; past MM_LIMIT_PROBLEMS only counts it. */
+static enum mm_status add_problem(struct mm_verify_report *rep, enum mm_severity sev,
+                                  enum mm_errcode code, const char *file, const char *tensor,
+                                  int64_t offset, const char *message)
+{
+    struct mm_problem *p;
+    if (sev == MM_SEVERITY_ERROR) {
+        rep->nerrors++;
+    }
+    if (rep->n >= MM_LIMIT_PROBLEMS) {
+        rep->truncated = 1;
+        return MM_OK;
+    }
+    if (!mm_grow((void **)&rep->problems, &rep->cap, rep->n + 1, sizeof(*rep->problems))) {
+        return MM_ERR_NOMEM;
+    }
+    p = &rep->problems[rep->n];
+    p->severity = sev;
+    p->code = code;
+    p->offset = offset;
+    if (file != NULL && rep->base != NULL && strncmp(file, rep->base, strlen(rep->base)) == 0) {
+        file += strlen(rep->base);
+    }
+    p->file = dup_or_empty(file);
+    p->tensor = dup_or_empty(tensor);
+    p->message = dup_or_empty(message);
+    if (p->file == NULL || p->tensor == NULL || p->message == NULL) {
+        problem_free(p);
+        return MM_ERR_NOMEM;
+    }
+    rep->n++;
+    return MM_OK;
+}
+
+static enum mm_status add_error(struct mm_verify_report *rep, const struct mm_error *e)
+{
+    return add_problem(rep, MM_SEVERITY_ERROR, e->code, e->file, e->tensor, e->offset,
+                       e->message);
+}
+
+void mm_verify_free(struct mm_verify_report *rep)
+{
+    size_t i;
+    if (rep == NULL) {
+        return;
+    }
+    for (i = 0; i < rep->n; i++) {
+        problem_free(&rep->problems[i]);
+    }
+    free(rep->problems);
+    free(rep->base);
+    free(rep);
+}
+
+/* Paths in problems are shown relative to the target's folder, as inspect
+ * shows them. */
+static enum mm_status set_base(struct mm_verify_report *rep, const char *target)
+{
+    struct stat sb;
+    const size_t len = strlen(target);
+    size_t keep = len;
+    if (stat(target, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        const char *slash = strrchr(target, '/');
+        if (slash == NULL) {
+            return MM_OK;
+        }
+        keep = (size_t)(slash - target);
+    }
+    while (keep > 1 && target[keep - 1] == '/') {
+        keep--;
+    }
+    rep->base = malloc(keep + 2);
+    if (rep->base == NULL) {
+        return MM_ERR_NOMEM;
+    }
+    memcpy(rep->base, target, keep);
+    rep->base[keep] = '/';
+    rep->base[keep + 1] = '\0';
+    return MM_OK;
+}
+
+/* Each file alone: its own header and layout. */
+static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_target_files *tf,
+                                  const struct mm_load_options *opts, size_t *bad)
+{
+    size_t i;
+    *bad = 0;
+    for (i = 0; i < tf->n; i++) {
+        struct mm_inventory *inv = NULL;
+        struct mm_error e;
+        enum mm_status st = mm_inventory_load(&inv, tf->paths[i], opts, &e);
+        if (st == MM_ERR_NOMEM) {
+            return st;
+        }
+        if (st != MM_OK) {
+            (*bad)++;
+            if (e.code == MM_E_NOT_FOUND && tf->index_path != NULL) {
+                e.code = MM_E_SHARD_MISSING;
+                snprintf(e.message, sizeof(e.message), "shard named by the index is missing");
+            }
+            st = add_error(rep, &e);
+        }
+        mm_inventory_free(inv);
+        if (st != MM_OK) {
+            return st;
+        }
+    }
+    return MM_OK;
+}
+
+enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
+                         const struct mm_load_options *opts, struct mm_error *err)
+{
+    struct mm_verify_report *rep;
+    struct mm_target_files tf;
+    struct mm_error e;
+    struct mm_inventory *inv = NULL;
+    size_t bad = 0;
+    enum mm_status st;
+    mm_error_clear(err);
+    *out = NULL;
+    if (target == NULL) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "no target");
+    }
+    rep = calloc(1, sizeof(*rep));
+    if (rep == NULL || set_base(rep, target) != MM_OK) {
+        mm_verify_free(rep);
+        return mm_fail_nomem(err, target);
+    }
+    st = mm_target_files(&tf, target, &e);
+    if (st == MM_ERR_NOMEM) {
+        mm_verify_free(rep);
+        return mm_fail_nomem(err, target);
+    }
+    if (st != MM_OK) {
+        /* The target itself (folder, index) is unusable: that is the finding. */
+        st = add_error(rep, &e);
+        goto out;
+    }
+    rep->nfiles = tf.n;
+    st = check_files(rep, &tf, opts, &bad);
+    if (st == MM_OK && bad == 0) {
+        /* The whole model: index against shards, names across files. */
+        st = mm_inventory_load(&inv, target, opts, &e);
+        if (st == MM_ERR_NOMEM) {
+            goto done;
+        }
+        if (st != MM_OK) {
+            st = add_error(rep, &e);
+        } else if (tf.has_total_size && tf.total_size != mm_inventory_totals(inv)->bytes) {
+            char msg[MM_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof(msg),
+                     "metadata.total_size is %llu but the tensors occupy %llu bytes",
+                     (unsigned long long)tf.total_size,
+                     (unsigned long long)mm_inventory_totals(inv)->bytes);
+            st = add_problem(rep, MM_SEVERITY_WARNING, MM_E_INDEX_TOTAL_SIZE, tf.index_path,
+                             NULL, -1, msg);
+        }
+    }
+done:
+    mm_inventory_free(inv);
+    mm_target_files_free(&tf);
+out:
+    if (st != MM_OK) {
+        mm_verify_free(rep);
+        return mm_fail_nomem(err, target);
+    }
+    *out = rep;
+    return MM_OK;
+}
+
+size_t mm_verify_problem_count(const struct mm_verify_report *rep)
+{
+    return rep == NULL ? 0 : rep->n;
+}
+
+const struct mm_problem *mm_verify_problem(const struct mm_verify_report *rep, size_t i)
+{
+    return (rep == NULL || i >= rep->n) ? NULL : &rep->problems[i];
+}
+
+size_t mm_verify_file_count(const struct mm_verify_report *rep)
+{
+    return rep == NULL ? 0 : rep->nfiles;
+}
+
+size_t mm_verify_error_count(const struct mm_verify_report *rep)
+{
+    return rep == NULL ? 0 : rep->nerrors;
+}

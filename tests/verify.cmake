@@ -1,0 +1,1 @@
+mm_add_test(test_verify test_verify.c)
