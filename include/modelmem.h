@@ -48,6 +48,10 @@ extern "C" {
 #define MM_LIMIT_DIM 9007199254740992ull
 /* bytes of one tensor name */
 #define MM_LIMIT_NAME 4096u
+/* GGUF: metadata entries, bytes of a metadata key, bytes of a tensor name */
+#define MM_LIMIT_GGUF_KV 1000000u
+#define MM_LIMIT_GGUF_KEY 65535u
+#define MM_LIMIT_GGUF_NAME 64u
 /* nesting depth of any JSON document read */
 #define MM_LIMIT_JSON_DEPTH 64u
 /* bytes of an index or config JSON file */
@@ -116,6 +120,11 @@ enum mm_errcode {
     MM_E_INDEX_MISSING_TENSOR,
     MM_E_INDEX_TOTAL_SIZE,
     MM_E_LIMIT_PROBLEMS,
+    MM_E_TRUNCATED,
+    MM_E_BAD_VERSION,
+    MM_E_GGUF_VALUE_TYPE,
+    MM_E_GGUF_ALIGNMENT,
+    MM_E_LIMIT_METADATA,
     MM_E_COUNT_ /* number of codes; not a code */
 };
 
@@ -174,13 +183,47 @@ enum mm_dtype {
     MM_DTYPE_F4,
     MM_DTYPE_F6_E2M3,
     MM_DTYPE_F6_E3M2,
+    /* ggml's block-quantized types (GGUF), named as ggml names them; each
+     * block of mm_dtype_block() elements takes a fixed number of bytes. */
+    MM_DTYPE_Q4_0,
+    MM_DTYPE_Q4_1,
+    MM_DTYPE_Q5_0,
+    MM_DTYPE_Q5_1,
+    MM_DTYPE_Q8_0,
+    MM_DTYPE_Q8_1,
+    MM_DTYPE_Q2_K,
+    MM_DTYPE_Q3_K,
+    MM_DTYPE_Q4_K,
+    MM_DTYPE_Q5_K,
+    MM_DTYPE_Q6_K,
+    MM_DTYPE_Q8_K,
+    MM_DTYPE_IQ2_XXS,
+    MM_DTYPE_IQ2_XS,
+    MM_DTYPE_IQ3_XXS,
+    MM_DTYPE_IQ1_S,
+    MM_DTYPE_IQ4_NL,
+    MM_DTYPE_IQ3_S,
+    MM_DTYPE_IQ2_S,
+    MM_DTYPE_IQ4_XS,
+    MM_DTYPE_IQ1_M,
+    MM_DTYPE_TQ1_0,
+    MM_DTYPE_TQ2_0,
+    MM_DTYPE_MXFP4,
+    MM_DTYPE_NVFP4,
+    MM_DTYPE_Q1_0,
+    MM_DTYPE_Q2_0,
     MM_DTYPE_COUNT_ /* number of dtypes; not a dtype */
 };
 
 /* Canonical name ("BF16"), or "UNKNOWN". */
 const char *mm_dtype_name(enum mm_dtype dtype);
-/* Bits of one element (4 for F4, 6 for F6_*), 0 for MM_DTYPE_UNKNOWN. */
+/* Bits of one element (4 for F4, 6 for F6_*); 0 for MM_DTYPE_UNKNOWN and
+ * for block-quantized types, whose size is per block (mm_dtype_block). */
 unsigned mm_dtype_bits(enum mm_dtype dtype);
+/* Elements per block and bytes per block: 1 and bits/8 for plain types
+ * (0 and 0 for the sub-byte F4/F6, sized by bits), e.g. 256 and 144 for
+ * Q4_K. Returns 0 for MM_DTYPE_UNKNOWN. */
+int mm_dtype_block(enum mm_dtype dtype, unsigned *elements, unsigned *bytes);
 /* The dtype a safetensors name denotes, or MM_DTYPE_UNKNOWN. `len` bytes. */
 enum mm_dtype mm_dtype_from_name(const char *name, size_t len);
 

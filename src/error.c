@@ -75,6 +75,11 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_INDEX_MISSING_TENSOR] = "index-missing-tensor",
     [MM_E_INDEX_TOTAL_SIZE] = "index-total-size-mismatch",
     [MM_E_LIMIT_PROBLEMS] = "limit-problems",
+    [MM_E_TRUNCATED] = "truncated",
+    [MM_E_BAD_VERSION] = "unsupported-version",
+    [MM_E_GGUF_VALUE_TYPE] = "invalid-value-type",
+    [MM_E_GGUF_ALIGNMENT] = "invalid-alignment",
+    [MM_E_LIMIT_METADATA] = "limit-metadata",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)

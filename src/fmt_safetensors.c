@@ -294,7 +294,8 @@ static enum mm_status read_tensor(struct st_ctx *x, const char *name, size_t nam
                     return st;
                 }
                 dtype = mm_dtype_from_name(d, dlen);
-                if (dtype == MM_DTYPE_UNKNOWN) {
+                /* ggml's block types are not safetensors dtypes */
+                if (mm_dtype_bits(dtype) == 0) {
                     char shown[32];
                     const size_t n = dlen < sizeof(shown) - 1 ? dlen : sizeof(shown) - 1;
                     memcpy(shown, d, n);

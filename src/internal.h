@@ -152,4 +152,8 @@ int mm_safetensors_probe(const uint8_t *head, size_t len, uint64_t file_size);
 enum mm_status mm_safetensors_read(const struct mm_source *src, struct mm_inventory *inv,
                                    uint32_t file, struct mm_error *err);
 
+int mm_gguf_probe(const uint8_t *head, size_t len, uint64_t file_size);
+enum mm_status mm_gguf_read(const struct mm_source *src, struct mm_inventory *inv,
+                            uint32_t file, struct mm_error *err);
+
 #endif

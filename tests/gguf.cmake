@@ -1,0 +1,6 @@
+find_package(PkgConfig QUIET)
+find_library(MM_CJSON_LIB cjson REQUIRED)
+find_path(MM_CJSON_INC cjson/cJSON.h REQUIRED)
+mm_add_test(test_fmt_gguf test_fmt_gguf.c)
+target_link_libraries(test_fmt_gguf PRIVATE ${MM_CJSON_LIB})
+target_include_directories(test_fmt_gguf PRIVATE ${MM_CJSON_INC})
