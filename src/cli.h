@@ -57,6 +57,12 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (already printed).
  */
 int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
+/*
+ * Parses the arguments of a subcommand that takes only the common options
+ * and TARGET. Returns EXIT_OK to go on, -1 when --help was printed (exit
+ * 0), or EXIT_USAGE (already printed).
+ */
+int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd);
 /* Takes a positional argument as TARGET; -1 (printed) on a second one. */
 int cli_positional(struct cli_common *c, const char *arg);
 

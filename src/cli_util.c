@@ -315,3 +315,32 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
     }
     return EXIT_OK;
 }
+
+int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd)
+{
+    int i;
+    memset(c, 0, sizeof(*c));
+    for (i = 0; i < argc; i++) {
+        const int r = cli_common_option(c, argc, argv, &i);
+        if (r < 0) {
+            return EXIT_USAGE;
+        }
+        if (r > 0) {
+            continue;
+        }
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            cli_help(stdout);
+            return -1;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return cli_usage_error("%s: unknown option '%s'", cmd, argv[i]);
+        }
+        if (cli_positional(c, argv[i]) != 0) {
+            return EXIT_USAGE;
+        }
+    }
+    if (c->target == NULL) {
+        return cli_usage_error("%s: missing TARGET", cmd);
+    }
+    return EXIT_OK;
+}
