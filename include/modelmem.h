@@ -125,6 +125,7 @@ enum mm_errcode {
     MM_E_GGUF_VALUE_TYPE,
     MM_E_GGUF_ALIGNMENT,
     MM_E_LIMIT_METADATA,
+    MM_E_CHECKSUM,
     MM_E_COUNT_ /* number of codes; not a code */
 };
 
@@ -386,8 +387,18 @@ struct mm_verify_report;
  * metadata.total_size against the tensors' bytes. Returns MM_OK when the
  * checks ran, whatever they found; problems are in the report.
  */
+struct mm_verify_options {
+    unsigned version; /* MM_VERIFY_OPTIONS_VERSION */
+    struct mm_load_options load;
+    /* Hash every file that is a Hugging Face cache blob (named by the
+     * SHA-256 of its content) and compare: reads whole files. */
+    int checksums;
+};
+#define MM_VERIFY_OPTIONS_VERSION 1
+#define MM_VERIFY_OPTIONS_INIT {MM_VERIFY_OPTIONS_VERSION, MM_LOAD_OPTIONS_INIT, 0}
+
 enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
-                         const struct mm_load_options *opts, struct mm_error *err);
+                         const struct mm_verify_options *opts, struct mm_error *err);
 void mm_verify_free(struct mm_verify_report *rep);
 size_t mm_verify_problem_count(const struct mm_verify_report *rep);
 const struct mm_problem *mm_verify_problem(const struct mm_verify_report *rep, size_t i);
@@ -395,6 +406,8 @@ const struct mm_problem *mm_verify_problem(const struct mm_verify_report *rep, s
 size_t mm_verify_file_count(const struct mm_verify_report *rep);
 /* Problems of severity error. */
 size_t mm_verify_error_count(const struct mm_verify_report *rep);
+/* Files whose checksum was computed and compared (with `checksums`). */
+size_t mm_verify_checksum_count(const struct mm_verify_report *rep);
 
 /* ---- Hugging Face cache ---------------------------------------------------- */
 

@@ -19,6 +19,7 @@ struct cli_common {
     bool markdown;
     bool quiet;
     bool verbose;
+    bool checksums;
     unsigned threads;
 };
 

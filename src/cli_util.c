@@ -206,6 +206,10 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
         c->json = true;
         return 1;
     }
+    if (strcmp(a, "--checksums") == 0) {
+        c->checksums = true;
+        return 1;
+    }
     if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
         c->quiet = true;
         return 1;

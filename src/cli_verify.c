@@ -18,6 +18,8 @@ static void render_json(struct out *o, const struct mm_verify_report *rep)
     out_str(o, mm_verify_error_count(rep) == 0 ? "true" : "false");
     out_str(o, ",\n  \"files\": ");
     out_u64(o, mm_verify_file_count(rep));
+    out_str(o, ",\n  \"checksums\": ");
+    out_u64(o, mm_verify_checksum_count(rep));
     out_str(o, ",\n  \"problems\": [");
     for (i = 0; i < n; i++) {
         const struct mm_problem *p = mm_verify_problem(rep, i);
@@ -66,9 +68,10 @@ static void render_text(struct out *o, const struct mm_verify_report *rep, bool 
         warnings += p->severity == MM_SEVERITY_WARNING;
     }
     if (!quiet) {
-        out_fmt(o, "%s: %zu file%s checked, %zu error%s, %zu warning%s\n",
+        out_fmt(o, "%s: %zu file%s checked, %zu checksum%s verified, %zu error%s, %zu warning%s\n",
                 errors == 0 ? "OK" : "FAILED", mm_verify_file_count(rep),
-                mm_verify_file_count(rep) == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
+                mm_verify_file_count(rep) == 1 ? "" : "s", mm_verify_checksum_count(rep),
+                mm_verify_checksum_count(rep) == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
                 warnings, warnings == 1 ? "" : "s");
     }
 }
@@ -76,7 +79,7 @@ static void render_text(struct out *o, const struct mm_verify_report *rep, bool 
 int cli_verify(int argc, char **argv)
 {
     struct cli_common c;
-    struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
+    struct mm_verify_options opts = MM_VERIFY_OPTIONS_INIT;
     struct mm_verify_report *rep = NULL;
     struct mm_error err;
     struct out *o;
@@ -90,7 +93,8 @@ int cli_verify(int argc, char **argv)
         cli_print_error(&err);
         return EXIT_INPUT;
     }
-    opts.threads = c.threads;
+    opts.load.threads = c.threads;
+    opts.checksums = c.checksums;
     if (mm_verify(&rep, path, &opts, &err) != MM_OK) {
         cli_print_error(&err);
         return EXIT_INPUT;

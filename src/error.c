@@ -80,6 +80,7 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_GGUF_VALUE_TYPE] = "invalid-value-type",
     [MM_E_GGUF_ALIGNMENT] = "invalid-alignment",
     [MM_E_LIMIT_METADATA] = "limit-metadata",
+    [MM_E_CHECKSUM] = "checksum-mismatch",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)

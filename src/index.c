@@ -289,7 +289,9 @@ static enum mm_status finish(struct mm_index *idx, const char *name, struct mm_e
     if (idx->nshards > 0) {
         memcpy(old, idx->shards, idx->nshards * sizeof(*old));
     }
-    qsort(idx->shards, idx->nshards, sizeof(*idx->shards), cmp_str);
+    if (idx->nshards > 1) {
+        qsort(idx->shards, idx->nshards, sizeof(*idx->shards), cmp_str);
+    }
     for (i = 0; i < idx->nshards; i++) {
         char **pos = bsearch(&old[i], idx->shards, idx->nshards, sizeof(char *), cmp_str);
         remap[i] = (uint32_t)(pos - idx->shards);

@@ -248,7 +248,9 @@ static enum mm_status list_dir(const char *dir, const char *suffix, char ***out,
         free(names);
         return st;
     }
-    qsort(names, *n, sizeof(char *), cmp_name);
+    if (*n > 1) {
+        qsort(names, *n, sizeof(char *), cmp_name);
+    }
     *out = names;
     return MM_OK;
 }

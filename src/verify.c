@@ -11,6 +11,7 @@
 
 #include "checked.h"
 #include "internal.h"
+#include "sha256.h"
 
 struct mm_verify_report {
     char *base; /* the target's folder with a trailing '/': stripped from paths */
@@ -19,6 +20,7 @@ struct mm_verify_report {
     size_t cap;
     size_t nfiles;
     size_t nerrors;
+    size_t nchecksums;
     int truncated;
 };
 
@@ -144,9 +146,108 @@ static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_
     return MM_OK;
 }
 
-enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
-                         const struct mm_load_options *opts, struct mm_error *err)
+/* The 64 lowercase hex digits of a cache blob's name, or NULL. */
+static const char *blob_digest(const char *real)
 {
+    const char *base = strrchr(real, '/');
+    size_t i;
+    if (base == NULL || base - real < 6 || strncmp(base - 6, "/blobs", 6) != 0) {
+        return NULL;
+    }
+    base++;
+    for (i = 0; i < 64; i++) {
+        const char ch = base[i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+            return NULL;
+        }
+    }
+    return base[64] == '\0' ? base : NULL;
+}
+
+#define HASH_CHUNK (1u << 20)
+
+/* SHA-256 of a whole file, in hex. */
+static enum mm_status hash_file(const char *path, char hex[65], struct mm_error *e)
+{
+    struct mm_source src;
+    struct mm_sha256 h;
+    uint8_t digest[32];
+    uint8_t *buf;
+    uint64_t off = 0;
+    unsigned i;
+    enum mm_status st = mm_source_open(&src, path, path, e);
+    if (st != MM_OK) {
+        return st;
+    }
+    buf = malloc(HASH_CHUNK);
+    if (buf == NULL) {
+        mm_source_close(&src);
+        return mm_fail_nomem(e, path);
+    }
+    mm_sha256_init(&h);
+    while (off < src.size) {
+        size_t got = 0;
+        st = mm_source_read_some(&src, off, buf, HASH_CHUNK, &got, e);
+        if (st != MM_OK) {
+            break;
+        }
+        if (got == 0) {
+            st = mm_fail(e, MM_ERR_IO, MM_E_IO, path, NULL, (int64_t)off,
+                         "file shrank while being read");
+            break;
+        }
+        mm_sha256_update(&h, buf, got);
+        off += got;
+    }
+    free(buf);
+    mm_source_close(&src);
+    if (st != MM_OK) {
+        return st;
+    }
+    mm_sha256_final(&h, digest);
+    for (i = 0; i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    }
+    return MM_OK;
+}
+
+static enum mm_status check_checksums(struct mm_verify_report *rep,
+                                      const struct mm_target_files *tf)
+{
+    size_t i;
+    for (i = 0; i < tf->n; i++) {
+        char *real = realpath(tf->paths[i], NULL);
+        const char *want = real != NULL ? blob_digest(real) : NULL;
+        char got[65];
+        struct mm_error e;
+        enum mm_status st = MM_OK;
+        if (want != NULL) {
+            st = hash_file(real, got, &e);
+            if (st == MM_OK) {
+                rep->nchecksums++;
+                if (strcmp(got, want) != 0) {
+                    char msg[MM_ERROR_MESSAGE_MAX];
+                    snprintf(msg, sizeof(msg), "SHA-256 is %.16s..., the cache names it %.16s...",
+                             got, want);
+                    st = add_problem(rep, MM_SEVERITY_ERROR, MM_E_CHECKSUM, tf->paths[i], NULL,
+                                     -1, msg);
+                }
+            } else if (st != MM_ERR_NOMEM) {
+                st = add_error(rep, &e);
+            }
+        }
+        free(real);
+        if (st != MM_OK) {
+            return st;
+        }
+    }
+    return MM_OK;
+}
+
+enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
+                         const struct mm_verify_options *vopts, struct mm_error *err)
+{
+    const struct mm_load_options *opts = vopts != NULL ? &vopts->load : NULL;
     struct mm_verify_report *rep;
     struct mm_target_files tf;
     struct mm_error e;
@@ -175,6 +276,9 @@ enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
     }
     rep->nfiles = tf.n;
     st = check_files(rep, &tf, opts, &bad);
+    if (st == MM_OK && vopts != NULL && vopts->checksums) {
+        st = check_checksums(rep, &tf);
+    }
     if (st == MM_OK && bad == 0) {
         /* The whole model: index against shards, names across files. */
         st = mm_inventory_load(&inv, target, opts, &e);
@@ -223,4 +327,9 @@ size_t mm_verify_file_count(const struct mm_verify_report *rep)
 size_t mm_verify_error_count(const struct mm_verify_report *rep)
 {
     return rep == NULL ? 0 : rep->nerrors;
+}
+
+size_t mm_verify_checksum_count(const struct mm_verify_report *rep)
+{
+    return rep == NULL ? 0 : rep->nchecksums;
 }

@@ -141,6 +141,51 @@ static void test_whole_model_problem(void **state)
     mm_verify_free(rep);
 }
 
+/* A Hugging Face cache layout: the snapshot links to a blob named by its
+ * SHA-256; --checksums hashes it and compares. */
+static void test_checksums(void **state)
+{
+    struct mm_verify_options opts = MM_VERIFY_OPTIONS_INIT;
+    struct mm_verify_report *rep = NULL;
+    struct mm_error err;
+    char snap[512];
+    char cmd[2048];
+    FILE *p;
+    char digest[65];
+    (void)state;
+    write_st("blob.tmp", "w", 4);
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && mkdir -p blobs snap && h=$(sha256sum blob.tmp | cut -c1-64) && "
+             "mv blob.tmp blobs/$h && ln -s ../blobs/$h snap/model.safetensors && echo $h",
+             dir);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(digest, sizeof(digest), p));
+    assert_int_equal(pclose(p), 0);
+    snprintf(snap, sizeof(snap), "%s/snap", dir);
+    opts.checksums = 1;
+    assert_int_equal(mm_verify(&rep, snap, &opts, &err), MM_OK);
+    assert_int_equal(mm_verify_checksum_count(rep), 1);
+    assert_int_equal(mm_verify_error_count(rep), 0);
+    mm_verify_free(rep);
+    /* one data byte (of 16 from byte 64) changed: the header still reads, the
+     * checksum fails */
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && printf '\\001' | dd of=blobs/%s bs=1 seek=70 conv=notrunc 2>/dev/null",
+             dir, digest);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(mm_verify(&rep, snap, &opts, &err), MM_OK);
+    assert_int_equal(mm_verify_checksum_count(rep), 1);
+    assert_int_equal(mm_verify_error_count(rep), 1);
+    assert_string_equal(mm_errcode_name(mm_verify_problem(rep, 0)->code), "checksum-mismatch");
+    mm_verify_free(rep);
+    /* without --checksums nothing is hashed */
+    assert_int_equal(mm_verify(&rep, snap, NULL, &err), MM_OK);
+    assert_int_equal(mm_verify_checksum_count(rep), 0);
+    assert_int_equal(mm_verify_error_count(rep), 0);
+    mm_verify_free(rep);
+}
+
 static void test_missing_target(void **state)
 {
     struct mm_verify_report *rep = NULL;
@@ -159,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_total_size_warning),
         cmocka_unit_test(test_every_broken_shard),
         cmocka_unit_test(test_whole_model_problem),
+        cmocka_unit_test(test_checksums),
         cmocka_unit_test(test_missing_target),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,1 +1,2 @@
 mm_add_test(test_verify test_verify.c)
+mm_add_test(test_sha256 test_sha256.c)
