@@ -93,6 +93,9 @@ enum mm_status mm_inv_add_meta(struct mm_inventory *inv, const char *key, size_t
  * file 0) into `inv` as file `file`; `part` is left empty. */
 enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file);
 
+/* Puts `prefix` before every tensor name (a pipeline component's folder). */
+enum mm_status mm_inv_prefix_names(struct mm_inventory *inv, const char *prefix);
+
 /* Tensors whose name equals another's: fills err for the first one found. */
 enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_error *err);
 

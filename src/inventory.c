@@ -313,6 +313,33 @@ uint64_t mm_hash_bytes(const void *p, size_t len)
     return h;
 }
 
+enum mm_status mm_inv_prefix_names(struct mm_inventory *inv, const char *prefix)
+{
+    const size_t plen = strlen(prefix);
+    char *buf = NULL;
+    size_t cap = 0;
+    size_t i;
+    for (i = 0; i < inv->ntensors; i++) {
+        const char *old = inv->recs[i].pub.name;
+        const size_t len = strlen(old);
+        const char *copy;
+        if (!mm_grow((void **)&buf, &cap, plen + len + 1, 1)) {
+            free(buf);
+            return MM_ERR_NOMEM;
+        }
+        memcpy(buf, prefix, plen);
+        memcpy(buf + plen, old, len);
+        copy = arena_strdup(&inv->strings, buf, plen + len);
+        if (copy == NULL) {
+            free(buf);
+            return MM_ERR_NOMEM;
+        }
+        inv->recs[i].pub.name = copy;
+    }
+    free(buf);
+    return MM_OK;
+}
+
 enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_error *err)
 {
     size_t cap = 16;

@@ -3,7 +3,6 @@
  * into a list of weight files, read them (in parallel, one part inventory
  * each), merge the parts in file order and cross-check an index.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,354 +13,13 @@
 #include <unistd.h>
 
 #include "checked.h"
-#include "index.h"
 #include "internal.h"
+#include "target.h"
 
 #define MAX_THREADS 8u
 
-struct job {
-    char *path;    /* as opened and shown in errors */
-    char *rel;     /* relative to the target's folder */
-    struct mm_inventory *part;
-    struct mm_error err;
-    enum mm_status status;
-    int missing_is_shard; /* named by an index: say so when absent */
-};
-
-struct plan {
-    struct job *jobs;
-    size_t njobs;
-    size_t cap;
-    char *index_path; /* when sharded */
-    struct mm_index index;
-    int has_index;
-};
-
-static char *join(const char *dir, const char *name)
-{
-    const size_t a = strlen(dir);
-    const size_t b = strlen(name);
-    char *p;
-    size_t n;
-    if (!mm_add_size(&n, a, b) || !mm_add_size(&n, n, 2)) {
-        return NULL;
-    }
-    p = malloc(n);
-    if (p == NULL) {
-        return NULL;
-    }
-    if (a == 0) {
-        memcpy(p, name, b + 1);
-    } else {
-        snprintf(p, n, "%s%s%s", dir, dir[a - 1] == '/' ? "" : "/", name);
-    }
-    return p;
-}
-
-static enum mm_status plan_add(struct plan *pl, const char *dir, const char *rel,
-                               int is_shard, struct mm_error *err)
-{
-    struct job *jb;
-    if (pl->njobs >= MM_LIMIT_FILES) {
-        return mm_fail(err, MM_ERR_LIMIT, MM_E_LIMIT_FILES, dir, NULL, -1,
-                       "more than %u weight files", MM_LIMIT_FILES);
-    }
-    if (!mm_grow((void **)&pl->jobs, &pl->cap, pl->njobs + 1, sizeof(*pl->jobs))) {
-        return mm_fail_nomem(err, dir);
-    }
-    jb = &pl->jobs[pl->njobs];
-    memset(jb, 0, sizeof(*jb));
-    jb->path = join(dir, rel);
-    jb->rel = strdup(rel);
-    jb->missing_is_shard = is_shard;
-    if (jb->path == NULL || jb->rel == NULL) {
-        free(jb->path);
-        free(jb->rel);
-        return mm_fail_nomem(err, dir);
-    }
-    pl->njobs++;
-    return MM_OK;
-}
-
-static void plan_free(struct plan *pl)
-{
-    size_t i;
-    for (i = 0; i < pl->njobs; i++) {
-        free(pl->jobs[i].path);
-        free(pl->jobs[i].rel);
-        mm_inventory_free(pl->jobs[i].part);
-    }
-    free(pl->jobs);
-    free(pl->index_path);
-    mm_index_free(&pl->index);
-    memset(pl, 0, sizeof(*pl));
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    const size_t a = strlen(s);
-    const size_t b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-/* Reads a whole small file (an index) into memory. */
-static enum mm_status slurp(const char *path, uint8_t **out, size_t *len,
-                            struct mm_error *err)
-{
-    struct mm_source src;
-    uint8_t *buf;
-    enum mm_status st = mm_source_open(&src, path, path, err);
-    *out = NULL;
-    *len = 0;
-    if (st != MM_OK) {
-        return st;
-    }
-    if (src.size > MM_LIMIT_INDEX_BYTES) {
-        mm_source_close(&src);
-        return mm_fail(err, MM_ERR_LIMIT, MM_E_HEADER_TOO_LARGE, path, NULL, -1,
-                       "index file larger than %u bytes", MM_LIMIT_INDEX_BYTES);
-    }
-    buf = malloc(src.size == 0 ? 1 : (size_t)src.size);
-    if (buf == NULL) {
-        mm_source_close(&src);
-        return mm_fail_nomem(err, path);
-    }
-    st = mm_source_read(&src, 0, buf, (size_t)src.size, MM_E_IO, err);
-    mm_source_close(&src);
-    if (st != MM_OK) {
-        free(buf);
-        return st;
-    }
-    *out = buf;
-    *len = (size_t)src.size;
-    return MM_OK;
-}
-
-/* The folder part of a path ("." for a bare name). */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *d;
-    if (slash == NULL) {
-        return strdup(".");
-    }
-    if (slash == path) {
-        return strdup("/");
-    }
-    d = malloc((size_t)(slash - path) + 1);
-    if (d != NULL) {
-        memcpy(d, path, (size_t)(slash - path));
-        d[slash - path] = '\0';
-    }
-    return d;
-}
-
-static const char *base_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash == NULL ? path : slash + 1;
-}
-
-static enum mm_status plan_index(struct plan *pl, const char *index_path, struct mm_error *err)
-{
-    uint8_t *data;
-    size_t len;
-    size_t i;
-    char *dir;
-    enum mm_status st = slurp(index_path, &data, &len, err);
-    if (st != MM_OK) {
-        return st;
-    }
-    st = mm_index_parse(&pl->index, data, len, index_path, err);
-    free(data);
-    if (st != MM_OK) {
-        return st;
-    }
-    pl->has_index = 1;
-    pl->index_path = strdup(index_path);
-    dir = dir_of(index_path);
-    if (pl->index_path == NULL || dir == NULL) {
-        free(dir);
-        return mm_fail_nomem(err, index_path);
-    }
-    for (i = 0; i < pl->index.nshards && st == MM_OK; i++) {
-        st = plan_add(pl, strcmp(dir, ".") == 0 && index_path[0] != '.' ? "" : dir,
-                      pl->index.shards[i], 1, err);
-    }
-    free(dir);
-    return st;
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists the regular files of a folder whose names end with `suffix`. */
-static enum mm_status list_dir(const char *dir, const char *suffix, char ***out, size_t *n,
-                               struct mm_error *err)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL;
-    size_t cap = 0;
-    enum mm_status st = MM_OK;
-    *out = NULL;
-    *n = 0;
-    if (d == NULL) {
-        return mm_fail(err, MM_ERR_IO, MM_E_IO, dir, NULL, -1, "cannot list folder: %s",
-                       strerror(errno));
-    }
-    while ((e = readdir(d)) != NULL) {
-        char *full;
-        struct stat sb;
-        if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix)) {
-            continue;
-        }
-        full = join(dir, e->d_name);
-        if (full == NULL) {
-            st = mm_fail_nomem(err, dir);
-            break;
-        }
-        if (stat(full, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-            free(full);
-            continue;
-        }
-        free(full);
-        if (*n >= MM_LIMIT_FILES) {
-            st = mm_fail(err, MM_ERR_LIMIT, MM_E_LIMIT_FILES, dir, NULL, -1,
-                         "more than %u weight files", MM_LIMIT_FILES);
-            break;
-        }
-        if (!mm_grow((void **)&names, &cap, *n + 1, sizeof(char *)) ||
-            (names[*n] = strdup(e->d_name)) == NULL) {
-            st = mm_fail_nomem(err, dir);
-            break;
-        }
-        (*n)++;
-    }
-    closedir(d);
-    if (st != MM_OK) {
-        while (*n > 0) {
-            free(names[--*n]);
-        }
-        free(names);
-        return st;
-    }
-    if (*n > 1) {
-        qsort(names, *n, sizeof(char *), cmp_name);
-    }
-    *out = names;
-    return MM_OK;
-}
-
-static void free_names(char **names, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        free(names[i]);
-    }
-    free(names);
-}
-
-/*
- * A model folder: an index (model.safetensors.index.json first, else the
- * only *.safetensors.index.json), else model.safetensors alone (what
- * transformers loads), else every *.safetensors file.
- */
-static enum mm_status plan_dir(struct plan *pl, const char *dir, struct mm_error *err)
-{
-    char **names;
-    size_t n;
-    size_t i;
-    enum mm_status st = list_dir(dir, ".safetensors.index.json", &names, &n, err);
-    if (st != MM_OK) {
-        return st;
-    }
-    if (n > 0) {
-        const char *pick = NULL;
-        char *path;
-        for (i = 0; i < n; i++) {
-            if (strcmp(names[i], "model.safetensors.index.json") == 0) {
-                pick = names[i];
-            }
-        }
-        if (pick == NULL && n > 1) {
-            st = mm_fail(err, MM_ERR_INVALID_ARG, MM_E_AMBIGUOUS_TARGET, dir, NULL, -1,
-                         "%zu index files and none is model.safetensors.index.json: name "
-                         "one as TARGET",
-                         n);
-            free_names(names, n);
-            return st;
-        }
-        path = join(dir, pick != NULL ? pick : names[0]);
-        free_names(names, n);
-        if (path == NULL) {
-            return mm_fail_nomem(err, dir);
-        }
-        st = plan_index(pl, path, err);
-        free(path);
-        return st;
-    }
-    free_names(names, n);
-    st = list_dir(dir, ".safetensors", &names, &n, err);
-    if (st != MM_OK) {
-        return st;
-    }
-    for (i = 0; i < n; i++) {
-        if (strcmp(names[i], "model.safetensors") == 0) {
-            st = plan_add(pl, dir, names[i], 0, err);
-            free_names(names, n);
-            return st;
-        }
-    }
-    for (i = 0; i < n && st == MM_OK; i++) {
-        st = plan_add(pl, dir, names[i], 0, err);
-    }
-    free_names(names, n);
-    if (st == MM_OK && pl->njobs == 0) {
-        st = mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NO_WEIGHTS, dir, NULL, -1,
-                     "no weight files found (looked for *.safetensors.index.json and "
-                     "*.safetensors)");
-    }
-    return st;
-}
-
-/* An index is a JSON object; a weight file never begins with '{' (a
- * safetensors file begins with its 8-byte header length). */
-static enum mm_status looks_like_index(const char *path, bool *yes, struct mm_error *err)
-{
-    struct mm_source src;
-    uint8_t head[MM_PROBE_BYTES];
-    size_t got;
-    size_t i;
-    enum mm_status st = mm_source_open(&src, path, path, err);
-    *yes = false;
-    if (st != MM_OK) {
-        return st;
-    }
-    st = mm_source_read_some(&src, 0, head, sizeof(head), &got, err);
-    mm_source_close(&src);
-    if (st != MM_OK) {
-        return st;
-    }
-    if (mm_safetensors_probe(head, got, src.size) > 0) {
-        return MM_OK;
-    }
-    for (i = 0; i < got; i++) {
-        if (head[i] == '{') {
-            *yes = true;
-            break;
-        }
-        if (head[i] != ' ' && head[i] != '\t' && head[i] != '\n' && head[i] != '\r') {
-            break;
-        }
-    }
-    return MM_OK;
-}
-
 /* Reads one file into its own part inventory. */
-static void run_job(struct job *jb)
+static void run_job(struct mm_job *jb)
 {
     struct mm_source src;
     const struct mm_reader *reader;
@@ -373,7 +31,7 @@ static void run_job(struct job *jb)
         return;
     }
     jb->status = mm_source_open(&src, jb->path, jb->path, &jb->err);
-    if (jb->status == MM_ERR_NOT_FOUND && jb->missing_is_shard) {
+    if (jb->status == MM_ERR_NOT_FOUND && jb->is_shard) {
         jb->status = mm_fail(&jb->err, MM_ERR_NOT_FOUND, MM_E_SHARD_MISSING, jb->path, NULL, -1,
                              "shard named by the index is missing");
     }
@@ -389,11 +47,15 @@ static void run_job(struct job *jb)
     if (jb->status == MM_OK) {
         jb->status = reader->read(&src, jb->part, f, &jb->err);
     }
+    if (jb->status == MM_OK && jb->prefix[0] != '\0' &&
+        mm_inv_prefix_names(jb->part, jb->prefix) != MM_OK) {
+        jb->status = mm_fail_nomem(&jb->err, jb->path);
+    }
     mm_source_close(&src);
 }
 
 struct pool {
-    struct plan *pl;
+    struct mm_plan *pl;
     atomic_size_t next;
 };
 
@@ -409,7 +71,7 @@ static void *worker(void *arg)
     }
 }
 
-static void run_jobs(struct plan *pl, unsigned threads)
+static void run_jobs(struct mm_plan *pl, unsigned threads)
 {
     pthread_t tids[MAX_THREADS];
     struct pool p;
@@ -439,12 +101,14 @@ static void run_jobs(struct plan *pl, unsigned threads)
     }
 }
 
-/* Every weight_map entry is in the shard it names; every shard tensor is
- * in the map. */
-static enum mm_status check_index(const struct plan *pl, const struct mm_inventory *inv,
-                                  struct mm_error *err)
+/* Every weight_map entry is in the shard it names; every tensor of a shard
+ * the index names is in the map. Index names carry no component prefix. */
+static enum mm_status check_index(const struct mm_plan *pl, long id,
+                                  const struct mm_inventory *inv, struct mm_error *err)
 {
-    const struct mm_index *ix = &pl->index;
+    const struct mm_plan_index *pi = &pl->indexes[id];
+    const struct mm_index *ix = &pi->index;
+    const size_t plen = strlen(pi->prefix);
     const size_t n = mm_inventory_tensor_count(inv);
     size_t found = 0;
     size_t i;
@@ -452,18 +116,23 @@ static enum mm_status check_index(const struct plan *pl, const struct mm_invento
     enum mm_status st = MM_OK;
     seen = calloc(ix->nentries + 1, 1);
     if (seen == NULL) {
-        return mm_fail_nomem(err, pl->index_path);
+        return mm_fail_nomem(err, pi->path);
     }
     for (i = 0; i < n && st == MM_OK; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(inv, i);
-        const long e = mm_index_find(ix, t->name);
+        const struct mm_job *jb = &pl->jobs[t->file];
+        long e;
+        if (jb->index_id != id) {
+            continue;
+        }
+        e = mm_index_find(ix, t->name + plen);
         if (e < 0) {
-            st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR, pl->jobs[t->file].path,
-                         t->name, (int64_t)t->offset, "tensor is not listed in the index %s",
-                         base_of(pl->index_path));
-        } else if (ix->shard_of[e] != t->file) {
-            st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_WRONG_SHARD, pl->jobs[t->file].path,
-                         t->name, (int64_t)t->offset, "the index places this tensor in %s",
+            st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR, jb->path,
+                         t->name + plen, (int64_t)t->offset,
+                         "tensor is not listed in the index %s", mm_base_name(pi->path));
+        } else if (pi->first_job + ix->shard_of[e] != t->file) {
+            st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_WRONG_SHARD, jb->path, t->name + plen,
+                         (int64_t)t->offset, "the index places this tensor in %s",
                          ix->shards[ix->shard_of[e]]);
         } else if (!seen[e]) {
             seen[e] = 1;
@@ -473,9 +142,9 @@ static enum mm_status check_index(const struct plan *pl, const struct mm_invento
     if (st == MM_OK && found != ix->nentries) {
         for (i = 0; i < ix->nentries; i++) {
             if (!seen[i]) {
-                st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_MISSING_TENSOR, pl->index_path,
-                             ix->names + ix->name_at[i], -1, "listed for shard %s, which lacks it",
-                             ix->shards[ix->shard_of[i]]);
+                st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_MISSING_TENSOR, pi->path,
+                             ix->names + ix->name_at[i], -1,
+                             "listed for shard %s, which lacks it", ix->shards[ix->shard_of[i]]);
                 break;
             }
         }
@@ -484,7 +153,7 @@ static enum mm_status check_index(const struct plan *pl, const struct mm_invento
     return st;
 }
 
-static enum mm_status execute(struct mm_inventory **out, struct plan *pl, unsigned threads,
+static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl, unsigned threads,
                               struct mm_error *err)
 {
     struct mm_inventory *inv = mm_inv_new();
@@ -495,7 +164,7 @@ static enum mm_status execute(struct mm_inventory **out, struct plan *pl, unsign
     }
     run_jobs(pl, threads);
     for (i = 0; i < pl->njobs && st == MM_OK; i++) {
-        struct job *jb = &pl->jobs[i];
+        struct mm_job *jb = &pl->jobs[i];
         uint32_t f;
         if (jb->status != MM_OK) {
             if (err != NULL) {
@@ -530,8 +199,8 @@ static enum mm_status execute(struct mm_inventory **out, struct plan *pl, unsign
             }
         }
     }
-    if (st == MM_OK && pl->has_index) {
-        st = check_index(pl, inv, err);
+    for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
+        st = check_index(pl, (long)i, inv, err);
     }
     if (st == MM_OK && mm_inv_finish(inv) != MM_OK) {
         st = mm_fail_nomem(err, NULL);
@@ -547,56 +216,16 @@ static enum mm_status execute(struct mm_inventory **out, struct plan *pl, unsign
 enum mm_status mm_inventory_load(struct mm_inventory **out, const char *target,
                                  const struct mm_load_options *opts, struct mm_error *err)
 {
-    struct plan pl;
-    struct stat sb;
+    struct mm_plan pl;
     enum mm_status st;
-    unsigned threads = opts != NULL ? opts->threads : 0;
     mm_error_clear(err);
     *out = NULL;
-    memset(&pl, 0, sizeof(pl));
-    if (target == NULL || target[0] == '\0') {
-        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
-                       "empty target");
+    st = mm_plan_target(&pl, target, err);
+    if (st != MM_OK) {
+        return st;
     }
-    if (stat(target, &sb) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            return mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, target, NULL, -1,
-                           "no such file or folder");
-        }
-        return mm_fail(err, MM_ERR_IO, MM_E_IO, target, NULL, -1, "cannot stat: %s",
-                       strerror(errno));
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        st = plan_dir(&pl, target, err);
-    } else if (S_ISREG(sb.st_mode)) {
-        bool is_index = false;
-        st = looks_like_index(target, &is_index, err);
-        if (st == MM_OK && is_index) {
-            st = plan_index(&pl, target, err);
-        } else if (st == MM_OK) {
-            char *dir = dir_of(target);
-            if (dir == NULL) {
-                st = mm_fail_nomem(err, target);
-            } else {
-                st = plan_add(&pl, "", target, 0, err);
-                if (st == MM_OK) {
-                    free(pl.jobs[0].rel);
-                    pl.jobs[0].rel = strdup(base_of(target));
-                    if (pl.jobs[0].rel == NULL) {
-                        st = mm_fail_nomem(err, target);
-                    }
-                }
-                free(dir);
-            }
-        }
-    } else {
-        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_NOT_REGULAR, target, NULL, -1,
-                       "not a regular file or folder");
-    }
-    if (st == MM_OK) {
-        st = execute(out, &pl, threads, err);
-    }
-    plan_free(&pl);
+    st = execute(out, &pl, opts != NULL ? opts->threads : 0, err);
+    mm_plan_free(&pl);
     return st;
 }
 
@@ -642,61 +271,4 @@ enum mm_status mm_inventory_load_memory(struct mm_inventory **out, const void *d
     }
     *out = inv;
     return MM_OK;
-}
-
-enum mm_status mm_target_files(struct mm_target_files *out, const char *target,
-                               struct mm_error *err)
-{
-    struct plan pl;
-    struct stat sb;
-    enum mm_status st;
-    size_t i;
-    memset(out, 0, sizeof(*out));
-    memset(&pl, 0, sizeof(pl));
-    if (stat(target, &sb) != 0) {
-        return mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, target, NULL, -1,
-                       "no such file or folder");
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        st = plan_dir(&pl, target, err);
-    } else {
-        bool is_index = false;
-        st = looks_like_index(target, &is_index, err);
-        if (st == MM_OK) {
-            st = is_index ? plan_index(&pl, target, err) : plan_add(&pl, "", target, 0, err);
-        }
-    }
-    if (st == MM_OK) {
-        out->paths = calloc(pl.njobs + 1, sizeof(char *));
-        if (out->paths == NULL) {
-            st = mm_fail_nomem(err, target);
-        }
-    }
-    for (i = 0; st == MM_OK && i < pl.njobs; i++) {
-        out->paths[i] = pl.jobs[i].path;
-        pl.jobs[i].path = NULL;
-        out->n++;
-    }
-    if (st == MM_OK && pl.has_index) {
-        out->index_path = pl.index_path;
-        pl.index_path = NULL;
-        out->has_total_size = pl.index.has_total_size;
-        out->total_size = pl.index.total_size;
-    }
-    plan_free(&pl);
-    if (st != MM_OK) {
-        mm_target_files_free(out);
-    }
-    return st;
-}
-
-void mm_target_files_free(struct mm_target_files *tf)
-{
-    size_t i;
-    for (i = 0; i < tf->n; i++) {
-        free(tf->paths[i]);
-    }
-    free(tf->paths);
-    free(tf->index_path);
-    memset(tf, 0, sizeof(*tf));
 }

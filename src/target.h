@@ -1,0 +1,50 @@
+/*
+ * target.h - TARGET resolved into the weight files to read: a file, an
+ * index file, a model folder, or a pipeline folder whose components
+ * (diffusers model_index.json, sentence-transformers modules.json) sit in
+ * sub-folders. Reading the files is load.c's job.
+ */
+#ifndef MM_TARGET_H
+#define MM_TARGET_H
+
+#include "index.h"
+#include "internal.h"
+
+/* One weight file to read, and what reading it gave. */
+struct mm_job {
+    char *path;     /* as opened and shown in errors */
+    char *rel;      /* relative to the target's folder */
+    const char *prefix; /* component prefix for tensor names ("unet/"), borrowed */
+    long index_id;  /* the index that names it, or -1 */
+    int is_shard;   /* named by an index: say so when absent */
+    struct mm_inventory *part;
+    struct mm_error err;
+    enum mm_status status;
+};
+
+struct mm_plan_index {
+    char *path;
+    const char *prefix; /* names of the tensors it maps get this prefix (borrowed) */
+    struct mm_index index;
+    size_t first_job; /* shard i of the index is job first_job + i */
+};
+
+struct mm_plan {
+    struct mm_job *jobs;
+    size_t njobs;
+    size_t cap;
+    struct mm_plan_index *indexes;
+    size_t nindexes;
+    size_t icap;
+    char **prefixes; /* owned component prefixes */
+    size_t nprefixes;
+    size_t pcap;
+};
+
+enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_error *err);
+void mm_plan_free(struct mm_plan *pl);
+
+/* Small helpers shared with load.c. */
+const char *mm_base_name(const char *path);
+
+#endif
