@@ -435,14 +435,14 @@ static enum mm_status plan_weights(struct mm_plan *pl, const char *dir, const ch
     return st;
 }
 
-/* Whether dir/name exists as a regular file. */
+/* Whether dir/name exists as a regular file (no allocation, so that a
+ * failure cannot pass for "absent"). */
 static bool has_file(const char *dir, const char *name)
 {
     struct stat sb;
-    char *p = join(dir, name);
-    const bool yes = p != NULL && stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-    free(p);
-    return yes;
+    char p[4096];
+    const int n = snprintf(p, sizeof(p), "%s/%s", dir[0] == '\0' ? "." : dir, name);
+    return n > 0 && (size_t)n < sizeof(p) && stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 /* A component sub-folder named in a pipeline description: a plain name. */

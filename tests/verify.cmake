@@ -2,3 +2,10 @@ mm_add_test(test_verify test_verify.c)
 mm_add_test(test_sha256 test_sha256.c)
 mm_add_test(test_hfcache test_hfcache.c)
 mm_add_test(test_target test_target.c)
+
+# Allocation failures: every allocation the library makes is failed in turn
+# (the Nth call, N = 1, 2, ...) through the linker's --wrap, and each run
+# must end in MM_ERR_NOMEM or success, never a crash or a leak.
+mm_add_test(test_nomem test_nomem.c)
+target_link_options(test_nomem PRIVATE
+  -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=strdup)
