@@ -1,0 +1,60 @@
+# The command line tested as a user runs it (tests/cli/*.sh, POSIX sh),
+# the documentation checked against the program, the README's library
+# example built and run, and the conformance test over ../shared/realmodels.
+
+# cJSON, for the JSON checker and the conformance test.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(MM_CLI_CJSON QUIET IMPORTED_TARGET libcjson)
+endif()
+if(MM_CLI_CJSON_FOUND)
+  set(MM_CLI_CJSON_LIB PkgConfig::MM_CLI_CJSON)
+else()
+  find_library(MM_CLI_CJSON_LIB NAMES cjson REQUIRED)
+endif()
+
+set(MM_CLI_DIR ${CMAKE_CURRENT_SOURCE_DIR}/cli)
+set(MM_CLI_DATA ${MM_CLI_DIR}/data)
+
+# jsoncheck: is stdin one JSON document, and do given members hold given values.
+add_executable(mm_jsoncheck ${MM_CLI_DIR}/jsoncheck.c)
+target_link_libraries(mm_jsoncheck PRIVATE modelmem_flags ${MM_CLI_CJSON_LIB} m)
+
+# The README's library example, linked with the shared library as a user's
+# program would be.
+add_executable(example_estimate ${PROJECT_SOURCE_DIR}/examples/estimate.c)
+target_link_libraries(example_estimate PRIVATE modelmem modelmem_flags)
+
+# mm_cli_test(NAME SCRIPT ARGS...): a shell test; 77 means skipped.
+function(mm_cli_test name script)
+  add_test(NAME ${name} COMMAND sh ${MM_CLI_DIR}/${script} ${ARGN})
+  set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77)
+endfunction()
+
+mm_cli_test(cli_exit_status exit_status.sh $<TARGET_FILE:modelmem_cli> ${MM_CLI_DATA})
+mm_cli_test(cli_help_version help_version.sh $<TARGET_FILE:modelmem_cli> ${PROJECT_VERSION})
+mm_cli_test(cli_errors errors.sh $<TARGET_FILE:modelmem_cli> ${MM_CLI_DATA})
+mm_cli_test(cli_json json.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_jsoncheck>
+  ${MM_CLI_DATA})
+mm_cli_test(cli_options_match options_match.sh $<TARGET_FILE:modelmem_cli>
+  ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${PROJECT_SOURCE_DIR}/README.md)
+mm_cli_test(cli_examples examples.sh $<TARGET_FILE:modelmem_cli>
+  ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${MM_CLI_DATA}
+  ${PROJECT_SOURCE_DIR})
+mm_cli_test(cli_readme_sample readme_sample.sh $<TARGET_FILE:modelmem_cli>
+  ${PROJECT_SOURCE_DIR}/README.md ${MM_SHARED})
+mm_cli_test(cli_doc_sync doc_sync.sh ${PROJECT_SOURCE_DIR}/README.md
+  ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${PROJECT_SOURCE_DIR}/src/error.c
+  ${PROJECT_SOURCE_DIR}/include/modelmem.h ${PROJECT_SOURCE_DIR}/examples/estimate.c)
+mm_cli_test(cli_example_estimate example.sh $<TARGET_FILE:example_estimate> ${MM_CLI_DATA})
+
+# groff is not among the build's packages: lint the man page where it is.
+find_program(MM_GROFF groff)
+if(MM_GROFF)
+  mm_cli_test(man_lint man_lint.sh ${MM_GROFF} ${PROJECT_SOURCE_DIR}/man/modelmem.1)
+else()
+  message(STATUS "groff not found: the man page lint test is not registered")
+endif()
+
+mm_add_test(test_conformance ${CMAKE_CURRENT_SOURCE_DIR}/test_conformance.c)
+target_link_libraries(test_conformance PRIVATE ${MM_CLI_CJSON_LIB})
