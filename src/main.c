@@ -21,6 +21,7 @@ void cli_help(FILE *f)
           "  --markdown         estimate: print the table as Markdown\n"
           "  --dtypes LIST      estimate: comma-separated rows among float32, float16,\n"
           "                     bfloat16, int8, int4 (default float32,float16,int8,int4)\n"
+          "  --checksums        verify: hash Hugging Face cache blobs, compare with names\n"
           "  --threads N        files read in parallel (default: one per CPU)\n"
           "  -q, --quiet        print nothing but the data and errors\n"
           "  -v, --verbose      list the files read on stderr\n"
