@@ -18,7 +18,9 @@
  * multiple of 8, then the data, whose offsets tile [0, last end) and whose
  * sizes are numel x dtype size. Only the length and header are written; the
  * file is extended with ftruncate, so the data is a hole (no disk use).
- * model.safetensors.index.json maps every tensor to its shard.
+ * Within a shard, tensors are in the order safetensors' serialize writes
+ * them (larger dtype first, then by name); model.safetensors.index.json
+ * maps every tensor to its shard, sorted by name as transformers writes it.
  *
  * --keep K writes only the first K shards and an index of their tensors
  * (the linearity check). On stdout: one line of JSON with what was written
@@ -174,7 +176,7 @@ static void fp8_linear(struct layout *L, uint64_t out, uint64_t in, const char *
 
 static void ds_mlp(struct layout *L, const char *prefix, uint64_t inter)
 {
-    char p[200];
+    char p[256]; /* prefix (< 200) and a suffix */
     snprintf(p, sizeof(p), "%s.gate_proj", prefix);
     fp8_linear(L, inter, DS_HIDDEN, p);
     snprintf(p, sizeof(p), "%s.up_proj", prefix);
@@ -295,6 +297,43 @@ static void assign_shards(struct layout *L, unsigned nshards)
     }
 }
 
+/* For qsort: the layout whose names the comparisons read. */
+static const char *sort_names;
+
+/* safetensors' serialize order within a file: larger dtypes first (its
+ * Dtype ordering, descending), then by name; offsets follow that order. */
+static int cmp_in_shard(const void *a, const void *b)
+{
+    const struct tensor *x = a;
+    const struct tensor *y = b;
+    if (dt_size[x->dtype] != dt_size[y->dtype]) {
+        return dt_size[x->dtype] > dt_size[y->dtype] ? -1 : 1;
+    }
+    return strcmp(sort_names + x->name_at, sort_names + y->name_at);
+}
+
+static void sort_shards(struct layout *L)
+{
+    size_t i = 0;
+    sort_names = L->names;
+    while (i < L->n) {
+        size_t j = i;
+        while (j < L->n && L->t[j].shard == L->t[i].shard) {
+            j++;
+        }
+        qsort(L->t + i, j - i, sizeof(*L->t), cmp_in_shard);
+        i = j;
+    }
+}
+
+/* transformers writes the index with json.dumps(sort_keys=True). */
+static int cmp_by_name(const void *a, const void *b)
+{
+    const struct tensor *x = *(const struct tensor *const *)a;
+    const struct tensor *y = *(const struct tensor *const *)b;
+    return strcmp(sort_names + x->name_at, sort_names + y->name_at);
+}
+
 static void shard_name(char *out, size_t cap, unsigned s, unsigned nshards)
 {
     if (nshards >= 100) {
@@ -380,6 +419,8 @@ static void write_index(const struct layout *L, const char *dir, unsigned keep,
     char name[64];
     char path[4096];
     uint64_t total = 0;
+    const struct tensor **order;
+    size_t count;
     size_t i;
     int first = 1;
     FILE *f;
@@ -388,13 +429,24 @@ static void write_index(const struct layout *L, const char *dir, unsigned keep,
     }
     buf_fmt(&b, "{\n  \"metadata\": {\n    \"total_size\": %llu\n  },\n  \"weight_map\": {",
             (unsigned long long)total);
+    order = malloc((L->n + 1) * sizeof(*order));
+    if (order == NULL) {
+        die("malloc");
+    }
     for (i = 0; i < L->n && L->t[i].shard < keep; i++) {
-        shard_name(name, sizeof(name), L->t[i].shard, nshards);
+        order[i] = &L->t[i];
+    }
+    sort_names = L->names;
+    qsort(order, i, sizeof(*order), cmp_by_name);
+    count = i;
+    for (i = 0; i < count; i++) {
+        shard_name(name, sizeof(name), order[i]->shard, nshards);
         buf_str(&b, first ? "\n    \"" : ",\n    \"");
         first = 0;
-        buf_str(&b, L->names + L->t[i].name_at);
+        buf_str(&b, L->names + order[i]->name_at);
         buf_fmt(&b, "\": \"%s\"", name);
     }
+    free(order);
     buf_str(&b, "\n  }\n}\n");
     snprintf(path, sizeof(path), "%s/model.safetensors.index.json", dir);
     f = fopen(path, "wb");
@@ -455,6 +507,7 @@ int main(int argc, char **argv)
         die(argv[2]);
     }
     assign_shards(&L, nshards);
+    sort_shards(&L);
     for (s = 0; s < keep; s++) {
         header_bytes += write_shard(&L, argv[2], s, nshards, &first);
     }

@@ -19,7 +19,7 @@ set -euo pipefail
 
 BUILD=${1:-build}
 RUNS=${2:-5}
-MODELMEM=$BUILD/modelmem
+MODELMEM=${MODELMEM:-$BUILD/modelmem} # override to compare two builds
 GEN=$BUILD/tests/bench/gen_layout
 FLOOR=$BUILD/tests/bench/floor
 MEASURE=$BUILD/tests/bench/measure
