@@ -26,6 +26,11 @@ struct job {
     struct mm_error err;
     enum mm_status status;
     int missing_is_shard; /* named by an index: say so when absent */
+    /* The index cross-check of this file's tensors, done by the worker
+     * that read it (see check_part); reported after the merge. */
+    enum mm_status ix_status;
+    struct mm_error ix_err;
+    size_t ix_found;
 };
 
 struct plan {
@@ -35,6 +40,7 @@ struct plan {
     char *index_path; /* when sharded */
     struct mm_index index;
     int has_index;
+    char *ix_seen; /* per index entry: found in its shard (NULL: check serially) */
 };
 
 static char *join(const char *dir, const char *name)
@@ -93,6 +99,7 @@ static void plan_free(struct plan *pl)
     }
     free(pl->jobs);
     free(pl->index_path);
+    free(pl->ix_seen);
     mm_index_free(&pl->index);
     memset(pl, 0, sizeof(*pl));
 }
@@ -390,6 +397,46 @@ static void run_job(struct job *jb)
     mm_source_close(&src);
 }
 
+/*
+ * The index check of one file, run by the worker that read it, so that the
+ * ~10^5 lookups of a large model use every core: every tensor of file i is
+ * in the map, placed in shard i. Entry e is marked in ix_seen only by the
+ * job of shard_of[e], so no byte is shared between threads. The first
+ * failure is kept; check_index_parts reports the first one in file order,
+ * the error check_index would have found.
+ */
+static void check_part(const struct plan *pl, size_t i)
+{
+    struct job *jb = &pl->jobs[i];
+    const struct mm_index *ix = &pl->index;
+    const size_t n = mm_inventory_tensor_count(jb->part);
+    size_t k;
+    jb->ix_status = MM_OK;
+    jb->ix_found = 0;
+    for (k = 0; k < n; k++) {
+        const struct mm_tensor *t = mm_inventory_tensor(jb->part, k);
+        const long e = mm_index_find(ix, t->name);
+        if (e < 0) {
+            jb->ix_status = mm_fail(&jb->ix_err, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR,
+                                    jb->path, t->name, (int64_t)t->offset,
+                                    "tensor is not listed in the index %s",
+                                    base_of(pl->index_path));
+            return;
+        }
+        if (ix->shard_of[e] != i) {
+            jb->ix_status = mm_fail(&jb->ix_err, MM_ERR_MALFORMED, MM_E_INDEX_WRONG_SHARD,
+                                    jb->path, t->name, (int64_t)t->offset,
+                                    "the index places this tensor in %s",
+                                    ix->shards[ix->shard_of[e]]);
+            return;
+        }
+        if (!pl->ix_seen[e]) {
+            pl->ix_seen[e] = 1;
+            jb->ix_found++;
+        }
+    }
+}
+
 struct pool {
     struct plan *pl;
     atomic_size_t next;
@@ -404,6 +451,9 @@ static void *worker(void *arg)
             return NULL;
         }
         run_job(&p->pl->jobs[i]);
+        if (p->pl->jobs[i].status == MM_OK && p->pl->ix_seen != NULL) {
+            check_part(p->pl, i);
+        }
     }
 }
 
@@ -482,6 +532,35 @@ static enum mm_status check_index(const struct plan *pl, const struct mm_invento
     return st;
 }
 
+/* The result of check_part over every file: the first file's failure in
+ * file order, else the first index entry no shard held. */
+static enum mm_status check_index_parts(const struct plan *pl, struct mm_error *err)
+{
+    const struct mm_index *ix = &pl->index;
+    size_t found = 0;
+    size_t i;
+    for (i = 0; i < pl->njobs; i++) {
+        if (pl->jobs[i].ix_status != MM_OK) {
+            if (err != NULL) {
+                *err = pl->jobs[i].ix_err;
+            }
+            return pl->jobs[i].ix_status;
+        }
+        found += pl->jobs[i].ix_found;
+    }
+    if (found != ix->nentries) {
+        for (i = 0; i < ix->nentries; i++) {
+            if (!pl->ix_seen[i]) {
+                return mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_MISSING_TENSOR, pl->index_path,
+                               ix->names + ix->name_at[i], -1,
+                               "listed for shard %s, which lacks it",
+                               ix->shards[ix->shard_of[i]]);
+            }
+        }
+    }
+    return MM_OK;
+}
+
 static enum mm_status execute(struct mm_inventory **out, struct plan *pl, unsigned threads,
                               struct mm_error *err)
 {
@@ -490,6 +569,10 @@ static enum mm_status execute(struct mm_inventory **out, struct plan *pl, unsign
     enum mm_status st = MM_OK;
     if (inv == NULL) {
         return mm_fail_nomem(err, NULL);
+    }
+    if (pl->has_index) {
+        /* on failure, check_index does the check after the merge instead */
+        pl->ix_seen = calloc(pl->index.nentries + 1, 1);
     }
     run_jobs(pl, threads);
     for (i = 0; i < pl->njobs && st == MM_OK; i++) {
@@ -529,7 +612,7 @@ static enum mm_status execute(struct mm_inventory **out, struct plan *pl, unsign
         }
     }
     if (st == MM_OK && pl->has_index) {
-        st = check_index(pl, inv, err);
+        st = pl->ix_seen != NULL ? check_index_parts(pl, err) : check_index(pl, inv, err);
     }
     if (st == MM_OK && mm_inv_finish(inv) != MM_OK) {
         st = mm_fail_nomem(err, NULL);
