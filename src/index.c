@@ -143,6 +143,8 @@ static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, con
     enum mm_status st;
     char *key = NULL;
     size_t key_cap = 0;
+    long last = -1; /* the previous entry's shard */
+    size_t last_len = 0;
     if (mm_json_peek(j) != '{') {
         return mm_fail(j->err, MM_ERR_MALFORMED, MM_E_INDEX_INVALID, name, NULL,
                        mm_json_offset(j), "\"weight_map\" is not an object");
@@ -190,20 +192,28 @@ static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, con
         if (st != MM_OK) {
             break;
         }
-        if (!mm_shard_name_safe(v, vlen)) {
+        /* Entries come in runs of one shard: the run's shard was checked
+         * and looked up already. */
+        if (last >= 0 && last_len == vlen &&
+            memcmp(b->idx->shards[last], v, vlen) == 0) {
+            id = last;
+        } else if (!mm_shard_name_safe(v, vlen)) {
             st = mm_failn(j->err, MM_ERR_UNSAFE, MM_E_SHARD_NAME_UNSAFE, name, k, klen, vat,
                           "refusing shard name \"%.*s\": absolute, \"..\", \"\\\", control "
                           "byte or URL",
                           (int)(vlen > 80 ? 80 : vlen), v);
             break;
+        } else {
+            id = shard_id(b, v, vlen, &limit);
         }
-        id = shard_id(b, v, vlen, &limit);
         if (id < 0) {
             st = limit ? mm_fail(j->err, MM_ERR_LIMIT, MM_E_LIMIT_FILES, name, NULL, vat,
                                  "more than %u shards", MM_LIMIT_FILES)
                        : mm_fail_nomem(j->err, name);
             break;
         }
+        last = id;
+        last_len = vlen;
         if (b->idx->nentries >= MM_LIMIT_TENSORS) {
             st = mm_fail(j->err, MM_ERR_LIMIT, MM_E_LIMIT_TENSORS, name, NULL, vat,
                          "more than %u tensors", MM_LIMIT_TENSORS);

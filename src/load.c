@@ -54,6 +54,48 @@ static void run_job(struct mm_job *jb)
     mm_source_close(&src);
 }
 
+/*
+ * The index check of one file, run by the worker that read it, so that the
+ * ~10^5 lookups of a large model use every core: every tensor of file i is
+ * in its index's map, placed in shard i. Entry e is marked in `seen` only
+ * by the job of its own shard, so no byte is shared between threads. The
+ * first failure is kept; check_index_parts reports the first one in file
+ * order, the error a serial check would have found.
+ */
+static void check_part(const struct mm_plan *pl, size_t i)
+{
+    struct mm_job *jb = &pl->jobs[i];
+    const struct mm_plan_index *pi = &pl->indexes[jb->index_id];
+    const struct mm_index *ix = &pi->index;
+    const size_t plen = strlen(pi->prefix);
+    const size_t n = mm_inventory_tensor_count(jb->part);
+    size_t k;
+    jb->ix_status = MM_OK;
+    jb->ix_found = 0;
+    for (k = 0; k < n; k++) {
+        const struct mm_tensor *t = mm_inventory_tensor(jb->part, k);
+        const long e = mm_index_find(ix, t->name + plen);
+        if (e < 0) {
+            jb->ix_status = mm_fail(&jb->ix_err, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR,
+                                    jb->path, t->name + plen, (int64_t)t->offset,
+                                    "tensor is not listed in the index %s",
+                                    mm_base_name(pi->path));
+            return;
+        }
+        if (pi->first_job + ix->shard_of[e] != i) {
+            jb->ix_status = mm_fail(&jb->ix_err, MM_ERR_MALFORMED, MM_E_INDEX_WRONG_SHARD,
+                                    jb->path, t->name + plen, (int64_t)t->offset,
+                                    "the index places this tensor in %s",
+                                    ix->shards[ix->shard_of[e]]);
+            return;
+        }
+        if (!pi->seen[e]) {
+            pi->seen[e] = 1;
+            jb->ix_found++;
+        }
+    }
+}
+
 struct pool {
     struct mm_plan *pl;
     atomic_size_t next;
@@ -68,6 +110,10 @@ static void *worker(void *arg)
             return NULL;
         }
         run_job(&p->pl->jobs[i]);
+        if (p->pl->jobs[i].status == MM_OK && p->pl->jobs[i].index_id >= 0 &&
+            p->pl->indexes[p->pl->jobs[i].index_id].seen != NULL) {
+            check_part(p->pl, i);
+        }
     }
 }
 
@@ -102,55 +148,39 @@ static void run_jobs(struct mm_plan *pl, unsigned threads)
 }
 
 /* Every weight_map entry is in the shard it names; every tensor of a shard
- * the index names is in the map. Index names carry no component prefix. */
-static enum mm_status check_index(const struct mm_plan *pl, long id,
-                                  const struct mm_inventory *inv, struct mm_error *err)
+ * the index names is in the map (checked per file by check_part): the first
+ * failing file's error in file order, else the first entry no shard held. */
+static enum mm_status check_index_parts(const struct mm_plan *pl, long id,
+                                        struct mm_error *err)
 {
     const struct mm_plan_index *pi = &pl->indexes[id];
     const struct mm_index *ix = &pi->index;
-    const size_t plen = strlen(pi->prefix);
-    const size_t n = mm_inventory_tensor_count(inv);
     size_t found = 0;
     size_t i;
-    char *seen;
-    enum mm_status st = MM_OK;
-    seen = calloc(ix->nentries + 1, 1);
-    if (seen == NULL) {
-        return mm_fail_nomem(err, pi->path);
-    }
-    for (i = 0; i < n && st == MM_OK; i++) {
-        const struct mm_tensor *t = mm_inventory_tensor(inv, i);
-        const struct mm_job *jb = &pl->jobs[t->file];
-        long e;
+    for (i = 0; i < pl->njobs; i++) {
+        const struct mm_job *jb = &pl->jobs[i];
         if (jb->index_id != id) {
             continue;
         }
-        e = mm_index_find(ix, t->name + plen);
-        if (e < 0) {
-            st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR, jb->path,
-                         t->name + plen, (int64_t)t->offset,
-                         "tensor is not listed in the index %s", mm_base_name(pi->path));
-        } else if (pi->first_job + ix->shard_of[e] != t->file) {
-            st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_WRONG_SHARD, jb->path, t->name + plen,
-                         (int64_t)t->offset, "the index places this tensor in %s",
-                         ix->shards[ix->shard_of[e]]);
-        } else if (!seen[e]) {
-            seen[e] = 1;
-            found++;
+        if (jb->ix_status != MM_OK) {
+            if (err != NULL) {
+                *err = jb->ix_err;
+            }
+            return jb->ix_status;
         }
+        found += jb->ix_found;
     }
-    if (st == MM_OK && found != ix->nentries) {
+    if (found != ix->nentries) {
         for (i = 0; i < ix->nentries; i++) {
-            if (!seen[i]) {
-                st = mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_MISSING_TENSOR, pi->path,
-                             ix->names + ix->name_at[i], -1,
-                             "listed for shard %s, which lacks it", ix->shards[ix->shard_of[i]]);
-                break;
+            if (!pi->seen[i]) {
+                return mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_MISSING_TENSOR, pi->path,
+                               ix->names + ix->name_at[i], -1,
+                               "listed for shard %s, which lacks it",
+                               ix->shards[ix->shard_of[i]]);
             }
         }
     }
-    free(seen);
-    return st;
+    return MM_OK;
 }
 
 static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl, unsigned threads,
@@ -161,6 +191,13 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl, uns
     enum mm_status st = MM_OK;
     if (inv == NULL) {
         return mm_fail_nomem(err, NULL);
+    }
+    for (i = 0; i < pl->nindexes; i++) {
+        pl->indexes[i].seen = calloc(pl->indexes[i].index.nentries + 1, 1);
+        if (pl->indexes[i].seen == NULL) {
+            mm_inventory_free(inv);
+            return mm_fail_nomem(err, pl->indexes[i].path);
+        }
     }
     run_jobs(pl, threads);
     for (i = 0; i < pl->njobs && st == MM_OK; i++) {
@@ -200,7 +237,7 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl, uns
         }
     }
     for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
-        st = check_index(pl, (long)i, inv, err);
+        st = check_index_parts(pl, (long)i, err);
     }
     if (st == MM_OK && mm_inv_finish(inv) != MM_OK) {
         st = mm_fail_nomem(err, NULL);

@@ -72,6 +72,7 @@ void mm_plan_free(struct mm_plan *pl)
     free(pl->jobs);
     for (i = 0; i < pl->nindexes; i++) {
         free(pl->indexes[i].path);
+        free(pl->indexes[i].seen);
         mm_index_free(&pl->indexes[i].index);
     }
     free(pl->indexes);

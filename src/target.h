@@ -20,6 +20,11 @@ struct mm_job {
     struct mm_inventory *part;
     struct mm_error err;
     enum mm_status status;
+    /* The index cross-check of this file's tensors, done by the worker
+     * that read it; reported after the merge. */
+    enum mm_status ix_status;
+    struct mm_error ix_err;
+    size_t ix_found;
 };
 
 struct mm_plan_index {
@@ -27,6 +32,7 @@ struct mm_plan_index {
     const char *prefix; /* names of the tensors it maps get this prefix (borrowed) */
     struct mm_index index;
     size_t first_job; /* shard i of the index is job first_job + i */
+    char *seen;       /* per entry: found in its shard (set by the workers) */
 };
 
 struct mm_plan {
