@@ -308,17 +308,20 @@ static enum mm_status finish(struct mm_index *idx, const char *name, struct mm_e
     }
     for (i = 0; i < idx->nentries; i++) {
         const char *n = idx->names + idx->name_at[i];
-        size_t h = (size_t)mm_hash_bytes(n, strlen(n)) & (idx->nslots - 1);
+        const uint64_t hash = mm_hash_bytes(n, strlen(n));
+        const uint64_t tag = hash & 0xffffffff00000000ull;
+        size_t h = (size_t)hash & (idx->nslots - 1);
         idx->shard_of[i] = remap[idx->shard_of[i]];
         while (idx->slots[h] != 0) {
-            if (strcmp(idx->names + idx->name_at[idx->slots[h] - 1], n) == 0) {
+            if ((idx->slots[h] & 0xffffffff00000000ull) == tag &&
+                strcmp(idx->names + idx->name_at[(idx->slots[h] & 0xffffffffu) - 1], n) == 0) {
                 st = mm_fail(err, MM_ERR_MALFORMED, MM_E_DUPLICATE_KEY, name, n, -1,
                              "weight_map lists this tensor twice");
                 goto out;
             }
             h = (h + 1) & (idx->nslots - 1);
         }
-        idx->slots[h] = i + 1;
+        idx->slots[h] = tag | (uint64_t)(i + 1);
     }
 out:
     free(old);
@@ -404,15 +407,22 @@ out:
 
 long mm_index_find(const struct mm_index *idx, const char *name)
 {
+    uint64_t hash;
+    uint64_t tag;
     size_t h;
     if (idx->nslots == 0) {
         return -1;
     }
-    h = (size_t)mm_hash_bytes(name, strlen(name)) & (idx->nslots - 1);
+    hash = mm_hash_bytes(name, strlen(name));
+    tag = hash & 0xffffffff00000000ull;
+    h = (size_t)hash & (idx->nslots - 1);
     while (idx->slots[h] != 0) {
-        const size_t e = idx->slots[h] - 1;
-        if (strcmp(idx->names + idx->name_at[e], name) == 0) {
-            return (long)e;
+        const uint64_t slot = idx->slots[h];
+        if ((slot & 0xffffffff00000000ull) == tag) {
+            const size_t e = (size_t)(slot & 0xffffffffu) - 1;
+            if (strcmp(idx->names + idx->name_at[e], name) == 0) {
+                return (long)e;
+            }
         }
         h = (h + 1) & (idx->nslots - 1);
     }

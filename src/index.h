@@ -14,7 +14,8 @@ struct mm_index {
     size_t *name_at;
     uint32_t *shard_of;
     size_t nentries;
-    size_t *slots; /* open-addressing table of entry index + 1 */
+    /* open-addressing table: the name hash's high 32 bits | entry index + 1 */
+    uint64_t *slots;
     size_t nslots;
     int has_total_size;
     uint64_t total_size;

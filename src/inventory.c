@@ -343,7 +343,7 @@ enum mm_status mm_inv_prefix_names(struct mm_inventory *inv, const char *prefix)
 enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_error *err)
 {
     size_t cap = 16;
-    size_t *slots;
+    uint64_t *slots; /* hash's high 32 bits | tensor index + 1 */
     size_t i;
     enum mm_status st = MM_OK;
     while (cap < inv->ntensors * 2) {
@@ -355,11 +355,12 @@ enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_err
     }
     for (i = 0; i < inv->ntensors && st == MM_OK; i++) {
         const char *name = inv->recs[i].pub.name;
-        const size_t len = strlen(name);
-        size_t s = (size_t)mm_hash_bytes(name, len) & (cap - 1);
+        const uint64_t hash = mm_hash_bytes(name, strlen(name));
+        const uint64_t tag = hash & 0xffffffff00000000ull;
+        size_t s = (size_t)hash & (cap - 1);
         while (slots[s] != 0) {
-            const struct mm_tensor *o = &inv->recs[slots[s] - 1].pub;
-            if (strcmp(o->name, name) == 0) {
+            const struct mm_tensor *o = &inv->recs[(slots[s] & 0xffffffffu) - 1].pub;
+            if ((slots[s] & 0xffffffff00000000ull) == tag && strcmp(o->name, name) == 0) {
                 const uint32_t f = inv->recs[i].pub.file;
                 if (o->file == f) {
                     st = mm_fail(err, MM_ERR_MALFORMED, MM_E_DUPLICATE_TENSOR,
@@ -375,7 +376,7 @@ enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_err
             }
             s = (s + 1) & (cap - 1);
         }
-        slots[s] = i + 1;
+        slots[s] = tag | (uint64_t)(i + 1);
     }
     free(slots);
     return st;

@@ -89,10 +89,15 @@ static void check_part(const struct mm_plan *pl, size_t i)
                                     ix->shards[ix->shard_of[e]]);
             return;
         }
-        if (!pi->seen[e]) {
-            pi->seen[e] = 1;
-            jb->ix_found++;
+        if (pi->seen[e]) {
+            /* only this file marks its own entries: a name it holds twice */
+            jb->ix_status = mm_fail(&jb->ix_err, MM_ERR_MALFORMED, MM_E_DUPLICATE_TENSOR,
+                                    jb->path, t->name + plen, (int64_t)t->offset,
+                                    "tensor name appears twice");
+            return;
         }
+        pi->seen[e] = 1;
+        jb->ix_found++;
     }
 }
 
@@ -183,6 +188,17 @@ static enum mm_status check_index_parts(const struct mm_plan *pl, long id,
     return MM_OK;
 }
 
+static bool all_indexed(const struct mm_plan *pl)
+{
+    size_t i;
+    for (i = 0; i < pl->njobs; i++) {
+        if (pl->jobs[i].index_id < 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl, unsigned threads,
                               struct mm_error *err)
 {
@@ -224,7 +240,13 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl, uns
         mm_inventory_free(jb->part);
         jb->part = NULL;
     }
-    if (st == MM_OK) {
+    for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
+        st = check_index_parts(pl, (long)i, err);
+    }
+    /* Names under an index are unique once every file passed its index
+     * check (a name held twice is caught there, across shards as a wrong
+     * shard); the other files need the full check. */
+    if (st == MM_OK && !all_indexed(pl)) {
         st = mm_inv_check_unique(inv, err);
         /* name the file as the user knows it, not as stored (relative) */
         if (st != MM_OK && err != NULL) {
@@ -235,9 +257,6 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl, uns
                 }
             }
         }
-    }
-    for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
-        st = check_index_parts(pl, (long)i, err);
     }
     if (st == MM_OK && mm_inv_finish(inv) != MM_OK) {
         st = mm_fail_nomem(err, NULL);
