@@ -264,20 +264,12 @@ static enum mm_status read_tensor(struct st_ctx *x, const char *name, size_t nam
         size_t klen;
         int64_t kat;
         bool *seen = NULL;
-        st = mm_json_more(j, '}', &first, &more);
+        st = mm_json_member(j, &first, &more, &k, &klen, &kat);
         if (st != MM_OK) {
             return st;
         }
         if (!more) {
             break;
-        }
-        kat = mm_json_offset(j);
-        st = mm_json_string(j, &k, &klen);
-        if (st == MM_OK) {
-            st = mm_json_expect(j, ':', "expected ':'");
-        }
-        if (st != MM_OK) {
-            return st;
         }
         if (klen == 5 && memcmp(k, "dtype", 5) == 0) {
             const char *d;
@@ -358,24 +350,13 @@ static enum mm_status read_metadata(struct st_ctx *x)
         size_t vlen;
         int64_t kat;
         size_t i;
-        st = mm_json_more(j, '}', &first, &more);
+        st = mm_json_member(j, &first, &more, &k, &klen, &kat);
         if (st != MM_OK || !more) {
             return st;
         }
-        kat = mm_json_offset(j);
-        st = mm_json_string(j, &k, &klen);
-        if (st == MM_OK) {
-            st = mm_json_expect(j, ':', "expected ':'");
-        }
+        st = mm_json_keep(j, &k, klen, &x->key, &x->key_cap);
         if (st != MM_OK) {
             return st;
-        }
-        if (k == j->scratch) {
-            if (!mm_grow((void **)&x->key, &x->key_cap, klen + 1, 1)) {
-                return mm_fail_nomem(j->err, x->src->name);
-            }
-            memcpy(x->key, k, klen);
-            k = x->key;
         }
         if (mm_json_peek(j) != '"') {
             return mm_fail(j->err, MM_ERR_MALFORMED, MM_E_METADATA_TYPE, x->src->name, NULL,
@@ -470,20 +451,12 @@ static enum mm_status parse_header(struct st_ctx *x)
         const char *k;
         size_t klen;
         int64_t kat;
-        st = mm_json_more(j, '}', &first, &more);
+        st = mm_json_member(j, &first, &more, &k, &klen, &kat);
         if (st != MM_OK) {
             return st;
         }
         if (!more) {
             break;
-        }
-        kat = mm_json_offset(j);
-        st = mm_json_string(j, &k, &klen);
-        if (st == MM_OK) {
-            st = mm_json_expect(j, ':', "expected ':'");
-        }
-        if (st != MM_OK) {
-            return st;
         }
         if (klen == 12 && memcmp(k, "__metadata__", 12) == 0) {
             if (have_meta) {
@@ -493,14 +466,10 @@ static enum mm_status parse_header(struct st_ctx *x)
             have_meta = true;
             st = read_metadata(x);
         } else {
-            if (k == j->scratch) { /* escaped: the next string would overwrite it */
-                if (!mm_grow((void **)&x->key, &x->key_cap, klen + 1, 1)) {
-                    return mm_fail_nomem(j->err, x->src->name);
-                }
-                memcpy(x->key, k, klen);
-                k = x->key;
+            st = mm_json_keep(j, &k, klen, &x->key, &x->key_cap);
+            if (st == MM_OK) {
+                st = read_tensor(x, k, klen, kat);
             }
-            st = read_tensor(x, k, klen, kat);
         }
         if (st != MM_OK) {
             return st;

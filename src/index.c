@@ -158,24 +158,12 @@ static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, con
         int64_t vat;
         long id;
         bool limit = false;
-        st = mm_json_more(j, '}', &first, &more);
+        st = mm_json_member(j, &first, &more, &k, &klen, NULL);
+        if (st == MM_OK && more) {
+            st = mm_json_keep(j, &k, klen, &key, &key_cap);
+        }
         if (st != MM_OK || !more) {
             break;
-        }
-        st = mm_json_string(j, &k, &klen);
-        if (st == MM_OK) {
-            st = mm_json_expect(j, ':', "expected ':'");
-        }
-        if (st != MM_OK) {
-            break;
-        }
-        if (k == j->scratch) {
-            if (!mm_grow((void **)&key, &key_cap, klen + 1, 1)) {
-                st = mm_fail_nomem(j->err, name);
-                break;
-            }
-            memcpy(key, k, klen);
-            k = key;
         }
         if (klen > MM_LIMIT_NAME) {
             st = mm_fail(j->err, MM_ERR_LIMIT, MM_E_LIMIT_NAME, name, NULL, mm_json_offset(j),
@@ -240,15 +228,8 @@ static enum mm_status read_metadata(struct mm_index *idx, struct mm_json *j, con
     for (;;) {
         const char *k;
         size_t klen;
-        st = mm_json_more(j, '}', &first, &more);
+        st = mm_json_member(j, &first, &more, &k, &klen, NULL);
         if (st != MM_OK || !more) {
-            return st;
-        }
-        st = mm_json_string(j, &k, &klen);
-        if (st == MM_OK) {
-            st = mm_json_expect(j, ':', "expected ':'");
-        }
-        if (st != MM_OK) {
             return st;
         }
         if (klen == 10 && memcmp(k, "total_size", 10) == 0 &&
@@ -357,16 +338,8 @@ enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t 
         const char *k;
         size_t klen;
         int64_t kat;
-        st = mm_json_more(&j, '}', &first, &more);
+        st = mm_json_member(&j, &first, &more, &k, &klen, &kat);
         if (st != MM_OK || !more) {
-            break;
-        }
-        kat = mm_json_offset(&j);
-        st = mm_json_string(&j, &k, &klen);
-        if (st == MM_OK) {
-            st = mm_json_expect(&j, ':', "expected ':'");
-        }
-        if (st != MM_OK) {
             break;
         }
         if (klen == 10 && memcmp(k, "weight_map", 10) == 0) {

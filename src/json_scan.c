@@ -88,6 +88,38 @@ enum mm_status mm_json_more(struct mm_json *j, char close, bool *first, bool *mo
     return MM_OK;
 }
 
+enum mm_status mm_json_member(struct mm_json *j, bool *first, bool *more, const char **key,
+                              size_t *len, int64_t *at)
+{
+    enum mm_status st = mm_json_more(j, '}', first, more);
+    if (st != MM_OK || !*more) {
+        return st;
+    }
+    if (at != NULL) {
+        *at = mm_json_offset(j);
+    }
+    st = mm_json_string(j, key, len);
+    if (st == MM_OK) {
+        st = mm_json_expect(j, ':', "expected ':'");
+    }
+    return st;
+}
+
+enum mm_status mm_json_keep(struct mm_json *j, const char **s, size_t len, char **buf,
+                            size_t *cap)
+{
+    if (*s != j->scratch) {
+        return MM_OK;
+    }
+    if (!mm_grow((void **)buf, cap, len + 1, 1)) {
+        return mm_fail_nomem(j->err, j->file);
+    }
+    memcpy(*buf, *s, len);
+    (*buf)[len] = '\0';
+    *s = *buf;
+    return MM_OK;
+}
+
 static int hexval(uint8_t ch)
 {
     if (ch >= '0' && ch <= '9') {

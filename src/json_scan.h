@@ -54,6 +54,18 @@ enum mm_status mm_json_skip(struct mm_json *j, unsigned depth);
  * true.
  */
 enum mm_status mm_json_more(struct mm_json *j, char close, bool *first, bool *more);
+/*
+ * The next member of an object whose '{' was consumed: its key and the ':'
+ * after it (*more is cleared, and nothing read, at the closing '}'). *at
+ * receives the key's offset; `at` may be NULL.
+ */
+enum mm_status mm_json_member(struct mm_json *j, bool *first, bool *more, const char **key,
+                              size_t *len, int64_t *at);
+/* A string read into the scratch buffer (an escaped one) is overwritten by
+ * the next string read: this copies it into *buf (grown as needed) and
+ * points *s there. Strings that point into the input are left as they are. */
+enum mm_status mm_json_keep(struct mm_json *j, const char **s, size_t len, char **buf,
+                            size_t *cap);
 /* Offset of the next non-whitespace byte, for error messages. */
 int64_t mm_json_offset(struct mm_json *j);
 /* A syntax error at the current position. */

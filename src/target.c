@@ -526,26 +526,21 @@ static enum mm_status plan_pipeline(struct mm_plan *pl, const char *dir, const c
         if (is_modules) {
             /* one module: find its "path" */
             bool f2 = true;
-            bool m2;
+            bool m2 = true;
             st = mm_json_expect(&j, '{', "expected a module object");
-            while (st == MM_OK) {
-                st = mm_json_more(&j, '}', &f2, &m2);
+            while (st == MM_OK && m2) {
+                st = mm_json_member(&j, &f2, &m2, &k, &klen, NULL);
                 if (st != MM_OK || !m2) {
                     break;
                 }
-                st = mm_json_string(&j, &k, &klen);
-                if (st == MM_OK) {
-                    st = mm_json_expect(&j, ':', "expected ':'");
-                }
-                if (st == MM_OK && klen == 4 && memcmp(k, "path", 4) == 0 &&
-                    mm_json_peek(&j) == '"') {
+                if (klen == 4 && memcmp(k, "path", 4) == 0 && mm_json_peek(&j) == '"') {
                     const char *v;
                     size_t vlen;
                     st = mm_json_string(&j, &v, &vlen);
                     if (st == MM_OK && (vlen == 0 || component_ok(v, vlen))) {
                         st = plan_component(pl, dir, v, vlen, found, err);
                     }
-                } else if (st == MM_OK) {
+                } else {
                     st = mm_json_skip(&j, 2);
                 }
             }
