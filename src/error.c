@@ -81,6 +81,8 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_GGUF_ALIGNMENT] = "invalid-alignment",
     [MM_E_LIMIT_METADATA] = "limit-metadata",
     [MM_E_CHECKSUM] = "checksum-mismatch",
+    [MM_E_CONFIG_INVALID] = "invalid-config",
+    [MM_E_GEOMETRY_UNKNOWN] = "geometry-unknown",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)
