@@ -47,6 +47,9 @@ void fmt_thousands(char *buf, size_t size, uint64_t v);
 /* "512 bytes", "1.50 KiB", "12.55 GiB" */
 void fmt_size(char *buf, size_t size, uint64_t bytes);
 
+/* A decimal number from min to max, nothing after it; 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
 /* Prints a usage error and returns EXIT_USAGE. */

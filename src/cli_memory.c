@@ -31,22 +31,6 @@ static int value_of(const char **out, int argc, char **argv, int *i, const char 
     return 1;
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    char *end = NULL;
-    unsigned long long v;
-    if (s[0] < '0' || s[0] > '9') {
-        return -1;
-    }
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 /* "512MiB", "24GiB", "80GB", "24G" (binary), "1048576" (bytes, unless
  * `need_unit`). */
 static int parse_size(const char *s, int need_unit, uint64_t *out)
@@ -176,12 +160,12 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     uint64_t u;
     int k;
     if (strcmp(opt, "--context") == 0) {
-        return parse_u64(v, 1, UINT32_MAX, &p->context) == 0
+        return cli_parse_u64(v, 1, UINT32_MAX, &p->context) == 0
                    ? 0
                    : cli_usage_error("--context takes a number of tokens, not '%s'", v);
     }
     if (strcmp(opt, "--batch") == 0) {
-        return parse_u64(v, 1, UINT32_MAX, &p->batch) == 0
+        return cli_parse_u64(v, 1, UINT32_MAX, &p->batch) == 0
                    ? 0
                    : cli_usage_error("--batch takes a number of sequences, not '%s'", v);
     }
@@ -219,7 +203,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
                                         v);
     }
     if (strcmp(opt, "--lora-rank") == 0) {
-        return parse_u64(v, 1, 65536, &p->lora_rank) == 0
+        return cli_parse_u64(v, 1, 65536, &p->lora_rank) == 0
                    ? 0
                    : cli_usage_error("--lora-rank takes a number from 1 to 65536, not '%s'", v);
     }
@@ -227,7 +211,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
         return lora_targets(m, v);
     }
     if (strcmp(opt, "--gpus") == 0) {
-        if (parse_u64(v, 1, MM_LIMIT_GPUS, &u) != 0) {
+        if (cli_parse_u64(v, 1, MM_LIMIT_GPUS, &u) != 0) {
             return cli_usage_error("--gpus takes a number from 1 to %u, not '%s'",
                                    MM_LIMIT_GPUS, v);
         }

@@ -291,6 +291,19 @@ static void json_geometry(struct out *o, const struct mm_geometry *g)
     out_str(o, "}");
 }
 
+/* "inference": true, "inference_headroom_bytes": N, "inference_min_gpus": N */
+static void fit(struct out *o, const char *what, int fits, int64_t headroom, unsigned min)
+{
+    out_fmt(o, ", \"%s\": %s, \"%s_headroom_bytes\": ", what, fits ? "true" : "false", what);
+    out_i64(o, headroom);
+    out_fmt(o, ", \"%s_min_gpus\": ", what);
+    if (min > 0) {
+        out_u64(o, min);
+    } else {
+        out_str(o, "null");
+    }
+}
+
 static void json_fits(struct out *o, const struct cli_memory *m)
 {
     const struct mm_memory *r = &m->result;
@@ -299,22 +312,12 @@ static void json_fits(struct out *o, const struct cli_memory *m)
     out_str(o, ", ");
     member(o, "usable_bytes", m->params.device_bytes, true);
     if (r->has_inference) {
-        out_str(o, ", \"inference\": ");
-        out_str(o, r->device.inference_fits ? "true" : "false");
-        out_str(o, ", \"inference_headroom_bytes\": ");
-        out_i64(o, r->device.inference_headroom);
-        out_str(o, ", \"inference_min_gpus\": ");
-        r->device.inference_min_gpus > 0 ? out_u64(o, r->device.inference_min_gpus)
-                                         : out_str(o, "null");
+        fit(o, "inference", r->device.inference_fits, r->device.inference_headroom,
+            r->device.inference_min_gpus);
     }
     if (r->has_training) {
-        out_str(o, ", \"training\": ");
-        out_str(o, r->device.training_fits ? "true" : "false");
-        out_str(o, ", \"training_headroom_bytes\": ");
-        out_i64(o, r->device.training_headroom);
-        out_str(o, ", \"training_min_gpus\": ");
-        r->device.training_min_gpus > 0 ? out_u64(o, r->device.training_min_gpus)
-                                        : out_str(o, "null");
+        fit(o, "training", r->device.training_fits, r->device.training_headroom,
+            r->device.training_min_gpus);
     }
     out_str(o, "}");
 }
