@@ -160,8 +160,11 @@ static void heading(char *buf, size_t size, const struct cli_memory *m, const ch
 {
     const struct mm_memory *r = &m->result;
     const char *src = geometry_name(r->geometry.source);
-    snprintf(buf, size, "%s: context %llu, batch %llu; geometry from %s", kind,
-             (unsigned long long)m->params.context, (unsigned long long)m->params.batch,
+    char ctx[32];
+    char batch[32];
+    fmt_thousands(ctx, sizeof(ctx), m->params.context);
+    fmt_thousands(batch, sizeof(batch), m->params.batch);
+    snprintf(buf, size, "%s: context %s, batch %s; geometry from %s", kind, ctx, batch,
              src != NULL ? src : "nowhere");
 }
 
