@@ -3,7 +3,8 @@
  * and shapes, for checkpoints without a config.json. What can be read
  * exactly: the number of layers (the largest index after `layers.`, `h.`,
  * `layer.`, `blocks.`, `blk.`, plus one), the hidden size and vocabulary
- * (the token embedding's shape), the projections' output widths. What must
+ * (the token embedding's shape), the projections' output widths (names of
+ * transformers and of llama.cpp's GGUF files). What must
  * be guessed: head_dim, taken as the first of 128, 64, 256, 96, 80, 160,
  * 32, 16, 8 dividing both the q and k widths (128 and 64 cover Llama,
  * Mistral, Qwen, GPT-2 and BERT; Gemma's 256 cannot be told from the
@@ -47,14 +48,12 @@ static int has_part(const char *name, const char *part)
 }
 
 /* Output and input widths of a 2-D weight, in PyTorch's [out, in] order
- * (GGUF lists the fastest dimension first; GPT-2's Conv1D is [in, out]). */
-static void out_in(const struct mm_inventory *inv, const struct mm_tensor *t, int conv1d,
-                   uint64_t *out, uint64_t *in)
+ * (the GGUF reader lists shapes outermost first too; GPT-2's Conv1D is
+ * [in, out]). */
+static void out_in(const struct mm_tensor *t, int conv1d, uint64_t *out, uint64_t *in)
 {
-    const char *fmt = mm_inventory_file(inv, t->file)->format;
-    const int reversed = conv1d || strcmp(fmt, "gguf") == 0;
-    *out = reversed ? t->shape[1] : t->shape[0];
-    *in = reversed ? t->shape[0] : t->shape[1];
+    *out = conv1d ? t->shape[1] : t->shape[0];
+    *in = conv1d ? t->shape[0] : t->shape[1];
 }
 
 struct seen {
@@ -62,7 +61,7 @@ struct seen {
     int encoder, decoder;
 };
 
-static void look(struct seen *s, const struct mm_inventory *inv, const struct mm_tensor *t)
+static void look(struct seen *s, const struct mm_tensor *t)
 {
     const char *n = t->name;
     uint64_t o;
@@ -72,14 +71,14 @@ static void look(struct seen *s, const struct mm_inventory *inv, const struct mm
     }
     if (has_part(n, "embed_tokens.weight") || has_part(n, "wte.weight") ||
         has_part(n, "word_embeddings.weight") || has_part(n, "token_embd.weight")) {
-        out_in(inv, t, 0, &o, &i);
+        out_in(t, 0, &o, &i);
         s->embed_rows = o;
         s->embed_cols = i;
     }
     if (layer_index(n) < 0) {
         return;
     }
-    out_in(inv, t, has_part(n, ".c_attn.") || has_part(n, ".c_fc."), &o, &i);
+    out_in(t, has_part(n, ".c_attn.") || has_part(n, ".c_fc."), &o, &i);
     if ((has_part(n, "q_proj.weight") || has_part(n, "attn_q.weight") ||
          has_part(n, "attention.self.query.weight")) && s->q == 0) {
         s->q = o;
@@ -113,7 +112,7 @@ void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory
         const struct mm_tensor *t = mm_inventory_tensor(inv, i);
         const long l = layer_index(t->name);
         maxl = l > maxl ? l : maxl;
-        look(&s, inv, t);
+        look(&s, t);
     }
     if (s.q == 0 && s.qkv != 0) {
         s.q = s.qkv / 3; /* fused q, k, v of equal width (GPT-2, Phi-3 MHA) */

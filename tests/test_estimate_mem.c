@@ -84,6 +84,39 @@ static void test_logical_quantized(void **state)
     assert_int_equal(by[MM_DTYPE_I32], 2048);
 }
 
+/* The corner cases of fixtures/estimate/hub-*: the totals hfhub-count.mjs
+ * printed for each. */
+static void test_logical_hub_variants(void **state)
+{
+    static const struct {
+        const char *dir;
+        uint64_t want;
+    } cases[] = {
+        /* 8-bit qweight x 4; the mlp (modules_to_not_convert glob) is not
+         * quantized, so its qzeros and scales count too */
+        {"hub-gptq8_notconvert", 2576},
+        {"hub-awq2_u8", 1424},         /* qweight x 16, U8 x 4 */
+        {"hub-mlx_mixed", 1616},       /* mxfp4 override, `false`, 3 bits */
+        {"hub-ct_groups", 800},        /* 8-bit x 4 and 4-bit x 8 by regex */
+        {"hub-fp8_experts", 192},      /* routed experts packed mxfp4 x 2 */
+        {"hub-bnb8", 73},              /* 8-bit: nothing packed, SCB counted */
+        {"hub-hqq_default", 136},      /* unknown method, bits 4: U8 x 2 */
+        {"hub-nomethod", 128},         /* load_in_4bit without a method */
+        {"hub-text_nested", 512},      /* the config under text_config */
+        {"hub-mxfp4_notconv", 272},
+        {"hub-mlx_qc_nomethod", 256},  /* MLX fields in quantization_config */
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const uint64_t got = logical(cases[i].dir, NULL);
+        if (got != cases[i].want) {
+            fail_msg("%s: %llu logical parameters, the Hub counts %llu", cases[i].dir,
+                     (unsigned long long)got, (unsigned long long)cases[i].want);
+        }
+    }
+}
+
 static void test_logical_plain(void **state)
 {
     struct mm_inventory *inv = load("tiny-llama");
@@ -589,7 +622,8 @@ static void test_llama2_7b_sparse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_logical_quantized), cmocka_unit_test(test_logical_plain),
+        cmocka_unit_test(test_logical_quantized), cmocka_unit_test(test_logical_hub_variants),
+        cmocka_unit_test(test_logical_plain),
         cmocka_unit_test(test_kv_published),      cmocka_unit_test(test_kv_realmodels),
         cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_path),
         cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_encoder_only),
