@@ -108,7 +108,9 @@ int cli_estimate(int argc, char **argv)
     if (rc != EXIT_OK) {
         goto out;
     }
-    /* config.json sits next to the weights: the resolved target's folder */
+    /* config.json sits next to the weights: the resolved target's folder
+     * (resolved again, quietly: cli_load said it with -v already) */
+    c.verbose = false;
     if (cli_resolve_target(path, sizeof(path), &c, &err) != 0) {
         cli_print_error(&err);
         rc = EXIT_INPUT;

@@ -155,7 +155,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     static const char *const trains[] = {"none", "full", "lora", "qlora", NULL};
     static const char *const opts[] = {"adamw", "adamw8bit", "sgd", "adafactor", NULL};
     static const char *const precs[] = {"bf16-mixed", "fp16-mixed", "fp32", NULL};
-    static const char *const pars[] = {"none", "tp", "pp", "zero1", "zero2", "zero3", NULL};
+    static const char *const pars[] = {"dp", "tp", "pp", "zero1", "zero2", "zero3", NULL};
     struct mm_memory_params *p = &m->params;
     uint64_t u;
     int k;
@@ -222,8 +222,8 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
         k = choice(v, pars);
         p->parallel = (enum mm_parallel)(k < 0 ? 0 : k);
         return k >= 0 ? 0
-                      : cli_usage_error("--parallel: choose tp, pp, zero1, zero2 or zero3, "
-                                        "not '%s'",
+                      : cli_usage_error("--parallel: choose dp, tp, pp, zero1, zero2 or "
+                                        "zero3, not '%s'",
                                         v);
     }
     if (strcmp(opt, "--gpu") == 0) {

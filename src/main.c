@@ -32,7 +32,7 @@ void cli_help(FILE *f)
           "  --lora-rank R      LoRA rank (default 16)\n"
           "  --lora-targets LIST  modules LoRA adapts (default q_proj,k_proj,v_proj,o_proj)\n"
           "  --gpus N           per-device figures for N devices\n"
-          "  --parallel MODE    tp, pp, zero1, zero2 or zero3\n"
+          "  --parallel MODE    dp (default: a replica each), tp, pp, zero1, zero2, zero3\n"
           "  --gpu NAME|SIZE    verdict for a device: A100-40GB, A100-80GB, H100-80GB,\n"
           "                     H100-NVL-94GB, H200-141GB, B200-192GB, L4-24GB, L40S-48GB,\n"
           "                     A10-24GB, A6000-48GB, RTX3090-24GB, RTX4090-24GB,\n"

@@ -20,8 +20,8 @@ static const char *const colour[MAX_PARTS] = {"\033[34m", "\033[33m", "\033[32m"
 
 static const char *parallel_name(enum mm_parallel p)
 {
-    static const char *const names[] = {"none", "tp", "pp", "zero1", "zero2", "zero3"};
-    return (unsigned)p <= MM_PAR_ZERO3 ? names[p] : "none";
+    static const char *const names[] = {"dp", "tp", "pp", "zero1", "zero2", "zero3"};
+    return (unsigned)p <= MM_PAR_ZERO3 ? names[p] : "dp";
 }
 
 static const char *geometry_name(enum mm_geometry_source s)
@@ -168,6 +168,8 @@ static void heading(char *buf, size_t size, const struct cli_memory *m, const ch
              src != NULL ? src : "nowhere");
 }
 
+static void devices(struct out *o, const struct cli_memory *m, bool markdown);
+
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown)
 {
     static const char *const trains[] = {"none", "full", "LoRA", "QLoRA"};
@@ -213,6 +215,16 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
                    "checkpointing\n",
                 markdown ? "- " : "", num, a, b);
     }
+    devices(o, m, markdown);
+}
+
+/* Per-device totals and the verdict for --gpu. */
+static void devices(struct out *o, const struct cli_memory *m, bool markdown)
+{
+    const struct mm_memory *r = &m->result;
+    const struct mm_memory_params *p = &m->params;
+    char a[32];
+    char b[32];
     if (p->gpus > 1) {
         fmt_size(a, sizeof(a), r->device.inference_bytes);
         fmt_size(b, sizeof(b), r->device.training_bytes);
