@@ -85,24 +85,35 @@ static unsigned float_width(const struct mm_totals *tot)
     return wide > tot->parameters / 2 ? 4 : 2;
 }
 
-static int lora_target(const char *name, const struct mm_memory_params *p)
+/* The module a weight belongs to, its last name component ("q_proj"), and
+ * the weight's suffix: "weight", GPTQ/AWQ "qweight" or compressed-tensors
+ * "weight_packed". Returns the suffix, or NULL for other tensors. */
+static const char *weight_module(const char *name, const char **mod, size_t *mlen)
+{
+    static const char *const sufs[] = {".weight", ".qweight", ".weight_packed"};
+    const size_t nl = strlen(name);
+    size_t k;
+    for (k = 0; k < sizeof(sufs) / sizeof(sufs[0]); k++) {
+        const size_t sl = strlen(sufs[k]);
+        if (nl > sl && strcmp(name + nl - sl, sufs[k]) == 0) {
+            const char *end = name + nl - sl;
+            const char *p = end;
+            while (p > name && p[-1] != '.') {
+                p--;
+            }
+            *mod = p;
+            *mlen = (size_t)(end - p);
+            return sufs[k] + 1;
+        }
+    }
+    return NULL;
+}
+
+static int lora_target(const char *mod, size_t ml, const struct mm_memory_params *p)
 {
     static const char *const dflt[] = {"q_proj", "k_proj", "v_proj", "o_proj"};
-    const size_t nl = strlen(name);
-    const char *mod_end;
-    const char *mod;
-    size_t ml;
-    size_t i;
     const size_t n = p->nlora_targets > 0 ? p->nlora_targets : 4;
-    if (nl < 7 || strcmp(name + nl - 7, ".weight") != 0) {
-        return 0;
-    }
-    mod_end = name + nl - 7;
-    mod = mod_end;
-    while (mod > name && mod[-1] != '.') {
-        mod--;
-    }
-    ml = (size_t)(mod_end - mod);
+    size_t i;
     for (i = 0; i < n; i++) {
         const char *t = p->nlora_targets > 0 ? p->lora_targets[i] : dflt[i];
         if (t != NULL && strlen(t) == ml && memcmp(t, mod, ml) == 0) {
@@ -112,7 +123,77 @@ static int lora_target(const char *name, const struct mm_memory_params *p)
     return 0;
 }
 
-/* LoRA: r x (in + out) per targeted 2-D weight (PEFT's A: r x in, B: out x r). */
+static int is_float(enum mm_dtype d)
+{
+    return d == MM_DTYPE_F32 || d == MM_DTYPE_F16 || d == MM_DTYPE_BF16 ||
+           d == MM_DTYPE_F64 || d == MM_DTYPE_F8_E4M3 || d == MM_DTYPE_F8_E5M2;
+}
+
+/* A Llama-style projection's [out, in] from the geometry, 0 if unknown. */
+static int dims_from_geometry(const struct mm_geometry *g, const char *mod, size_t ml,
+                              uint64_t *out, uint64_t *in)
+{
+    const uint64_t q = g->heads * g->head_dim;
+    const uint64_t kv = g->kv_heads * g->head_dim;
+    struct {
+        const char *name;
+        uint64_t out, in;
+    } const tab[] = {{"q_proj", q, g->hidden},          {"k_proj", kv, g->hidden},
+                     {"v_proj", kv, g->hidden},         {"o_proj", g->hidden, q},
+                     {"gate_proj", g->intermediate, g->hidden},
+                     {"up_proj", g->intermediate, g->hidden},
+                     {"down_proj", g->hidden, g->intermediate}};
+    size_t i;
+    for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+        if (strlen(tab[i].name) == ml && memcmp(tab[i].name, mod, ml) == 0 && tab[i].out &&
+            tab[i].in) {
+            *out = tab[i].out;
+            *in = tab[i].in;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The logical [out, in] of a targeted weight: its shape when stored as
+ * floats; for packed quantized weights (GPTQ/AWQ qweight, compressed-
+ * tensors weight_packed, MLX and bitsandbytes integer containers) the
+ * model's geometry for the usual projection names, else the packed shape
+ * unpacked by 32/bits (GPTQ packs the input dimension, AWQ the output, MLX
+ * and compressed-tensors the input of an [out, in] weight). */
+static int lora_dims(struct calc *c, const struct model *m, const struct mm_tensor *t,
+                     const char *suf, const char *mod, size_t ml, uint64_t *out, uint64_t *in)
+{
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(mm_config_quant(m->cfg), "bits");
+    const uint64_t bits = (cJSON_IsNumber(b) && b->valuedouble >= 1 && b->valuedouble <= 16)
+                              ? (uint64_t)b->valuedouble
+                              : 4;
+    const char *method = mm_config_quant_method(m->cfg);
+    if (t->rank != 2) {
+        return 0;
+    }
+    if (strcmp(suf, "weight") == 0 && is_float(t->dtype)) {
+        *out = t->shape[0];
+        *in = t->shape[1];
+        return 1;
+    }
+    if (dims_from_geometry(&m->g, mod, ml, out, in)) {
+        return 1;
+    }
+    if (t->dtype != MM_DTYPE_I32 && t->dtype != MM_DTYPE_U32) {
+        return 0;
+    }
+    *out = t->shape[0];
+    *in = mul(c, t->shape[1], 32 / bits);
+    if (strcmp(suf, "qweight") == 0) {
+        const int awq = method != NULL && strcmp(method, "awq") == 0;
+        *in = awq ? t->shape[0] : mul(c, t->shape[0], 32 / bits);
+        *out = awq ? mul(c, t->shape[1], 32 / bits) : t->shape[1];
+    }
+    return 1;
+}
+
+/* LoRA: r x (in + out) per targeted weight (PEFT's A: r x in, B: out x r). */
 static uint64_t lora_params(struct calc *c, const struct model *m,
                             const struct mm_memory_params *p)
 {
@@ -121,8 +202,14 @@ static uint64_t lora_params(struct calc *c, const struct model *m,
     size_t i;
     for (i = 0; i < n; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(m->inv, i);
-        if (t->rank == 2 && lora_target(t->name, p)) {
-            sum = add(c, sum, mul(c, p->lora_rank, add(c, t->shape[0], t->shape[1])));
+        const char *mod = NULL;
+        size_t ml = 0;
+        const char *suf = weight_module(t->name, &mod, &ml);
+        uint64_t out;
+        uint64_t in;
+        if (suf != NULL && lora_target(mod, ml, p) &&
+            lora_dims(c, m, t, suf, mod, ml, &out, &in)) {
+            sum = add(c, sum, mul(c, p->lora_rank, add(c, in, out)));
         }
     }
     return sum;

@@ -286,6 +286,14 @@ static struct mm_memory run_tiny(const char *dir, struct mm_memory_params *p)
     return r;
 }
 
+static uint64_t stored_bytes(const char *dir)
+{
+    struct mm_inventory *inv = load(dir);
+    const uint64_t b = mm_inventory_totals(inv)->bytes;
+    mm_inventory_free(inv);
+    return b;
+}
+
 static void test_inference_tiny(void **state)
 {
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
@@ -392,6 +400,17 @@ static void test_training_lora(void **state)
     p.train = MM_TRAIN_QLORA;
     r = run_tiny("tiny-llama", &p);
     assert_int_equal(r.training.weights_bytes, 2 * 19036 + 2048 + 2048 + 640 + 4 * 7168);
+    /* LoRA over packed checkpoints: the logical [out, in] of q_proj.
+     * GPTQ (config: hidden 64, 4 heads of 16): 8 x (64 + 64); bitsandbytes
+     * (a flat U8 [2048, 1]): the same from the geometry; the base at its
+     * stored bytes */
+    p.train = MM_TRAIN_LORA;
+    r = run_tiny("gptq", &p);
+    assert_int_equal(r.training.trainable_parameters, 1024);
+    assert_int_equal(r.training.weights_bytes, stored_bytes("gptq") + 4 * 1024);
+    assert_int_equal(run_tiny("bnb4", &p).training.trainable_parameters, 1024);
+    /* compressed-tensors' weight_packed I32 [32, 8]: geometry again */
+    assert_int_equal(run_tiny("compressed", &p).training.trainable_parameters, 1024);
 }
 
 static void test_parallel(void **state)
