@@ -142,12 +142,13 @@ static void scenario(struct out *o, const struct cli_memory *m, const char *titl
     }
 }
 
-static void verdict(struct out *o, const char *what, int fits, int64_t headroom, unsigned min)
+static void verdict(struct out *o, bool markdown, const char *what, int fits, int64_t headroom,
+                    unsigned min)
 {
     char size[32];
     fmt_size(size, sizeof(size), headroom < 0 ? (uint64_t)(-(headroom + 1)) + 1
                                               : (uint64_t)headroom);
-    out_fmt(o, "  %s: %s (%s %s); ", what, fits ? "fits" : "does not fit",
+    out_fmt(o, "%s%s: %s (%s %s); ", markdown ? "- " : "  ", what, fits ? "fits" : "does not fit",
             headroom < 0 ? "short by" : "headroom", size);
     if (min > 0) {
         out_fmt(o, "smallest count that fits: %u\n", min);
@@ -211,9 +212,9 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
         fmt_thousands(num, sizeof(num), r->training.trainable_parameters);
         fmt_size(a, sizeof(a), r->training.activations_full_bytes);
         fmt_size(b, sizeof(b), r->training.activations_checkpointed_bytes);
-        out_fmt(o, "  %strainable parameters %s; activations %s without, %s with gradient "
+        out_fmt(o, "%strainable parameters %s; activations %s without, %s with gradient "
                    "checkpointing\n",
-                markdown ? "- " : "", num, a, b);
+                markdown ? "\n- " : "  ", num, a, b);
     }
     devices(o, m, markdown);
 }
@@ -237,15 +238,15 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
     }
     if (p->device_bytes != 0) {
         fmt_size(a, sizeof(a), p->device_bytes);
-        out_fmt(o, "\n%s%s (usable %s per device):\n", markdown ? "### " : "",
-                m->gpu != NULL ? m->gpu->name : m->gpu_label, a);
+        out_fmt(o, "\n%s%s (usable %s per device):\n%s", markdown ? "### " : "",
+                m->gpu != NULL ? m->gpu->name : m->gpu_label, a, markdown ? "\n" : "");
         if (r->has_inference) {
-            verdict(o, "inference", r->device.inference_fits, r->device.inference_headroom,
-                    r->device.inference_min_gpus);
+            verdict(o, markdown, "inference", r->device.inference_fits,
+                    r->device.inference_headroom, r->device.inference_min_gpus);
         }
         if (r->has_training) {
-            verdict(o, "training", r->device.training_fits, r->device.training_headroom,
-                    r->device.training_min_gpus);
+            verdict(o, markdown, "training", r->device.training_fits,
+                    r->device.training_headroom, r->device.training_min_gpus);
         }
     }
 }
