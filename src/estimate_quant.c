@@ -526,7 +526,8 @@ static struct frac multiplier(const struct qctx *c, const struct mm_tensor *t)
         if (strcmp(suf, "qweight") == 0) {
             const double bits = (cJSON_IsNumber(b) && b->valuedouble > 0) ? b->valuedouble : 4;
             const double f = 32.0 / bits;
-            r.num = f >= 1 ? (uint64_t)f : 1;
+            /* Math.max(1, Math.floor(32 / bits)); absurdly small bits capped */
+            r.num = f < 1 ? 1 : f < 4294967296.0 ? (uint64_t)f : 4294967296u;
         } else if (t->dtype == MM_DTYPE_U8 && number_is(c->q, "bits", 4)) {
             r.num = 2;
         } else if (t->dtype == MM_DTYPE_U8 && number_is(c->q, "bits", 2)) {

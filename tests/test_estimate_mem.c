@@ -248,6 +248,62 @@ static void test_config_errors(void **state)
     config_error("bad-not-object", MM_E_JSON_NOT_OBJECT, -1, NULL);
 }
 
+/* Every truncation and thousands of byte flips of real configs: a config
+ * or one clean error, never a crash (ASan/UBSan watch), and the geometry
+ * of whatever parses still runs through the estimator. */
+static void test_config_mutations(void **state)
+{
+    static const char *const dirs[] = {"config-gemma-2-9b", "config-deepseek-v3",
+                                       "config-llava-nested", "mlx", "hub-ct_groups"};
+    static const char flips[] = "{}[]\",:0123456789-.eEtruefalsn \\\x80\xff";
+    struct mm_inventory *inv = load("tiny-llama");
+    uint32_t rng = 12345;
+    size_t d;
+    (void)state;
+    for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+        char path[512];
+        char buf[8192];
+        char mut[8192];
+        size_t len;
+        size_t i;
+        FILE *f;
+        snprintf(path, sizeof(path), FIX "%s/config.json", dirs[d]);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        len = fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+        for (i = 0; i < 2000 + len; i++) {
+            struct mm_config *cfg = NULL;
+            struct mm_error err;
+            size_t n = len;
+            memcpy(mut, buf, len);
+            if (i < len) {
+                n = i; /* every truncation */
+            } else {
+                unsigned k;
+                for (k = 0; k < 1 + i % 4; k++) {
+                    rng = rng * 1103515245u + 12345u;
+                    mut[(rng >> 8) % len] = flips[(rng >> 20) % (sizeof(flips) - 1)];
+                }
+            }
+            if (mm_config_parse(&cfg, mut, n, "config.json", &err) == MM_OK) {
+                struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+                struct mm_memory r;
+                uint64_t total;
+                p.inference = 1;
+                p.train = MM_TRAIN_FULL;
+                (void)mm_memory_run(&r, inv, cfg, &p, &err);
+                mm_logical_parameters(&total, NULL, inv, cfg);
+                mm_config_free(cfg);
+            } else {
+                assert_null(cfg);
+                assert_true(err.message[0] != '\0');
+            }
+        }
+    }
+    mm_inventory_free(inv);
+}
+
 static void test_config_path(void **state)
 {
     char out[256];
@@ -644,7 +700,8 @@ int main(void)
         cmocka_unit_test(test_logical_quantized), cmocka_unit_test(test_logical_hub_variants),
         cmocka_unit_test(test_logical_plain),
         cmocka_unit_test(test_kv_published),      cmocka_unit_test(test_kv_realmodels),
-        cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_path),
+        cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_mutations),
+        cmocka_unit_test(test_config_path),
         cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_encoder_only),
         cmocka_unit_test(test_training_full),     cmocka_unit_test(test_training_lora),
         cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),

@@ -65,6 +65,15 @@ grep -q '^  \[[#=+.%~]*\]$' "$OUT" || fail "no ASCII bar in the C locale"
 grep -q '█' "$OUT" && fail "block characters in the C locale"
 grep -q "$(printf '\033')" "$OUT" && fail "colour on a pipe"
 
+# Colour only on a terminal, never with NO_COLOR (script(1) gives a pty).
+if command -v script >/dev/null 2>&1; then
+    esc=$(printf '\033')
+    env -u NO_COLOR script -qc "'$BIN' tiny-llama --context 10" /dev/null >"$OUT" 2>&1
+    grep -q "$esc\[3" "$OUT" || fail "no colour on a terminal"
+    NO_COLOR=1 script -qc "'$BIN' tiny-llama --context 10" /dev/null >"$OUT" 2>&1
+    grep -q "$esc\[" "$OUT" && fail "colour on a terminal despite NO_COLOR"
+fi
+
 # Errors: a broken config.json is one line, exit 1; bad options exit 2.
 mkdir "$TMP/m"
 cp tiny-llama/model.safetensors "$TMP/m/"
