@@ -179,6 +179,15 @@ static void test_kv_published(void **state)
      * factor 2 for K and V */
     assert_int_equal(kv_8k(FIX "config-deepseek-v3/config.json", &g), 70272ull * 8192);
     assert_int_equal(g.kv_lora_rank, 512);
+    /* Gemma 3 12B (text_config): 48 layers, one global in 6 -> 8 global
+     * layers of 8,192 tokens, 40 sliding ones of 1,024; 2 x 8 x 256 x 2 =
+     * 8,192 bytes per token per layer */
+    assert_int_equal(kv_8k(FIX "config-gemma-3-12b/config.json", &g),
+                     8192ull * (8 * 8192 + 40 * 1024));
+    assert_int_equal(g.sliding_layers, 40);
+    /* layer_types: 3 sliding (512 tokens) + 1 full; 2 x 2 x 64 x 2 = 512 */
+    assert_int_equal(kv_8k(FIX "config-layer-types/config.json", &g),
+                     512ull * (3 * 512 + 8192));
     /* LLaVA: the language model's geometry under text_config */
     assert_int_equal(kv_8k(FIX "config-llava-nested/config.json", &g), 1073741824ull);
     assert_int_equal(g.vocab, 32064);
