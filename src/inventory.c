@@ -364,11 +364,12 @@ enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_err
                 const uint32_t f = inv->recs[i].pub.file;
                 if (o->file == f) {
                     st = mm_fail(err, MM_ERR_MALFORMED, MM_E_DUPLICATE_TENSOR,
-                                 mm_inv_file_path(inv, f), name, -1,
-                                 "tensor name appears twice");
+                                 mm_inv_file_path(inv, f), name,
+                                 (int64_t)inv->recs[i].pub.offset, "tensor name appears twice");
                 } else {
                     st = mm_fail(err, MM_ERR_MALFORMED, MM_E_DUPLICATE_TENSOR,
-                                 mm_inv_file_path(inv, f), name, -1,
+                                 mm_inv_file_path(inv, f), name,
+                                 (int64_t)inv->recs[i].pub.offset,
                                  "tensor name also appears in %s",
                                  mm_inv_file_path(inv, o->file));
                 }

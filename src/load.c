@@ -179,7 +179,7 @@ static enum mm_status check_index_parts(const struct mm_plan *pl, long id,
         for (i = 0; i < ix->nentries; i++) {
             if (!pi->seen[i]) {
                 return mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_MISSING_TENSOR, pi->path,
-                               ix->names + ix->name_at[i], -1,
+                               ix->names + ix->name_at[i], (int64_t)ix->value_at[i],
                                "listed for shard %s, which lacks it",
                                ix->shards[ix->shard_of[i]]);
             }
