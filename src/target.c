@@ -155,7 +155,7 @@ static enum mm_status slurp(const char *path, uint8_t **out, size_t *len,
     }
     if (src.size > MM_LIMIT_INDEX_BYTES) {
         mm_source_close(&src);
-        return mm_fail(err, MM_ERR_LIMIT, MM_E_HEADER_TOO_LARGE, path, NULL, -1,
+        return mm_fail(err, MM_ERR_LIMIT, MM_E_LIMIT_INDEX_BYTES, path, NULL, -1,
                        "JSON file larger than %u bytes", MM_LIMIT_INDEX_BYTES);
     }
     buf = malloc(src.size == 0 ? 1 : (size_t)src.size);

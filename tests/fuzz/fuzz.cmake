@@ -1,0 +1,26 @@
+# Fuzzing and hostile input (GitHub issue 5).
+#
+# Every tests/fuzz/fuzz_NAME.c is a libFuzzer target; dropping in a new one
+# (fuzz_zip.c, fuzz_pickle.c, ...) with a corpus/NAME/ folder is all it takes:
+#  - replay_NAME, built with any compiler from the target and replay_main.c,
+#    replays corpus/NAME/ and crashes/NAME/ under ctest (test fuzz_replay_NAME);
+#  - with MODELMEM_BUILD_FUZZERS (clang), fuzz_NAME is the libFuzzer binary
+#    that tests/fuzz/ci-fuzz.sh runs.
+set(MM_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
+file(GLOB MM_FUZZ_TARGETS CONFIGURE_DEPENDS ${MM_FUZZ_DIR}/fuzz_*.c)
+
+foreach(src ${MM_FUZZ_TARGETS})
+  get_filename_component(base ${src} NAME_WE)
+  string(REGEX REPLACE "^fuzz_" "" name ${base})
+  add_executable(replay_${name} ${src} ${MM_FUZZ_DIR}/replay_main.c)
+  target_include_directories(replay_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${MM_FUZZ_DIR})
+  target_link_libraries(replay_${name} PRIVATE modelmem_static modelmem_flags)
+  add_test(NAME fuzz_replay_${name}
+    COMMAND replay_${name} ${MM_FUZZ_DIR}/corpus/${name} ${MM_FUZZ_DIR}/crashes/${name})
+  if(MODELMEM_BUILD_FUZZERS)
+    add_executable(fuzz_${name} ${src})
+    target_include_directories(fuzz_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${MM_FUZZ_DIR})
+    target_link_libraries(fuzz_${name} PRIVATE modelmem_static modelmem_flags)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+  endif()
+endforeach()
