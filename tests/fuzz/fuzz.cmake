@@ -24,3 +24,9 @@ foreach(src ${MM_FUZZ_TARGETS})
     target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
   endif()
 endforeach()
+
+# Hostile input built at test time (tests/hostile_gen.c): every limit just
+# past its value, time and memory on huge headers, path and file-type
+# safety, and the command line on each hostile file.
+set(MM_HOSTILE_GEN ${PROJECT_SOURCE_DIR}/tests/hostile_gen.c)
+mm_add_test(test_limits ${PROJECT_SOURCE_DIR}/tests/test_limits.c ${MM_HOSTILE_GEN})
