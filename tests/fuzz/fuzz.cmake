@@ -30,3 +30,4 @@ endforeach()
 # safety, and the command line on each hostile file.
 set(MM_HOSTILE_GEN ${PROJECT_SOURCE_DIR}/tests/hostile_gen.c)
 mm_add_test(test_limits ${PROJECT_SOURCE_DIR}/tests/test_limits.c ${MM_HOSTILE_GEN})
+mm_add_test(test_resources ${PROJECT_SOURCE_DIR}/tests/test_resources.c ${MM_HOSTILE_GEN})
