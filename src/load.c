@@ -30,7 +30,10 @@ static void run_job(struct mm_job *jb)
         jb->status = mm_fail_nomem(&jb->err, jb->path);
         return;
     }
-    jb->status = mm_source_open(&src, jb->path, jb->path, &jb->err);
+    /* the real path checked by the plan, so that a link swapped since then
+     * is not followed */
+    jb->status = mm_source_open(&src, jb->real != NULL ? jb->real : jb->path, jb->path,
+                                &jb->err);
     if (jb->status == MM_ERR_NOT_FOUND && jb->is_shard) {
         jb->status = mm_fail(&jb->err, MM_ERR_NOT_FOUND, MM_E_SHARD_MISSING, jb->path, NULL, -1,
                              "shard named by the index is missing");

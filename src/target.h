@@ -12,7 +12,9 @@
 
 /* One weight file to read, and what reading it gave. */
 struct mm_job {
-    char *path;     /* as opened and shown in errors */
+    char *path;     /* as shown in errors */
+    char *real;     /* its real path, checked to lie in the model folder; NULL
+                     * when the target is one file, or the file is absent */
     char *rel;      /* relative to the target's folder */
     const char *prefix; /* component prefix for tensor names ("unet/"), borrowed */
     long index_id;  /* the index that names it, or -1 */
@@ -42,6 +44,10 @@ struct mm_plan {
     struct mm_plan_index *indexes;
     size_t nindexes;
     size_t icap;
+    /* The real path of the model folder every file must lie in (the Hugging
+     * Face cache repository folder for a snapshot); NULL for a single weight
+     * file named as TARGET, which is opened as the user named it. */
+    char *root;
     char **prefixes; /* owned component prefixes */
     size_t nprefixes;
     size_t pcap;
