@@ -68,6 +68,8 @@ void mm_plan_free(struct mm_plan *pl)
         free(pl->jobs[i].path);
         free(pl->jobs[i].real);
         free(pl->jobs[i].rel);
+        free(pl->jobs[i].err);
+        free(pl->jobs[i].ix_err);
         mm_inventory_free(pl->jobs[i].part);
     }
     free(pl->jobs);
@@ -153,6 +155,58 @@ static bool path_under(const char *real, const char *root)
     return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0');
 }
 
+/* The real path of a folder, kept while files of that folder are checked:
+ * an index of 10^5 shards in one folder resolves it once. */
+struct real_dir {
+    char *dir;  /* as written, with its trailing '/'; "" for the current one */
+    char *real;
+};
+
+/* realpath(path), resolving its folder through the cache: the file itself
+ * only needs an lstat unless it is a link. NULL with errno set on failure. */
+static char *real_of(struct real_dir *rd, const char *path)
+{
+    const char *base = mm_base_name(path);
+    const size_t dlen = (size_t)(base - path);
+    struct stat sb;
+    size_t rlen;
+    char *out;
+    if (lstat(path, &sb) != 0) {
+        return NULL;
+    }
+    if (S_ISLNK(sb.st_mode) || base[0] == '\0' || strcmp(base, ".") == 0 ||
+        strcmp(base, "..") == 0) {
+        return realpath(path, NULL);
+    }
+    if (rd->dir == NULL || strlen(rd->dir) != dlen || strncmp(rd->dir, path, dlen) != 0) {
+        free(rd->dir);
+        free(rd->real);
+        rd->real = NULL;
+        rd->dir = malloc(dlen + 1);
+        if (rd->dir == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        memcpy(rd->dir, path, dlen);
+        rd->dir[dlen] = '\0';
+        rd->real = realpath(dlen == 0 ? "." : rd->dir, NULL);
+    }
+    if (rd->real == NULL) {
+        free(rd->dir); /* resolve again next time: errno is this call's */
+        rd->dir = NULL;
+        return realpath(path, NULL);
+    }
+    rlen = strlen(rd->real);
+    out = malloc(rlen + strlen(base) + 2);
+    if (out == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    snprintf(out, rlen + strlen(base) + 2, "%s%s%s", rd->real,
+             rd->real[rlen - 1] == '/' ? "" : "/", base);
+    return out;
+}
+
 /*
  * The real path of `path` in *out (owned) when it lies in the plan's model
  * folder. A file whose real path leaves it - through "..", an absolute
@@ -161,8 +215,8 @@ static bool path_under(const char *real, const char *root)
  * nothing is checked (no root) or the file cannot be resolved (absent: the
  * open says so).
  */
-static enum mm_status inside_root(const struct mm_plan *pl, const char *path, char **out,
-                                  struct mm_error *err)
+static enum mm_status inside_root(const struct mm_plan *pl, struct real_dir *rd,
+                                  const char *path, char **out, struct mm_error *err)
 {
     char *real;
     enum mm_status st;
@@ -170,7 +224,7 @@ static enum mm_status inside_root(const struct mm_plan *pl, const char *path, ch
     if (pl->root == NULL) {
         return MM_OK;
     }
-    real = realpath(path, NULL);
+    real = real_of(rd, path);
     if (real == NULL) {
         return errno == ENOMEM ? mm_fail_nomem(err, path) : MM_OK;
     }
@@ -228,23 +282,27 @@ static enum mm_status set_root(struct mm_plan *pl, const char *dir, struct mm_er
  * is what load.c opens. */
 static enum mm_status check_jobs(struct mm_plan *pl, struct mm_error *err)
 {
+    struct real_dir rd = {NULL, NULL};
+    enum mm_status st = MM_OK;
     size_t i;
-    for (i = 0; i < pl->njobs; i++) {
-        const enum mm_status st = inside_root(pl, pl->jobs[i].path, &pl->jobs[i].real, err);
-        if (st != MM_OK) {
-            return st;
-        }
+    for (i = 0; i < pl->njobs && st == MM_OK; i++) {
+        st = inside_root(pl, &rd, pl->jobs[i].path, &pl->jobs[i].real, err);
     }
-    return MM_OK;
+    free(rd.dir);
+    free(rd.real);
+    return st;
 }
 
 /* A JSON file found in the folder (an index, model_index.json) lies in it. */
 static enum mm_status check_inside(const struct mm_plan *pl, const char *path,
                                    struct mm_error *err)
 {
+    struct real_dir rd = {NULL, NULL};
     char *real;
-    const enum mm_status st = inside_root(pl, path, &real, err);
+    const enum mm_status st = inside_root(pl, &rd, path, &real, err);
     free(real);
+    free(rd.dir);
+    free(rd.real);
     return st;
 }
 

@@ -20,12 +20,14 @@ struct mm_job {
     long index_id;  /* the index that names it, or -1 */
     int is_shard;   /* named by an index: say so when absent */
     struct mm_inventory *part;
-    struct mm_error err;
+    /* Errors are kept only for jobs that failed (one struct mm_error is
+     * 1.5 KiB; an index may name MM_LIMIT_FILES shards). */
+    struct mm_error *err;
     enum mm_status status;
     /* The index cross-check of this file's tensors, done by the worker
      * that read it; reported after the merge. */
     enum mm_status ix_status;
-    struct mm_error ix_err;
+    struct mm_error *ix_err;
     size_t ix_found;
 };
 

@@ -108,6 +108,16 @@ void hb_safetensors_many(struct hbuf *header, size_t n)
     hb_text(header, "}");
 }
 
+void hb_safetensors_one(struct hbuf *out, const char *name, unsigned n)
+{
+    struct hbuf h;
+    hb_init(&h);
+    hb_printf(&h, "{\"%s\":{\"dtype\":\"F32\",\"shape\":[%u],\"data_offsets\":[0,%u]}}", name,
+              n, n * 4);
+    hb_safetensors(out, &h, (size_t)n * 4);
+    hb_free(&h);
+}
+
 void hb_gguf_header(struct hbuf *b, uint32_t version, uint64_t n_tensors, uint64_t n_kv)
 {
     hb_put(b, "GGUF", 4);
@@ -139,6 +149,19 @@ void hb_nest(struct hbuf *b, size_t depth)
 {
     hb_fill(b, '[', depth);
     hb_fill(b, ']', depth);
+}
+
+int hb_tmpdir(char *out, size_t size, const char *stem)
+{
+    const int n = snprintf(out, size, "/tmp/%s.XXXXXX", stem);
+    return n > 0 && (size_t)n < size && mkdtemp(out) != NULL ? 0 : -1;
+}
+
+int hb_rmtree(const char *dir)
+{
+    char cmd[600];
+    const int n = snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return n > 0 && (size_t)n < sizeof(cmd) && system(cmd) == 0 ? 0 : -1;
 }
 
 int hb_write_file(const char *path, const void *data, size_t len)

@@ -33,6 +33,9 @@ void hb_safetensors(struct hbuf *out, const struct hbuf *header, size_t data_byt
  * one byte each: the file needs n bytes of data. */
 void hb_safetensors_many(struct hbuf *header, size_t n);
 
+/* A valid safetensors file of one F32 tensor `name` of n elements. */
+void hb_safetensors_one(struct hbuf *out, const char *name, unsigned n);
+
 /* GGUF: the 24-byte header, a string (u64 length + bytes), one tensor info. */
 void hb_gguf_header(struct hbuf *b, uint32_t version, uint64_t n_tensors, uint64_t n_kv);
 void hb_gguf_str(struct hbuf *b, const char *s, size_t len);
@@ -41,6 +44,11 @@ void hb_gguf_tensor(struct hbuf *b, const char *name, size_t name_len, uint32_t 
 
 /* Nested JSON arrays: `depth` of '[' then as many ']'. */
 void hb_nest(struct hbuf *b, size_t depth);
+
+/* A new folder /tmp/STEM.XXXXXX (name in out); removes a folder tree.
+ * Each returns 0 or -1, as cmocka's setup and teardown want. */
+int hb_tmpdir(char *out, size_t size, const char *stem);
+int hb_rmtree(const char *dir);
 
 /* Writes a file (mode 0644); returns 0 or -1. */
 int hb_write_file(const char *path, const void *data, size_t len);

@@ -222,6 +222,24 @@ static void test_deep_json(void **state)
     hb_free(&b);
 }
 
+/* An index naming MM_LIMIT_FILES shards, none present: planned in a few
+ * bytes per shard, one open before the first missing one is reported. */
+static void test_many_shards(void **state)
+{
+    struct hbuf b;
+    size_t i;
+    (void)state;
+    hb_init(&b);
+    hb_text(&b, "{\"weight_map\":{");
+    for (i = 0; i < MM_LIMIT_FILES; i++) {
+        hb_printf(&b, "%s\"model.layers.%zu.weight\":\"model-%05zu-of-%05u.safetensors\"",
+                  i == 0 ? "" : ",", i, i + 1, MM_LIMIT_FILES);
+    }
+    hb_text(&b, "}}");
+    run_case("model.safetensors.index.json", &b, b.n, "shard-missing", 0);
+    hb_free(&b);
+}
+
 static void test_gguf_counts(void **state)
 {
     struct hbuf b;
@@ -277,6 +295,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_tensors),
         cmocka_unit_test(test_deep_json),
+        cmocka_unit_test(test_many_shards),
         cmocka_unit_test(test_gguf_counts),
     };
     if (argc == 3 && strcmp(argv[1], "--child") == 0) {
