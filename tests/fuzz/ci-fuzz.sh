@@ -13,15 +13,38 @@
 #   CC                      the clang to use (default clang)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
 SECONDS_EACH=${MODELMEM_FUZZ_SECONDS:-30}
 BUILD=${MODELMEM_FUZZ_BUILD:-build-fuzz}
 CLANG=${CC:-clang}
 case $SECONDS_EACH in
 '' | *[!0-9]*) echo "ci-fuzz: MODELMEM_FUZZ_SECONDS must be a number of seconds" >&2; exit 2 ;;
 esac
-if ! command -v "$CLANG" >/dev/null 2>&1; then
-    echo "ci-fuzz: $CLANG not found; install clang to run the fuzzers" >&2
+
+# Can $CLANG build a libFuzzer program? (Debian: clang, whose recommended
+# libclang-rt-N-dev holds the fuzzer runtime.)
+can_fuzz() {
+    command -v "$CLANG" >/dev/null 2>&1 || return 1
+    probe=$(mktemp -d "${TMPDIR:-/tmp}/modelmem-probe.XXXXXX")
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        >"$probe/p.c"
+    "$CLANG" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >/dev/null 2>&1
+    rc=$?
+    rm -rf "$probe"
+    return $rc
+}
+if ! can_fuzz && [ "$CLANG" = clang ] && command -v apt-get >/dev/null 2>&1; then
+    # CI runs on a fresh Debian machine whose Quick start installs gcc only
+    echo "ci-fuzz: installing clang for libFuzzer"
+    as_root=""
+    if [ "$(id -u)" -ne 0 ]; then
+        as_root=sudo
+    fi
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
+fi
+if ! can_fuzz; then
+    echo "ci-fuzz: $CLANG cannot build libFuzzer programs (-fsanitize=fuzzer); install clang" >&2
     exit 1
 fi
 

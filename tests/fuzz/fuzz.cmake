@@ -37,3 +37,5 @@ target_link_options(test_fs_safety PRIVATE
   -Wl,--wrap=lockf)
 mm_add_test(test_hostile_cli ${PROJECT_SOURCE_DIR}/tests/test_hostile_cli.c ${MM_HOSTILE_GEN})
 add_dependencies(test_hostile_cli modelmem_cli)
+add_test(NAME lib_no_side_effects COMMAND sh ${MM_FUZZ_DIR}/lib_symbols.sh $<TARGET_FILE:modelmem>)
+set_tests_properties(lib_no_side_effects PROPERTIES SKIP_RETURN_CODE 77)
