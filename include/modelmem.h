@@ -52,6 +52,9 @@ extern "C" {
 #define MM_LIMIT_GGUF_KV 1000000u
 #define MM_LIMIT_GGUF_KEY 65535u
 #define MM_LIMIT_GGUF_NAME 64u
+/* GGUF: bytes of one metadata string, elements of one metadata array */
+#define MM_LIMIT_GGUF_STRING 100000000u
+#define MM_LIMIT_GGUF_ARRAY 16777216u
 /* nesting depth of any JSON document read */
 #define MM_LIMIT_JSON_DEPTH 64u
 /* bytes of an index or config JSON file */
@@ -126,8 +129,16 @@ enum mm_errcode {
     MM_E_GGUF_ALIGNMENT,
     MM_E_LIMIT_METADATA,
     MM_E_CHECKSUM,
+    MM_E_LIMIT_INDEX_BYTES,
+    MM_E_LIMIT_DIM,
+    MM_E_LIMIT_GGUF_KEY,
+    MM_E_LIMIT_GGUF_NAME,
+    MM_E_LIMIT_GGUF_STRING,
+    MM_E_LIMIT_GGUF_ARRAY,
+    MM_E_SHARD_OUTSIDE_FOLDER,
     MM_E_CONFIG_INVALID,  /* config.json: a value of the wrong type or range */
     MM_E_GEOMETRY_UNKNOWN, /* no layers/heads from config.json or tensor names */
+    MM_E_LIMIT_CONFIG_BYTES, /* config.json over MM_LIMIT_CONFIG_BYTES */
     MM_E_COUNT_ /* number of codes; not a code */
 };
 

@@ -501,7 +501,7 @@ enum mm_status mm_config_load(struct mm_config **out, const char *path, struct m
     }
     if (src.size > MM_LIMIT_CONFIG_BYTES) {
         mm_source_close(&src);
-        return mm_fail(err, MM_ERR_LIMIT, MM_E_HEADER_TOO_LARGE, path, NULL, -1,
+        return mm_fail(err, MM_ERR_LIMIT, MM_E_LIMIT_CONFIG_BYTES, path, NULL, -1,
                        "config over MM_LIMIT_CONFIG_BYTES (%u bytes)", MM_LIMIT_CONFIG_BYTES);
     }
     buf = malloc((size_t)src.size + 1);

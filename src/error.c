@@ -81,8 +81,16 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_GGUF_ALIGNMENT] = "invalid-alignment",
     [MM_E_LIMIT_METADATA] = "limit-metadata",
     [MM_E_CHECKSUM] = "checksum-mismatch",
+    [MM_E_LIMIT_INDEX_BYTES] = "limit-index-bytes",
+    [MM_E_LIMIT_DIM] = "limit-dimension",
+    [MM_E_LIMIT_GGUF_KEY] = "limit-gguf-key-length",
+    [MM_E_LIMIT_GGUF_NAME] = "limit-gguf-name-length",
+    [MM_E_LIMIT_GGUF_STRING] = "limit-gguf-string",
+    [MM_E_LIMIT_GGUF_ARRAY] = "limit-gguf-array",
+    [MM_E_SHARD_OUTSIDE_FOLDER] = "shard-outside-folder",
     [MM_E_CONFIG_INVALID] = "invalid-config",
     [MM_E_GEOMETRY_UNKNOWN] = "geometry-unknown",
+    [MM_E_LIMIT_CONFIG_BYTES] = "limit-config-bytes",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)
