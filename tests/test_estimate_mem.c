@@ -313,6 +313,41 @@ static void test_config_mutations(void **state)
     mm_inventory_free(inv);
 }
 
+/* MM_LIMIT_CONFIG_BYTES: a config of exactly the limit is read, one byte
+ * more is refused with its own code. */
+static void test_config_limit(void **state)
+{
+    char path[] = "/tmp/mm-config-XXXXXX";
+    char *buf = malloc((size_t)MM_LIMIT_CONFIG_BYTES + 1);
+    struct mm_config *cfg = NULL;
+    struct mm_error err;
+    FILE *f;
+    int fd;
+    (void)state;
+    assert_non_null(buf);
+    memset(buf, ' ', (size_t)MM_LIMIT_CONFIG_BYTES + 1);
+    buf[0] = '{';
+    buf[MM_LIMIT_CONFIG_BYTES - 1] = '}';
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, MM_LIMIT_CONFIG_BYTES, f), MM_LIMIT_CONFIG_BYTES);
+    assert_int_equal(fflush(f), 0);
+    assert_int_equal(mm_config_load(&cfg, path, &err), MM_OK);
+    assert_int_equal(mm_config_geometry(cfg)->source, MM_GEOMETRY_NONE);
+    assert_null(mm_config_quant_method(cfg));
+    mm_config_free(cfg);
+    assert_int_equal(fwrite(buf, 1, 1, f), 1);
+    fclose(f);
+    assert_int_equal(mm_config_load(&cfg, path, &err), MM_ERR_LIMIT);
+    assert_int_equal(err.code, MM_E_LIMIT_CONFIG_BYTES);
+    assert_string_equal(mm_errcode_name(err.code), "limit-config-bytes");
+    assert_int_equal(mm_config_load(&cfg, "/nonexistent/config.json", &err), MM_ERR_NOT_FOUND);
+    unlink(path);
+    free(buf);
+}
+
 static void test_config_path(void **state)
 {
     char out[256];
@@ -710,7 +745,7 @@ int main(void)
         cmocka_unit_test(test_logical_plain),
         cmocka_unit_test(test_kv_published),      cmocka_unit_test(test_kv_realmodels),
         cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_mutations),
-        cmocka_unit_test(test_config_path),
+        cmocka_unit_test(test_config_limit),      cmocka_unit_test(test_config_path),
         cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_encoder_only),
         cmocka_unit_test(test_training_full),     cmocka_unit_test(test_training_lora),
         cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),
