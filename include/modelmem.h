@@ -427,6 +427,15 @@ const char *mm_config_quant_method(const struct mm_config *cfg);
  */
 int mm_config_path(char *out, size_t size, const char *target);
 
+/*
+ * Loads the config.json that belongs with TARGET (mm_config_path), which,
+ * like every weight file, must lie in the model's folder: a link leading
+ * out of it is MM_ERR_UNSAFE (shard-outside-folder). MM_ERR_NOT_FOUND when
+ * there is none.
+ */
+enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
+                                  struct mm_error *err);
+
 /* Geometry inferred from tensor names and shapes (Llama/GPT-2/BERT-style
  * names); source MM_GEOMETRY_NONE when nothing fits. Pure. */
 void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory *inv);

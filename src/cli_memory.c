@@ -286,18 +286,21 @@ void cli_memory_style(struct cli_memory *m)
 }
 
 /* Loads config.json next to the weights (or --config). A missing file is
- * no error unless --config named it. */
+ * no error unless --config named it; a broken one is, when the options
+ * need it, else a warning. */
 int cli_memory_config(struct cli_memory *m, const char *target, bool quiet)
 {
     struct mm_error err;
     enum mm_status st;
     if (m->config_path != NULL) {
         snprintf(m->config_file, sizeof(m->config_file), "%s", m->config_path);
+        st = mm_config_load(&m->cfg, m->config_file, &err);
     } else if (mm_config_path(m->config_file, sizeof(m->config_file), target) != 0) {
         m->config_file[0] = '\0';
         return EXIT_OK;
+    } else {
+        st = mm_config_load_for(&m->cfg, target, &err);
     }
-    st = mm_config_load(&m->cfg, m->config_file, &err);
     if (st == MM_ERR_NOT_FOUND && m->config_path == NULL) {
         m->config_file[0] = '\0';
         return EXIT_OK;

@@ -23,6 +23,7 @@
 
 #include "checked.h"
 #include "config_internal.h"
+#include "target.h"
 
 struct mm_config {
     cJSON *root;
@@ -565,4 +566,30 @@ int mm_config_path(char *out, size_t size, const char *target)
         n = snprintf(out, size, "%.*s/config.json", (int)(slash - target), target);
     }
     return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
+                                  struct mm_error *err)
+{
+    char path[4096];
+    char dir[4096];
+    const char *slash;
+    enum mm_status st;
+    mm_error_clear(err);
+    *out = NULL;
+    if (mm_config_path(path, sizeof(path), target) != 0) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, target, NULL, -1,
+                       "path too long");
+    }
+    slash = strrchr(path, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - path) : 1,
+             slash != NULL ? path : ".");
+    if (dir[0] == '\0') {
+        snprintf(dir, sizeof(dir), "/");
+    }
+    st = mm_path_check_inside(dir, path, err);
+    if (st != MM_OK) {
+        return st;
+    }
+    return mm_config_load(out, path, err);
 }

@@ -348,6 +348,30 @@ static void test_config_limit(void **state)
     free(buf);
 }
 
+/* config.json must lie in the model folder, as weight files must. */
+static void test_config_outside(void **state)
+{
+    char dir[] = "/tmp/mm-cfg-XXXXXX";
+    char link[600];
+    char target[600];
+    struct mm_config *cfg = NULL;
+    struct mm_error err;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(link, sizeof(link), "%s/config.json", dir);
+    assert_int_equal(symlink(FIX "config-llama-3-8b/config.json", link), 0);
+    snprintf(target, sizeof(target), "%s/model.safetensors", dir);
+    assert_int_equal(mm_config_load_for(&cfg, target, &err), MM_ERR_UNSAFE);
+    assert_int_equal(err.code, MM_E_SHARD_OUTSIDE_FOLDER);
+    assert_null(cfg);
+    unlink(link);
+    assert_int_equal(mm_config_load_for(&cfg, dir, &err), MM_ERR_NOT_FOUND);
+    assert_int_equal(mm_config_load_for(&cfg, FIX "tiny-llama", &err), MM_OK);
+    assert_int_equal(mm_config_geometry(cfg)->layers, 2);
+    mm_config_free(cfg);
+    rmdir(dir);
+}
+
 static void test_config_path(void **state)
 {
     char out[256];
@@ -745,7 +769,8 @@ int main(void)
         cmocka_unit_test(test_logical_plain),
         cmocka_unit_test(test_kv_published),      cmocka_unit_test(test_kv_realmodels),
         cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_mutations),
-        cmocka_unit_test(test_config_limit),      cmocka_unit_test(test_config_path),
+        cmocka_unit_test(test_config_limit),      cmocka_unit_test(test_config_outside),
+        cmocka_unit_test(test_config_path),
         cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_encoder_only),
         cmocka_unit_test(test_training_full),     cmocka_unit_test(test_training_lora),
         cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),
