@@ -458,6 +458,9 @@ enum mm_precision { MM_PREC_BF16_MIXED = 0, MM_PREC_FP16_MIXED, MM_PREC_FP32 };
 enum mm_parallel {
     MM_PAR_NONE = 0, MM_PAR_TP, MM_PAR_PP, MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3
 };
+/* Fused attention (flash, memory-efficient SDPA: transformers' default)
+ * keeps no s x s matrix; eager attention keeps scores and probabilities. */
+enum mm_attention { MM_ATTN_SDPA = 0, MM_ATTN_EAGER };
 
 /* CUDA context and allocator slack assumed when none is given: 512 MiB,
  * between PyTorch's measured lazy (287,047,680 bytes) and eager
@@ -485,11 +488,12 @@ struct mm_memory_params {
     unsigned gpus;           /* 1 = one device */
     enum mm_parallel parallel;
     uint64_t device_bytes;   /* usable memory per device; 0 = no verdict */
+    enum mm_attention attention;
 };
 #define MM_MEMORY_PARAMS_VERSION 1
 #define MM_MEMORY_PARAMS_INIT                                                                    \
     {MM_MEMORY_PARAMS_VERSION, 0, 0, 1, 0, MM_DEFAULT_OVERHEAD_BYTES, MM_TRAIN_NONE,           \
-     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, 0, 16, 0, {NULL}, 1, MM_PAR_NONE, 0}
+     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, 0, 16, 0, {NULL}, 1, MM_PAR_NONE, 0, MM_ATTN_SDPA}
 
 struct mm_inference {
     uint64_t weights_bytes;    /* stored bytes of the checkpoint, as loaded */

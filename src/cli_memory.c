@@ -156,6 +156,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     static const char *const opts[] = {"adamw", "adamw8bit", "sgd", "adafactor", NULL};
     static const char *const precs[] = {"bf16-mixed", "fp16-mixed", "fp32", NULL};
     static const char *const pars[] = {"dp", "tp", "pp", "zero1", "zero2", "zero3", NULL};
+    static const char *const attns[] = {"sdpa", "eager", NULL};
     struct mm_memory_params *p = &m->params;
     uint64_t u;
     int k;
@@ -229,6 +230,11 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     if (strcmp(opt, "--gpu") == 0) {
         return set_gpu(m, v);
     }
+    if (strcmp(opt, "--attention") == 0) {
+        k = choice(v, attns);
+        p->attention = (enum mm_attention)(k < 0 ? 0 : k);
+        return k >= 0 ? 0 : cli_usage_error("--attention: choose sdpa or eager, not '%s'", v);
+    }
     m->config_path = v; /* --config */
     return 0;
 }
@@ -254,7 +260,7 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
     static const char *const names[] = {"--context", "--batch", "--kv-dtype", "--overhead",
                                         "--train", "--optimizer", "--precision", "--lora-rank",
                                         "--lora-targets", "--gpus", "--parallel", "--gpu",
-                                        "--config", NULL};
+                                        "--attention", "--config", NULL};
     size_t k;
     if (strcmp(argv[*i], "--grad-checkpointing") == 0) {
         m->params.checkpointing = 1;

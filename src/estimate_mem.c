@@ -298,7 +298,12 @@ static uint64_t inference_activations(struct calc *c, const struct model *m,
 {
     const struct mm_geometry *g = &m->g;
     const uint64_t width = add(c, mul(c, 2, g->hidden), mul(c, 3, g->intermediate));
-    const uint64_t work = mul3(c, mul(c, p->batch, p->context), width, m->wbytes);
+    uint64_t work = mul3(c, mul(c, p->batch, p->context), width, m->wbytes);
+    if (p->attention == MM_ATTN_EAGER) {
+        /* one layer's scores and probabilities, batch x heads x s^2 each */
+        const uint64_t scores = mul3(c, mul(c, p->batch, g->heads), p->context, p->context);
+        work = add(c, work, mul3(c, scores, 2, m->wbytes));
+    }
     return add(c, work, mul3(c, p->batch, g->vocab, 4));
 }
 
@@ -307,16 +312,22 @@ static uint64_t inference_activations(struct calc *c, const struct model *m,
 /* Korthikanti et al. 2022, eq. 2 and 4 (tensor parallel t, no sequence
  * parallelism): per layer s.b.h.(10 + 24/t + 5.a.s/(h.t)) bytes, which for
  * t = 1 is s.b.h.(34 + 5.a.s/h); written as 10sbh + 24sbh/t + 5as^2b/t so
- * that it stays an exact integer. */
+ * that it stays an exact integer. The 5as^2b term is the attention scores,
+ * softmax output and dropout mask that eager attention keeps; fused
+ * (flash, memory-efficient SDPA) kernels keep none of them, so it is only
+ * counted with MM_ATTN_EAGER (the paper's own assumption). */
 static uint64_t layer_acts(struct calc *c, const struct model *m,
                            const struct mm_memory_params *p, uint64_t t)
 {
     const struct mm_geometry *g = &m->g;
     const uint64_t sbh = mul3(c, p->context, p->batch, g->hidden);
-    const uint64_t attn = mul3(c, mul(c, 5, g->heads), mul(c, p->context, p->context), p->batch);
     uint64_t v = add(c, mul(c, 10, sbh), ceil_div(mul(c, 24, sbh), t));
-    v = add(c, v, ceil_div(attn, t));
-    return m->wbytes == 4 || p->precision == MM_PREC_FP32 ? mul(c, v, 2) : v;
+    if (p->attention == MM_ATTN_EAGER) {
+        const uint64_t attn =
+            mul3(c, mul(c, 5, g->heads), mul(c, p->context, p->context), p->batch);
+        v = add(c, v, ceil_div(attn, t));
+    }
+    return p->precision == MM_PREC_FP32 ? mul(c, v, 2) : v;
 }
 
 static void training_acts(struct calc *c, const struct model *m,
@@ -494,7 +505,8 @@ static enum mm_status check_params(const struct mm_memory_params *p, struct mm_e
     } else if (p->nlora_targets > MM_LIMIT_LORA_TARGETS) {
         why = "too many LoRA targets";
     } else if ((unsigned)p->train > MM_TRAIN_QLORA || (unsigned)p->optimizer > MM_OPT_ADAFACTOR ||
-               (unsigned)p->precision > MM_PREC_FP32 || (unsigned)p->parallel > MM_PAR_ZERO3) {
+               (unsigned)p->precision > MM_PREC_FP32 || (unsigned)p->parallel > MM_PAR_ZERO3 ||
+               (unsigned)p->attention > MM_ATTN_EAGER) {
         why = "unknown mode";
     }
     if (why != NULL) {

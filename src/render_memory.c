@@ -204,9 +204,10 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
     }
     if (r->has_training) {
         heading(head, sizeof(head), m, "Training");
-        snprintf(title, sizeof(title), "%s (%s, %s, %s%s)", head, trains[p->train],
+        snprintf(title, sizeof(title), "%s (%s, %s, %s%s%s)", head, trains[p->train],
                  opts[p->optimizer], precs[p->precision],
-                 p->checkpointing ? ", gradient checkpointing" : "");
+                 p->checkpointing ? ", gradient checkpointing" : "",
+                 p->attention == MM_ATTN_EAGER ? ", eager attention" : "");
         n = training_parts(parts, &r->training);
         scenario(o, m, title, parts, n, r->training.total_bytes, markdown);
         fmt_thousands(num, sizeof(num), r->training.trainable_parameters);

@@ -443,6 +443,11 @@ static void test_inference_tiny(void **state)
     p.kv_bytes = 1;
     r = run_tiny("tiny-llama", &p);
     assert_int_equal(r.inference.kv_cache_bytes, 25600);
+    /* eager attention adds one layer's scores and probabilities:
+     * 2 x 4 heads x 100^2 x 2 x 2 bytes */
+    p.attention = MM_ATTN_EAGER;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.inference.activation_bytes, 204928 + 320000);
 }
 
 static void test_encoder_only(void **state)
@@ -464,6 +469,13 @@ static void test_training_full(void **state)
     struct mm_memory r;
     (void)state;
     p.train = MM_TRAIN_FULL;
+    /* fused attention (the default): per layer 34 s b h = 34 x 100 x 2 x 64
+     * = 435,200; 2 layers + logits 19,200; checkpointed 2 x 25,600 + one
+     * layer + logits */
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.training.activations_full_bytes, 2 * 435200 + 19200);
+    assert_int_equal(r.training.activations_checkpointed_bytes, 2 * 25600 + 435200 + 19200);
+    p.attention = MM_ATTN_EAGER;
     r = run_tiny("tiny-llama", &p);
     /* ZeRO's mixed-precision Adam: 2 + 4 + 2 + 8 bytes per parameter */
     assert_int_equal(r.training.trainable_parameters, 76096);
@@ -544,6 +556,7 @@ static void test_parallel(void **state)
     (void)state;
     p.inference = 1;
     p.train = MM_TRAIN_FULL;
+    p.attention = MM_ATTN_EAGER;
     p.gpus = 4;
     p.parallel = MM_PAR_ZERO1;
     r = run_tiny("tiny-llama", &p);

@@ -35,7 +35,7 @@ jcheck inference/kv_cache_bytes=0 geometry/encoder_only=true
 
 # Training, ZeRO-3 on 4 devices, a verdict for a named GPU.
 run "$BIN" tiny-llama --json --context 100 --batch 2 --train full --gpus 4 \
-    --parallel zero3 --gpu H100
+    --parallel zero3 --gpu H100 --attention eager
 expect_rc 0
 jcheck training/weights_bytes=152192 training/master_weights_bytes=304384 \
     training/optimizer_bytes=608768 training/activation_bytes=1689600 \
@@ -46,6 +46,9 @@ run "$BIN" tiny-llama --json --context 100 --batch 2 --train lora --lora-rank 8 
     --lora-targets down_proj --grad-checkpointing --optimizer sgd --precision fp32
 expect_rc 0
 jcheck training/trainable_parameters=3072 training/optimizer_bytes=12288
+run "$BIN" tiny-llama --json --context 100 --batch 2 --train full
+jcheck training/activations_no_checkpointing_bytes=889600 \
+    training/activations_checkpointing_bytes=505600
 run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 537000000B
 expect_rc 2
 run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 512MiB
@@ -93,7 +96,7 @@ run "$BIN" tiny-llama --context 10 --config bad-type/config.json
 expect_rc 1
 for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer adam" \
     "--precision fp8" "--parallel mp" "--gpus 0" "--gpus 5000" "--gpu TPU" "--kv-dtype q4" \
-    "--lora-rank 0" "--overhead 1XB"; do
+    "--lora-rank 0" "--overhead 1XB" "--attention flash2"; do
     # shellcheck disable=SC2086
     run "$BIN" tiny-llama $bad
     expect_rc 2
