@@ -404,9 +404,20 @@ static void inference_total(struct calc *c, struct mm_inference *in)
 
 /* ---- Many devices ----------------------------------------------------------- */
 
+/* Tensor parallelism splits the cache by KV heads: beyond kv_heads devices
+ * each holds one head's copy (vLLM replicates them), and an MLA latent is
+ * not split at all. */
+static uint64_t tp_kv_split(const struct model *m, unsigned n)
+{
+    if (m->g.kv_lora_rank != 0) {
+        return 1;
+    }
+    return m->g.kv_heads != 0 && m->g.kv_heads < n ? m->g.kv_heads : n;
+}
+
 /*
- * What one of n devices holds. Tensor parallel: weights, KV cache (heads)
- * and training states split n ways, activations by Korthikanti's t formula.
+ * What one of n devices holds. Tensor parallel: weights and training
+ * states split n ways, the KV cache by heads (tp_kv_split), activations by Korthikanti's t formula.
  * Pipeline parallel: layers split, so weights, KV and states split;
  * activations stay whole (with 1F1B the first stage keeps n micro-batches
  * of L/n layers). ZeRO (Rajbhandari et al. 2020): stage 1 splits optimizer
@@ -428,7 +439,8 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
     case MM_PAR_TP:
     case MM_PAR_PP:
         din->weights_bytes = ceil_div(in->weights_bytes, n);
-        din->kv_cache_bytes = ceil_div(in->kv_cache_bytes, n);
+        din->kv_cache_bytes =
+            ceil_div(in->kv_cache_bytes, par == MM_PAR_TP ? tp_kv_split(m, n) : n);
         dtr->weights_bytes = ceil_div(tr->weights_bytes, n);
         dtr->master_bytes = ceil_div(tr->master_bytes, n);
         dtr->gradients_bytes = ceil_div(tr->gradients_bytes, n);

@@ -584,6 +584,12 @@ static void test_parallel(void **state)
     assert_int_equal(r.device_training.activations_full_bytes, 2 * 481600 + 9600);
     assert_int_equal(r.device_inference.kv_cache_bytes, 25600);
     assert_int_equal(r.device_inference.weights_bytes, 76096);
+    /* 4-way tensor parallel over 2 KV heads: each device keeps one head */
+    p.gpus = 4;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.device_inference.kv_cache_bytes, 25600);
+    assert_int_equal(r.device_inference.weights_bytes, 152192 / 4);
+    p.gpus = 2;
     /* pipeline: activations whole (1F1B keeps p micro-batches of L/p layers) */
     p.parallel = MM_PAR_PP;
     r = run_tiny("tiny-llama", &p);

@@ -83,6 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p.gpus = 1 + (unsigned)(size % 9);
         p.parallel = (enum mm_parallel)(size % 6);
         p.device_bytes = size % 2 ? 1u << 30 : 0;
+        p.attention = (enum mm_attention)(size % 5 == 0);
+        p.checkpointing = size % 3 == 0;
         (void)mm_memory_run(&r, inv, cfg, &p, &err);
         (void)mm_config_quant_method(cfg);
     }
