@@ -17,6 +17,7 @@ struct mm_job {
     const char *prefix; /* component prefix for tensor names ("unet/"), borrowed */
     long index_id;  /* the index that names it, or -1 */
     int is_shard;   /* named by an index: say so when absent */
+    int allow_unsafe_pickle; /* the load option, for the reader */
     struct mm_inventory *part;
     struct mm_error err;
     enum mm_status status;
