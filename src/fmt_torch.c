@@ -50,9 +50,15 @@ int mm_torch_probe(const uint8_t *head, size_t len, uint64_t file_size)
     if (legacy_head(head, len)) {
         return 100;
     }
-    /* a plain pickle: PROTO 2..5 then an opcode */
-    if (len >= 3 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5) {
+    /* a plain pickle: PROTO (any version: an unknown one is reported as
+     * such) then an opcode */
+    if (len >= 3 && head[0] == 0x80) {
         return 30;
+    }
+    /* protocols 0 and 1 have no PROTO: a dict, list or tuple built first */
+    if (len >= 3 && (head[0] == '(' || head[0] == '}' || head[0] == ']') &&
+        strchr("dltpqS(VIFNJK", head[1]) != NULL && head[1] != '\0') {
+        return 10;
     }
     return 0;
 }
@@ -416,11 +422,11 @@ static enum mm_status read_zip(struct mm_tctx *x, uint64_t *header_bytes)
     x->prefix_len = (size_t)((const char *)memchr(pkl->name, '/', pkl->name_len) - pkl->name) + 1;
     st = check_small_members(x);
     if (st == MM_OK) {
-        st = mm_zip_data_start(&start, &x->zip, x->src, pkl, x->err);
-    }
-    if (st == MM_OK) {
         st = mm_zip_read(&data, &len, &x->zip, x->src, pkl, MM_LIMIT_PICKLE_BYTES,
                          MM_E_LIMIT_PICKLE_BYTES, x->err);
+    }
+    if (st == MM_OK) {
+        st = mm_zip_data_start(&start, &x->zip, x->src, pkl, x->err);
     }
     if (st == MM_OK) {
         st = mm_pickle_run(&x->pk, data, len, start, x->src->name, on_global, x, x->err);

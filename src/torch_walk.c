@@ -296,6 +296,9 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
                            w->name, (int64_t)call->at, "strides overflow 64 bits");
         }
     }
+    if (s == NULL) {
+        elsize = 0; /* a meta tensor: no bytes are stored */
+    }
     if (!mm_mul_u64(&nbytes, numel, elsize)) {
         return mm_fail(w->x->err, MM_ERR_MALFORMED, MM_E_SHAPE_OVERFLOW, w->x->src->name,
                        w->name, (int64_t)call->at, "byte count overflows 64 bits");
@@ -368,9 +371,20 @@ static bool plain_text(const struct walk *w, const struct mm_pk_node *nd, char *
     case MM_PK_BIGINT:
         snprintf(buf, size, "<integer beyond 64 bits>");
         return true;
-    case MM_PK_FLOAT:
+    case MM_PK_FLOAT: {
+        /* the shortest text that reads back the same double, as Python's
+         * repr prints it */
+        int prec;
+        for (prec = 1; prec < 17; prec++) {
+            char *end = NULL;
+            snprintf(buf, size, "%.*g", prec, nd->v.f);
+            if (strtod(buf, &end) == nd->v.f) {
+                return true;
+            }
+        }
         snprintf(buf, size, "%.17g", nd->v.f);
         return true;
+    }
     case MM_PK_STR:
         snprintf(buf, size, "%.*s", (int)(nd->v.s.len < size ? nd->v.s.len : size - 1),
                  mm_pk_str(&w->x->pk, nd));
@@ -478,6 +492,11 @@ static enum mm_status walk_call(struct walk *w, const struct mm_pk_node *c, unsi
     const uint32_t slots[] = {c->kids[MM_PK_CALL_DICT], c->kids[MM_PK_CALL_LIST]};
     unsigned k;
     enum mm_status st = MM_OK;
+    if (fn != NULL && fn->kind == MM_PK_GLOBAL &&
+        strncmp(mm_pk_str(&w->x->pk, fn), "numpy", 5) == 0) {
+        /* a numpy array (an RNG state): its bytes are not a tensor's */
+        return add_meta(w, "<numpy array>");
+    }
     if (od != NULL && (strcmp(od, "OrderedDict") == 0 || strcmp(od, "defaultdict") == 0)) {
         /* OrderedDict([(k, v), ...]) as protocols 0 and 1 write it */
         const struct mm_pk_node *a = node(w, c->kids[MM_PK_CALL_ARGS]);
