@@ -615,6 +615,106 @@ static void test_bad_protocol(void **state)
     mem_fails(nomark, sizeof(nomark), "invalid-pickle");
 }
 
+/* ---- Folders and indexes ------------------------------------------------------ */
+
+static char tmpdir[256];
+
+static void put_file(const char *rel, const void *data, size_t len)
+{
+    char path[600];
+    FILE *f;
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static void copy_in(const char *src, const char *rel)
+{
+    size_t len;
+    char *data = slurp(src, &len);
+    put_file(rel, data, len);
+    free(data);
+}
+
+static void sub(const char *rel)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
+    assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static struct mm_inventory *load_rel(const char *rel)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
+    return load_ok(path, 0);
+}
+
+static int make_tmp(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/mm_torch_XXXXXX");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int remove_tmp(void **state)
+{
+    char cmd[300];
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_folders(void **state)
+{
+    static const char evil[] = "{\"weight_map\": {\"w\": \"../evil.bin\"}}";
+    static const char absent[] = "{\"weight_map\": {\"w\": \"pytorch_model-1.bin\"}}";
+    struct mm_inventory *inv;
+    char path[600];
+    (void)state;
+    /* safetensors weights win over PyTorch ones */
+    sub("both");
+    copy_in(MM_SOURCE_DIR "/tests/cli/data/model.safetensors", "both/model.safetensors");
+    copy_in(TORCH "/tied.pt", "both/pytorch_model.bin");
+    inv = load_rel("both");
+    assert_int_equal(mm_inventory_file_count(inv), 1);
+    assert_string_equal(mm_inventory_file(inv, 0)->format, "safetensors");
+    mm_inventory_free(inv);
+    /* pytorch_model.bin alone, not the Trainer's other files */
+    sub("trainer");
+    copy_in(TORCH "/tied.pt", "trainer/pytorch_model.bin");
+    copy_in(TORCH "/training.pt", "trainer/optimizer.pt");
+    copy_in(BAD "/unknown_global.pt", "trainer/training_args.bin");
+    inv = load_rel("trainer");
+    assert_int_equal(mm_inventory_file_count(inv), 1);
+    assert_string_equal(mm_inventory_file(inv, 0)->path, "pytorch_model.bin");
+    mm_inventory_free(inv);
+    /* else every *.bin, *.pt, *.pth, *.ckpt */
+    sub("loose");
+    copy_in(TORCH "/dtypes.pt", "loose/a.pt");
+    copy_in(TORCH "/parameter.pt", "loose/b.pth");
+    copy_in(TORCH "/legacy.pt", "loose/c.ckpt");
+    inv = load_rel("loose");
+    assert_int_equal(mm_inventory_file_count(inv), 3);
+    assert_int_equal(mm_inventory_tensor_count(inv), 12 + 2 + 6);
+    mm_inventory_free(inv);
+    /* the index file itself as TARGET */
+    inv = load_ok(TORCH "/sharded/pytorch_model.bin.index.json", 0);
+    assert_int_equal(mm_inventory_file_count(inv), 2);
+    mm_inventory_free(inv);
+    /* shard names that leave the folder, shards that are not there */
+    sub("evil");
+    put_file("evil/pytorch_model.bin.index.json", evil, sizeof(evil) - 1);
+    snprintf(path, sizeof(path), "%s/evil", tmpdir);
+    load_fails(path, "unsafe-shard-name", -1);
+    sub("absent");
+    put_file("absent/pytorch_model.bin.index.json", absent, sizeof(absent) - 1);
+    snprintf(path, sizeof(path), "%s/absent", tmpdir);
+    load_fails(path, "shard-missing", -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -635,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_protocol0),
         cmocka_unit_test(test_protocol5),
         cmocka_unit_test(test_bad_protocol),
+        cmocka_unit_test_setup_teardown(test_folders, make_tmp, remove_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
