@@ -293,6 +293,8 @@ static void test_unknown_global(void **state)
     struct mm_inventory *inv = load_ok(BAD "/unknown_global.pt", 0);
     (void)state;
     assert_int_equal(mm_inventory_tensor_count(inv), 1);
+    assert_string_equal(mm_inventory_tensor(inv, 0)->name, "w");
+    assert_int_equal(mm_inventory_warning(inv, 0)->offset, 193);
     assert_int_equal(mm_inventory_warning_count(inv), 1);
     assert_int_equal(mm_inventory_warning(inv, 0)->code, MM_E_UNKNOWN_GLOBAL);
     assert_non_null(strstr(mm_inventory_warning(inv, 0)->message, "mypackage.config.Config"));
