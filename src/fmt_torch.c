@@ -134,23 +134,27 @@ enum mm_dtype mm_torch_dtype(const char *name, size_t len)
 
 /* ---- Globals ------------------------------------------------------------------ */
 
-static bool already_warned(struct mm_tctx *x, const char *full)
+/* Whether `full` was reported before (*seen), remembering it; at most
+ * MM_LIMIT_PROBLEMS distinct globals are reported per file. */
+static enum mm_status already_warned(struct mm_tctx *x, const char *full, bool *seen)
 {
     size_t i;
     char *copy;
-    for (i = 0; i < x->nwarned; i++) {
-        if (strcmp(x->warned[i], full) == 0) {
-            return true;
-        }
+    *seen = x->nwarned >= MM_LIMIT_PROBLEMS;
+    for (i = 0; i < x->nwarned && !*seen; i++) {
+        *seen = strcmp(x->warned[i], full) == 0;
+    }
+    if (*seen) {
+        return MM_OK;
     }
     copy = strdup(full);
-    if (copy != NULL &&
-        mm_grow((void **)&x->warned, &x->warned_cap, x->nwarned + 1, sizeof(char *))) {
-        x->warned[x->nwarned++] = copy;
-    } else {
+    if (copy == NULL ||
+        !mm_grow((void **)&x->warned, &x->warned_cap, x->nwarned + 1, sizeof(char *))) {
         free(copy);
+        return MM_ERR_NOMEM;
     }
-    return false;
+    x->warned[x->nwarned++] = copy;
+    return MM_OK;
 }
 
 static enum mm_status on_global(void *ctx, const char *module, size_t mlen, const char *name,
@@ -160,6 +164,7 @@ static enum mm_status on_global(void *ctx, const char *module, size_t mlen, cons
     const enum mm_global_class cls = mm_pickle_classify(module, mlen, name, nlen);
     char full[200];
     char msg[MM_ERROR_MESSAGE_MAX + 64];
+    bool seen;
     if (cls == MM_GLOBAL_SAFE) {
         return MM_OK;
     }
@@ -171,7 +176,10 @@ static enum mm_status on_global(void *ctx, const char *module, size_t mlen, cons
                        "--allow-unsafe-pickle reads the file anyway)",
                        full);
     }
-    if (already_warned(x, full)) {
+    if (already_warned(x, full, &seen) != MM_OK) {
+        return mm_fail_nomem(err, x->src->name);
+    }
+    if (seen) {
         return MM_OK;
     }
     snprintf(msg, sizeof(msg),
@@ -196,9 +204,33 @@ static enum mm_status bad_pid(struct mm_tctx *x, uint64_t at, const char *tensor
                    (int64_t)at, "persistent id: %s", what);
 }
 
+/* The slot of `key` in the storage table: its storage, or a free slot. */
+static size_t storage_slot(const struct mm_tctx *x, const char *key, size_t len)
+{
+    size_t k = (size_t)mm_hash_bytes(key, len) & (x->nslots - 1);
+    while (x->slots[k] != 0) {
+        const struct mm_tstorage *o = &x->st[x->slots[k] - 1];
+        if (o->key_len == len && memcmp(o->key, key, len) == 0) {
+            break;
+        }
+        k = (k + 1) & (x->nslots - 1);
+    }
+    return k;
+}
+
+/* The storage called `key`, or NULL. */
+static struct mm_tstorage *find_storage(const struct mm_tctx *x, const char *key, size_t len)
+{
+    size_t k;
+    if (x->nslots == 0) {
+        return NULL;
+    }
+    k = storage_slot(x, key, len);
+    return x->slots[k] == 0 ? NULL : &x->st[x->slots[k] - 1];
+}
+
 static enum mm_status add_storage(size_t *index, struct mm_tctx *x, const struct mm_tstorage *s)
 {
-    uint64_t h;
     size_t k;
     if (x->nst * 2 + 2 > x->nslots) {
         size_t n = x->nslots == 0 ? 64 : x->nslots * 2;
@@ -207,23 +239,17 @@ static enum mm_status add_storage(size_t *index, struct mm_tctx *x, const struct
         if (slots == NULL) {
             return mm_fail_nomem(x->err, x->src->name);
         }
-        for (i = 0; i < x->nst; i++) {
-            h = mm_hash_bytes(x->st[i].key, x->st[i].key_len);
-            for (k = (size_t)h & (n - 1); slots[k] != 0; k = (k + 1) & (n - 1)) {
-            }
-            slots[k] = (uint32_t)(i + 1);
-        }
         free(x->slots);
         x->slots = slots;
         x->nslots = n;
-    }
-    h = mm_hash_bytes(s->key, s->key_len);
-    for (k = (size_t)h & (x->nslots - 1); x->slots[k] != 0; k = (k + 1) & (x->nslots - 1)) {
-        const struct mm_tstorage *o = &x->st[x->slots[k] - 1];
-        if (o->key_len == s->key_len && memcmp(o->key, s->key, s->key_len) == 0) {
-            *index = x->slots[k] - 1;
-            return MM_OK;
+        for (i = 0; i < x->nst; i++) {
+            x->slots[storage_slot(x, x->st[i].key, x->st[i].key_len)] = (uint32_t)(i + 1);
         }
+    }
+    k = storage_slot(x, s->key, s->key_len);
+    if (x->slots[k] != 0) {
+        *index = x->slots[k] - 1;
+        return MM_OK;
     }
     if (!mm_grow((void **)&x->st, &x->st_cap, x->nst + 1, sizeof(*x->st))) {
         return mm_fail_nomem(x->err, x->src->name);
@@ -492,22 +518,16 @@ static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle 
     }
     for (i = 0; i < list->n; i++) {
         const struct mm_pk_node *k = mm_pk_node(keys, list->kids[i]);
-        struct mm_tstorage *s = NULL;
+        struct mm_tstorage *s;
         uint8_t b[8];
         uint64_t bytes;
         uint64_t end;
-        size_t j;
         enum mm_status st;
         if (k->kind != MM_PK_STR) {
             return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, NULL,
                            (int64_t)k->at, "legacy checkpoint: a storage key is not a string");
         }
-        for (j = 0; j < x->nst && s == NULL; j++) {
-            if (x->st[j].key_len == k->v.s.len &&
-                memcmp(x->st[j].key, mm_pk_str(keys, k), k->v.s.len) == 0) {
-                s = &x->st[j];
-            }
-        }
+        s = find_storage(x, mm_pk_str(keys, k), k->v.s.len);
         if (s == NULL) {
             return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_STORAGE_MISSING, x->src->name, NULL,
                            (int64_t)k->at, "legacy checkpoint: storage %s is listed but no "
@@ -554,6 +574,31 @@ static enum mm_status legacy_collect(struct mm_tctx *x)
     return MM_OK;
 }
 
+/* The protocol version pickle (1001) and the sys info's byte order:
+ * torch/serialization.py _legacy_save. */
+static enum mm_status legacy_header(struct mm_tctx *x, const struct mm_pickle pk[5])
+{
+    const struct mm_pk_node *v = mm_pk_node(&pk[1], pk[1].root);
+    const struct mm_pk_node *info = mm_pk_node(&pk[2], pk[2].root);
+    uint32_t i;
+    if (v == NULL || v->kind != MM_PK_INT || v->v.i != 1001) {
+        return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, x->src->name, NULL,
+                       v == NULL ? -1 : (int64_t)v->at,
+                       "legacy checkpoint: protocol version is not 1001");
+    }
+    for (i = 0; info != NULL && info->kind == MM_PK_DICT && i + 1 < info->n; i += 2) {
+        const struct mm_pk_node *k = mm_pk_node(&pk[2], info->kids[i]);
+        const struct mm_pk_node *val = mm_pk_node(&pk[2], info->kids[i + 1]);
+        if (k->kind == MM_PK_STR && strcmp(mm_pk_str(&pk[2], k), "little_endian") == 0 &&
+            val->kind == MM_PK_BOOL && val->v.i == 0) {
+            return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, x->src->name, NULL,
+                           (int64_t)val->at, "legacy checkpoint written on a big-endian "
+                           "machine: not read");
+        }
+    }
+    return MM_OK;
+}
+
 static enum mm_status read_legacy(struct mm_tctx *x, uint64_t *header_bytes)
 {
     struct mm_pickle pk[5];
@@ -562,7 +607,13 @@ static enum mm_status read_legacy(struct mm_tctx *x, uint64_t *header_bytes)
     enum mm_status st;
     memset(pk, 0, sizeof(pk));
     st = legacy_pickles(x, pk, &end);
+    if (st == MM_OK) {
+        st = legacy_header(x, pk);
+    }
     if (st != MM_OK) {
+        for (i = 0; i < 5; i++) {
+            mm_pickle_free(&pk[i]);
+        }
         return st;
     }
     x->pk = pk[3];

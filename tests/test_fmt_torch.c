@@ -617,6 +617,54 @@ static void test_bad_protocol(void **state)
     mem_fails(nomark, sizeof(nomark), "invalid-pickle");
 }
 
+/* ---- Damaged copies of every kind of file: an error or an inventory, never a
+ * crash, a hang or a leak (run under the sanitizers) --------------------------- */
+
+static uint32_t rng_next(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+static void test_mutations(void **state)
+{
+    static const char *const files[] = {TORCH "/tied.pt", TORCH "/legacy.pt",
+                                        TORCH "/training.pt", TORCH "/deflated.pt",
+                                        TORCH "/proto4.pt", BAD "/rebuild_from_type.pt"};
+    uint32_t seed = 12345;
+    size_t f;
+    (void)state;
+    for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        size_t len;
+        char *orig = slurp(files[f], &len);
+        char *buf = malloc(len + 1);
+        unsigned round;
+        assert_non_null(buf);
+        for (round = 0; round < 400; round++) {
+            struct mm_inventory *inv = NULL;
+            struct mm_error err;
+            size_t n = len;
+            unsigned k;
+            const unsigned flips = 1 + rng_next(&seed) % 4;
+            memcpy(buf, orig, len);
+            for (k = 0; k < flips; k++) {
+                buf[rng_next(&seed) % len] = (char)rng_next(&seed);
+            }
+            if (round % 5 == 0) {
+                n = rng_next(&seed) % len; /* and truncated */
+            }
+            if (mm_inventory_load_memory(&inv, buf, n, "mutant", &err) == MM_OK) {
+                mm_inventory_free(inv);
+            } else {
+                assert_null(inv);
+                assert_true(err.message[0] != '\0');
+            }
+        }
+        free(buf);
+        free(orig);
+    }
+}
+
 /* ---- Folders and indexes ------------------------------------------------------ */
 
 static char tmpdir[256];
@@ -737,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_protocol0),
         cmocka_unit_test(test_protocol5),
         cmocka_unit_test(test_bad_protocol),
+        cmocka_unit_test(test_mutations),
         cmocka_unit_test_setup_teardown(test_folders, make_tmp, remove_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
