@@ -108,6 +108,9 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_TORCH_UNSUPPORTED] = "unsupported-tensor",
     [MM_E_STORAGE_MISSING] = "storage-missing",
     [MM_E_TENSOR_BEYOND_STORAGE] = "tensor-beyond-storage",
+    [MM_E_CONFIG_INVALID] = "invalid-config",
+    [MM_E_GEOMETRY_UNKNOWN] = "geometry-unknown",
+    [MM_E_LIMIT_CONFIG_BYTES] = "limit-config-bytes",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)

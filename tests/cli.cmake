@@ -2,6 +2,7 @@
 # the documentation checked against the program, the README's library
 # example built and run, and the conformance test over ../shared/realmodels.
 
+# cJSON: found by the top-level CMakeLists.txt, which links it into the library.
 set(MM_CLI_CJSON_LIB ${MM_CJSON_LIB})
 
 set(MM_CLI_DIR ${CMAKE_CURRENT_SOURCE_DIR}/cli)
