@@ -164,13 +164,15 @@ static enum mm_status pop_mark(struct vm *m, size_t *from)
 }
 
 /* Push a new node of `kind` holding the given items as kids. */
-static enum mm_status push_seq(struct vm *m, uint8_t kind, const uint32_t *items, size_t n)
+/* A new container of the n stack items from index `from` (none for n 0:
+ * the stack may not be allocated yet). */
+static enum mm_status push_seq(struct vm *m, uint8_t kind, size_t from, size_t n)
 {
     uint32_t id;
     size_t i;
     enum mm_status st = node_new(m, kind, &id);
     for (i = 0; st == MM_OK && i < n; i++) {
-        st = kid_add(m, id, items[i]);
+        st = kid_add(m, id, m->stack[from + i]);
     }
     return st == MM_OK ? push(m, id) : st;
 }
@@ -580,7 +582,7 @@ static enum mm_status from_mark(struct vm *m, uint8_t kind)
     if (kind == MM_PK_DICT && (m->sp - from) % 2 != 0) {
         return invalid(m, "odd number of items for a dict");
     }
-    st = push_seq(m, kind, m->stack + from, m->sp - from);
+    st = push_seq(m, kind, from, m->sp - from);
     if (st == MM_OK) {
         /* the new container is on top: move it down to `from` */
         m->stack[from] = m->stack[m->sp - 1];
@@ -596,7 +598,7 @@ static enum mm_status tuple_n(struct vm *m, size_t n)
     }
     {
         const size_t from = m->sp - n;
-        enum mm_status st = push_seq(m, MM_PK_TUPLE, m->stack + from, n);
+        enum mm_status st = push_seq(m, MM_PK_TUPLE, from, n);
         if (st == MM_OK) {
             m->stack[from] = m->stack[m->sp - 1];
             m->sp = from + 1;
@@ -646,7 +648,7 @@ static enum mm_status inst(struct vm *m, bool named)
     if (st != MM_OK) {
         return st;
     }
-    st = push_seq(m, MM_PK_TUPLE, m->stack + from, m->sp - from);
+    st = push_seq(m, MM_PK_TUPLE, from, m->sp - from);
     if (st == MM_OK) {
         args = m->stack[m->sp - 1];
         m->sp = named ? from : from - 1;
@@ -930,13 +932,13 @@ static enum mm_status op_stack(struct vm *m, bool *done)
         st = top(m, &a);
         return st == MM_OK ? push(m, a) : st;
     case ']': /* EMPTY_LIST */
-        return push_seq(m, MM_PK_LIST, NULL, 0);
+        return push_seq(m, MM_PK_LIST, 0, 0);
     case ')': /* EMPTY_TUPLE */
-        return push_seq(m, MM_PK_TUPLE, NULL, 0);
+        return push_seq(m, MM_PK_TUPLE, 0, 0);
     case '}': /* EMPTY_DICT */
-        return push_seq(m, MM_PK_DICT, NULL, 0);
+        return push_seq(m, MM_PK_DICT, 0, 0);
     case 0x8f: /* EMPTY_SET */
-        return push_seq(m, MM_PK_SET, NULL, 0);
+        return push_seq(m, MM_PK_SET, 0, 0);
     case 'l': /* LIST */
         return from_mark(m, MM_PK_LIST);
     case 't': /* TUPLE */
