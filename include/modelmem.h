@@ -59,6 +59,20 @@ extern "C" {
 #define MM_LIMIT_JSON_DEPTH 64u
 /* bytes of an index or config JSON file */
 #define MM_LIMIT_INDEX_BYTES 200000000u
+/* PyTorch checkpoints: members of one zip archive */
+#define MM_LIMIT_ZIP_ENTRIES 1000000u
+/* bytes of one pickle (a zip's data.pkl, a legacy file's object pickle) */
+#define MM_LIMIT_PICKLE_BYTES 268435456u
+/* pickle opcodes executed for one pickle */
+#define MM_LIMIT_PICKLE_OPS 50000000u
+/* items on the pickle stack, marks included */
+#define MM_LIMIT_PICKLE_STACK 1000000u
+/* largest pickle memo index */
+#define MM_LIMIT_PICKLE_MEMO 16777216u
+/* bytes of one pickled string, bytes object or integer */
+#define MM_LIMIT_PICKLE_STRING 16777216u
+/* nesting of containers walked when naming a checkpoint's tensors */
+#define MM_LIMIT_PICKLE_DEPTH 256u
 
 /* ---- Status and errors --------------------------------------------------- */
 
@@ -136,6 +150,27 @@ enum mm_errcode {
     MM_E_LIMIT_GGUF_STRING,
     MM_E_LIMIT_GGUF_ARRAY,
     MM_E_SHARD_OUTSIDE_FOLDER,
+    /* PyTorch checkpoints: zip archives, pickles, torch semantics */
+    MM_E_ZIP_INVALID,
+    MM_E_ZIP_UNSUPPORTED,
+    MM_E_ZIP_CRC,
+    MM_E_ZIP_MEMBER_BEYOND,
+    MM_E_ZIP_MEMBER_MISSING,
+    MM_E_LIMIT_ZIP_ENTRIES,
+    MM_E_PICKLE_INVALID,
+    MM_E_PICKLE_OPCODE,
+    MM_E_LIMIT_PICKLE_BYTES,
+    MM_E_LIMIT_PICKLE_OPS,
+    MM_E_LIMIT_PICKLE_STACK,
+    MM_E_LIMIT_PICKLE_MEMO,
+    MM_E_LIMIT_PICKLE_STRING,
+    MM_E_LIMIT_PICKLE_DEPTH,
+    MM_E_UNSAFE_GLOBAL,
+    MM_E_UNKNOWN_GLOBAL,
+    MM_E_TORCH_INVALID,
+    MM_E_TORCH_UNSUPPORTED,
+    MM_E_STORAGE_MISSING,
+    MM_E_TENSOR_BEYOND_STORAGE,
     MM_E_CONFIG_INVALID,  /* config.json: a value of the wrong type or range */
     MM_E_GEOMETRY_UNKNOWN, /* no layers/heads from config.json or tensor names */
     MM_E_LIMIT_CONFIG_BYTES, /* config.json over MM_LIMIT_CONFIG_BYTES */
@@ -226,6 +261,7 @@ enum mm_dtype {
     MM_DTYPE_NVFP4,
     MM_DTYPE_Q1_0,
     MM_DTYPE_Q2_0,
+    MM_DTYPE_C128, /* complex128 (PyTorch ComplexDoubleStorage) */
     MM_DTYPE_COUNT_ /* number of dtypes; not a dtype */
 };
 
@@ -280,12 +316,26 @@ struct mm_totals {
     uint64_t parameters_by_dtype[MM_DTYPE_COUNT_];
 };
 
+/* Something a reader noticed that does not stop the inventory: a pickle
+ * global outside the allow-list (MM_E_UNKNOWN_GLOBAL), or, with
+ * allow_unsafe_pickle, a code-executing one (MM_E_UNSAFE_GLOBAL). */
+struct mm_warning {
+    enum mm_errcode code;
+    uint32_t file;   /* index into the inventory's files */
+    int64_t offset;  /* byte offset in the file, -1 where none applies */
+    const char *message;
+};
+
 struct mm_load_options {
     unsigned version;  /* MM_LOAD_OPTIONS_VERSION */
     unsigned threads;  /* files read in parallel; 0 = one per online CPU */
+    /* Nonzero: a pickle naming a code-executing global (os.system, ...) is
+     * still inventoried, with a warning, instead of refused. Nothing is
+     * ever executed either way. (Version 2.) */
+    int allow_unsafe_pickle;
 };
-#define MM_LOAD_OPTIONS_VERSION 1
-#define MM_LOAD_OPTIONS_INIT {MM_LOAD_OPTIONS_VERSION, 0}
+#define MM_LOAD_OPTIONS_VERSION 2
+#define MM_LOAD_OPTIONS_INIT {MM_LOAD_OPTIONS_VERSION, 0, 0}
 
 /*
  * Reads TARGET - a weight file, an index file (*.safetensors.index.json) or
@@ -313,6 +363,8 @@ const struct mm_tensor *mm_inventory_tensor(const struct mm_inventory *inv, size
 size_t mm_inventory_meta_count(const struct mm_inventory *inv);
 const struct mm_meta *mm_inventory_meta(const struct mm_inventory *inv, size_t i);
 const struct mm_totals *mm_inventory_totals(const struct mm_inventory *inv);
+size_t mm_inventory_warning_count(const struct mm_inventory *inv);
+const struct mm_warning *mm_inventory_warning(const struct mm_inventory *inv, size_t i);
 
 /* ---- Estimates ------------------------------------------------------------ */
 

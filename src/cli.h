@@ -20,6 +20,7 @@ struct cli_common {
     bool quiet;
     bool verbose;
     bool checksums;
+    bool allow_unsafe_pickle;
     unsigned threads;
 };
 
@@ -74,7 +75,9 @@ int cli_positional(struct cli_common *c, const char *arg);
  * resolved to its snapshot folder; -1 with err filled on failure. */
 int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
                        struct mm_error *err);
-/* Loads the target, printing the error on failure. */
+/* Prints an inventory's warnings on stderr, one line each. */
+void cli_print_warnings(const struct mm_inventory *inv, const struct cli_common *c);
+/* Loads the target, printing the error on failure and warnings. */
 int cli_load(struct mm_inventory **out, const struct cli_common *c);
 
 void render_inspect_text(struct out *o, const struct mm_inventory *inv, const char *target);

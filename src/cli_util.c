@@ -220,6 +220,10 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
         c->checksums = true;
         return 1;
     }
+    if (strcmp(a, "--allow-unsafe-pickle") == 0) {
+        c->allow_unsafe_pickle = true;
+        return 1;
+    }
     if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
         c->quiet = true;
         return 1;
@@ -301,6 +305,21 @@ int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
     return 0;
 }
 
+void cli_print_warnings(const struct mm_inventory *inv, const struct cli_common *c)
+{
+    const size_t n = mm_inventory_warning_count(inv);
+    size_t i;
+    if (c->quiet) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        const struct mm_warning *w = mm_inventory_warning(inv, i);
+        const struct mm_file *f = mm_inventory_file(inv, w->file);
+        fprintf(stderr, "modelmem: %s: warning: %s [%s]\n", f != NULL ? f->path : "?",
+                w->message, mm_errcode_name(w->code));
+    }
+}
+
 int cli_load(struct mm_inventory **out, const struct cli_common *c)
 {
     struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
@@ -308,6 +327,7 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
     enum mm_status st;
     char path[4096];
     opts.threads = c->threads;
+    opts.allow_unsafe_pickle = c->allow_unsafe_pickle;
     if (cli_resolve_target(path, sizeof(path), c, &err) != 0) {
         cli_print_error(&err);
         return EXIT_INPUT;
@@ -317,6 +337,7 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
         cli_print_error(&err);
         return EXIT_INPUT;
     }
+    cli_print_warnings(*out, c);
     if (c->verbose) {
         const size_t nf = mm_inventory_file_count(*out);
         size_t i;

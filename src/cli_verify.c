@@ -94,6 +94,7 @@ int cli_verify(int argc, char **argv)
         return EXIT_INPUT;
     }
     opts.load.threads = c.threads;
+    opts.load.allow_unsafe_pickle = c.allow_unsafe_pickle;
     opts.checksums = c.checksums;
     if (mm_verify(&rep, path, &opts, &err) != MM_OK) {
         cli_print_error(&err);

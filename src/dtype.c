@@ -33,6 +33,7 @@ static const struct dtype_info dtypes[MM_DTYPE_COUNT_] = {
     [MM_DTYPE_I64] = {"I64", 64, 0, 0},
     [MM_DTYPE_U64] = {"U64", 64, 0, 0},
     [MM_DTYPE_C64] = {"C64", 64, 0, 0},
+    [MM_DTYPE_C128] = {"C128", 128, 0, 0},
     [MM_DTYPE_F4] = {"F4", 4, 0, 0},
     [MM_DTYPE_F6_E2M3] = {"F6_E2M3", 6, 0, 0},
     [MM_DTYPE_F6_E3M2] = {"F6_E3M2", 6, 0, 0},

@@ -89,7 +89,16 @@ void mm_inv_set_storage(struct mm_inventory *inv, size_t i, uint64_t storage_key
 enum mm_status mm_inv_add_meta(struct mm_inventory *inv, const char *key, size_t key_len,
                                const char *value, size_t value_len, uint32_t file);
 
-/* Moves every tensor and metadata entry of `part` (whose tensors all name
+/* Records a warning (message copied). */
+enum mm_status mm_inv_add_warning(struct mm_inventory *inv, enum mm_errcode code, uint32_t file,
+                                  int64_t offset, const char *message);
+
+/* The load option allow_unsafe_pickle, set by the loader on the part
+ * inventory a reader fills, so that readers' signatures stay as they are. */
+void mm_inv_set_allow_unsafe_pickle(struct mm_inventory *inv, int allow);
+int mm_inv_allow_unsafe_pickle(const struct mm_inventory *inv);
+
+/* Moves every tensor, metadata entry and warning of `part` (whose tensors all name
  * file 0) into `inv` as file `file`; `part` is left empty. */
 enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file);
 
@@ -158,5 +167,10 @@ enum mm_status mm_safetensors_read(const struct mm_source *src, struct mm_invent
 int mm_gguf_probe(const uint8_t *head, size_t len, uint64_t file_size);
 enum mm_status mm_gguf_read(const struct mm_source *src, struct mm_inventory *inv,
                             uint32_t file, struct mm_error *err);
+
+/* PyTorch checkpoints (zip or legacy) and plain pickles (fmt_torch.c). */
+int mm_torch_probe(const uint8_t *head, size_t len, uint64_t file_size);
+enum mm_status mm_torch_read(const struct mm_source *src, struct mm_inventory *inv,
+                             uint32_t file, struct mm_error *err);
 
 #endif

@@ -42,9 +42,13 @@ struct mm_inventory {
     struct mm_meta *meta;
     size_t nmeta;
     size_t meta_cap;
+    struct mm_warning *warnings;
+    size_t nwarnings;
+    size_t warnings_cap;
     struct arena strings;
     struct mm_totals totals;
     int finished;
+    int allow_unsafe_pickle; /* a load option the readers consult */
 };
 
 static void arena_free(struct arena *a)
@@ -130,6 +134,7 @@ void mm_inventory_free(struct mm_inventory *inv)
     free(inv->recs);
     free(inv->dims);
     free(inv->meta);
+    free(inv->warnings);
     arena_free(&inv->strings);
     free(inv);
 }
@@ -244,6 +249,37 @@ enum mm_status mm_inv_add_meta(struct mm_inventory *inv, const char *key, size_t
     return MM_OK;
 }
 
+enum mm_status mm_inv_add_warning(struct mm_inventory *inv, enum mm_errcode code, uint32_t file,
+                                  int64_t offset, const char *message)
+{
+    struct mm_warning *w;
+    const char *m;
+    if (!mm_grow((void **)&inv->warnings, &inv->warnings_cap, inv->nwarnings + 1,
+                 sizeof(*inv->warnings))) {
+        return MM_ERR_NOMEM;
+    }
+    m = arena_strdup(&inv->strings, message, strlen(message));
+    if (m == NULL) {
+        return MM_ERR_NOMEM;
+    }
+    w = &inv->warnings[inv->nwarnings++];
+    w->code = code;
+    w->file = file;
+    w->offset = offset;
+    w->message = m;
+    return MM_OK;
+}
+
+void mm_inv_set_allow_unsafe_pickle(struct mm_inventory *inv, int allow)
+{
+    inv->allow_unsafe_pickle = allow;
+}
+
+int mm_inv_allow_unsafe_pickle(const struct mm_inventory *inv)
+{
+    return inv->allow_unsafe_pickle;
+}
+
 enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file)
 {
     size_t i;
@@ -256,7 +292,9 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
         !mm_grow((void **)&inv->dims, &inv->dims_cap, inv->ndims + part->ndims,
                  sizeof(*inv->dims)) ||
         !mm_grow((void **)&inv->meta, &inv->meta_cap, inv->nmeta + part->nmeta,
-                 sizeof(*inv->meta))) {
+                 sizeof(*inv->meta)) ||
+        !mm_grow((void **)&inv->warnings, &inv->warnings_cap,
+                 inv->nwarnings + part->nwarnings, sizeof(*inv->warnings))) {
         return MM_ERR_NOMEM;
     }
     if (!arena_absorb(&inv->strings, &part->strings)) {
@@ -277,6 +315,11 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
         m.file = file;
         inv->meta[inv->nmeta++] = m;
     }
+    for (i = 0; i < part->nwarnings; i++) {
+        struct mm_warning w = part->warnings[i];
+        w.file = file;
+        inv->warnings[inv->nwarnings++] = w;
+    }
     if (part->nfiles > 0 && file < inv->nfiles) {
         inv->files[file].format = part->files[0].format;
         inv->files[file].header_bytes = part->files[0].header_bytes;
@@ -284,6 +327,7 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
     part->ntensors = 0;
     part->ndims = 0;
     part->nmeta = 0;
+    part->nwarnings = 0;
     inv->finished = 0;
     return MM_OK;
 }
@@ -519,4 +563,14 @@ const struct mm_meta *mm_inventory_meta(const struct mm_inventory *inv, size_t i
 const struct mm_totals *mm_inventory_totals(const struct mm_inventory *inv)
 {
     return inv == NULL ? NULL : &inv->totals;
+}
+
+size_t mm_inventory_warning_count(const struct mm_inventory *inv)
+{
+    return inv == NULL ? 0 : inv->nwarnings;
+}
+
+const struct mm_warning *mm_inventory_warning(const struct mm_inventory *inv, size_t i)
+{
+    return (inv == NULL || i >= inv->nwarnings) ? NULL : &inv->warnings[i];
 }

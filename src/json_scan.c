@@ -120,7 +120,7 @@ enum mm_status mm_json_keep(struct mm_json *j, const char **s, size_t len, char 
     return MM_OK;
 }
 
-static int hexval(uint8_t ch)
+int mm_hex_digit(uint8_t ch)
 {
     if (ch >= '0' && ch <= '9') {
         return ch - '0';
@@ -142,7 +142,7 @@ static bool read_hex4(struct mm_json *j, unsigned *out)
         return false;
     }
     for (i = 0; i < 4; i++) {
-        const int h = hexval(j->c.p[j->c.pos + i]);
+        const int h = mm_hex_digit(j->c.p[j->c.pos + i]);
         if (h < 0) {
             return false;
         }
@@ -153,7 +153,7 @@ static bool read_hex4(struct mm_json *j, unsigned *out)
     return true;
 }
 
-static size_t put_utf8(char *dst, unsigned cp)
+size_t mm_utf8_put(char *dst, unsigned cp)
 {
     if (cp < 0x80) {
         dst[0] = (char)cp;
@@ -252,7 +252,7 @@ static enum mm_status decode_escaped(struct mm_json *j, size_t start, const char
             if (cp == 0) {
                 return mm_json_syntax(j, "\\u0000 in string");
             }
-            o += put_utf8(j->scratch + o, cp);
+            o += mm_utf8_put(j->scratch + o, cp);
             break;
         }
         default:

@@ -43,6 +43,7 @@ static void run_job(struct mm_job *jb)
         jb->err = keep_error(&e);
         return;
     }
+    mm_inv_set_allow_unsafe_pickle(jb->part, jb->allow_unsafe_pickle);
     /* the real path checked by the plan, so that a link swapped since then
      * is not followed */
     jb->status = mm_source_open(&src, jb->real != NULL ? jb->real : jb->path, jb->path, &e);
@@ -243,14 +244,19 @@ static bool all_indexed(const struct mm_plan *pl)
     return true;
 }
 
-static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl, unsigned threads,
-                              struct mm_error *err)
+static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl,
+                              const struct mm_load_options *opts, struct mm_error *err)
 {
     struct mm_inventory *inv = mm_inv_new();
+    const unsigned threads = opts != NULL ? opts->threads : 0;
+    const int allow = opts != NULL && opts->version >= 2 ? opts->allow_unsafe_pickle : 0;
     size_t i;
     enum mm_status st = MM_OK;
     if (inv == NULL) {
         return mm_fail_nomem(err, NULL);
+    }
+    for (i = 0; i < pl->njobs; i++) {
+        pl->jobs[i].allow_unsafe_pickle = allow;
     }
     for (i = 0; i < pl->nindexes; i++) {
         pl->indexes[i].seen = calloc(pl->indexes[i].index.nentries + 1, 1);
@@ -326,7 +332,7 @@ enum mm_status mm_inventory_load(struct mm_inventory **out, const char *target,
     if (st != MM_OK) {
         return st;
     }
-    st = execute(out, &pl, opts != NULL ? opts->threads : 0, err);
+    st = execute(out, &pl, opts, err);
     mm_plan_free(&pl);
     return st;
 }

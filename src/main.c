@@ -42,6 +42,8 @@ void cli_help(FILE *f)
           "  --config FILE      read the geometry from FILE, not TARGET's config.json\n"
           "  --checksums        verify: hash Hugging Face cache blobs, compare with names\n"
           "  --threads N        files read in parallel (default: one per CPU)\n"
+          "  --allow-unsafe-pickle  read pickles that name code-running globals\n"
+          "                     (os.system, ...) with a warning; nothing is ever run\n"
           "  -q, --quiet        print nothing but the data and errors\n"
           "  -v, --verbose      list the files read on stderr\n"
           "  -h, --help         show this help and exit\n"

@@ -8,6 +8,7 @@
 const struct mm_reader mm_readers[] = {
     {"safetensors", mm_safetensors_probe, mm_safetensors_read},
     {"gguf", mm_gguf_probe, mm_gguf_read},
+    {"pytorch", mm_torch_probe, mm_torch_read},
     {NULL, NULL, NULL},
 };
 

@@ -49,6 +49,27 @@ static void metadata(struct out *o, const struct mm_inventory *inv)
     out_str(o, "}");
 }
 
+/* What readers noticed without failing (unknown pickle globals, ...). */
+static void warnings(struct out *o, const struct mm_inventory *inv)
+{
+    const size_t n = mm_inventory_warning_count(inv);
+    size_t i;
+    out_str(o, ",\n  \"warnings\": [");
+    for (i = 0; i < n; i++) {
+        const struct mm_warning *w = mm_inventory_warning(inv, i);
+        out_str(o, i == 0 ? "\n    {\"code\": " : ",\n    {\"code\": ");
+        out_json_str(o, mm_errcode_name(w->code));
+        out_str(o, ", \"file\": ");
+        out_u64(o, w->file);
+        out_str(o, ", \"offset\": ");
+        out_i64(o, w->offset);
+        out_str(o, ", \"message\": ");
+        out_json_str(o, w->message);
+        out_str(o, "}");
+    }
+    out_str(o, n > 0 ? "\n  ]" : "]");
+}
+
 void render_inspect_json(struct out *o, const struct mm_inventory *inv)
 {
     const size_t nf = mm_inventory_file_count(inv);
@@ -93,6 +114,7 @@ void render_inspect_json(struct out *o, const struct mm_inventory *inv)
     }
     out_str(o, nt > 0 ? "\n  ],\n  \"metadata\": " : "],\n  \"metadata\": ");
     metadata(o, inv);
+    warnings(o, inv);
     out_str(o, ",\n  \"totals\": {\"tensors\": ");
     out_u64(o, tot->tensors);
     out_str(o, ", \"parameters\": ");

@@ -520,6 +520,47 @@ static bool is_shadowed_variant(char *const *names, size_t n, const char *name,
     return has_name(names, n, plain);
 }
 
+static bool has_file(const char *dir, const char *name);
+
+/* PyTorch weights, only where there are no safetensors ones (transformers
+ * prefers safetensors too): pytorch_model.bin.index.json (or diffusers'
+ * diffusion_pytorch_model.bin.index.json), else pytorch_model.bin (or
+ * diffusion_pytorch_model.bin), else every *.bin, *.pt, *.pth, *.ckpt. */
+static enum mm_status plan_torch(struct mm_plan *pl, const char *dir, const char *prefix,
+                                 struct mm_error *err)
+{
+    static const char *const indexes[] = {"pytorch_model.bin.index.json",
+                                          "diffusion_pytorch_model.bin.index.json"};
+    static const char *const files[] = {"pytorch_model.bin", "diffusion_pytorch_model.bin"};
+    static const char *const suffixes[] = {".bin", ".pt", ".pth", ".ckpt"};
+    size_t i;
+    size_t k;
+    enum mm_status st = MM_OK;
+    for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+        if (has_file(dir, indexes[i])) {
+            char *path = join(dir, indexes[i]);
+            st = path == NULL ? mm_fail_nomem(err, dir) : plan_index(pl, path, prefix, err);
+            free(path);
+            return st;
+        }
+    }
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if (has_file(dir, files[i])) {
+            return plan_add(pl, dir, files[i], prefix, -1, err);
+        }
+    }
+    for (k = 0; st == MM_OK && k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+        char **names;
+        size_t n;
+        st = list_dir(dir, suffixes[k], &names, &n, err);
+        for (i = 0; st == MM_OK && i < n; i++) {
+            st = plan_add(pl, dir, names[i], prefix, -1, err);
+        }
+        free_names(names, n);
+    }
+    return st;
+}
+
 /* A folder's own weight files; *found is the number of files planned. */
 static enum mm_status plan_weights(struct mm_plan *pl, const char *dir, const char *prefix,
                                    size_t *found, struct mm_error *err)
@@ -590,6 +631,12 @@ static enum mm_status plan_weights(struct mm_plan *pl, const char *dir, const ch
         }
     }
     free_names(names, n);
+    if (st != MM_OK || pl->njobs > before) {
+        *found = pl->njobs - before;
+        return st;
+    }
+
+    st = plan_torch(pl, dir, prefix, err);
     if (st != MM_OK || pl->njobs > before) {
         *found = pl->njobs - before;
         return st;
@@ -775,7 +822,8 @@ static enum mm_status plan_dir(struct mm_plan *pl, const char *dir, struct mm_er
     if (st == MM_OK && found == 0) {
         st = mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NO_WEIGHTS, dir, NULL, -1,
                      "no weight files found (looked for *.safetensors.index.json, "
-                     "*.safetensors and *.gguf)");
+                     "*.safetensors, pytorch_model.bin.index.json, *.bin, *.pt, *.pth, *.ckpt "
+                     "and *.gguf)");
     }
     return st;
 }

@@ -19,6 +19,7 @@ struct mm_job {
     const char *prefix; /* component prefix for tensor names ("unet/"), borrowed */
     long index_id;  /* the index that names it, or -1 */
     int is_shard;   /* named by an index: say so when absent */
+    int allow_unsafe_pickle; /* the load option, for the reader */
     struct mm_inventory *part;
     /* Errors are kept only for jobs that failed (one struct mm_error is
      * 1.5 KiB; an index may name MM_LIMIT_FILES shards). */

@@ -132,16 +132,59 @@ static enum mm_status set_base(struct mm_verify_report *rep, const char *target)
     return MM_OK;
 }
 
-/* Each file alone: its own header and layout. */
-static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_target_files *tf,
-                                  const struct mm_load_options *opts, size_t *bad)
+/* A file's warnings as problems: a pickle global that can run code is an
+ * error whatever --allow-unsafe-pickle says, any other one a warning. */
+static enum mm_status add_warnings(struct mm_verify_report *rep, const struct mm_inventory *inv,
+                                   const char *path)
 {
+    const size_t n = mm_inventory_warning_count(inv);
     size_t i;
+    for (i = 0; i < n; i++) {
+        const struct mm_warning *w = mm_inventory_warning(inv, i);
+        const enum mm_status st =
+            add_problem(rep, w->code == MM_E_UNSAFE_GLOBAL ? MM_SEVERITY_ERROR
+                                                            : MM_SEVERITY_WARNING,
+                        w->code, path, NULL, w->offset, w->message);
+        if (st != MM_OK) {
+            return st;
+        }
+    }
+    return MM_OK;
+}
+
+/* Each file alone: its own header and layout. Pickles are read with
+ * unsafe globals allowed, so that every one of them is reported. */
+static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_target_files *tf,
+                                  const struct mm_load_options *lopts, size_t *bad)
+{
+    struct mm_load_options o = MM_LOAD_OPTIONS_INIT;
+    const struct mm_load_options *opts = &o;
+    size_t i;
+    if (lopts != NULL) {
+        o.threads = lopts->threads;
+    }
+    o.allow_unsafe_pickle = 1;
     *bad = 0;
     for (i = 0; i < tf->n; i++) {
         struct mm_inventory *inv = NULL;
         struct mm_error e;
         enum mm_status st = mm_inventory_load(&inv, tf->paths[i], opts, &e);
+        if (st == MM_OK) {
+            st = add_warnings(rep, inv, tf->paths[i]);
+            if (st != MM_OK) {
+                mm_inventory_free(inv);
+                return st;
+            }
+            if (mm_inventory_warning_count(inv) > 0) {
+                size_t k;
+                for (k = 0; k < mm_inventory_warning_count(inv); k++) {
+                    if (mm_inventory_warning(inv, k)->code == MM_E_UNSAFE_GLOBAL) {
+                        (*bad)++;
+                        break;
+                    }
+                }
+            }
+        }
         if (st == MM_ERR_NOMEM) {
             return st;
         }

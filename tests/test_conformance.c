@@ -6,8 +6,11 @@
  *    parameters per dtype, tensor bytes and __metadata__, exactly;
  *  - every `expect_error: true` entry: a failure status with a one-line
  *    message;
- *  - PyTorch and GGUF entries belong to their readers' tests: counted here
- *    as skipped, with a note.
+ *  - every PyTorch entry: tensor count, each tensor's dotted name, dtype and
+ *    shape in torch.load's order, parameters per dtype, and the bytes of
+ *    the distinct storages where given;
+ *  - GGUF entries belong to their reader's test: counted here as skipped,
+ *    with a note.
  * Skipped with a message when ../shared/realmodels is absent.
  */
 #include <setjmp.h>
@@ -30,7 +33,7 @@ struct suite {
     cJSON *expected;
     unsigned checked;
     unsigned errors_checked;
-    unsigned skipped_pytorch;
+    unsigned checked_pytorch;
     unsigned skipped_gguf;
     unsigned skipped_other;
     unsigned mismatches;
@@ -193,6 +196,83 @@ static void check_safetensors(struct suite *s, const char *entry, const cJSON *w
     mm_inventory_free(inv);
 }
 
+/* tensor_list: [{"name", "dtype", "shape"}...] in order. */
+static void compare_tensor_list(struct suite *s, const char *entry,
+                                const struct mm_inventory *inv, const cJSON *list)
+{
+    const cJSON *t;
+    size_t i = 0;
+    if ((size_t)cJSON_GetArraySize(list) != mm_inventory_tensor_count(inv)) {
+        mismatch(s, entry, "%zu tensors, tensor_list has %d", mm_inventory_tensor_count(inv),
+                 cJSON_GetArraySize(list));
+        return;
+    }
+    cJSON_ArrayForEach(t, list)
+    {
+        const struct mm_tensor *mt = mm_inventory_tensor(inv, i++);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "name");
+        const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(t, "dtype");
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(t, "shape");
+        const cJSON *d;
+        uint32_t k = 0;
+        if (!cJSON_IsString(name) || strcmp(name->valuestring, mt->name) != 0 ||
+            !cJSON_IsString(dtype) || strcmp(dtype->valuestring, mm_dtype_name(mt->dtype)) != 0 ||
+            cJSON_GetArraySize(shape) != (int)mt->rank) {
+            mismatch(s, entry, "tensor %zu is %s %s rank %u, expected %s %s", i - 1, mt->name,
+                     mm_dtype_name(mt->dtype), mt->rank,
+                     cJSON_IsString(name) ? name->valuestring : "?",
+                     cJSON_IsString(dtype) ? dtype->valuestring : "?");
+            continue;
+        }
+        cJSON_ArrayForEach(d, shape)
+        {
+            if (json_count(d) != (int64_t)mt->shape[k]) {
+                mismatch(s, entry, "tensor %s dimension %u is %llu", mt->name, k,
+                         (unsigned long long)mt->shape[k]);
+            }
+            k++;
+        }
+    }
+}
+
+static void check_pytorch(struct suite *s, const char *entry, const cJSON *want)
+{
+    char path[2048];
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(want, "tensor_list");
+    const cJSON *by_dtype = cJSON_GetObjectItemCaseSensitive(want, "parameters_by_dtype");
+    const int64_t tensors = json_count(cJSON_GetObjectItemCaseSensitive(want, "tensors"));
+    const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(want, "bytes");
+    snprintf(path, sizeof(path), "%s/%s", REALMODELS, entry);
+    if (mm_inventory_load(&inv, path, NULL, &err) != MM_OK) {
+        char line[2048];
+        mm_error_format(line, sizeof(line), &err);
+        mismatch(s, entry, "load failed: %s", line);
+        return;
+    }
+    s->checked_pytorch++;
+    if ((int64_t)mm_inventory_totals(inv)->tensors != tensors) {
+        mismatch(s, entry, "%llu tensors, expected %lld",
+                 (unsigned long long)mm_inventory_totals(inv)->tensors, (long long)tensors);
+    }
+    if (list != NULL) {
+        compare_tensor_list(s, entry, inv, list);
+    }
+    if (cJSON_IsObject(by_dtype)) {
+        compare_dtypes(s, entry, mm_inventory_totals(inv), by_dtype);
+    }
+    if (bytes != NULL && json_count(bytes) != (int64_t)mm_inventory_totals(inv)->bytes) {
+        mismatch(s, entry, "%llu bytes, expected %lld",
+                 (unsigned long long)mm_inventory_totals(inv)->bytes,
+                 (long long)json_count(bytes));
+    }
+    if (strcmp(mm_inventory_file(inv, 0)->format, "pytorch") != 0) {
+        mismatch(s, entry, "format %s", mm_inventory_file(inv, 0)->format);
+    }
+    mm_inventory_free(inv);
+}
+
 static void check_error(struct suite *s, const char *entry)
 {
     char path[2048];
@@ -256,7 +336,7 @@ static void test_realmodels(void **state)
         } else if (strcmp(fmt, "safetensors") == 0) {
             check_safetensors(s, entry->string, entry);
         } else if (strcmp(fmt, "pytorch") == 0) {
-            s->skipped_pytorch++;
+            check_pytorch(s, entry->string, entry);
         } else if (strcmp(fmt, "gguf") == 0) {
             s->skipped_gguf++;
         } else {
@@ -264,14 +344,15 @@ static void test_realmodels(void **state)
             s->skipped_other++;
         }
     }
-    print_message("conformance: %u safetensors targets matched, %u invalid files refused\n",
-                  s->checked, s->errors_checked);
-    print_message("note: skipped %u PyTorch and %u GGUF entries: their readers' tests check "
-                  "them\n",
-                  s->skipped_pytorch, s->skipped_gguf);
+    print_message("conformance: %u safetensors and %u PyTorch targets matched, %u invalid "
+                  "files refused\n",
+                  s->checked, s->checked_pytorch, s->errors_checked);
+    print_message("note: skipped %u GGUF entries: their reader's test checks them\n",
+                  s->skipped_gguf);
     assert_int_equal(s->mismatches, 0);
     /* The set is not empty: a broken walk must not pass quietly. */
     assert_true(s->checked >= 30);
+    assert_true(s->checked_pytorch >= 30);
     assert_true(s->errors_checked >= 1);
 }
 

@@ -157,6 +157,22 @@ static void test_verify_broken(void **state)
            exhaust(run_verify, MM_SHARED "/realmodels/index-gemma-2b"));
 }
 
+/* PyTorch: zip, legacy, deflated, an index folder, warnings, verify */
+static void test_torch(void **state)
+{
+    static const char *const files[] = {"training.pt", "legacy.pt", "deflated.pt", "sharded",
+                                        "malformed/unknown_global.pt"};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/torch/%s", MM_FIXTURES, files[i]);
+        printf("torch %s: %ld runs\n", files[i], exhaust(run_load_estimate, path));
+    }
+    printf("verify unsafe pickle: %ld runs\n",
+           exhaust(run_verify, MM_FIXTURES "/torch/malformed/os_system.pt"));
+}
+
 static int need_shared(void **state)
 {
     FILE *f = fopen(MM_SHARED "/realmodels/EXPECTED.json", "rb");
@@ -176,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_gguf),
         cmocka_unit_test(test_verify_sharded),
         cmocka_unit_test(test_verify_broken),
+        cmocka_unit_test(test_torch),
     };
     if (need_shared(NULL) != 0) {
         return 0;

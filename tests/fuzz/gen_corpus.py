@@ -149,7 +149,38 @@ def gen_json(t):
         put(t, "seed%02d.json" % i, s)
 
 
+def gen_torch():
+    """zip, pickle and torch seeds from the PyTorch fixtures (fixtures/torch/,
+    written by torch.save and gen_malformed.py)."""
+    import zipfile
+    fix = os.path.join(HERE, "..", "..", "fixtures", "torch")
+    files = sorted(f for f in os.listdir(fix) if f.endswith(".pt"))
+    bad = os.path.join(fix, "malformed")
+    for name in files:
+        with open(os.path.join(fix, name), "rb") as f:
+            data = f.read()
+        put("torch", name, data)
+        if data[:2] == b"PK":
+            put("zip", name, data)
+            with zipfile.ZipFile(os.path.join(fix, name)) as z:
+                for member in z.namelist():
+                    if member.endswith("data.pkl"):
+                        put("pickle", name[:-3] + ".pkl", z.read(member))
+    for name in sorted(os.listdir(bad)):
+        with open(os.path.join(bad, name), "rb") as f:
+            data = f.read()
+        put("torch", "malformed-" + name, data)
+        if name.endswith(".pkl"):
+            put("pickle", name, data)
+    # every protocol's framing and the opcodes torch.save does not use
+    put("pickle", "proto0.pkl", b"(lp0\nI1\naF2.5\naS'a'\np1\na(dp2\nVk\np3\nI3\nsa.")
+    put("pickle", "proto5.pkl", b"\x80\x05\x95\x0b\x00\x00\x00\x00\x00\x00\x00"
+        b"\x8c\x01a\x94\x8c\x01b\x94\x86\x94.")
+    put("pickle", "global.pkl", b"\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01.")
+
+
 def main():
+    gen_torch()
     gen_safetensors("safetensors")
     gen_gguf("gguf")
     gen_index("index")
@@ -163,6 +194,9 @@ def main():
     put("any", "not-a-model.bin", "this is not a model\n")
     put("any", "pickle-like.bin", b"\x80\x02}q\x00.")
     put("any", "zip-like.bin", b"PK\x03\x04" + bytes(26))
+    for name in ("dtypes.pt", "legacy.pt", "tied.pt"):
+        with open(os.path.join(OUT, "torch", name), "rb") as f:
+            put("any", "torch-" + name, f.read())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+# torch.sh BIN JSONCHECK FIXTURES - PyTorch checkpoints on the command line:
+# a malicious pickle is one error line naming the global and its offset,
+# exit 1, and nothing runs; --allow-unsafe-pickle reads it with a warning
+# line on stderr; unknown globals are warnings (stderr, inspect --json
+# "warnings"); verify reports them; -q silences warnings.
+. "$(dirname "$0")/lib.sh"
+BIN=$1
+JSONCHECK=$2
+FIX=$3
+PWNED=/tmp/modelmem-torch-fixture-pwned
+rm -f "$PWNED"
+
+run "$BIN" inspect "$FIX/malformed/os_system.pt"
+expect_rc 1
+expect_stdout_empty
+expect_stderr_one_line "modelmem: $FIX/malformed/os_system.pt: pickle imports os.system, which can run code"
+grep -q "(byte 48)" "$ERR" || fail "the error does not give the byte offset 48"
+
+run "$BIN" inspect --allow-unsafe-pickle "$FIX/malformed/os_system.pt"
+expect_rc 0
+expect_stderr_one_line "modelmem: os_system.pt: warning: pickle imports os.system, which can run code (byte 48; not run) [unsafe-pickle-global]"
+
+run "$BIN" "$FIX/malformed/eval_stack_global.pt" --allow-unsafe-pickle -q
+expect_rc 0
+expect_stderr_empty
+[ -e "$PWNED" ] && fail "a pickle's command ran: $PWNED exists"
+
+run "$BIN" verify "$FIX/malformed/subprocess_popen.pt"
+expect_rc 1
+grep -q "unsafe-pickle-global" "$OUT" || fail "verify does not report unsafe-pickle-global"
+grep -q "subprocess.Popen" "$OUT" || fail "verify does not name subprocess.Popen"
+
+run "$BIN" inspect --json "$FIX/malformed/unknown_global.pt"
+expect_rc 0
+expect_stderr_one_line "modelmem: unknown_global.pt: warning: pickle imports mypackage.config.Config"
+"$JSONCHECK" warnings/0/code=unknown-pickle-global warnings/0/offset=193 \
+    tensors/0/name=w files/0/format=pytorch <"$OUT" || fail "inspect --json warnings"
+
+run "$BIN" verify "$FIX/malformed/unknown_global.pt"
+expect_rc 0
+grep -q "unknown-pickle-global" "$OUT" || fail "verify does not warn about the unknown global"
+
+run "$BIN" "$FIX/sharded" --json
+expect_rc 0
+"$JSONCHECK" parameters=58 stored_bytes=232 <"$OUT" || fail "estimate of the sharded folder"
+
+run "$BIN" "$FIX/malformed/tensor_beyond_storage.pt"
+expect_rc 1
+expect_stderr_one_line "modelmem: $FIX/malformed/tensor_beyond_storage.pt: tensor (offset 0, 9 elements) extends past its storage 0 of 16 bytes (tensor w, byte 183)"
+finish
