@@ -571,7 +571,9 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
     out->logical_parameters = m.params;
     out->geometry = m.g;
     if ((p->inference || p->train != MM_TRAIN_NONE) && m.g.source == MM_GEOMETRY_NONE) {
-        return mm_fail(err, MM_ERR_UNSUPPORTED, MM_E_GEOMETRY_UNKNOWN, NULL, NULL, -1,
+        const char *file = mm_inventory_file_count(inv) > 0 ? mm_inventory_file(inv, 0)->path
+                                                            : NULL;
+        return mm_fail(err, MM_ERR_UNSUPPORTED, MM_E_GEOMETRY_UNKNOWN, file, NULL, -1,
                        "no config.json geometry and no attention layers recognised in the "
                        "tensor names: KV cache and activations cannot be estimated");
     }
