@@ -497,10 +497,13 @@ void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory
  * (@huggingface/hub parseSafetensorsMetadata): packed integer containers
  * multiplied back to the elements they hold, auxiliary quantization tensors
  * (scales, zero points, g_idx, absmax...) and rank-0 tensors skipped, as
- * the quantization config `cfg` (may be NULL) directs. Pure.
+ * the quantization config `cfg` (may be NULL) directs. `out_by_dtype`
+ * (may be NULL) has MM_DTYPE_COUNT_ entries. Pure; MM_ERR_NOMEM is the only
+ * failure (an MLX model's name table).
  */
-void mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
-                           const struct mm_inventory *inv, const struct mm_config *cfg);
+enum mm_status mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
+                                     const struct mm_inventory *inv,
+                                     const struct mm_config *cfg);
 
 /* ---- Inference, training and many GPUs ------------------------------------ */
 

@@ -538,7 +538,9 @@ static enum mm_status load_model(struct model *m, const struct mm_inventory *inv
     m->cfg = cfg;
     m->stored = tot->bytes;
     m->wbytes = float_width(tot);
-    mm_logical_parameters(&m->params, NULL, inv, cfg);
+    if (mm_logical_parameters(&m->params, NULL, inv, cfg) != MM_OK) {
+        return mm_fail_nomem(err, NULL);
+    }
     st = mm_estimate_run(&est, inv, NULL, err);
     if (st != MM_OK) {
         return st;

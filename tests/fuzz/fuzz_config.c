@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct mm_memory r;
         uint64_t total;
         uint64_t by[MM_DTYPE_COUNT_];
-        mm_logical_parameters(&total, by, inv, cfg);
+        (void)mm_logical_parameters(&total, by, inv, cfg);
         p.inference = 1;
         p.context = 1 + size % 70000;
         p.batch = 1 + size % 7;
