@@ -430,7 +430,8 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
 enum mm_geometry_source {
     MM_GEOMETRY_NONE = 0, /* unknown: no KV cache or activations can be given */
     MM_GEOMETRY_CONFIG,   /* config.json (or its text_config) */
-    MM_GEOMETRY_TENSORS   /* inferred from tensor names and shapes */
+    MM_GEOMETRY_TENSORS,  /* inferred from tensor names and shapes */
+    MM_GEOMETRY_GGUF      /* a GGUF file's metadata (llama.block_count, ...) */
 };
 
 /* Number of layers whose kind (full or sliding attention) is recorded. */
@@ -488,8 +489,11 @@ int mm_config_path(char *out, size_t size, const char *target);
 enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
                                   struct mm_error *err);
 
-/* Geometry inferred from tensor names and shapes (Llama/GPT-2/BERT-style
- * names); source MM_GEOMETRY_NONE when nothing fits. Pure. */
+/* Geometry from a GGUF file's metadata (ARCH.block_count,
+ * ARCH.attention.head_count_kv, ...) when the inventory has it (source
+ * MM_GEOMETRY_GGUF), else inferred from tensor names and shapes
+ * (Llama/GPT-2/BERT-style names; MM_GEOMETRY_TENSORS); source
+ * MM_GEOMETRY_NONE when nothing fits. Pure. */
 void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory *inv);
 
 /*

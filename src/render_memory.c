@@ -26,7 +26,17 @@ static const char *parallel_name(enum mm_parallel p)
 
 static const char *geometry_name(enum mm_geometry_source s)
 {
-    return s == MM_GEOMETRY_CONFIG ? "config.json" : s == MM_GEOMETRY_TENSORS ? "tensors" : NULL;
+    switch (s) {
+    case MM_GEOMETRY_CONFIG:
+        return "config.json";
+    case MM_GEOMETRY_TENSORS:
+        return "tensors";
+    case MM_GEOMETRY_GGUF:
+        return "gguf";
+    case MM_GEOMETRY_NONE:
+        break;
+    }
+    return NULL;
 }
 
 /* Cells per part: largest remainder, so that the cells add up to the width. */

@@ -450,6 +450,30 @@ static void test_inference_tiny(void **state)
     assert_int_equal(r.inference.activation_bytes, 204928 + 320000);
 }
 
+/* A GGUF file's metadata gives the geometry: 4 Gemma 2 blocks, 1 KV head
+ * of key_length 8, window 4; F32, so 4-byte KV: 2 x 8 x 4 = 64 bytes per
+ * token per layer, 2 full layers x 16 tokens + 2 sliding x 4 */
+static void test_gguf_metadata(void **state)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    (void)state;
+    p.inference = 1;
+    r = run_tiny("gguf-gemma2", &p);
+    assert_int_equal(r.geometry.source, MM_GEOMETRY_GGUF);
+    assert_int_equal(r.geometry.layers, 4);
+    assert_int_equal(r.geometry.sliding_layers, 2);
+    p.context = 16;
+    p.batch = 1;
+    {
+        struct mm_inventory *inv = load("gguf-gemma2");
+        struct mm_error err;
+        assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+        mm_inventory_free(inv);
+    }
+    assert_int_equal(r.inference.kv_cache_bytes, 64 * (2 * 16 + 2 * 4));
+}
+
 static void test_encoder_only(void **state)
 {
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
@@ -790,7 +814,8 @@ int main(void)
         cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_mutations),
         cmocka_unit_test(test_config_limit),      cmocka_unit_test(test_config_outside),
         cmocka_unit_test(test_config_path),
-        cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_encoder_only),
+        cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_gguf_metadata),
+        cmocka_unit_test(test_encoder_only),
         cmocka_unit_test(test_training_full),     cmocka_unit_test(test_training_lora),
         cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),
         cmocka_unit_test(test_errors),            cmocka_unit_test(test_gpus),
