@@ -417,7 +417,8 @@ static uint64_t tp_kv_split(const struct model *m, unsigned n)
 
 /*
  * What one of n devices holds. Tensor parallel: weights and training
- * states split n ways, the KV cache by heads (tp_kv_split), activations by Korthikanti's t formula.
+ * states split n ways, the KV cache by heads (tp_kv_split), activations
+ * by Korthikanti's t formula.
  * Pipeline parallel: layers split, so weights, KV and states split;
  * activations stay whole (with 1F1B the first stage keeps n micro-batches
  * of L/n layers). ZeRO (Rajbhandari et al. 2020): stage 1 splits optimizer
@@ -447,6 +448,8 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
         dtr->optimizer_bytes = ceil_div(tr->optimizer_bytes, n);
         if (par == MM_PAR_TP && m->g.source != MM_GEOMETRY_NONE) {
             din->activation_bytes = ceil_div(in->activation_bytes, n);
+        }
+        if (par == MM_PAR_TP && m->g.source != MM_GEOMETRY_NONE && tr->total_bytes != 0) {
             training_acts(c, m, p, n, &dtr->activations_full_bytes,
                           &dtr->activations_checkpointed_bytes);
             dtr->activation_bytes = p->checkpointing ? dtr->activations_checkpointed_bytes
