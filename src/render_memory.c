@@ -236,16 +236,22 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
     const struct mm_memory *r = &m->result;
     const struct mm_memory_params *p = &m->params;
     char a[32];
-    char b[32];
     if (p->gpus > 1) {
-        fmt_size(a, sizeof(a), r->device.inference_bytes);
-        fmt_size(b, sizeof(b), r->device.training_bytes);
-        out_fmt(o, "\n%sPer device (%u GPUs, %s): inference %s", markdown ? "### " : "", p->gpus,
-                parallel_name(p->parallel), a);
-        if (r->has_training) {
-            out_fmt(o, ", training %s", b);
+        struct part parts[MAX_PARTS];
+        char title[128];
+        size_t n;
+        if (r->has_inference) {
+            snprintf(title, sizeof(title), "Inference per device (%u GPUs, %s)", p->gpus,
+                     parallel_name(p->parallel));
+            n = inference_parts(parts, &r->device_inference);
+            scenario(o, m, title, parts, n, r->device_inference.total_bytes, markdown);
         }
-        out_str(o, "\n");
+        if (r->has_training) {
+            snprintf(title, sizeof(title), "Training per device (%u GPUs, %s)", p->gpus,
+                     parallel_name(p->parallel));
+            n = training_parts(parts, &r->device_training);
+            scenario(o, m, title, parts, n, r->device_training.total_bytes, markdown);
+        }
     }
     if (p->device_bytes != 0) {
         fmt_size(a, sizeof(a), p->device_bytes);
