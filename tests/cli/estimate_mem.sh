@@ -1,9 +1,11 @@
-# estimate_mem.sh BIN JSONCHECK FIXTURES - estimate's inference, training and
-# multi-GPU options as a user runs them, on fixtures/estimate.
+# estimate_mem.sh BIN JSONCHECK FIXTURES README - estimate's inference,
+# training and multi-GPU options as a user runs them, on fixtures/estimate;
+# and the README's sample of them is what modelmem prints today.
 . "$(dirname "$0")/lib.sh"
 BIN=$1
 JC=$2
 FIX=$3
+README=$4
 cd "$FIX" || exit 1
 
 jcheck() {
@@ -75,6 +77,20 @@ if command -v script >/dev/null 2>&1; then
     grep -q "$esc\[3" "$OUT" || fail "no colour on a terminal"
     NO_COLOR=1 script -qc "'$BIN' tiny-llama --context 10" /dev/null >"$OUT" 2>&1
     grep -q "$esc\[" "$OUT" && fail "colour on a terminal despite NO_COLOR"
+fi
+
+# The README's sample (the block that starts "Logical parameters: 76,096").
+awk '/^```$/ { if (on) exit; pending = 1; next }
+     pending && /^Logical parameters: 76,096$/ { on = 1 }
+     { pending = 0 }
+     on { print }' "$README" >"$TMP/readme.sample"
+LC_ALL=C.UTF-8 run "$BIN" tiny-llama --context 8192 --batch 4 --train lora --lora-rank 8 \
+    --gpu RTX4090
+sed -n '/^Logical parameters/,$p' "$OUT" >"$TMP/now"
+[ -s "$TMP/readme.sample" ] || fail "no 'Logical parameters: 76,096' sample in the README"
+if ! cmp -s "$TMP/readme.sample" "$TMP/now"; then
+    fail "the README's sample differs from modelmem's output (- README, + now):"
+    diff -u "$TMP/readme.sample" "$TMP/now" >&2
 fi
 
 # Errors: a broken config.json is one line, exit 1; bad options exit 2.
