@@ -452,6 +452,7 @@ struct mm_geometry {
     uint64_t kv_lora_rank;    /* DeepSeek MLA: nonzero when MLA */
     uint64_t qk_rope_head_dim;
     int encoder_only;         /* BERT-like: no KV cache */
+    uint64_t no_kv_layers;    /* layers without a KV cache (linear attention, SSM) */
 };
 
 struct mm_config;

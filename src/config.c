@@ -121,36 +121,62 @@ static int encoder_only(const cJSON *obj)
     return 0;
 }
 
+/* `layer_types` (newer transformers configs): "sliding_attention" layers
+ * hold the window, "full_attention" (or "attention") layers every token,
+ * and any other kind (Qwen3-Next's "linear_attention", state-space
+ * layers) keeps no KV cache. Sets *found when the list is there. */
+static enum mm_status layer_types(const struct ctx *c, struct mm_geometry *g, int *found)
+{
+    const cJSON *types = cJSON_GetObjectItemCaseSensitive(c->obj, "layer_types");
+    const cJSON *t;
+    uint64_t sliding = 0;
+    uint64_t none = 0;
+    *found = 0;
+    if (types == NULL || cJSON_IsNull(types)) {
+        return MM_OK;
+    }
+    if (!cJSON_IsArray(types)) {
+        return bad_value(c, "layer_types", "is not an array");
+    }
+    cJSON_ArrayForEach(t, types)
+    {
+        if (!cJSON_IsString(t)) {
+            return bad_value(c, "layer_types", "holds a value that is not a string");
+        }
+        if (strcmp(t->valuestring, "sliding_attention") == 0) {
+            sliding++;
+        } else if (strcmp(t->valuestring, "full_attention") != 0 &&
+                   strcmp(t->valuestring, "attention") != 0) {
+            none++;
+        }
+    }
+    g->sliding_layers = g->sliding_window != 0 ? sliding : 0;
+    g->no_kv_layers = none;
+    *found = 1;
+    return MM_OK;
+}
+
 /* Counts sliding layers: `layer_types` overrides everything; Gemma 2
  * alternates starting with a sliding layer; `sliding_window_pattern` N
  * makes layer i full when (i + 1) % N == 0; otherwise a window applies to
  * every layer (Mistral v0.1) unless `use_sliding_window` is false (Qwen2). */
 static enum mm_status sliding(const struct ctx *c, struct mm_geometry *g)
 {
-    const cJSON *types = cJSON_GetObjectItemCaseSensitive(c->obj, "layer_types");
     const char *mt = get_str(c->obj, "model_type");
     uint64_t pattern = 0;
     int found = 0;
     enum mm_status st = get_uint(c, "sliding_window", &g->sliding_window, &found);
-    if (st != MM_OK || !found || g->sliding_window == 0) {
-        g->sliding_window = 0;
+    if (st != MM_OK) {
         return st;
     }
-    if (cJSON_IsArray(types)) {
-        const cJSON *t;
-        uint64_t n = 0;
-        cJSON_ArrayForEach(t, types)
-        {
-            if (!cJSON_IsString(t)) {
-                return bad_value(c, "layer_types", "holds a value that is not a string");
-            }
-            n += strstr(t->valuestring, "sliding") != NULL;
-        }
-        g->sliding_layers = n;
-        return MM_OK;
+    if (!found) {
+        g->sliding_window = 0;
     }
-    if (types != NULL && !cJSON_IsNull(types)) {
-        return bad_value(c, "layer_types", "is not an array");
+    if ((st = layer_types(c, g, &found)) != MM_OK || found || g->sliding_window == 0) {
+        if (g->sliding_layers == 0) {
+            g->sliding_window = 0;
+        }
+        return st;
     }
     st = get_uint(c, "sliding_window_pattern", &pattern, &found);
     if (st != MM_OK) {

@@ -282,13 +282,14 @@ static uint64_t kv_width(struct calc *c, const struct mm_geometry *g, unsigned b
 static uint64_t kv_cache(struct calc *c, const struct mm_geometry *g,
                          const struct mm_memory_params *p, unsigned bytes)
 {
+    const uint64_t none = min_u64(g->no_kv_layers, g->layers);
     uint64_t tokens;
     uint64_t sliding;
     if (g->encoder_only) {
         return 0;
     }
-    sliding = g->sliding_window != 0 ? min_u64(g->sliding_layers, g->layers) : 0;
-    tokens = mul(c, g->layers - sliding, p->context);
+    sliding = g->sliding_window != 0 ? min_u64(g->sliding_layers, g->layers - none) : 0;
+    tokens = mul(c, g->layers - none - sliding, p->context);
     tokens = add(c, tokens, mul(c, sliding, min_u64(p->context, g->sliding_window)));
     return mul3(c, kv_width(c, g, bytes), tokens, p->batch);
 }

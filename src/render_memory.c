@@ -319,6 +319,7 @@ static void json_geometry(struct out *o, const struct mm_geometry *g)
     member(o, "sliding_layers", g->sliding_layers, false);
     member(o, "kv_lora_rank", g->kv_lora_rank, false);
     member(o, "qk_rope_head_dim", g->qk_rope_head_dim, false);
+    member(o, "no_kv_layers", g->no_kv_layers, false);
     out_str(o, ", \"encoder_only\": ");
     out_str(o, g->encoder_only ? "true" : "false");
     out_str(o, "}");

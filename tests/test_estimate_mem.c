@@ -188,6 +188,9 @@ static void test_kv_published(void **state)
     /* layer_types: 3 sliding (512 tokens) + 1 full; 2 x 2 x 64 x 2 = 512 */
     assert_int_equal(kv_8k(FIX "config-layer-types/config.json", &g),
                      512ull * (3 * 512 + 8192));
+    /* hybrid: 2 of 8 layers attend (2 x 2 x 64 x 2 = 512 bytes a token) */
+    assert_int_equal(kv_8k(FIX "config-hybrid-linear/config.json", &g), 512ull * 2 * 8192);
+    assert_int_equal(g.no_kv_layers, 6);
     /* LLaVA: the language model's geometry under text_config */
     assert_int_equal(kv_8k(FIX "config-llava-nested/config.json", &g), 1073741824ull);
     assert_int_equal(g.vocab, 32064);
