@@ -93,6 +93,37 @@ if ! cmp -s "$TMP/readme.sample" "$TMP/now"; then
     diff -u "$TMP/readme.sample" "$TMP/now" >&2
 fi
 
+# Llama-2-7B in fp16, as a sparse file (header only, the data a hole): the
+# inference weights are its exact stored size, 13,476,831,232 bytes.
+if command -v python3 >/dev/null 2>&1; then
+    python3 - "$TMP/llama2.safetensors" <<'PY'
+import json, struct, sys
+t = [("model.embed_tokens.weight", [32000, 4096])]
+for i in range(32):
+    p = "model.layers.%d." % i
+    t += [(p + "self_attn.%s_proj.weight" % x, [4096, 4096]) for x in "qkvo"]
+    t += [(p + "mlp.gate_proj.weight", [11008, 4096]), (p + "mlp.up_proj.weight", [11008, 4096]),
+          (p + "mlp.down_proj.weight", [4096, 11008]), (p + "input_layernorm.weight", [4096]),
+          (p + "post_attention_layernorm.weight", [4096])]
+t += [("model.norm.weight", [4096]), ("lm_head.weight", [32000, 4096])]
+h, off = {}, 0
+for name, shape in t:
+    n = 2 * shape[0] * (shape[1] if len(shape) > 1 else 1)
+    h[name] = {"dtype": "F16", "shape": shape, "data_offsets": [off, off + n]}
+    off += n
+raw = json.dumps(h).encode()
+raw += b" " * (-len(raw) % 8)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<Q", len(raw)) + raw)
+    f.truncate(8 + len(raw) + off)
+PY
+    run "$BIN" "$TMP/llama2.safetensors" --context 4096
+    expect_rc 0
+    grep -q '^  weights  *13,476,831,232  *12.55 GiB$' "$OUT" ||
+        fail "Llama-2-7B fp16: weights are not 13,476,831,232 bytes (12.55 GiB)"
+    grep -q 'geometry from tensors' "$OUT" || fail "Llama-2-7B: geometry not from the tensors"
+fi
+
 # Errors: a broken config.json is one line, exit 1; bad options exit 2.
 mkdir "$TMP/m"
 cp tiny-llama/model.safetensors "$TMP/m/"
