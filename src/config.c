@@ -172,7 +172,8 @@ static enum mm_status sliding(const struct ctx *c, struct mm_geometry *g)
     if (!found) {
         g->sliding_window = 0;
     }
-    if ((st = layer_types(c, g, &found)) != MM_OK || found || g->sliding_window == 0) {
+    st = layer_types(c, g, &found);
+    if (st != MM_OK || found || g->sliding_window == 0) {
         if (g->sliding_layers == 0) {
             g->sliding_window = 0;
         }
@@ -208,24 +209,31 @@ static enum mm_status geometry(const struct ctx *c, struct mm_geometry *g)
     static const char *const k_inter[] = {"intermediate_size", "n_inner", "ffn_dim",
                                           "hidden_dim", NULL};
     static const char *const k_vocab[] = {"vocab_size", NULL};
+    static const char *const k_mla[] = {"kv_lora_rank", NULL};
+    static const char *const k_rope[] = {"qk_rope_head_dim", NULL};
     int f_layers;
     int f_hidden;
     int f_heads;
     int f_kv;
     int f_hd;
     int f;
+    const struct {
+        const char *const *keys;
+        uint64_t *dst;
+        int *found;
+    } sets[] = {{k_layers, &g->layers, &f_layers},  {k_hidden, &g->hidden, &f_hidden},
+                {k_heads, &g->heads, &f_heads},     {k_kv, &g->kv_heads, &f_kv},
+                {k_hd, &g->head_dim, &f_hd},        {k_inter, &g->intermediate, &f},
+                {k_vocab, &g->vocab, &f},           {k_mla, &g->kv_lora_rank, &f},
+                {k_rope, &g->qk_rope_head_dim, &f}};
+    size_t i;
     enum mm_status st;
     memset(g, 0, sizeof(*g));
-    if ((st = get_first(c, k_layers, &g->layers, &f_layers)) != MM_OK ||
-        (st = get_first(c, k_hidden, &g->hidden, &f_hidden)) != MM_OK ||
-        (st = get_first(c, k_heads, &g->heads, &f_heads)) != MM_OK ||
-        (st = get_first(c, k_kv, &g->kv_heads, &f_kv)) != MM_OK ||
-        (st = get_first(c, k_hd, &g->head_dim, &f_hd)) != MM_OK ||
-        (st = get_first(c, k_inter, &g->intermediate, &f)) != MM_OK ||
-        (st = get_first(c, k_vocab, &g->vocab, &f)) != MM_OK ||
-        (st = get_uint(c, "kv_lora_rank", &g->kv_lora_rank, &f)) != MM_OK ||
-        (st = get_uint(c, "qk_rope_head_dim", &g->qk_rope_head_dim, &f)) != MM_OK) {
-        return st;
+    for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+        st = get_first(c, sets[i].keys, sets[i].dst, sets[i].found);
+        if (st != MM_OK) {
+            return st;
+        }
     }
     if (!f_layers || !f_heads || g->layers == 0 || g->heads == 0) {
         memset(g, 0, sizeof(*g));
@@ -243,7 +251,8 @@ static enum mm_status geometry(const struct ctx *c, struct mm_geometry *g)
         g->intermediate = g->hidden * 4; /* GPT-2's n_inner: null means 4h */
     }
     g->encoder_only = encoder_only(c->obj);
-    if ((st = sliding(c, g)) != MM_OK) {
+    st = sliding(c, g);
+    if (st != MM_OK) {
         return st;
     }
     g->source = MM_GEOMETRY_CONFIG;
@@ -436,20 +445,25 @@ static enum mm_status build(struct mm_config *cfg, const char *name, struct mm_e
         return mm_fail(err, MM_ERR_LIMIT, MM_E_JSON_DEPTH, name, NULL, -1,
                        "config nested deeper than %u", MM_LIMIT_JSON_DEPTH);
     }
-    if ((st = no_duplicates(&c, cfg->root, "")) != MM_OK) {
+    st = no_duplicates(&c, cfg->root, "");
+    if (st != MM_OK) {
         return st;
     }
     if (text != NULL && !cJSON_IsNull(text) && !cJSON_IsObject(text)) {
         return bad_value(&c, "text_config", "is not an object");
     }
-    if ((st = geometry(&c, &cfg->geom)) != MM_OK) {
+    st = geometry(&c, &cfg->geom);
+    if (st != MM_OK) {
         return st;
     }
     if (cJSON_IsObject(text)) {
         struct ctx t = {name, err, text, "text_config."};
         struct mm_geometry g;
-        if ((st = no_duplicates(&t, text, "text_config.")) != MM_OK ||
-            (st = geometry(&t, &g)) != MM_OK) {
+        st = no_duplicates(&t, text, "text_config.");
+        if (st == MM_OK) {
+            st = geometry(&t, &g);
+        }
+        if (st != MM_OK) {
             return st;
         }
         if (g.source != MM_GEOMETRY_NONE) {
@@ -464,7 +478,8 @@ static enum mm_status build(struct mm_config *cfg, const char *name, struct mm_e
     if (cfg->quant != NULL) {
         const char *m = get_str(cfg->quant, "quant_method");
         size_t i;
-        if ((st = check_quant(&c, cfg->quant)) != MM_OK) {
+        st = check_quant(&c, cfg->quant);
+        if (st != MM_OK) {
             return st;
         }
         snprintf(cfg->method, sizeof(cfg->method), "%s", mlx ? "mlx" : (m ? m : "unknown"));

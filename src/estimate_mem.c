@@ -571,7 +571,11 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
                        "no inventory or parameters");
     }
     memset(out, 0, sizeof(*out));
-    if ((st = check_params(p, err)) != MM_OK || (st = load_model(&m, inv, cfg, err)) != MM_OK) {
+    st = check_params(p, err);
+    if (st == MM_OK) {
+        st = load_model(&m, inv, cfg, err);
+    }
+    if (st != MM_OK) {
         return st;
     }
     out->logical_parameters = m.params;
