@@ -363,6 +363,8 @@ void render_memory_json(struct out *o, const struct cli_memory *m)
     const char *src = geometry_name(r->geometry.source);
     out_str(o, ",\n  \"logical_parameters\": ");
     out_u64(o, r->logical_parameters);
+    out_str(o, ",\n  \"logical_parameters_by_dtype\": ");
+    render_json_by_dtype(o, m->logical_by_dtype);
     out_str(o, ",\n  \"quant_method\": ");
     q != NULL ? out_json_str(o, q) : out_str(o, "null");
     if (!m->any) {

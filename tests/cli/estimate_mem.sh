@@ -16,7 +16,8 @@ jcheck() {
 run "$BIN" gptq --json
 expect_rc 0
 expect_stderr_empty
-jcheck parameters=2505 logical_parameters=4160 quant_method=gptq 'estimates#=4'
+jcheck parameters=2505 logical_parameters=4160 quant_method=gptq 'estimates#=4' \
+    logical_parameters_by_dtype/I32=2048 logical_parameters_by_dtype/F16=2112
 run "$BIN" gptq
 expect_rc 0
 grep -q 'Logical parameters' "$OUT" && fail "plain estimate output changed"
