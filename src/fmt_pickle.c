@@ -69,7 +69,7 @@ static enum mm_status nomem(struct vm *m)
 static enum mm_status node_new(struct vm *m, uint8_t kind, uint32_t *id)
 {
     struct mm_pickle *p = m->p;
-    struct mm_pk_node *nd;
+    struct mm_pk_node *nd = NULL;
     if (p->n >= UINT32_MAX - 1) {
         return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, "too many values");
     }
@@ -84,14 +84,57 @@ static enum mm_status node_new(struct vm *m, uint8_t kind, uint32_t *id)
     return MM_OK;
 }
 
+#define KID_CHUNK (1u << 16)
+
+/* The kids of a container that never grows, packed into the chunks. */
+static enum mm_status kids_fixed(struct vm *m, uint32_t id, const uint32_t *items, size_t n)
+{
+    struct mm_pickle *p = m->p;
+    uint32_t *dst = NULL;
+    if (n == 0) {
+        return MM_OK;
+    }
+    if (p->nchunks == 0 || p->chunk_size - p->chunk_used < n) {
+        const size_t size = n > KID_CHUNK ? n : KID_CHUNK;
+        uint32_t *chunk = NULL;
+        if (!mm_grow((void **)&p->chunks, &p->chunks_cap, p->nchunks + 1, sizeof(*p->chunks))) {
+            return nomem(m);
+        }
+        chunk = mm_reallocarray(NULL, size, sizeof(*chunk));
+        if (chunk == NULL) {
+            return nomem(m);
+        }
+        p->chunks[p->nchunks++] = chunk;
+        p->chunk_used = 0;
+        p->chunk_size = size;
+    }
+    dst = p->chunks[p->nchunks - 1] + p->chunk_used;
+    p->chunk_used += n;
+    memcpy(dst, items, n * sizeof(*dst));
+    p->nodes[id].kids = dst;
+    p->nodes[id].n = (uint32_t)n;
+    p->nodes[id].cap = 0;
+    return MM_OK;
+}
+
+/* Appends to a list, dict or set (or the packed kids of anything else,
+ * which are then copied out first). */
 static enum mm_status kid_add(struct vm *m, uint32_t id, uint32_t kid)
 {
     struct mm_pk_node *nd = &m->p->nodes[id];
-    size_t cap = nd->cap;
-    if (!mm_grow((void **)&nd->kids, &cap, (size_t)nd->n + 1, sizeof(*nd->kids))) {
-        return nomem(m);
+    if (nd->n == nd->cap || nd->cap == 0) {
+        const bool packed = nd->cap == 0 && nd->n > 0;
+        const size_t ncap = nd->n == 0 ? 4 : (size_t)nd->n * 2;
+        uint32_t *k = mm_reallocarray(packed ? NULL : nd->kids, ncap, sizeof(*k));
+        if (k == NULL) {
+            return nomem(m);
+        }
+        if (packed) {
+            memcpy(k, nd->kids, nd->n * sizeof(*k));
+        }
+        nd->kids = k;
+        nd->cap = (uint32_t)ncap;
     }
-    nd->cap = (uint32_t)cap;
     nd->kids[nd->n++] = kid;
     return MM_OK;
 }
@@ -163,21 +206,32 @@ static enum mm_status pop_mark(struct vm *m, size_t *from)
     return MM_OK;
 }
 
-/* Push a new node of `kind` holding the given items as kids. */
+/* Push a new node of `kind` holding the given items as kids: packed for a
+ * tuple or frozenset, allocated to size for what may grow. */
 static enum mm_status push_seq(struct vm *m, uint8_t kind, const uint32_t *items, size_t n)
 {
-    uint32_t id;
-    size_t i;
+    uint32_t id = 0;
     enum mm_status st = node_new(m, kind, &id);
-    for (i = 0; st == MM_OK && i < n; i++) {
-        st = kid_add(m, id, items[i]);
+    if (st == MM_OK && n > 0) {
+        if (kind == MM_PK_TUPLE || m->op == 0x91) {
+            st = kids_fixed(m, id, items, n);
+        } else {
+            uint32_t *k = mm_reallocarray(NULL, n, sizeof(*k));
+            if (k == NULL) {
+                return nomem(m);
+            }
+            memcpy(k, items, n * sizeof(*k));
+            m->p->nodes[id].kids = k;
+            m->p->nodes[id].n = (uint32_t)n;
+            m->p->nodes[id].cap = (uint32_t)n;
+        }
     }
     return st == MM_OK ? push(m, id) : st;
 }
 
 static enum mm_status push_scalar(struct vm *m, uint8_t kind, int64_t i, double f)
 {
-    uint32_t id;
+    uint32_t id = 0;
     enum mm_status st = node_new(m, kind, &id);
     if (st != MM_OK) {
         return st;
@@ -192,7 +246,7 @@ static enum mm_status push_scalar(struct vm *m, uint8_t kind, int64_t i, double 
 
 static enum mm_status push_string(struct vm *m, uint8_t kind, const void *s, size_t len)
 {
-    uint32_t id;
+    uint32_t id = 0;
     enum mm_status st = node_new(m, kind, &id);
     if (st == MM_OK) {
         st = pool_add(m, id, s, len);
@@ -245,8 +299,8 @@ static enum mm_status arg_line(struct vm *m, const uint8_t **out, size_t *len)
  * fit 64 bits. A trailing 'L' (LONG) is accepted. */
 static enum mm_status arg_decimal(struct vm *m, int64_t *out, bool *big)
 {
-    const uint8_t *s;
-    size_t len;
+    const uint8_t *s = NULL;
+    size_t len = 0;
     size_t i = 0;
     bool neg = false;
     uint64_t v = 0;
@@ -290,7 +344,7 @@ static enum mm_status arg_decimal(struct vm *m, int64_t *out, bool *big)
 static enum mm_status push_long_bytes(struct vm *m, const uint8_t *b, uint64_t n)
 {
     uint64_t v = 0;
-    size_t i;
+    size_t i = 0;
     if (n > 8) {
         return push_scalar(m, MM_PK_BIGINT, 0, 0);
     }
@@ -402,7 +456,7 @@ static enum mm_status push_text(struct vm *m, const uint8_t *s, size_t len, bool
 static enum mm_status push_global(struct vm *m, const uint8_t *mod, size_t mlen,
                                   const uint8_t *name, size_t nlen)
 {
-    uint32_t id;
+    uint32_t id = 0;
     char *full;
     enum mm_status st;
     if (m->on_global != NULL) {
@@ -434,12 +488,12 @@ static enum mm_status push_global(struct vm *m, const uint8_t *mod, size_t mlen,
 /* A call record fn(args); pushed. */
 static enum mm_status push_call(struct vm *m, uint32_t fn, uint32_t args)
 {
-    uint32_t id;
-    unsigned k;
+    const uint32_t slots[MM_PK_CALL_SLOTS_] = {fn, args, MM_PK_NO_NODE, MM_PK_NO_NODE,
+                                               MM_PK_NO_NODE};
+    uint32_t id = 0;
     enum mm_status st = node_new(m, MM_PK_CALL, &id);
-    for (k = 0; st == MM_OK && k < MM_PK_CALL_SLOTS_; k++) {
-        st = kid_add(m, id, k == MM_PK_CALL_FN ? fn : (k == MM_PK_CALL_ARGS ? args
-                                                                           : MM_PK_NO_NODE));
+    if (st == MM_OK) {
+        st = kids_fixed(m, id, slots, MM_PK_CALL_SLOTS_);
     }
     return st == MM_OK ? push(m, id) : st;
 }
@@ -464,7 +518,7 @@ static enum mm_status call_slot(struct vm *m, uint32_t call, unsigned slot, uint
 
 static enum mm_status memo_put(struct vm *m, uint64_t idx)
 {
-    uint32_t id;
+    uint32_t id = 0;
     enum mm_status st = top(m, &id);
     if (st != MM_OK) {
         return st;
@@ -475,7 +529,7 @@ static enum mm_status memo_put(struct vm *m, uint64_t idx)
     }
     if (idx >= m->memo_cap) {
         size_t old = m->memo_cap;
-        size_t i;
+        size_t i = 0;
         if (!mm_grow((void **)&m->memo, &m->memo_cap, (size_t)idx + 1, sizeof(*m->memo))) {
             return nomem(m);
         }
@@ -505,9 +559,9 @@ static enum mm_status memo_get(struct vm *m, uint64_t idx)
  * items of a call record) below them. */
 static enum mm_status set_items(struct vm *m, size_t from)
 {
-    uint32_t target;
-    uint32_t dict;
-    size_t i;
+    uint32_t target = 0;
+    uint32_t dict = 0;
+    size_t i = 0;
     enum mm_status st;
     if ((m->sp - from) % 2 != 0) {
         return invalid(m, "odd number of items for a dict");
@@ -540,9 +594,9 @@ static enum mm_status set_items(struct vm *m, size_t from)
  * record below them. */
 static enum mm_status append_items(struct vm *m, size_t from, uint8_t want)
 {
-    uint32_t target;
-    uint32_t list;
-    size_t i;
+    uint32_t target = 0;
+    uint32_t list = 0;
+    size_t i = 0;
     enum mm_status st;
     if (from == 0 || from <= mark_floor(m)) {
         return invalid(m, "stack underflow");
@@ -572,7 +626,7 @@ static enum mm_status append_items(struct vm *m, size_t from, uint8_t want)
 /* TUPLE, LIST, DICT, FROZENSET: a new container of the marked items. */
 static enum mm_status from_mark(struct vm *m, uint8_t kind)
 {
-    size_t from;
+    size_t from = 0;
     enum mm_status st = pop_mark(m, &from);
     if (st != MM_OK) {
         return st;
@@ -608,15 +662,15 @@ static enum mm_status tuple_n(struct vm *m, size_t n)
 /* INST and OBJ: a call of the class with the marked arguments. */
 static enum mm_status inst(struct vm *m, bool named)
 {
-    size_t from;
-    uint32_t cls;
-    uint32_t args;
+    size_t from = 0;
+    uint32_t cls = 0;
+    uint32_t args = 0;
     enum mm_status st;
     if (named) {
-        const uint8_t *mod;
-        const uint8_t *name;
-        size_t mlen;
-        size_t nlen;
+        const uint8_t *mod = NULL;
+        const uint8_t *name = NULL;
+        size_t mlen = 0;
+        size_t nlen = 0;
         st = arg_line(m, &mod, &mlen);
         if (st == MM_OK) {
             st = arg_line(m, &name, &nlen);
@@ -657,8 +711,8 @@ static enum mm_status inst(struct vm *m, bool named)
 
 static enum mm_status reduce(struct vm *m, unsigned nargs)
 {
-    uint32_t fn;
-    uint32_t args;
+    uint32_t fn = 0;
+    uint32_t args = 0;
     uint32_t kwargs = MM_PK_NO_NODE;
     enum mm_status st = MM_OK;
     if (nargs == 3) {
@@ -681,8 +735,8 @@ static enum mm_status reduce(struct vm *m, unsigned nargs)
 
 static enum mm_status build(struct vm *m)
 {
-    uint32_t state;
-    uint32_t obj;
+    uint32_t state = 0;
+    uint32_t obj = 0;
     enum mm_status st = pop(m, &state);
     if (st == MM_OK) {
         st = top(m, &obj);
@@ -695,10 +749,10 @@ static enum mm_status build(struct vm *m)
 
 static enum mm_status persid(struct vm *m, uint32_t pid)
 {
-    uint32_t id;
+    uint32_t id = 0;
     enum mm_status st = node_new(m, MM_PK_PERSID, &id);
     if (st == MM_OK) {
-        st = kid_add(m, id, pid);
+        st = kids_fixed(m, id, &pid, 1);
     }
     return st == MM_OK ? push(m, id) : st;
 }
@@ -707,9 +761,9 @@ static enum mm_status persid(struct vm *m, uint32_t pid)
 
 static enum mm_status op_strings(struct vm *m, bool *done)
 {
-    const uint8_t *b;
-    const uint8_t *s;
-    size_t len;
+    const uint8_t *b = NULL;
+    const uint8_t *s = NULL;
+    size_t len = 0;
     enum mm_status st;
     *done = true;
     switch (m->op) {
@@ -765,11 +819,11 @@ static enum mm_status op_strings(struct vm *m, bool *done)
 
 static enum mm_status op_numbers(struct vm *m, bool *done)
 {
-    const uint8_t *b;
-    const uint8_t *s;
-    size_t len;
-    int64_t v;
-    bool big;
+    const uint8_t *b = NULL;
+    const uint8_t *s = NULL;
+    size_t len = 0;
+    int64_t v = 0;
+    bool big = false;
     enum mm_status st;
     *done = true;
     switch (m->op) {
@@ -858,9 +912,9 @@ static enum mm_status op_numbers(struct vm *m, bool *done)
 
 static enum mm_status op_memo(struct vm *m, bool *done)
 {
-    const uint8_t *b;
-    int64_t v;
-    bool big;
+    const uint8_t *b = NULL;
+    int64_t v = 0;
+    bool big = false;
     enum mm_status st;
     *done = true;
     switch (m->op) {
@@ -898,9 +952,9 @@ static enum mm_status op_memo(struct vm *m, bool *done)
 
 static enum mm_status op_stack(struct vm *m, bool *done)
 {
-    uint32_t a;
-    uint32_t b2;
-    size_t from;
+    uint32_t a = 0;
+    uint32_t b2 = 0;
+    size_t from = 0;
     enum mm_status st;
     *done = true;
     switch (m->op) {
@@ -989,12 +1043,12 @@ static enum mm_status op_stack(struct vm *m, bool *done)
 
 static enum mm_status op_objects(struct vm *m, bool *done)
 {
-    const uint8_t *b;
-    const uint8_t *mod;
-    const uint8_t *name;
-    size_t mlen;
-    size_t nlen;
-    uint32_t a;
+    const uint8_t *b = NULL;
+    const uint8_t *mod = NULL;
+    const uint8_t *name = NULL;
+    size_t mlen = 0;
+    size_t nlen = 0;
+    uint32_t a = 0;
     enum mm_status st;
     *done = true;
     switch (m->op) {
@@ -1132,10 +1186,16 @@ enum mm_status mm_pickle_run(struct mm_pickle *p, const uint8_t *data, size_t le
 
 void mm_pickle_free(struct mm_pickle *p)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < p->n; i++) {
-        free(p->nodes[i].kids);
+        if (p->nodes[i].cap > 0) {
+            free(p->nodes[i].kids);
+        }
     }
+    for (i = 0; i < p->nchunks; i++) {
+        free(p->chunks[i]);
+    }
+    free(p->chunks);
     free(p->nodes);
     free(p->pool);
     memset(p, 0, sizeof(*p));

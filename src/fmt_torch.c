@@ -29,7 +29,7 @@ static const uint8_t legacy_magic[10] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9,
 /* The legacy stream begins PROTO n, [FRAME], LONG1 10 <magic>. */
 static bool legacy_head(const uint8_t *head, size_t len)
 {
-    size_t i;
+    size_t i = 0;
     if (len < 14 || head[0] != 0x80) {
         return false;
     }
@@ -112,7 +112,7 @@ static const struct {
 
 enum mm_dtype mm_torch_storage_dtype(const char *name, size_t len)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < sizeof(storage_types) / sizeof(storage_types[0]); i++) {
         if (strlen(storage_types[i].name) == len && memcmp(storage_types[i].name, name, len) == 0) {
             return storage_types[i].dtype;
@@ -123,7 +123,7 @@ enum mm_dtype mm_torch_storage_dtype(const char *name, size_t len)
 
 enum mm_dtype mm_torch_dtype(const char *name, size_t len)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < sizeof(dtype_names) / sizeof(dtype_names[0]); i++) {
         if (strlen(dtype_names[i].name) == len && memcmp(dtype_names[i].name, name, len) == 0) {
             return dtype_names[i].dtype;
@@ -138,7 +138,7 @@ enum mm_dtype mm_torch_dtype(const char *name, size_t len)
  * MM_LIMIT_PROBLEMS distinct globals are reported per file. */
 static enum mm_status already_warned(struct mm_tctx *x, const char *full, bool *seen)
 {
-    size_t i;
+    size_t i = 0;
     char *copy;
     *seen = x->nwarned >= MM_LIMIT_PROBLEMS;
     for (i = 0; i < x->nwarned && !*seen; i++) {
@@ -164,7 +164,7 @@ static enum mm_status on_global(void *ctx, const char *module, size_t mlen, cons
     const enum mm_global_class cls = mm_pickle_classify(module, mlen, name, nlen);
     char full[200];
     char msg[MM_ERROR_MESSAGE_MAX + 64];
-    bool seen;
+    bool seen = false;
     if (cls == MM_GLOBAL_SAFE) {
         return MM_OK;
     }
@@ -221,7 +221,7 @@ static size_t storage_slot(const struct mm_tctx *x, const char *key, size_t len)
 /* The storage called `key`, or NULL. */
 static struct mm_tstorage *find_storage(const struct mm_tctx *x, const char *key, size_t len)
 {
-    size_t k;
+    size_t k = 0;
     if (x->nslots == 0) {
         return NULL;
     }
@@ -231,11 +231,11 @@ static struct mm_tstorage *find_storage(const struct mm_tctx *x, const char *key
 
 static enum mm_status add_storage(size_t *index, struct mm_tctx *x, const struct mm_tstorage *s)
 {
-    size_t k;
+    size_t k = 0;
     if (x->nst * 2 + 2 > x->nslots) {
         size_t n = x->nslots == 0 ? 64 : x->nslots * 2;
         uint32_t *slots = calloc(n, sizeof(*slots));
-        size_t i;
+        size_t i = 0;
         if (slots == NULL) {
             return mm_fail_nomem(x->err, x->src->name);
         }
@@ -264,7 +264,7 @@ enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
                                const char *tensor)
 {
     const struct mm_pk_node *p = mm_pk_node(&x->pk, pid);
-    const struct mm_pk_node *t;
+    const struct mm_pk_node *t = NULL;
     const struct mm_pk_node *k[6];
     struct mm_tstorage s;
     unsigned i;
@@ -312,9 +312,9 @@ enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
 static enum mm_status locate_zip(struct mm_tctx *x, struct mm_tstorage *s, const char *tensor)
 {
     char name[600];
-    const struct mm_zip_entry *e;
+    const struct mm_zip_entry *e = NULL;
     const unsigned bits = mm_dtype_bits(s->dtype);
-    uint64_t need;
+    uint64_t need = 0;
     enum mm_status st;
     const int n = snprintf(name, sizeof(name), "%.*sdata/%.*s", (int)x->prefix_len, x->prefix,
                            (int)(s->key_len > 500 ? 500 : s->key_len), s->key);
@@ -343,7 +343,7 @@ static enum mm_status locate_zip(struct mm_tctx *x, struct mm_tstorage *s, const
 enum mm_status mm_torch_storage(struct mm_tstorage **out, struct mm_tctx *x, uint32_t pid,
                                 const char *tensor)
 {
-    size_t i;
+    size_t i = 0;
     enum mm_status st;
     if (x->kind == MM_TORCH_PLAIN) {
         const struct mm_pk_node *p = mm_pk_node(&x->pk, pid);
@@ -376,7 +376,7 @@ enum mm_status mm_torch_storage(struct mm_tstorage **out, struct mm_tctx *x, uin
 /* ARCHIVE/data.pkl: the member whose name is one folder then data.pkl. */
 static const struct mm_zip_entry *find_data_pkl(const struct mm_zip *z)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < z->n; i++) {
         const struct mm_zip_entry *e = &z->entries[i];
         const char *slash = memchr(e->name, '/', e->name_len);
@@ -392,7 +392,7 @@ static enum mm_status small_member(struct mm_tctx *x, const char *leaf, uint8_t 
                                    size_t *len)
 {
     char name[600];
-    const struct mm_zip_entry *e;
+    const struct mm_zip_entry *e = NULL;
     snprintf(name, sizeof(name), "%.*s%s", (int)x->prefix_len, x->prefix, leaf);
     e = mm_zip_find(&x->zip, name, strlen(name));
     *out = NULL;
@@ -407,10 +407,10 @@ static enum mm_status check_small_members(struct mm_tctx *x)
 {
     static const char *const leaves[] = {"version", ".data/version", "byteorder",
                                          ".format_version", ".storage_alignment"};
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
-        uint8_t *d;
-        size_t len;
+        uint8_t *d = NULL;
+        size_t len = 0;
         const enum mm_status st = small_member(x, leaves[i], &d, &len);
         if (st != MM_OK) {
             return st;
@@ -428,10 +428,10 @@ static enum mm_status check_small_members(struct mm_tctx *x)
 
 static enum mm_status read_zip(struct mm_tctx *x, uint64_t *header_bytes)
 {
-    const struct mm_zip_entry *pkl;
+    const struct mm_zip_entry *pkl = NULL;
     uint8_t *data = NULL;
     size_t len = 0;
-    uint64_t start;
+    uint64_t start = 0;
     enum mm_status st = mm_zip_open(&x->zip, x->src, x->err);
     if (st != MM_OK) {
         return st;
@@ -511,7 +511,7 @@ static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle 
                                       uint64_t pos)
 {
     const struct mm_pk_node *list = mm_pk_node(keys, keys->root);
-    uint32_t i;
+    uint32_t i = 0;
     if (list == NULL || list->kind != MM_PK_LIST) {
         return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, NULL,
                        (int64_t)pos, "legacy checkpoint: storage keys are not a list");
@@ -520,8 +520,8 @@ static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle 
         const struct mm_pk_node *k = mm_pk_node(keys, list->kids[i]);
         struct mm_tstorage *s;
         uint8_t b[8];
-        uint64_t bytes;
-        uint64_t end;
+        uint64_t bytes = 0;
+        uint64_t end = 0;
         enum mm_status st;
         if (k->kind != MM_PK_STR) {
             return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, NULL,
@@ -561,10 +561,10 @@ static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle 
 /* Every persistent id of the object pickle, as storage records. */
 static enum mm_status legacy_collect(struct mm_tctx *x)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < x->pk.n; i++) {
         if (x->pk.nodes[i].kind == MM_PK_PERSID) {
-            size_t idx;
+            size_t idx = 0;
             const enum mm_status st = mm_torch_persid(&idx, x, (uint32_t)i, NULL);
             if (st != MM_OK) {
                 return st;
@@ -580,7 +580,7 @@ static enum mm_status legacy_header(struct mm_tctx *x, const struct mm_pickle pk
 {
     const struct mm_pk_node *v = mm_pk_node(&pk[1], pk[1].root);
     const struct mm_pk_node *info = mm_pk_node(&pk[2], pk[2].root);
-    uint32_t i;
+    uint32_t i = 0;
     if (v == NULL || v->kind != MM_PK_INT || v->v.i != 1001) {
         return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, x->src->name, NULL,
                        v == NULL ? -1 : (int64_t)v->at,
@@ -633,7 +633,7 @@ static enum mm_status read_legacy(struct mm_tctx *x, uint64_t *header_bytes)
 
 static enum mm_status read_plain(struct mm_tctx *x, uint64_t *header_bytes)
 {
-    uint8_t *buf;
+    uint8_t *buf = NULL;
     enum mm_status st;
     if (x->src->size > MM_LIMIT_PICKLE_BYTES) {
         return mm_fail(x->err, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_BYTES, x->src->name, NULL, 0,
@@ -661,7 +661,7 @@ enum mm_status mm_torch_read(const struct mm_source *src, struct mm_inventory *i
     uint8_t head[MM_PROBE_BYTES];
     size_t got = 0;
     uint64_t header_bytes = 0;
-    size_t i;
+    size_t i = 0;
     enum mm_status st;
     memset(&x, 0, sizeof(x));
     x.src = src;

@@ -59,7 +59,7 @@ static enum mm_status read_end64(struct zip_end *e, const struct mm_source *src,
                                  uint64_t eocd_at, struct mm_error *err)
 {
     uint8_t b[EOCD64_SIZE];
-    uint64_t at;
+    uint64_t at = 0;
     enum mm_status st = mm_source_read(src, eocd_at - LOC64_SIZE, b, LOC64_SIZE, MM_E_TRUNCATED,
                                        err);
     if (st != MM_OK) {
@@ -97,8 +97,8 @@ static enum mm_status read_end(struct zip_end *e, const struct mm_source *src,
 {
     const size_t tail = src->size < EOCD_SEARCH ? (size_t)src->size : EOCD_SEARCH;
     const uint64_t base = src->size - tail;
-    uint8_t *b;
-    size_t i;
+    uint8_t *b = NULL;
+    size_t i = 0;
     uint64_t at = 0;
     bool found = false;
     enum mm_status st;
@@ -155,9 +155,9 @@ static bool zip64_extra(const uint8_t *x, size_t xlen, uint64_t *usize, uint64_t
     struct mm_cursor c;
     mm_cursor_init(&c, x, xlen, 0);
     while (mm_cursor_remain(&c) >= 4) {
-        uint16_t id;
-        uint16_t len;
-        const uint8_t *d;
+        uint16_t id = 0;
+        uint16_t len = 0;
+        const uint8_t *d = NULL;
         struct mm_cursor f;
         (void)mm_cursor_u16(&c, &id);
         (void)mm_cursor_u16(&c, &len);
@@ -185,13 +185,13 @@ static enum mm_status read_cdh(struct mm_zip *z, struct mm_cursor *c, size_t *na
 {
     struct mm_zip_entry *e = &z->entries[z->n];
     const uint64_t at = mm_cursor_offset(c);
-    const uint8_t *h;
-    const uint8_t *name;
-    const uint8_t *extra;
-    uint16_t nlen;
-    uint16_t xlen;
-    uint32_t disk;
-    uint64_t end;
+    const uint8_t *h = NULL;
+    const uint8_t *name = NULL;
+    const uint8_t *extra = NULL;
+    uint16_t nlen = 0;
+    uint16_t xlen = 0;
+    uint32_t disk = 0;
+    uint64_t end = 0;
     if (!mm_cursor_take(c, CDH_SIZE, &h) || mm_le32(h) != 0x02014b50u) {
         return bad(err, src, at, "bad central directory header");
     }
@@ -260,12 +260,12 @@ static int cmp_entry(const void *a, const void *b)
 
 enum mm_status mm_zip_open(struct mm_zip *z, const struct mm_source *src, struct mm_error *err)
 {
-    struct zip_end e;
+    struct zip_end e = {0, 0, 0, 0};
     struct mm_cursor c;
     uint8_t *cd = NULL;
     size_t used = 0;
-    size_t i;
-    uint64_t cd_end;
+    size_t i = 0;
+    uint64_t cd_end = 0;
     enum mm_status st;
     memset(z, 0, sizeof(*z));
     st = read_end(&e, src, err);
@@ -346,13 +346,13 @@ enum mm_status mm_zip_data_start(uint64_t *out, const struct mm_zip *z,
                                  struct mm_error *err)
 {
     uint8_t h[LFH_SIZE];
-    uint8_t *rest;
-    uint64_t start;
-    uint64_t end;
-    uint64_t csize;
-    uint64_t usize;
-    size_t nlen;
-    size_t xlen;
+    uint8_t *rest = NULL;
+    uint64_t start = 0;
+    uint64_t end = 0;
+    uint64_t csize = 0;
+    uint64_t usize = 0;
+    size_t nlen = 0;
+    size_t xlen = 0;
     enum mm_status st = mm_source_read(src, e->local_offset, h, LFH_SIZE, MM_E_TRUNCATED, err);
     if (st != MM_OK) {
         return st;
@@ -421,8 +421,8 @@ enum mm_status mm_zip_read(uint8_t **out, size_t *len, const struct mm_zip *z,
                            const struct mm_source *src, const struct mm_zip_entry *e,
                            uint64_t max, enum mm_errcode limit_code, struct mm_error *err)
 {
-    uint64_t start;
-    uint8_t *data;
+    uint64_t start = 0;
+    uint8_t *data = NULL;
     uint8_t *comp = NULL;
     enum mm_status st;
     *out = NULL;

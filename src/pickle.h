@@ -42,7 +42,7 @@ enum { MM_PK_CALL_FN = 0, MM_PK_CALL_ARGS, MM_PK_CALL_STATE, MM_PK_CALL_DICT,
 struct mm_pk_node {
     uint8_t kind;
     uint32_t n;   /* kids, or for a global the module length */
-    uint32_t cap;
+    uint32_t cap; /* kids allocated on their own; 0 when packed or none */
     uint64_t at;  /* file offset of the opcode that made it */
     union {
         int64_t i;
@@ -68,6 +68,13 @@ struct mm_pickle {
     char *pool; /* string bytes; each string is followed by a NUL */
     size_t pool_len;
     size_t pool_cap;
+    /* kids of tuples, calls and persistent ids, which never grow: packed in
+     * chunks that never move (a node's `cap` is 0 for these) */
+    uint32_t **chunks;
+    size_t nchunks;
+    size_t chunks_cap;
+    size_t chunk_used;
+    size_t chunk_size;
     uint32_t root;
     size_t consumed;  /* bytes up to and including STOP */
     int ran_out;      /* the input ended before STOP (more bytes may help) */

@@ -95,7 +95,7 @@ static enum mm_status int_tuple(struct walk *w, uint32_t id, uint64_t *out, uint
                                 const char *what)
 {
     const struct mm_pk_node *t = node(w, id);
-    uint32_t i;
+    uint32_t i = 0;
     if (t != NULL && t->kind == MM_PK_CALL) {
         /* torch.Size((...)) */
         const struct mm_pk_node *a = node(w, t->kids[MM_PK_CALL_ARGS]);
@@ -162,7 +162,7 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
     const struct mm_pk_node *fn = node(w, call->kids[MM_PK_CALL_FN]);
     const char *f = global_in(w, fn, "torch._utils");
     const char *f2 = global_in(w, fn, "torch._tensor");
-    const struct mm_pk_node *a;
+    const struct mm_pk_node *a = NULL;
     enum mm_status st;
     *is = false;
     if (depth > 8) {
@@ -170,8 +170,8 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
     }
     if (f2 != NULL && (strcmp(f2, "_rebuild_from_type_v2") == 0 ||
                        strcmp(f2, "_rebuild_from_type") == 0)) {
-        const struct mm_pk_node *inner_fn;
-        const struct mm_pk_node *inner_args;
+        const struct mm_pk_node *inner_fn = NULL;
+        const struct mm_pk_node *inner_args = NULL;
         struct mm_pk_node tmp;
         st = call_args(w, call, 3, &a);
         if (st != MM_OK) {
@@ -193,7 +193,7 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
     }
     v->dtype = MM_DTYPE_UNKNOWN;
     if (strcmp(f, "_rebuild_parameter") == 0 || strcmp(f, "_rebuild_parameter_with_state") == 0) {
-        const struct mm_pk_node *data;
+        const struct mm_pk_node *data = NULL;
         st = call_args(w, call, 1, &a);
         if (st != MM_OK) {
             return st;
@@ -250,7 +250,7 @@ static void legacy_view(struct walk *w, uint32_t pid, uint64_t *offset)
 {
     const struct mm_pk_node *p = node(w, pid);
     const struct mm_pk_node *t = p == NULL ? NULL : node(w, p->kids[0]);
-    const struct mm_pk_node *view;
+    const struct mm_pk_node *view = NULL;
     if (t == NULL || t->kind != MM_PK_TUPLE || t->n != 6) {
         return;
     }
@@ -268,10 +268,10 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
     enum mm_dtype dtype = v->dtype;
     uint64_t numel = 1;
     uint64_t extent = 0;
-    uint64_t elsize;
-    uint64_t nbytes;
+    uint64_t elsize = 0;
+    uint64_t nbytes = 0;
     uint64_t offset = 0;
-    uint32_t i;
+    uint32_t i = 0;
     enum mm_status st;
     if (v->pid != MM_PK_NO_NODE) {
         st = mm_torch_storage(&s, w->x, v->pid, w->name);
@@ -285,7 +285,7 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
     }
     elsize = mm_dtype_bits(dtype) / 8;
     for (i = 0; i < v->rank; i++) {
-        uint64_t span;
+        uint64_t span = 0;
         if (!mm_mul_u64(&numel, numel, v->shape[i])) {
             return mm_fail(w->x->err, MM_ERR_MALFORMED, MM_E_SHAPE_OVERFLOW, w->x->src->name,
                            w->name, (int64_t)call->at, "element count overflows 64 bits");
@@ -304,7 +304,7 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
                        w->name, (int64_t)call->at, "byte count overflows 64 bits");
     }
     if (s != NULL) {
-        uint64_t end;
+        uint64_t end = 0;
         if (numel > 0 && (!mm_add_u64(&end, v->offset, extent) || !mm_add_u64(&end, end, 1) ||
                           !mm_mul_u64(&end, end, elsize) || end > s->bytes)) {
             return mm_fail(w->x->err, MM_ERR_MALFORMED, MM_E_TENSOR_BEYOND_STORAGE,
@@ -416,7 +416,7 @@ static enum mm_status walk(struct walk *w, uint32_t id, unsigned depth);
 static enum mm_status walk_named(struct walk *w, uint32_t id, const char *s, size_t n,
                                  unsigned depth)
 {
-    size_t len;
+    size_t len = 0;
     enum mm_status st = name_push(w, s, n, &len);
     if (st == MM_OK) {
         st = walk(w, id, depth + 1);
@@ -427,7 +427,7 @@ static enum mm_status walk_named(struct walk *w, uint32_t id, const char *s, siz
 
 static enum mm_status walk_pairs(struct walk *w, const struct mm_pk_node *d, unsigned depth)
 {
-    uint32_t i;
+    uint32_t i = 0;
     for (i = 0; i + 1 < d->n; i += 2) {
         const uint32_t kid = d->kids[i];
         const uint32_t vid = d->kids[i + 1];
@@ -452,7 +452,7 @@ static enum mm_status walk_pairs(struct walk *w, const struct mm_pk_node *d, uns
 /* Whether a subtree holds anything but plain values. */
 static bool all_plain(const struct walk *w, const struct mm_pk_node *seq)
 {
-    uint32_t i;
+    uint32_t i = 0;
     char tmp[8];
     for (i = 0; i < seq->n; i++) {
         if (!plain_text(w, node(w, seq->kids[i]), tmp, sizeof(tmp))) {
@@ -464,7 +464,7 @@ static bool all_plain(const struct walk *w, const struct mm_pk_node *seq)
 
 static enum mm_status walk_seq(struct walk *w, const struct mm_pk_node *seq, unsigned depth)
 {
-    uint32_t i;
+    uint32_t i = 0;
     if (seq->n > META_SEQ_MAX && all_plain(w, seq)) {
         char text[64];
         snprintf(text, sizeof(text), "<%s of %u values>", seq->kind == MM_PK_LIST ? "list"
@@ -502,7 +502,7 @@ static enum mm_status walk_call(struct walk *w, const struct mm_pk_node *c, unsi
         const struct mm_pk_node *a = node(w, c->kids[MM_PK_CALL_ARGS]);
         if (a != NULL && a->kind == MM_PK_TUPLE && a->n == 1 && strcmp(od, "OrderedDict") == 0) {
             const struct mm_pk_node *l = node(w, a->kids[0]);
-            uint32_t i;
+            uint32_t i = 0;
             for (i = 0; st == MM_OK && l->kind == MM_PK_LIST && i < l->n; i++) {
                 const struct mm_pk_node *pair = node(w, l->kids[i]);
                 if ((pair->kind == MM_PK_TUPLE || pair->kind == MM_PK_LIST) && pair->n == 2) {
