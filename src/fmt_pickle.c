@@ -79,7 +79,7 @@ static enum mm_status node_new(struct vm *m, uint8_t kind, uint32_t *id)
     nd = &p->nodes[p->n];
     memset(nd, 0, sizeof(*nd));
     nd->kind = kind;
-    nd->at = m->op_at;
+    nd->at = (uint32_t)(m->op_at - p->base);
     *id = (uint32_t)p->n++;
     return MM_OK;
 }
@@ -111,7 +111,7 @@ static enum mm_status kids_fixed(struct vm *m, uint32_t id, const uint32_t *item
     dst = p->chunks[p->nchunks - 1] + p->chunk_used;
     p->chunk_used += n;
     memcpy(dst, items, n * sizeof(*dst));
-    p->nodes[id].kids = dst;
+    p->nodes[id].v.kids = dst;
     p->nodes[id].n = (uint32_t)n;
     p->nodes[id].cap = 0;
     return MM_OK;
@@ -125,17 +125,17 @@ static enum mm_status kid_add(struct vm *m, uint32_t id, uint32_t kid)
     if (nd->n == nd->cap || nd->cap == 0) {
         const bool packed = nd->cap == 0 && nd->n > 0;
         const size_t ncap = nd->n == 0 ? 4 : (size_t)nd->n * 2;
-        uint32_t *k = mm_reallocarray(packed ? NULL : nd->kids, ncap, sizeof(*k));
+        uint32_t *k = mm_reallocarray(packed ? NULL : nd->v.kids, ncap, sizeof(*k));
         if (k == NULL) {
             return nomem(m);
         }
         if (packed) {
-            memcpy(k, nd->kids, nd->n * sizeof(*k));
+            memcpy(k, nd->v.kids, nd->n * sizeof(*k));
         }
-        nd->kids = k;
+        nd->v.kids = k;
         nd->cap = (uint32_t)ncap;
     }
-    nd->kids[nd->n++] = kid;
+    nd->v.kids[nd->n++] = kid;
     return MM_OK;
 }
 
@@ -221,7 +221,7 @@ static enum mm_status push_seq(struct vm *m, uint8_t kind, const uint32_t *items
                 return nomem(m);
             }
             memcpy(k, items, n * sizeof(*k));
-            m->p->nodes[id].kids = k;
+            m->p->nodes[id].v.kids = k;
             m->p->nodes[id].n = (uint32_t)n;
             m->p->nodes[id].cap = (uint32_t)n;
         }
@@ -503,14 +503,14 @@ static enum mm_status push_call(struct vm *m, uint32_t fn, uint32_t args)
 static enum mm_status call_slot(struct vm *m, uint32_t call, unsigned slot, uint8_t kind,
                                 uint32_t *out)
 {
-    uint32_t id = m->p->nodes[call].kids[slot];
+    uint32_t id = m->p->nodes[call].v.kids[slot];
     enum mm_status st;
     if (id == MM_PK_NO_NODE) {
         st = node_new(m, kind, &id);
         if (st != MM_OK) {
             return st;
         }
-        m->p->nodes[call].kids[slot] = id;
+        m->p->nodes[call].v.kids[slot] = id;
     }
     *out = id;
     return MM_OK;
@@ -728,7 +728,7 @@ static enum mm_status reduce(struct vm *m, unsigned nargs)
         st = push_call(m, fn, args);
     }
     if (st == MM_OK && kwargs != MM_PK_NO_NODE) {
-        m->p->nodes[m->stack[m->sp - 1]].kids[MM_PK_CALL_STATE] = kwargs;
+        m->p->nodes[m->stack[m->sp - 1]].v.kids[MM_PK_CALL_STATE] = kwargs;
     }
     return st;
 }
@@ -742,7 +742,7 @@ static enum mm_status build(struct vm *m)
         st = top(m, &obj);
     }
     if (st == MM_OK && m->p->nodes[obj].kind == MM_PK_CALL) {
-        m->p->nodes[obj].kids[MM_PK_CALL_STATE] = state;
+        m->p->nodes[obj].v.kids[MM_PK_CALL_STATE] = state;
     }
     return st;
 }
@@ -1162,6 +1162,7 @@ enum mm_status mm_pickle_run(struct mm_pickle *p, const uint8_t *data, size_t le
     memset(p, 0, sizeof(*p));
     memset(&m, 0, sizeof(m));
     m.p = p;
+    p->base = base;
     m.file = file;
     m.on_global = on_global;
     m.ctx = ctx;
@@ -1189,7 +1190,7 @@ void mm_pickle_free(struct mm_pickle *p)
     size_t i = 0;
     for (i = 0; i < p->n; i++) {
         if (p->nodes[i].cap > 0) {
-            free(p->nodes[i].kids);
+            free(p->nodes[i].v.kids);
         }
     }
     for (i = 0; i < p->nchunks; i++) {

@@ -270,41 +270,41 @@ enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
     unsigned i;
     if (p == NULL || p->kind != MM_PK_PERSID) {
         return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, tensor,
-                       p == NULL ? -1 : (int64_t)p->at, "tensor storage is not a persistent id");
+                       p == NULL ? -1 : (int64_t)mm_pk_at(&x->pk, p), "tensor storage is not a persistent id");
     }
-    t = mm_pk_node(&x->pk, p->kids[0]);
+    t = mm_pk_node(&x->pk, p->v.kids[0]);
     if (t->kind != MM_PK_TUPLE || t->n < 5 || t->n > 6) {
-        return bad_pid(x, p->at, tensor, "not a ('storage', type, key, location, numel) tuple");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "not a ('storage', type, key, location, numel) tuple");
     }
     for (i = 0; i < t->n; i++) {
-        k[i] = mm_pk_node(&x->pk, t->kids[i]);
+        k[i] = mm_pk_node(&x->pk, t->v.kids[i]);
     }
     if (k[0]->kind != MM_PK_STR || strcmp(mm_pk_str(&x->pk, k[0]), "storage") != 0) {
-        return bad_pid(x, p->at, tensor, "first item is not 'storage'");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "first item is not 'storage'");
     }
     if (k[1]->kind != MM_PK_GLOBAL) {
-        return bad_pid(x, p->at, tensor, "storage type is not a global");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "storage type is not a global");
     }
     memset(&s, 0, sizeof(s));
     s.dtype = mm_torch_storage_dtype(mm_pk_str(&x->pk, k[1]) + k[1]->n + 1,
                                      k[1]->v.s.len - k[1]->n - 1);
     if (s.dtype == MM_DTYPE_UNKNOWN) {
         return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_TORCH_UNSUPPORTED, x->src->name, tensor,
-                       (int64_t)p->at, "storage type %s is not supported",
+                       (int64_t)mm_pk_at(&x->pk, p), "storage type %s is not supported",
                        mm_pk_str(&x->pk, k[1]));
     }
     if ((k[2]->kind != MM_PK_STR && k[2]->kind != MM_PK_INT) || k[4]->kind != MM_PK_INT ||
         k[4]->v.i < 0) {
-        return bad_pid(x, p->at, tensor, "key or element count of the wrong type");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "key or element count of the wrong type");
     }
     if (k[2]->kind == MM_PK_STR) {
         s.key = mm_pk_str(&x->pk, k[2]);
         s.key_len = k[2]->v.s.len;
     } else {
-        return bad_pid(x, p->at, tensor, "storage key is not a string");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "storage key is not a string");
     }
     s.numel = (uint64_t)k[4]->v.i;
-    s.at = p->at;
+    s.at = mm_pk_at(&x->pk, p);
     return add_storage(index, x, &s);
 }
 
@@ -348,7 +348,7 @@ enum mm_status mm_torch_storage(struct mm_tstorage **out, struct mm_tctx *x, uin
     if (x->kind == MM_TORCH_PLAIN) {
         const struct mm_pk_node *p = mm_pk_node(&x->pk, pid);
         return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_STORAGE_MISSING, x->src->name, tensor,
-                       p == NULL ? -1 : (int64_t)p->at,
+                       p == NULL ? -1 : (int64_t)mm_pk_at(&x->pk, p),
                        "a plain pickle has no storages for its tensors");
     }
     st = mm_torch_persid(&i, x, pid, tensor);
@@ -517,7 +517,7 @@ static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle 
                        (int64_t)pos, "legacy checkpoint: storage keys are not a list");
     }
     for (i = 0; i < list->n; i++) {
-        const struct mm_pk_node *k = mm_pk_node(keys, list->kids[i]);
+        const struct mm_pk_node *k = mm_pk_node(keys, list->v.kids[i]);
         struct mm_tstorage *s;
         uint8_t b[8];
         uint64_t bytes = 0;
@@ -525,12 +525,12 @@ static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle 
         enum mm_status st;
         if (k->kind != MM_PK_STR) {
             return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, NULL,
-                           (int64_t)k->at, "legacy checkpoint: a storage key is not a string");
+                           (int64_t)mm_pk_at(keys, k), "legacy checkpoint: a storage key is not a string");
         }
         s = find_storage(x, mm_pk_str(keys, k), k->v.s.len);
         if (s == NULL) {
             return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_STORAGE_MISSING, x->src->name, NULL,
-                           (int64_t)k->at, "legacy checkpoint: storage %s is listed but no "
+                           (int64_t)mm_pk_at(keys, k), "legacy checkpoint: storage %s is listed but no "
                            "tensor names it", mm_pk_str(keys, k));
         }
         st = mm_source_read(x->src, pos, b, 8, MM_E_TRUNCATED, x->err);
@@ -583,16 +583,16 @@ static enum mm_status legacy_header(struct mm_tctx *x, const struct mm_pickle pk
     uint32_t i = 0;
     if (v == NULL || v->kind != MM_PK_INT || v->v.i != 1001) {
         return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, x->src->name, NULL,
-                       v == NULL ? -1 : (int64_t)v->at,
+                       v == NULL ? -1 : (int64_t)mm_pk_at(&pk[1], v),
                        "legacy checkpoint: protocol version is not 1001");
     }
     for (i = 0; info != NULL && info->kind == MM_PK_DICT && i + 1 < info->n; i += 2) {
-        const struct mm_pk_node *k = mm_pk_node(&pk[2], info->kids[i]);
-        const struct mm_pk_node *val = mm_pk_node(&pk[2], info->kids[i + 1]);
+        const struct mm_pk_node *k = mm_pk_node(&pk[2], info->v.kids[i]);
+        const struct mm_pk_node *val = mm_pk_node(&pk[2], info->v.kids[i + 1]);
         if (k->kind == MM_PK_STR && strcmp(mm_pk_str(&pk[2], k), "little_endian") == 0 &&
             val->kind == MM_PK_BOOL && val->v.i == 0) {
             return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, x->src->name, NULL,
-                           (int64_t)val->at, "legacy checkpoint written on a big-endian "
+                           (int64_t)mm_pk_at(&pk[2], val), "legacy checkpoint written on a big-endian "
                            "machine: not read");
         }
     }
