@@ -482,7 +482,7 @@ static enum mm_status legacy_pickles(struct mm_tctx *x, struct mm_pickle pk[5], 
         st = mm_source_read(x->src, 0, buf, len, MM_E_TRUNCATED, x->err);
         for (i = 0; st == MM_OK && i < 5; i++) {
             st = mm_pickle_run(&pk[i], buf + at, len - at, at, x->src->name,
-                               i == 3 ? on_global : NULL, x, x->err);
+                               on_global, x, x->err);
             if (st == MM_OK) {
                 at += pk[i].consumed;
             }

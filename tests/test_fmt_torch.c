@@ -265,6 +265,7 @@ static void test_malicious(void **state)
         {"os_system.pkl", "posix.system", 2},
         {"eval_stack_global.pt", "builtins.eval", 66},
         {"subprocess_popen.pt", "subprocess.Popen", 48},
+        {"legacy_os_system.pt", "os.system", 23},
     };
     size_t i;
     (void)state;
