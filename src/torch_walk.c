@@ -563,14 +563,19 @@ static enum mm_status walk(struct walk *w, uint32_t id, unsigned depth)
     case MM_PK_CALL: {
         struct tview v;
         bool is = false;
+        const bool root = w->name[0] == '\0';
         memset(&v, 0, sizeof(v));
+        if (root) {
+            /* a bare tensor at the top is called "tensor" */
+            snprintf(w->name, sizeof(w->name), "tensor");
+        }
         st = tensor_of(w, nd, &v, &is, 0);
         if (st == MM_OK && is) {
-            if (w->name[0] == '\0') {
-                snprintf(w->name, sizeof(w->name), "tensor");
-            }
             st = add_tensor(w, nd, &v);
         } else if (st == MM_OK) {
+            if (root) {
+                w->name[0] = '\0';
+            }
             st = walk_call(w, nd, depth);
         }
         break;
