@@ -14,6 +14,11 @@
 #include "json_scan.h"
 #include "pickle.h"
 
+struct memo_slot {
+    uint32_t idx;
+    uint32_t node; /* MM_PK_NO_NODE: free */
+};
+
 struct vm {
     struct mm_pickle *p;
     struct mm_cursor c;
@@ -29,9 +34,17 @@ struct vm {
     size_t *marks;
     size_t nmarks;
     size_t marks_cap;
-    uint32_t *memo;
+    /* The memo. Picklers number entries 0, 1, 2...: an index below the
+     * pickle's length (a PUT takes 2 bytes at least) goes in an array,
+     * which therefore stays proportional to the input; any other index in
+     * a hash table (open addressing), sized by the entries stored. */
+    uint32_t *dense;
+    size_t dense_cap;
+    size_t dense_max;
+    struct memo_slot *memo;
     size_t memo_cap;
-    size_t memo_len; /* distinct entries, for MEMOIZE */
+    size_t memo_used; /* entries in the hash table */
+    size_t memo_len;  /* distinct entries, for MEMOIZE */
 };
 
 static enum mm_status vfail(struct vm *m, enum mm_status st, enum mm_errcode code,
@@ -516,9 +529,43 @@ static enum mm_status call_slot(struct vm *m, uint32_t call, unsigned slot, uint
     return MM_OK;
 }
 
+static size_t memo_find(const struct vm *m, uint32_t idx)
+{
+    size_t k = (size_t)(((uint64_t)idx * 0x9e3779b97f4a7c15ull) >> 32) & (m->memo_cap - 1);
+    while (m->memo[k].node != MM_PK_NO_NODE && m->memo[k].idx != idx) {
+        k = (k + 1) & (m->memo_cap - 1);
+    }
+    return k;
+}
+
+static enum mm_status memo_grow(struct vm *m)
+{
+    const size_t old_cap = m->memo_cap;
+    struct memo_slot *old = m->memo;
+    const size_t cap = old_cap == 0 ? 64 : old_cap * 2;
+    size_t i;
+    m->memo = mm_reallocarray(NULL, cap, sizeof(*m->memo));
+    if (m->memo == NULL) {
+        m->memo = old;
+        return nomem(m);
+    }
+    m->memo_cap = cap;
+    for (i = 0; i < cap; i++) {
+        m->memo[i].node = MM_PK_NO_NODE;
+    }
+    for (i = 0; i < old_cap; i++) {
+        if (old[i].node != MM_PK_NO_NODE) {
+            m->memo[memo_find(m, old[i].idx)] = old[i];
+        }
+    }
+    free(old);
+    return MM_OK;
+}
+
 static enum mm_status memo_put(struct vm *m, uint64_t idx)
 {
     uint32_t id = 0;
+    size_t k;
     enum mm_status st = top(m, &id);
     if (st != MM_OK) {
         return st;
@@ -527,30 +574,52 @@ static enum mm_status memo_put(struct vm *m, uint64_t idx)
         return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_MEMO, "memo index %llu (limit %u)",
                      (unsigned long long)idx, MM_LIMIT_PICKLE_MEMO);
     }
-    if (idx >= m->memo_cap) {
-        size_t old = m->memo_cap;
-        size_t i = 0;
-        if (!mm_grow((void **)&m->memo, &m->memo_cap, (size_t)idx + 1, sizeof(*m->memo))) {
-            return nomem(m);
+    if (idx < m->dense_max) {
+        if (idx >= m->dense_cap) {
+            const size_t old = m->dense_cap;
+            if (!mm_grow((void **)&m->dense, &m->dense_cap, (size_t)idx + 1, sizeof(*m->dense))) {
+                return nomem(m);
+            }
+            for (k = old; k < m->dense_cap; k++) {
+                m->dense[k] = MM_PK_NO_NODE;
+            }
         }
-        for (i = old; i < m->memo_cap; i++) {
-            m->memo[i] = MM_PK_NO_NODE;
+        if (m->dense[idx] == MM_PK_NO_NODE) {
+            m->memo_len++;
+        }
+        m->dense[idx] = id;
+        return MM_OK;
+    }
+    if ((m->memo_used + 1) * 2 > m->memo_cap) {
+        st = memo_grow(m);
+        if (st != MM_OK) {
+            return st;
         }
     }
-    if (m->memo[idx] == MM_PK_NO_NODE) {
+    k = memo_find(m, (uint32_t)idx);
+    if (m->memo[k].node == MM_PK_NO_NODE) {
         m->memo_len++;
+        m->memo_used++;
     }
-    m->memo[idx] = id;
+    m->memo[k].idx = (uint32_t)idx;
+    m->memo[k].node = id;
     return MM_OK;
 }
 
 static enum mm_status memo_get(struct vm *m, uint64_t idx)
 {
-    if (idx >= m->memo_cap || m->memo[idx] == MM_PK_NO_NODE) {
+    size_t k = 0;
+    if (idx < m->dense_cap && m->dense[idx] != MM_PK_NO_NODE) {
+        return push(m, m->dense[idx]);
+    }
+    if (idx < MM_LIMIT_PICKLE_MEMO && m->memo_cap > 0) {
+        k = memo_find(m, (uint32_t)idx);
+    }
+    if (m->memo_cap == 0 || idx >= MM_LIMIT_PICKLE_MEMO || m->memo[k].node == MM_PK_NO_NODE) {
         return vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_INVALID,
                      "memo index %llu was never stored", (unsigned long long)idx);
     }
-    return push(m, m->memo[idx]);
+    return push(m, m->memo[k].node);
 }
 
 /* ---- Container opcodes -------------------------------------------------------- */
@@ -1173,10 +1242,12 @@ enum mm_status mm_pickle_run(struct mm_pickle *p, const uint8_t *data, size_t le
                        "pickle of %zu bytes (limit %u)", len, MM_LIMIT_PICKLE_BYTES);
     }
     mm_cursor_init(&m.c, data, len, base);
+    m.dense_max = len;
     st = run(&m);
     free(m.stack);
     free(m.marks);
     free(m.memo);
+    free(m.dense);
     if (st != MM_OK) {
         const int ran_out = p->ran_out;
         mm_pickle_free(p);

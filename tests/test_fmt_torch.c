@@ -408,6 +408,23 @@ static void test_limit_memo(void **state)
     mem_fails(p, sizeof(p), "limit-pickle-memo");
 }
 
+static const char *meta(const struct mm_inventory *inv, const char *key);
+
+/* Memo indexes far beyond the pickle's length (kept in the hash table). */
+static void test_sparse_memo(void **state)
+{
+    static const uint8_t p[] = {0x80, 2, 'K', 7, 'r', 0x40, 0x42, 0x0f, 0, '0', /* 1,000,000 */
+                                'K', 8, 'r', 0x40, 0x4b, 0x4c, 0, '0',          /* 5,000,000 */
+                                'j', 0x40, 0x42, 0x0f, 0, 'j', 0x40, 0x4b, 0x4c, 0, 0x86, '.'};
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    (void)state;
+    assert_int_equal(mm_inventory_load_memory(&inv, p, sizeof(p), "memo.pkl", &err), MM_OK);
+    assert_string_equal(meta(inv, "0"), "7");
+    assert_string_equal(meta(inv, "1"), "8");
+    mm_inventory_free(inv);
+}
+
 static void test_limit_string(void **state)
 {
     const size_t len = MM_LIMIT_PICKLE_STRING + 1;
@@ -780,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_limit_ops),
         cmocka_unit_test(test_limit_stack),
         cmocka_unit_test(test_limit_memo),
+        cmocka_unit_test(test_sparse_memo),
         cmocka_unit_test(test_limit_string),
         cmocka_unit_test(test_limit_depth),
         cmocka_unit_test(test_limit_zip_entries),
