@@ -432,6 +432,12 @@ enum mm_status mm_zip_read(uint8_t **out, size_t *len, const struct mm_zip *z,
                        (int64_t)e->local_offset, "zip member of %llu bytes (limit %llu)",
                        (unsigned long long)e->size, (unsigned long long)max);
     }
+    /* deflate expands at most 1032:1 (zlib's technical details): a larger
+     * declared size would only make us allocate for nothing */
+    if (e->method == 8 && e->size / 1032 > e->comp_size + 1) {
+        return bad(err, src, e->local_offset,
+                   "declared size is impossible for the compressed size");
+    }
     st = mm_zip_data_start(&start, z, src, e, err);
     if (st != MM_OK) {
         return st;

@@ -244,6 +244,7 @@ static void test_malformed(void **state)
         {"tensor_beyond_storage.pt", "tensor-beyond-storage", -1},
         {"unknown_opcode.pt", "unknown-pickle-opcode", 49},
         {"pickle_too_large.pt", "limit-pickle-bytes", -1},
+        {"impossible_inflated_size.pt", "invalid-zip", -1},
     };
     size_t i;
     (void)state;
