@@ -184,9 +184,9 @@ static enum mm_status on_global(void *ctx, const char *module, size_t mlen, cons
     }
     snprintf(msg, sizeof(msg),
              cls == MM_GLOBAL_UNSAFE
-                 ? "pickle imports %s, which can run code (byte %llu; not run)"
-                 : "pickle imports %s, not a tensor-checkpoint global (byte %llu; not run)",
-             full, (unsigned long long)at);
+                 ? "pickle imports %s, which can run code (not run)"
+                 : "pickle imports %s, not a tensor-checkpoint global (not run)",
+             full);
     if (mm_inv_add_warning(x->inv, cls == MM_GLOBAL_UNSAFE ? MM_E_UNSAFE_GLOBAL
                                                            : MM_E_UNKNOWN_GLOBAL,
                            x->file, (int64_t)at, msg) != MM_OK) {
