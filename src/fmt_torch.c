@@ -270,11 +270,13 @@ enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
     unsigned i;
     if (p == NULL || p->kind != MM_PK_PERSID) {
         return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, tensor,
-                       p == NULL ? -1 : (int64_t)mm_pk_at(&x->pk, p), "tensor storage is not a persistent id");
+                       p == NULL ? -1 : (int64_t)mm_pk_at(&x->pk, p),
+                       "tensor storage is not a persistent id");
     }
     t = mm_pk_node(&x->pk, p->v.kids[0]);
     if (t->kind != MM_PK_TUPLE || t->n < 5 || t->n > 6) {
-        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "not a ('storage', type, key, location, numel) tuple");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor,
+                       "not a ('storage', type, key, location, numel) tuple");
     }
     for (i = 0; i < t->n; i++) {
         k[i] = mm_pk_node(&x->pk, t->v.kids[i]);
@@ -525,13 +527,15 @@ static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle 
         enum mm_status st;
         if (k->kind != MM_PK_STR) {
             return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, NULL,
-                           (int64_t)mm_pk_at(keys, k), "legacy checkpoint: a storage key is not a string");
+                           (int64_t)mm_pk_at(keys, k),
+                           "legacy checkpoint: a storage key is not a string");
         }
         s = find_storage(x, mm_pk_str(keys, k), k->v.s.len);
         if (s == NULL) {
             return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_STORAGE_MISSING, x->src->name, NULL,
-                           (int64_t)mm_pk_at(keys, k), "legacy checkpoint: storage %s is listed but no "
-                           "tensor names it", mm_pk_str(keys, k));
+                           (int64_t)mm_pk_at(keys, k),
+                           "legacy checkpoint: storage %s is listed but no tensor names it",
+                           mm_pk_str(keys, k));
         }
         st = mm_source_read(x->src, pos, b, 8, MM_E_TRUNCATED, x->err);
         if (st != MM_OK) {
@@ -592,8 +596,8 @@ static enum mm_status legacy_header(struct mm_tctx *x, const struct mm_pickle pk
         if (k->kind == MM_PK_STR && strcmp(mm_pk_str(&pk[2], k), "little_endian") == 0 &&
             val->kind == MM_PK_BOOL && val->v.i == 0) {
             return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, x->src->name, NULL,
-                           (int64_t)mm_pk_at(&pk[2], val), "legacy checkpoint written on a big-endian "
-                           "machine: not read");
+                           (int64_t)mm_pk_at(&pk[2], val),
+                           "legacy checkpoint written on a big-endian machine: not read");
         }
     }
     return MM_OK;

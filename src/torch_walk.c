@@ -108,7 +108,8 @@ static enum mm_status int_tuple(struct walk *w, uint32_t id, uint64_t *out, uint
     }
     if (t->n > MM_LIMIT_RANK) {
         return mm_fail(w->x->err, MM_ERR_LIMIT, MM_E_LIMIT_RANK, w->x->src->name, w->name,
-                       (int64_t)mm_pk_at(&w->x->pk, t), "%u dimensions (limit %u)", t->n, MM_LIMIT_RANK);
+                       (int64_t)mm_pk_at(&w->x->pk, t), "%u dimensions (limit %u)", t->n,
+                       MM_LIMIT_RANK);
     }
     for (i = 0; i < t->n; i++) {
         const struct mm_pk_node *d = node(w, t->v.kids[i]);
@@ -128,7 +129,8 @@ static enum mm_status dtype_arg(struct walk *w, uint32_t id, enum mm_dtype *out)
     *out = name == NULL ? MM_DTYPE_UNKNOWN : mm_torch_dtype(name, strlen(name));
     if (*out == MM_DTYPE_UNKNOWN) {
         return mm_fail(w->x->err, MM_ERR_UNSUPPORTED, MM_E_TORCH_UNSUPPORTED, w->x->src->name,
-                       w->name, g == NULL ? -1 : (int64_t)mm_pk_at(&w->x->pk, g), "dtype %s is not supported",
+                       w->name, g == NULL ? -1 : (int64_t)mm_pk_at(&w->x->pk, g),
+                       "dtype %s is not supported",
                        g != NULL && g->kind == MM_PK_GLOBAL ? mm_pk_str(&w->x->pk, g) : "?");
     }
     return MM_OK;
@@ -180,7 +182,8 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
         inner_fn = node(w, a->v.kids[0]);
         inner_args = node(w, a->v.kids[2]);
         if (inner_fn->kind != MM_PK_GLOBAL || inner_args->kind != MM_PK_TUPLE) {
-            return bad(w, mm_pk_at(&w->x->pk, call), "_rebuild_from_type_v2 without a function and arguments");
+            return bad(w, mm_pk_at(&w->x->pk, call),
+                       "_rebuild_from_type_v2 without a function and arguments");
         }
         /* the inner call, as if it had been pickled on its own */
         tmp = *call;
@@ -288,7 +291,8 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
         uint64_t span = 0;
         if (!mm_mul_u64(&numel, numel, v->shape[i])) {
             return mm_fail(w->x->err, MM_ERR_MALFORMED, MM_E_SHAPE_OVERFLOW, w->x->src->name,
-                           w->name, (int64_t)mm_pk_at(&w->x->pk, call), "element count overflows 64 bits");
+                           w->name, (int64_t)mm_pk_at(&w->x->pk, call),
+                           "element count overflows 64 bits");
         }
         if (v->shape[i] > 0 && (!mm_mul_u64(&span, v->shape[i] - 1, v->stride[i]) ||
                                 !mm_add_u64(&extent, extent, span))) {
@@ -544,8 +548,8 @@ static enum mm_status walk(struct walk *w, uint32_t id, unsigned depth)
     }
     if (++w->x->visits > MM_LIMIT_PICKLE_OPS) {
         return mm_fail(w->x->err, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, w->x->src->name, NULL,
-                       (int64_t)mm_pk_at(&w->x->pk, nd), "the object tree expands to more than %u values",
-                       MM_LIMIT_PICKLE_OPS);
+                       (int64_t)mm_pk_at(&w->x->pk, nd),
+                       "the object tree expands to more than %u values", MM_LIMIT_PICKLE_OPS);
     }
     if (plain_text(w, nd, text, sizeof(text))) {
         return add_meta(w, text);
