@@ -14,7 +14,7 @@
 #include "json_scan.h"
 #include "pickle_vm.h"
 
-enum mm_status mm_pkvm_vfail(struct vm *m, enum mm_status st, enum mm_errcode code,
+enum mm_status mm_pkvm_vfail(struct mm_pkvm *m, enum mm_status st, enum mm_errcode code,
                              const char *fmt, ...)
 {
     char msg[200];
@@ -26,25 +26,25 @@ enum mm_status mm_pkvm_vfail(struct vm *m, enum mm_status st, enum mm_errcode co
                    "pickle opcode 0x%02x: %s", m->op, msg);
 }
 
-enum mm_status mm_pkvm_invalid(struct vm *m, const char *what)
+enum mm_status mm_pkvm_invalid(struct mm_pkvm *m, const char *what)
 {
     return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_INVALID, "%s", what);
 }
 
-enum mm_status mm_pkvm_truncated(struct vm *m)
+enum mm_status mm_pkvm_truncated(struct mm_pkvm *m)
 {
     m->p->ran_out = 1;
     return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_TRUNCATED,
                          "the pickle ends inside its argument");
 }
 
-enum mm_status mm_pkvm_nomem(struct vm *m)
+enum mm_status mm_pkvm_nomem(struct mm_pkvm *m)
 {
     return mm_fail_nomem(m->err, m->file);
 }
 
 /* A new node; *id receives its index. */
-enum mm_status mm_pkvm_node_new(struct vm *m, uint8_t kind, uint32_t *id)
+enum mm_status mm_pkvm_node_new(struct mm_pkvm *m, uint8_t kind, uint32_t *id)
 {
     struct mm_pickle *p = m->p;
     struct mm_pk_node *nd = NULL;
@@ -65,7 +65,7 @@ enum mm_status mm_pkvm_node_new(struct vm *m, uint8_t kind, uint32_t *id)
 #define KID_CHUNK (1u << 16)
 
 /* The kids of a container that never grows, packed into the chunks. */
-enum mm_status mm_pkvm_kids_fixed(struct vm *m, uint32_t id, const uint32_t *items, size_t n)
+enum mm_status mm_pkvm_kids_fixed(struct mm_pkvm *m, uint32_t id, const uint32_t *items, size_t n)
 {
     struct mm_pickle *p = m->p;
     uint32_t *dst = NULL;
@@ -97,7 +97,7 @@ enum mm_status mm_pkvm_kids_fixed(struct vm *m, uint32_t id, const uint32_t *ite
 
 /* Appends to a list, dict or set (or the packed kids of anything else,
  * which are then copied out first). */
-enum mm_status mm_pkvm_kid_add(struct vm *m, uint32_t id, uint32_t kid)
+enum mm_status mm_pkvm_kid_add(struct mm_pkvm *m, uint32_t id, uint32_t kid)
 {
     struct mm_pk_node *nd = &m->p->nodes[id];
     if (nd->n == nd->cap || nd->cap == 0) {
@@ -118,7 +118,7 @@ enum mm_status mm_pkvm_kid_add(struct vm *m, uint32_t id, uint32_t kid)
 }
 
 /* Copies a string into the pool; fills the node's v.s. */
-enum mm_status mm_pkvm_pool_add(struct vm *m, uint32_t id, const void *s, size_t len)
+enum mm_status mm_pkvm_pool_add(struct mm_pkvm *m, uint32_t id, const void *s, size_t len)
 {
     struct mm_pickle *p = m->p;
     if (p->pool_len + len + 1 > UINT32_MAX) {
@@ -137,7 +137,7 @@ enum mm_status mm_pkvm_pool_add(struct vm *m, uint32_t id, const void *s, size_t
     return MM_OK;
 }
 
-enum mm_status mm_pkvm_push(struct vm *m, uint32_t id)
+enum mm_status mm_pkvm_push(struct mm_pkvm *m, uint32_t id)
 {
     if (m->sp + m->nmarks >= MM_LIMIT_PICKLE_STACK) {
         return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STACK, "more than %u stack items",
@@ -150,12 +150,12 @@ enum mm_status mm_pkvm_push(struct vm *m, uint32_t id)
     return MM_OK;
 }
 
-size_t mm_pkvm_mark_floor(const struct vm *m)
+size_t mm_pkvm_mark_floor(const struct mm_pkvm *m)
 {
     return m->nmarks > 0 ? m->marks[m->nmarks - 1] : 0;
 }
 
-enum mm_status mm_pkvm_pop(struct vm *m, uint32_t *out)
+enum mm_status mm_pkvm_pop(struct mm_pkvm *m, uint32_t *out)
 {
     if (m->sp <= mm_pkvm_mark_floor(m)) {
         return mm_pkvm_invalid(m, "stack underflow");
@@ -164,7 +164,7 @@ enum mm_status mm_pkvm_pop(struct vm *m, uint32_t *out)
     return MM_OK;
 }
 
-enum mm_status mm_pkvm_top(struct vm *m, uint32_t *out)
+enum mm_status mm_pkvm_top(struct mm_pkvm *m, uint32_t *out)
 {
     if (m->sp <= mm_pkvm_mark_floor(m)) {
         return mm_pkvm_invalid(m, "stack underflow");
@@ -175,7 +175,7 @@ enum mm_status mm_pkvm_top(struct vm *m, uint32_t *out)
 
 /* The items since the last mark: stack[*from .. sp). The mark is popped;
  * the caller truncates the stack to *from when done with them. */
-enum mm_status mm_pkvm_pop_mark(struct vm *m, size_t *from)
+enum mm_status mm_pkvm_pop_mark(struct mm_pkvm *m, size_t *from)
 {
     if (m->nmarks == 0) {
         return mm_pkvm_invalid(m, "no mark on the stack");
@@ -186,7 +186,7 @@ enum mm_status mm_pkvm_pop_mark(struct vm *m, size_t *from)
 
 /* Push a new node of `kind` holding the given items as kids: packed for a
  * tuple or frozenset, allocated to size for what may grow. */
-enum mm_status mm_pkvm_push_seq(struct vm *m, uint8_t kind, const uint32_t *items, size_t n)
+enum mm_status mm_pkvm_push_seq(struct mm_pkvm *m, uint8_t kind, const uint32_t *items, size_t n)
 {
     uint32_t id = 0;
     enum mm_status st = mm_pkvm_node_new(m, kind, &id);
@@ -207,7 +207,7 @@ enum mm_status mm_pkvm_push_seq(struct vm *m, uint8_t kind, const uint32_t *item
     return st == MM_OK ? mm_pkvm_push(m, id) : st;
 }
 
-enum mm_status mm_pkvm_push_scalar(struct vm *m, uint8_t kind, int64_t i, double f)
+enum mm_status mm_pkvm_push_scalar(struct mm_pkvm *m, uint8_t kind, int64_t i, double f)
 {
     uint32_t id = 0;
     enum mm_status st = mm_pkvm_node_new(m, kind, &id);
@@ -222,7 +222,7 @@ enum mm_status mm_pkvm_push_scalar(struct vm *m, uint8_t kind, int64_t i, double
     return mm_pkvm_push(m, id);
 }
 
-enum mm_status mm_pkvm_push_string(struct vm *m, uint8_t kind, const void *s, size_t len)
+enum mm_status mm_pkvm_push_string(struct mm_pkvm *m, uint8_t kind, const void *s, size_t len)
 {
     uint32_t id = 0;
     enum mm_status st = mm_pkvm_node_new(m, kind, &id);
@@ -234,7 +234,7 @@ enum mm_status mm_pkvm_push_string(struct vm *m, uint8_t kind, const void *s, si
 
 /* ---- Arguments ------------------------------------------------------------ */
 
-enum mm_status mm_pkvm_arg_bytes(struct vm *m, uint64_t n, const uint8_t **out)
+enum mm_status mm_pkvm_arg_bytes(struct mm_pkvm *m, uint64_t n, const uint8_t **out)
 {
     if (n > MM_LIMIT_PICKLE_STRING) {
         return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STRING,
@@ -247,13 +247,13 @@ enum mm_status mm_pkvm_arg_bytes(struct vm *m, uint64_t n, const uint8_t **out)
     return MM_OK;
 }
 
-enum mm_status mm_pkvm_arg_fixed(struct vm *m, size_t n, const uint8_t **out)
+enum mm_status mm_pkvm_arg_fixed(struct mm_pkvm *m, size_t n, const uint8_t **out)
 {
     return mm_cursor_take(&m->c, n, out) ? MM_OK : mm_pkvm_truncated(m);
 }
 
 /* A newline-terminated line (the newline not included). */
-enum mm_status mm_pkvm_arg_line(struct vm *m, const uint8_t **out, size_t *len)
+enum mm_status mm_pkvm_arg_line(struct mm_pkvm *m, const uint8_t **out, size_t *len)
 {
     const size_t rem = mm_cursor_remain(&m->c);
     const uint8_t *start = m->c.p + m->c.pos;
@@ -275,7 +275,7 @@ enum mm_status mm_pkvm_arg_line(struct vm *m, const uint8_t **out, size_t *len)
 
 /* A decimal integer line: INT, LONG, GET, PUT. *big is set when it does not
  * fit 64 bits. A trailing 'L' (LONG) is accepted. */
-enum mm_status mm_pkvm_arg_decimal(struct vm *m, int64_t *out, bool *big)
+enum mm_status mm_pkvm_arg_decimal(struct mm_pkvm *m, int64_t *out, bool *big)
 {
     const uint8_t *s = NULL;
     size_t len = 0;
@@ -319,7 +319,7 @@ enum mm_status mm_pkvm_arg_decimal(struct vm *m, int64_t *out, bool *big)
 }
 
 /* A little-endian two's complement integer of n bytes (LONG1, LONG4). */
-enum mm_status mm_pkvm_push_long_bytes(struct vm *m, const uint8_t *b, uint64_t n)
+enum mm_status mm_pkvm_push_long_bytes(struct mm_pkvm *m, const uint8_t *b, uint64_t n)
 {
     uint64_t v = 0;
     size_t i = 0;
@@ -359,7 +359,7 @@ static long hex_run(const uint8_t *s, size_t len, size_t *i, unsigned digits)
  * \UXXXXXXXX are escapes) or STRING's Python literal without its quotes
  * (\\, \', \", \n, \r, \t, \xHH, octal). Latin-1 bytes become UTF-8.
  */
-enum mm_status mm_pkvm_push_text(struct vm *m, const uint8_t *s, size_t len, bool literal)
+enum mm_status mm_pkvm_push_text(struct mm_pkvm *m, const uint8_t *s, size_t len, bool literal)
 {
     char *out;
     size_t o = 0;
@@ -430,7 +430,7 @@ enum mm_status mm_pkvm_push_text(struct vm *m, const uint8_t *s, size_t len, boo
 }
 
 
-static enum mm_status run(struct vm *m)
+static enum mm_status run(struct mm_pkvm *m)
 {
     uint64_t ops = 0;
     for (;;) {
@@ -480,7 +480,7 @@ enum mm_status mm_pickle_run(struct mm_pickle *p, const uint8_t *data, size_t le
                              uint64_t base, const char *file, mm_pickle_global_fn on_global,
                              void *ctx, struct mm_error *err)
 {
-    struct vm m;
+    struct mm_pkvm m;
     enum mm_status st;
     memset(p, 0, sizeof(*p));
     memset(&m, 0, sizeof(m));

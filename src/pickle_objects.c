@@ -13,7 +13,7 @@
 
 /* ---- Globals, calls, memo --------------------------------------------------- */
 
-enum mm_status mm_pkvm_push_global(struct vm *m, const uint8_t *mod, size_t mlen,
+enum mm_status mm_pkvm_push_global(struct mm_pkvm *m, const uint8_t *mod, size_t mlen,
                                    const uint8_t *name, size_t nlen)
 {
     uint32_t id = 0;
@@ -46,7 +46,7 @@ enum mm_status mm_pkvm_push_global(struct vm *m, const uint8_t *mod, size_t mlen
 }
 
 /* A call record fn(args); pushed. */
-static enum mm_status push_call(struct vm *m, uint32_t fn, uint32_t args)
+static enum mm_status push_call(struct mm_pkvm *m, uint32_t fn, uint32_t args)
 {
     const uint32_t slots[MM_PK_CALL_SLOTS_] = {fn, args, MM_PK_NO_NODE, MM_PK_NO_NODE,
                                                MM_PK_NO_NODE};
@@ -60,7 +60,7 @@ static enum mm_status push_call(struct vm *m, uint32_t fn, uint32_t args)
 
 /* The dict or list items of a call record (obj[k] = v, obj.append(x)):
  * made on first use. */
-static enum mm_status call_slot(struct vm *m, uint32_t call, unsigned slot, uint8_t kind,
+static enum mm_status call_slot(struct mm_pkvm *m, uint32_t call, unsigned slot, uint8_t kind,
                                 uint32_t *out)
 {
     uint32_t id = m->p->nodes[call].v.kids[slot];
@@ -76,7 +76,7 @@ static enum mm_status call_slot(struct vm *m, uint32_t call, unsigned slot, uint
     return MM_OK;
 }
 
-static size_t memo_find(const struct vm *m, uint32_t idx)
+static size_t memo_find(const struct mm_pkvm *m, uint32_t idx)
 {
     size_t k = (size_t)(((uint64_t)idx * 0x9e3779b97f4a7c15ull) >> 32) & (m->memo_cap - 1);
     while (m->memo[k].node != MM_PK_NO_NODE && m->memo[k].idx != idx) {
@@ -85,10 +85,10 @@ static size_t memo_find(const struct vm *m, uint32_t idx)
     return k;
 }
 
-static enum mm_status memo_grow(struct vm *m)
+static enum mm_status memo_grow(struct mm_pkvm *m)
 {
     const size_t old_cap = m->memo_cap;
-    struct memo_slot *old = m->memo;
+    struct mm_pkvm_memo_slot *old = m->memo;
     const size_t cap = old_cap == 0 ? 64 : old_cap * 2;
     size_t i;
     m->memo = mm_reallocarray(NULL, cap, sizeof(*m->memo));
@@ -109,7 +109,7 @@ static enum mm_status memo_grow(struct vm *m)
     return MM_OK;
 }
 
-enum mm_status mm_pkvm_memo_put(struct vm *m, uint64_t idx)
+enum mm_status mm_pkvm_memo_put(struct mm_pkvm *m, uint64_t idx)
 {
     uint32_t id = 0;
     size_t k;
@@ -153,7 +153,7 @@ enum mm_status mm_pkvm_memo_put(struct vm *m, uint64_t idx)
     return MM_OK;
 }
 
-enum mm_status mm_pkvm_memo_get(struct vm *m, uint64_t idx)
+enum mm_status mm_pkvm_memo_get(struct mm_pkvm *m, uint64_t idx)
 {
     size_t k = 0;
     if (idx < m->dense_cap && m->dense[idx] != MM_PK_NO_NODE) {
@@ -173,7 +173,7 @@ enum mm_status mm_pkvm_memo_get(struct vm *m, uint64_t idx)
 
 /* SETITEM / SETITEMS: pairs stack[from..sp) into the dict (or the dict
  * items of a call record) below them. */
-enum mm_status mm_pkvm_set_items(struct vm *m, size_t from)
+enum mm_status mm_pkvm_set_items(struct mm_pkvm *m, size_t from)
 {
     uint32_t target = 0;
     uint32_t dict = 0;
@@ -208,7 +208,7 @@ enum mm_status mm_pkvm_set_items(struct vm *m, size_t from)
 
 /* APPEND(S) / ADDITEMS: items stack[from..sp) into the list, set or call
  * record below them. */
-enum mm_status mm_pkvm_append_items(struct vm *m, size_t from, uint8_t want)
+enum mm_status mm_pkvm_append_items(struct mm_pkvm *m, size_t from, uint8_t want)
 {
     uint32_t target = 0;
     uint32_t list = 0;
@@ -240,7 +240,7 @@ enum mm_status mm_pkvm_append_items(struct vm *m, size_t from, uint8_t want)
 }
 
 /* TUPLE, LIST, DICT, FROZENSET: a new container of the marked items. */
-enum mm_status mm_pkvm_from_mark(struct vm *m, uint8_t kind)
+enum mm_status mm_pkvm_from_mark(struct mm_pkvm *m, uint8_t kind)
 {
     size_t from = 0;
     enum mm_status st = mm_pkvm_pop_mark(m, &from);
@@ -259,7 +259,7 @@ enum mm_status mm_pkvm_from_mark(struct vm *m, uint8_t kind)
     return st;
 }
 
-enum mm_status mm_pkvm_tuple_n(struct vm *m, size_t n)
+enum mm_status mm_pkvm_tuple_n(struct mm_pkvm *m, size_t n)
 {
     if (m->sp - mm_pkvm_mark_floor(m) < n) {
         return mm_pkvm_invalid(m, "stack underflow");
@@ -276,7 +276,7 @@ enum mm_status mm_pkvm_tuple_n(struct vm *m, size_t n)
 }
 
 /* INST and OBJ: a call of the class with the marked arguments. */
-enum mm_status mm_pkvm_inst(struct vm *m, bool named)
+enum mm_status mm_pkvm_inst(struct mm_pkvm *m, bool named)
 {
     size_t from = 0;
     uint32_t cls = 0;
@@ -325,7 +325,7 @@ enum mm_status mm_pkvm_inst(struct vm *m, bool named)
     return st;
 }
 
-enum mm_status mm_pkvm_reduce(struct vm *m, unsigned nargs)
+enum mm_status mm_pkvm_reduce(struct mm_pkvm *m, unsigned nargs)
 {
     uint32_t fn = 0;
     uint32_t args = 0;
@@ -349,7 +349,7 @@ enum mm_status mm_pkvm_reduce(struct vm *m, unsigned nargs)
     return st;
 }
 
-enum mm_status mm_pkvm_build(struct vm *m)
+enum mm_status mm_pkvm_build(struct mm_pkvm *m)
 {
     uint32_t state = 0;
     uint32_t obj = 0;
@@ -363,7 +363,7 @@ enum mm_status mm_pkvm_build(struct vm *m)
     return st;
 }
 
-enum mm_status mm_pkvm_persid(struct vm *m, uint32_t pid)
+enum mm_status mm_pkvm_persid(struct mm_pkvm *m, uint32_t pid)
 {
     uint32_t id = 0;
     enum mm_status st = mm_pkvm_node_new(m, MM_PK_PERSID, &id);

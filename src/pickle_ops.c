@@ -13,7 +13,7 @@
 
 /* ---- The opcodes ------------------------------------------------------------- */
 
-enum mm_status mm_pkvm_op_strings(struct vm *m, bool *done)
+enum mm_status mm_pkvm_op_strings(struct mm_pkvm *m, bool *done)
 {
     const uint8_t *b = NULL;
     const uint8_t *s = NULL;
@@ -71,7 +71,7 @@ enum mm_status mm_pkvm_op_strings(struct vm *m, bool *done)
     }
 }
 
-enum mm_status mm_pkvm_op_numbers(struct vm *m, bool *done)
+enum mm_status mm_pkvm_op_numbers(struct mm_pkvm *m, bool *done)
 {
     const uint8_t *b = NULL;
     const uint8_t *s = NULL;
@@ -163,7 +163,7 @@ enum mm_status mm_pkvm_op_numbers(struct vm *m, bool *done)
     }
 }
 
-enum mm_status mm_pkvm_op_memo(struct vm *m, bool *done)
+enum mm_status mm_pkvm_op_memo(struct mm_pkvm *m, bool *done)
 {
     const uint8_t *b = NULL;
     int64_t v = 0;
@@ -203,7 +203,7 @@ enum mm_status mm_pkvm_op_memo(struct vm *m, bool *done)
     }
 }
 
-enum mm_status mm_pkvm_op_stack(struct vm *m, bool *done)
+enum mm_status mm_pkvm_op_stack(struct mm_pkvm *m, bool *done)
 {
     uint32_t a = 0;
     uint32_t b2 = 0;
@@ -297,7 +297,7 @@ enum mm_status mm_pkvm_op_stack(struct vm *m, bool *done)
     }
 }
 
-enum mm_status mm_pkvm_op_objects(struct vm *m, bool *done)
+enum mm_status mm_pkvm_op_objects(struct mm_pkvm *m, bool *done)
 {
     const uint8_t *b = NULL;
     const uint8_t *mod = NULL;
