@@ -1,9 +1,9 @@
 /*
  * torch.h - what the PyTorch reader's files share: fmt_torch.c reads the
  * container (zip archive, plain pickle; torch_legacy.c the legacy stream)
- * and locates the storages; torch_walk.c turns the pickle's object tree into named tensors
- * and metadata (torch/_utils.py rebuild functions, torch/serialization.py
- * persistent ids).
+ * and locates the storages; torch_walk.c turns the pickle's object tree
+ * into named tensors and metadata (torch/_utils.py rebuild functions,
+ * torch/serialization.py persistent ids).
  */
 #ifndef MM_TORCH_H
 #define MM_TORCH_H
