@@ -224,6 +224,11 @@ static void test_handmade(void **state)
     assert_int_equal(mm_inventory_tensor(inv, 0)->numel, 3);
     mm_inventory_free(inv);
     load_fails(BAD "/qtensor.pt", "unsupported-tensor", -1);
+    /* zip64 extra fields in every header, a zip64 end record and locator */
+    inv = load_ok(BAD "/zip64.pt", 0);
+    assert_int_equal(mm_inventory_tensor_count(inv), 1);
+    assert_int_equal(mm_inventory_tensor(inv, 0)->nbytes, 16);
+    mm_inventory_free(inv);
 }
 
 static void test_malformed(void **state)
