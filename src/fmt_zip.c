@@ -341,50 +341,73 @@ const struct mm_zip_entry *mm_zip_find(const struct mm_zip *z, const char *name,
     return NULL;
 }
 
+/* Bytes read at once for a local header: the fixed part, the name and the
+ * extra field of a checkpoint's members fit, so one pread does. */
+#define LFH_READ 512u
+
+/* Checks a local header (h: LFH_SIZE bytes, then `rest`: name and extra
+ * field) against the central directory's entry. */
+static enum mm_status check_lfh(const uint8_t *h, const uint8_t *rest,
+                                const struct mm_source *src, const struct mm_zip_entry *e,
+                                struct mm_error *err)
+{
+    const size_t nlen = mm_le16(h + 26);
+    const size_t xlen = mm_le16(h + 28);
+    uint64_t csize = mm_le32(h + 18);
+    uint64_t usize = mm_le32(h + 22);
+    if (memcmp(rest, e->name, nlen) != 0) {
+        return bad(err, src, e->local_offset, "local header names another member");
+    }
+    /* without a data descriptor the local sizes and CRC are the real ones */
+    if ((mm_le16(h + 6) & 8u) == 0 &&
+        (!zip64_extra(rest + nlen, xlen, &usize, &csize, NULL, NULL) ||
+         mm_le32(h + 14) != e->crc || csize != e->comp_size || usize != e->size)) {
+        return bad(err, src, e->local_offset,
+                   "local header sizes or CRC disagree with the central directory");
+    }
+    return MM_OK;
+}
+
 enum mm_status mm_zip_data_start(uint64_t *out, const struct mm_zip *z,
                                  const struct mm_source *src, const struct mm_zip_entry *e,
                                  struct mm_error *err)
 {
-    uint8_t h[LFH_SIZE];
-    uint8_t *rest = NULL;
+    uint8_t buf[LFH_READ];
+    size_t got = 0;
+    size_t need = 0;
     uint64_t start = 0;
     uint64_t end = 0;
-    uint64_t csize = 0;
-    uint64_t usize = 0;
-    size_t nlen = 0;
-    size_t xlen = 0;
-    enum mm_status st = mm_source_read(src, e->local_offset, h, LFH_SIZE, MM_E_TRUNCATED, err);
+    enum mm_status st = mm_source_read_some(src, e->local_offset, buf, sizeof(buf), &got, err);
     if (st != MM_OK) {
         return st;
     }
-    nlen = mm_le16(h + 26);
-    xlen = mm_le16(h + 28);
-    if (mm_le32(h) != 0x04034b50u || nlen != e->name_len || mm_le16(h + 8) != e->method) {
+    if (got < LFH_SIZE) {
+        return mm_fail(err, MM_ERR_MALFORMED, MM_E_TRUNCATED, src->name, e->name,
+                       (int64_t)e->local_offset, "zip: file ends inside a local header");
+    }
+    if (mm_le32(buf) != 0x04034b50u || mm_le16(buf + 26) != e->name_len ||
+        mm_le16(buf + 8) != e->method) {
         return bad(err, src, e->local_offset, "local header disagrees with the central directory");
     }
-    rest = malloc(nlen + xlen);
-    if (rest == NULL) {
-        return mm_fail_nomem(err, src->name);
-    }
-    st = mm_source_read(src, e->local_offset + LFH_SIZE, rest, nlen + xlen, MM_E_TRUNCATED, err);
-    if (st == MM_OK && memcmp(rest, e->name, nlen) != 0) {
-        st = bad(err, src, e->local_offset, "local header names another member");
-    }
-    csize = mm_le32(h + 18);
-    usize = mm_le32(h + 22);
-    if (st == MM_OK && (mm_le16(h + 6) & 8u) == 0) {
-        /* without a data descriptor the local sizes and CRC are the real ones */
-        if (!zip64_extra(rest + nlen, xlen, &usize, &csize, NULL, NULL) ||
-            mm_le32(h + 14) != e->crc || csize != e->comp_size || usize != e->size) {
-            st = bad(err, src, e->local_offset,
-                     "local header sizes or CRC disagree with the central directory");
+    need = LFH_SIZE + (size_t)mm_le16(buf + 26) + mm_le16(buf + 28);
+    if (need <= got) {
+        st = check_lfh(buf, buf + LFH_SIZE, src, e, err);
+    } else {
+        uint8_t *rest = malloc(need - LFH_SIZE);
+        if (rest == NULL) {
+            return mm_fail_nomem(err, src->name);
         }
+        st = mm_source_read(src, e->local_offset + LFH_SIZE, rest, need - LFH_SIZE,
+                            MM_E_TRUNCATED, err);
+        if (st == MM_OK) {
+            st = check_lfh(buf, rest, src, e, err);
+        }
+        free(rest);
     }
-    free(rest);
     if (st != MM_OK) {
         return st;
     }
-    start = e->local_offset + LFH_SIZE + nlen + xlen;
+    start = e->local_offset + need;
     if (!mm_add_u64(&end, start, e->comp_size) || end > z->cd_offset) {
         return mm_fail(err, MM_ERR_MALFORMED, MM_E_ZIP_MEMBER_BEYOND, src->name, e->name,
                        (int64_t)start, "zip: member data extends past the archive's data");
