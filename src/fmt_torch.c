@@ -286,8 +286,12 @@ enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
         return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "storage type is not a global");
     }
     memset(&s, 0, sizeof(s));
-    s.dtype = mm_torch_storage_dtype(mm_pk_str(&x->pk, k[1]) + k[1]->n + 1,
-                                     k[1]->v.s.len - k[1]->n - 1);
+    if (t->v.kids[1] != x->type_node) {
+        x->type_node = t->v.kids[1];
+        x->type_dtype = mm_torch_storage_dtype(mm_pk_str(&x->pk, k[1]) + k[1]->n + 1,
+                                               k[1]->v.s.len - k[1]->n - 1);
+    }
+    s.dtype = x->type_dtype;
     if (s.dtype == MM_DTYPE_UNKNOWN) {
         return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_TORCH_UNSUPPORTED, x->src->name, tensor,
                        (int64_t)mm_pk_at(&x->pk, p), "storage type %s is not supported",
@@ -503,6 +507,7 @@ enum mm_status mm_torch_read(const struct mm_source *src, struct mm_inventory *i
     x.file = file;
     x.err = err;
     x.pk.root = MM_PK_NO_NODE;
+    x.type_node = MM_PK_NO_NODE;
     st = mm_source_read_some(src, 0, head, sizeof(head), &got, err);
     if (st != MM_OK) {
         return st;

@@ -45,6 +45,10 @@ struct mm_tctx {
     size_t nwarned;
     size_t warned_cap;
     uint64_t visits; /* nodes visited while naming: bounded */
+    /* the storage type global last looked up (picklers memoize it, so
+     * every persistent id names the same node) */
+    uint32_t type_node;
+    enum mm_dtype type_dtype;
 };
 
 /* The storage a persistent id node names, located in the file (zip: its
