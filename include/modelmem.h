@@ -52,6 +52,9 @@ extern "C" {
 #define MM_LIMIT_GGUF_KV 1000000u
 #define MM_LIMIT_GGUF_KEY 65535u
 #define MM_LIMIT_GGUF_NAME 64u
+/* GGUF: bytes of one metadata string, elements of one metadata array */
+#define MM_LIMIT_GGUF_STRING 100000000u
+#define MM_LIMIT_GGUF_ARRAY 16777216u
 /* nesting depth of any JSON document read */
 #define MM_LIMIT_JSON_DEPTH 64u
 /* bytes of an index or config JSON file */
@@ -140,6 +143,13 @@ enum mm_errcode {
     MM_E_GGUF_ALIGNMENT,
     MM_E_LIMIT_METADATA,
     MM_E_CHECKSUM,
+    MM_E_LIMIT_INDEX_BYTES,
+    MM_E_LIMIT_DIM,
+    MM_E_LIMIT_GGUF_KEY,
+    MM_E_LIMIT_GGUF_NAME,
+    MM_E_LIMIT_GGUF_STRING,
+    MM_E_LIMIT_GGUF_ARRAY,
+    MM_E_SHARD_OUTSIDE_FOLDER,
     /* PyTorch checkpoints: zip archives, pickles, torch semantics */
     MM_E_ZIP_INVALID,
     MM_E_ZIP_UNSUPPORTED,
@@ -161,6 +171,9 @@ enum mm_errcode {
     MM_E_TORCH_UNSUPPORTED,
     MM_E_STORAGE_MISSING,
     MM_E_TENSOR_BEYOND_STORAGE,
+    MM_E_CONFIG_INVALID,  /* config.json: a value of the wrong type or range */
+    MM_E_GEOMETRY_UNKNOWN, /* no layers/heads from config.json or tensor names */
+    MM_E_LIMIT_CONFIG_BYTES, /* config.json over MM_LIMIT_CONFIG_BYTES */
     MM_E_COUNT_ /* number of codes; not a code */
 };
 
@@ -407,6 +420,186 @@ struct mm_estimate {
 enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventory *inv,
                                const struct mm_estimate_params *params,
                                struct mm_error *err);
+
+/* ---- Model configuration (config.json) ----------------------------------- */
+
+/* Bytes of config.json read at most. */
+#define MM_LIMIT_CONFIG_BYTES 16777216u
+
+/* Where a model's attention geometry came from. */
+enum mm_geometry_source {
+    MM_GEOMETRY_NONE = 0, /* unknown: no KV cache or activations can be given */
+    MM_GEOMETRY_CONFIG,   /* config.json (or its text_config) */
+    MM_GEOMETRY_TENSORS   /* inferred from tensor names and shapes */
+};
+
+/* Number of layers whose kind (full or sliding attention) is recorded. */
+#define MM_GEOMETRY_MAX_LAYERS 1024u
+
+/* What the KV cache and activation formulas need. Zero where unknown. */
+struct mm_geometry {
+    enum mm_geometry_source source;
+    uint64_t layers;          /* num_hidden_layers (decoder layers) */
+    uint64_t hidden;          /* hidden_size */
+    uint64_t heads;           /* num_attention_heads */
+    uint64_t kv_heads;        /* num_key_value_heads (GQA), else heads */
+    uint64_t head_dim;        /* head_dim, else hidden / heads */
+    uint64_t intermediate;    /* intermediate_size (MLP) */
+    uint64_t vocab;           /* vocab_size */
+    uint64_t sliding_window;  /* tokens a sliding layer keeps; 0 = none */
+    uint64_t sliding_layers;  /* how many layers use the window */
+    uint64_t kv_lora_rank;    /* DeepSeek MLA: nonzero when MLA */
+    uint64_t qk_rope_head_dim;
+    int encoder_only;         /* BERT-like: no KV cache */
+};
+
+struct mm_config;
+
+/*
+ * Reads a config.json (transformers' PretrainedConfig) from `path`. A
+ * missing file is MM_ERR_NOT_FOUND; malformed JSON is MM_E_JSON_SYNTAX with
+ * the byte offset; a known key holding the wrong type is
+ * MM_E_CONFIG_INVALID naming the key (in err->tensor).
+ */
+enum mm_status mm_config_load(struct mm_config **out, const char *path, struct mm_error *err);
+/* The same over bytes in memory; `name` labels errors. */
+enum mm_status mm_config_parse(struct mm_config **out, const void *data, size_t len,
+                               const char *name, struct mm_error *err);
+void mm_config_free(struct mm_config *cfg);
+/* The geometry the config gives (source MM_GEOMETRY_CONFIG), or a zeroed
+ * one with source MM_GEOMETRY_NONE when it has no attention layers. */
+const struct mm_geometry *mm_config_geometry(const struct mm_config *cfg);
+/* quantization_config.quant_method (lower case), "mlx" for MLX's
+ * `quantization`, or NULL when the model is not pre-quantized. */
+const char *mm_config_quant_method(const struct mm_config *cfg);
+/*
+ * The config.json that belongs with TARGET (a weight file, an index file or
+ * a model folder): `config.json` in the target's folder. Writes the path
+ * and returns 0; -1 when it does not fit in `size`. Only stat()s TARGET.
+ */
+int mm_config_path(char *out, size_t size, const char *target);
+
+/* Geometry inferred from tensor names and shapes (Llama/GPT-2/BERT-style
+ * names); source MM_GEOMETRY_NONE when nothing fits. Pure. */
+void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory *inv);
+
+/*
+ * Logical parameters, counted as the Hugging Face Hub counts them
+ * (@huggingface/hub parseSafetensorsMetadata): packed integer containers
+ * multiplied back to the elements they hold, auxiliary quantization tensors
+ * (scales, zero points, g_idx, absmax...) and rank-0 tensors skipped, as
+ * the quantization config `cfg` (may be NULL) directs. Pure.
+ */
+void mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
+                           const struct mm_inventory *inv, const struct mm_config *cfg);
+
+/* ---- Inference, training and many GPUs ------------------------------------ */
+
+enum mm_train_mode { MM_TRAIN_NONE = 0, MM_TRAIN_FULL, MM_TRAIN_LORA, MM_TRAIN_QLORA };
+enum mm_optimizer { MM_OPT_ADAMW = 0, MM_OPT_ADAMW8BIT, MM_OPT_SGD, MM_OPT_ADAFACTOR };
+enum mm_precision { MM_PREC_BF16_MIXED = 0, MM_PREC_FP16_MIXED, MM_PREC_FP32 };
+enum mm_parallel {
+    MM_PAR_NONE = 0, MM_PAR_TP, MM_PAR_PP, MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3
+};
+
+/* CUDA context and allocator slack assumed when none is given: 512 MiB,
+ * between PyTorch's measured lazy (287,047,680 bytes) and eager
+ * (666,632,192 bytes) CUDA contexts (pytorch/pytorch PR #86509). */
+#define MM_DEFAULT_OVERHEAD_BYTES 536870912ull
+/* Largest --gpus. */
+#define MM_LIMIT_GPUS 4096u
+/* Largest number of LoRA target names. */
+#define MM_LIMIT_LORA_TARGETS 32u
+
+struct mm_memory_params {
+    unsigned version;        /* MM_MEMORY_PARAMS_VERSION */
+    int inference;           /* compute the inference breakdown */
+    uint64_t context;        /* tokens per sequence */
+    uint64_t batch;          /* sequences */
+    unsigned kv_bytes;       /* bytes per KV element; 0 = the weights' float width */
+    uint64_t overhead_bytes; /* runtime overhead per device */
+    enum mm_train_mode train;
+    enum mm_optimizer optimizer;
+    enum mm_precision precision;
+    int checkpointing;       /* the total uses recomputed activations */
+    uint64_t lora_rank;
+    size_t nlora_targets;    /* 0 = q_proj,k_proj,v_proj,o_proj */
+    const char *lora_targets[MM_LIMIT_LORA_TARGETS];
+    unsigned gpus;           /* 1 = one device */
+    enum mm_parallel parallel;
+    uint64_t device_bytes;   /* usable memory per device; 0 = no verdict */
+};
+#define MM_MEMORY_PARAMS_VERSION 1
+#define MM_MEMORY_PARAMS_INIT                                                                    \
+    {MM_MEMORY_PARAMS_VERSION, 0, 0, 1, 0, MM_DEFAULT_OVERHEAD_BYTES, MM_TRAIN_NONE,           \
+     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, 0, 16, 0, {NULL}, 1, MM_PAR_NONE, 0}
+
+struct mm_inference {
+    uint64_t weights_bytes;    /* stored bytes of the checkpoint, as loaded */
+    uint64_t kv_cache_bytes;
+    uint64_t activation_bytes; /* forward workspace of one layer, prefill */
+    uint64_t overhead_bytes;
+    uint64_t total_bytes;
+    uint64_t kv_bytes_per_token; /* all layers, one sequence */
+};
+
+struct mm_training {
+    uint64_t trainable_parameters;
+    uint64_t weights_bytes;     /* the model as trained (frozen base included) */
+    uint64_t master_bytes;      /* fp32 master copy of trainable weights */
+    uint64_t gradients_bytes;
+    uint64_t optimizer_bytes;
+    uint64_t activation_bytes;  /* as used in the total */
+    uint64_t activations_full_bytes;         /* without checkpointing */
+    uint64_t activations_checkpointed_bytes; /* with full recomputation */
+    uint64_t overhead_bytes;
+    uint64_t total_bytes;
+};
+
+/* What one device holds, and whether it fits. */
+struct mm_device {
+    uint64_t inference_bytes;
+    uint64_t training_bytes;
+    int inference_fits;     /* with device_bytes given */
+    int training_fits;
+    int64_t inference_headroom; /* device_bytes - inference_bytes */
+    int64_t training_headroom;
+    unsigned inference_min_gpus; /* smallest count that fits; 0 = none up to the limit */
+    unsigned training_min_gpus;
+};
+
+struct mm_memory {
+    uint64_t logical_parameters;
+    struct mm_geometry geometry;
+    int has_inference;
+    struct mm_inference inference;
+    int has_training;
+    struct mm_training training;
+    struct mm_device device;
+    struct mm_inference device_inference; /* per device, after the split */
+    struct mm_training device_training;
+};
+
+/*
+ * Inference and training memory: a pure function of the inventory, the
+ * model's config (may be NULL: geometry is then inferred from the tensors)
+ * and the parameters. Fails with MM_E_GEOMETRY_UNKNOWN when KV cache or
+ * activations are asked for and no geometry can be found.
+ */
+enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *inv,
+                             const struct mm_config *cfg, const struct mm_memory_params *params,
+                             struct mm_error *err);
+
+/* One accelerator of the built-in table. */
+struct mm_gpu {
+    const char *name;      /* "H100-80GB" */
+    uint64_t total_bytes;  /* memory.total as nvidia-smi / rocm-smi report it */
+    uint64_t usable_bytes; /* what a framework can allocate */
+};
+size_t mm_gpu_count(void);
+const struct mm_gpu *mm_gpu_at(size_t i);
+/* Looks a name up, ignoring case, '-', '_' and spaces; NULL if unknown. */
+const struct mm_gpu *mm_gpu_find(const char *name);
 
 /* The largest-layer group a tensor name belongs to: the prefix through the
  * first all-digit component ("model.layers.12"), else the parent module

@@ -48,6 +48,9 @@ void fmt_thousands(char *buf, size_t size, uint64_t v);
 /* "512 bytes", "1.50 KiB", "12.55 GiB" */
 void fmt_size(char *buf, size_t size, uint64_t bytes);
 
+/* A decimal number from min to max, nothing after it; 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
 /* Prints a usage error and returns EXIT_USAGE. */
@@ -81,8 +84,41 @@ void render_inspect_text(struct out *o, const struct mm_inventory *inv, const ch
 void render_inspect_json(struct out *o, const struct mm_inventory *inv);
 void render_estimate_text(struct out *o, const struct mm_estimate *e,
                           const struct mm_inventory *inv, const char *target, bool markdown);
+struct cli_memory;
+/* `mem` (may be NULL) adds the members of render_memory_json. */
 void render_estimate_json(struct out *o, const struct mm_estimate *e,
-                          const struct mm_inventory *inv, const char *target);
+                          const struct mm_inventory *inv, const char *target,
+                          const struct cli_memory *mem);
+
+/* estimate's inference, training and multi-GPU options (cli_memory.c). */
+struct cli_memory {
+    struct mm_memory_params params;
+    bool any;                 /* a new option was given */
+    const char *config_path;  /* --config */
+    char config_file[4096];   /* the config read, "" for none */
+    struct mm_config *cfg;
+    const struct mm_gpu *gpu; /* --gpu NAME */
+    char gpu_label[64];       /* --gpu SIZE */
+    char *targets_buf;
+    bool utf8;                /* the locale's charset is UTF-8 */
+    bool color;               /* stdout is a terminal and NO_COLOR is unset */
+    struct mm_memory result;
+};
+
+void cli_memory_init(struct cli_memory *m);
+void cli_memory_free(struct cli_memory *m);
+/* As cli_common_option, for the options of cli_memory. */
+int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i);
+/* Reads the locale and the terminal for the bars' style. */
+void cli_memory_style(struct cli_memory *m);
+/* Loads the target's config.json (or --config); EXIT_OK or printed error. */
+int cli_memory_config(struct cli_memory *m, const char *target, bool quiet);
+/* Computes m->result; EXIT_OK or a printed error. */
+int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv);
+
+void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
+/* The members estimate --json adds (each line starts with ",\n"). */
+void render_memory_json(struct out *o, const struct cli_memory *m);
 
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);

@@ -46,21 +46,32 @@ int cli_estimate(int argc, char **argv)
     struct mm_inventory *inv = NULL;
     struct mm_error err;
     struct out *o = NULL;
+    struct cli_memory *mem = NULL;
+    char path[4096];
     int i;
     int rc;
     memset(&c, 0, sizeof(c));
+    mem = malloc(sizeof(*mem));
+    if (mem == NULL) {
+        fputs("modelmem: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
+    cli_memory_init(mem);
     for (i = 0; i < argc; i++) {
         const int r = cli_common_option(&c, argc, argv, &i);
+        const int rm = r == 0 ? cli_memory_option(mem, argc, argv, &i) : 0;
         const char *a = argv[i];
-        if (r < 0) {
-            return EXIT_USAGE;
+        if (r < 0 || rm < 0) {
+            rc = EXIT_USAGE;
+            goto out;
         }
-        if (r > 0) {
+        if (r > 0 || rm > 0) {
             continue;
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             cli_help(stdout);
-            return EXIT_OK;
+            rc = EXIT_OK;
+            goto out;
         }
         if (strcmp(a, "--markdown") == 0) {
             c.markdown = true;
@@ -68,28 +79,47 @@ int cli_estimate(int argc, char **argv)
             const char *v = a[8] == '=' ? a + 9 : NULL;
             if (v == NULL) {
                 if (i + 1 >= argc) {
-                    return cli_usage_error("option '--dtypes' needs a list");
+                    rc = cli_usage_error("option '--dtypes' needs a list");
+                    goto out;
                 }
                 v = argv[++i];
             }
             if (parse_dtypes(&params, v) != 0) {
-                return EXIT_USAGE;
+                rc = EXIT_USAGE;
+                goto out;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error("estimate: unknown option '%s'", a);
+            rc = cli_usage_error("estimate: unknown option '%s'", a);
+            goto out;
         } else if (cli_positional(&c, a) != 0) {
-            return EXIT_USAGE;
+            rc = EXIT_USAGE;
+            goto out;
         }
     }
     if (c.target == NULL) {
-        return cli_usage_error("missing TARGET");
+        rc = cli_usage_error("missing TARGET");
+        goto out;
     }
     if (c.json && c.markdown) {
-        return cli_usage_error("--json and --markdown cannot be combined");
+        rc = cli_usage_error("--json and --markdown cannot be combined");
+        goto out;
     }
     rc = cli_load(&inv, &c);
     if (rc != EXIT_OK) {
-        return rc;
+        goto out;
+    }
+    /* config.json sits next to the weights: the resolved target's folder
+     * (resolved again, quietly: cli_load said it with -v already) */
+    c.verbose = false;
+    if (cli_resolve_target(path, sizeof(path), &c, &err) != 0) {
+        cli_print_error(&err);
+        rc = EXIT_INPUT;
+        goto out;
+    }
+    if ((c.json || mem->any) &&
+        ((rc = cli_memory_config(mem, path, c.quiet)) != EXIT_OK ||
+         (rc = cli_memory_run(mem, inv)) != EXIT_OK)) {
+        goto out;
     }
     est = malloc(sizeof(*est));
     o = malloc(sizeof(*o));
@@ -105,14 +135,20 @@ int cli_estimate(int argc, char **argv)
     }
     out_init(o, stdout);
     if (c.json) {
-        render_estimate_json(o, est, inv, c.target);
+        render_estimate_json(o, est, inv, c.target, mem);
     } else {
         render_estimate_text(o, est, inv, c.target, c.markdown);
+        if (mem->any) {
+            cli_memory_style(mem);
+            render_memory_text(o, mem, c.markdown);
+        }
     }
     out_flush(o);
 out:
     free(o);
     free(est);
     mm_inventory_free(inv);
+    cli_memory_free(mem);
+    free(mem);
     return rc;
 }

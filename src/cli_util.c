@@ -183,7 +183,7 @@ int cli_usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int parse_unsigned(const char *s, unsigned max, unsigned *out)
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
     char *end = NULL;
     unsigned long long v;
@@ -192,7 +192,17 @@ static int parse_unsigned(const char *s, unsigned max, unsigned *out)
     }
     errno = 0;
     v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v > max) {
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_unsigned(const char *s, unsigned max, unsigned *out)
+{
+    uint64_t v;
+    if (cli_parse_u64(s, 0, max, &v) != 0) {
         return -1;
     }
     *out = (unsigned)v;

@@ -81,6 +81,13 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_GGUF_ALIGNMENT] = "invalid-alignment",
     [MM_E_LIMIT_METADATA] = "limit-metadata",
     [MM_E_CHECKSUM] = "checksum-mismatch",
+    [MM_E_LIMIT_INDEX_BYTES] = "limit-index-bytes",
+    [MM_E_LIMIT_DIM] = "limit-dimension",
+    [MM_E_LIMIT_GGUF_KEY] = "limit-gguf-key-length",
+    [MM_E_LIMIT_GGUF_NAME] = "limit-gguf-name-length",
+    [MM_E_LIMIT_GGUF_STRING] = "limit-gguf-string",
+    [MM_E_LIMIT_GGUF_ARRAY] = "limit-gguf-array",
+    [MM_E_SHARD_OUTSIDE_FOLDER] = "shard-outside-folder",
     [MM_E_ZIP_INVALID] = "invalid-zip",
     [MM_E_ZIP_UNSUPPORTED] = "unsupported-zip",
     [MM_E_ZIP_CRC] = "crc-mismatch",
@@ -101,6 +108,9 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_TORCH_UNSUPPORTED] = "unsupported-tensor",
     [MM_E_STORAGE_MISSING] = "storage-missing",
     [MM_E_TENSOR_BEYOND_STORAGE] = "tensor-beyond-storage",
+    [MM_E_CONFIG_INVALID] = "invalid-config",
+    [MM_E_GEOMETRY_UNKNOWN] = "geometry-unknown",
+    [MM_E_LIMIT_CONFIG_BYTES] = "limit-config-bytes",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)

@@ -162,17 +162,26 @@ static enum mm_status gs_skip(struct gstream *g, uint64_t n, const char *what)
 }
 
 /* A string: kept (copied into scratch, NUL-terminated) when its length is
- * at most `keep`, else skipped with *s = NULL. *len is its length. */
-static enum mm_status gs_string(struct gstream *g, uint64_t keep, const char **s, uint64_t *len,
+ * at most `keep`, else skipped with *s = NULL. *len is its length. A length
+ * over `max` is refused with `max_code` before anything else is looked at,
+ * so that a declared length is a limit error whatever the file's size. */
+static enum mm_status gs_string(struct gstream *g, uint64_t keep, uint64_t max,
+                                enum mm_errcode max_code, const char **s, uint64_t *len,
                                 const char *what)
 {
     uint64_t n;
     uint64_t copied = 0;
+    const int64_t at = (int64_t)gs_offset(g);
     enum mm_status st = gs_u64(g, &n, what);
     *s = NULL;
     *len = 0;
     if (st != MM_OK) {
         return st;
+    }
+    if (n > max) {
+        return mm_fail(g->err, MM_ERR_LIMIT, max_code, g->src->name, NULL, at,
+                       "%s of %llu bytes, more than the limit of %llu", what,
+                       (unsigned long long)n, (unsigned long long)max);
     }
     if (n > gs_remain(g)) {
         return gs_truncated(g, what, n - gs_remain(g));
@@ -308,6 +317,11 @@ static enum mm_status read_array(struct gguf_ctx *x, char *text, size_t size)
                                       : "unknown array element type %u",
                        et);
     }
+    if (count > MM_LIMIT_GGUF_ARRAY) {
+        return mm_fail(g->err, MM_ERR_LIMIT, MM_E_LIMIT_GGUF_ARRAY, g->src->name, NULL, at + 4,
+                       "array of %llu elements, more than the limit of %u",
+                       (unsigned long long)count, MM_LIMIT_GGUF_ARRAY);
+    }
     snprintf(text, size, "[%llu x %s]", (unsigned long long)count, type_names[et]);
     if (et == GT_STRING) {
         /* each string takes at least its 8-byte length */
@@ -317,7 +331,8 @@ static enum mm_status read_array(struct gguf_ctx *x, char *text, size_t size)
         for (i = 0; i < count; i++) {
             const char *s;
             uint64_t len;
-            st = gs_string(g, 0, &s, &len, "an array string");
+            st = gs_string(g, 0, MM_LIMIT_GGUF_STRING, MM_E_LIMIT_GGUF_STRING, &s, &len,
+                           "an array string");
             if (st != MM_OK) {
                 return st;
             }
@@ -339,15 +354,11 @@ static enum mm_status read_kv(struct gguf_ctx *x)
     uint64_t len;
     uint32_t type;
     uint64_t u = 0;
-    const int64_t at = (int64_t)gs_offset(g);
     int64_t vat;
-    enum mm_status st = gs_string(g, MM_LIMIT_GGUF_KEY, &s, &len, "a metadata key");
+    enum mm_status st = gs_string(g, MM_LIMIT_GGUF_KEY, MM_LIMIT_GGUF_KEY, MM_E_LIMIT_GGUF_KEY,
+                                  &s, &len, "a metadata key");
     if (st != MM_OK) {
         return st;
-    }
-    if (s == NULL) {
-        return mm_fail(g->err, MM_ERR_LIMIT, MM_E_LIMIT_NAME, g->src->name, NULL, at,
-                       "metadata key longer than %u bytes", MM_LIMIT_GGUF_KEY);
     }
     memcpy(key, s, (size_t)len + 1);
     vat = (int64_t)gs_offset(g);
@@ -360,7 +371,8 @@ static enum mm_status read_kv(struct gguf_ctx *x)
                        "unknown metadata value type %u", type);
     }
     if (type == GT_STRING) {
-        st = gs_string(g, GGUF_KEEP_STRING, &s, &len, "a metadata string");
+        st = gs_string(g, GGUF_KEEP_STRING, MM_LIMIT_GGUF_STRING, MM_E_LIMIT_GGUF_STRING, &s,
+                       &len, "a metadata string");
         if (st == MM_OK) {
             if (s != NULL) {
                 snprintf(text, sizeof(text), "%s", s);
@@ -415,13 +427,10 @@ static enum mm_status read_tensor_info(struct gguf_ctx *x, struct gtensor *out)
     enum mm_dtype dt;
     const int64_t at = (int64_t)gs_offset(g);
     const char *file = g->src->name;
-    enum mm_status st = gs_string(g, MM_LIMIT_GGUF_NAME, &s, &len, "a tensor name");
+    enum mm_status st = gs_string(g, MM_LIMIT_GGUF_NAME, MM_LIMIT_GGUF_NAME,
+                                  MM_E_LIMIT_GGUF_NAME, &s, &len, "a tensor name");
     if (st != MM_OK) {
         return st;
-    }
-    if (s == NULL) {
-        return mm_fail(g->err, MM_ERR_LIMIT, MM_E_LIMIT_NAME, file, NULL, at,
-                       "tensor name longer than %u bytes", MM_LIMIT_GGUF_NAME);
     }
     memcpy(name, s, (size_t)len + 1);
     if (strlen(name) != len) {
@@ -442,7 +451,11 @@ static enum mm_status read_tensor_info(struct gguf_ctx *x, struct gtensor *out)
         if (st != MM_OK) {
             return st;
         }
-        if (dims[i] > (uint64_t)INT64_MAX || !mm_mul_u64(&numel, numel, dims[i]) ||
+        if (dims[i] > MM_LIMIT_DIM) {
+            return mm_fail(g->err, MM_ERR_LIMIT, MM_E_LIMIT_DIM, file, name,
+                           (int64_t)gs_offset(g) - 8, "dimension exceeds 2^53 (MM_LIMIT_DIM)");
+        }
+        if (!mm_mul_u64(&numel, numel, dims[i]) ||
             numel > (uint64_t)INT64_MAX) {
             return mm_fail(g->err, MM_ERR_MALFORMED, MM_E_SHAPE_OVERFLOW, file, name,
                            (int64_t)gs_offset(g) - 8, "element count overflows");

@@ -184,13 +184,15 @@ enum mm_status mm_pkvm_pop_mark(struct mm_pkvm *m, size_t *from)
     return MM_OK;
 }
 
-/* Push a new node of `kind` holding the given items as kids: packed for a
- * tuple or frozenset, allocated to size for what may grow. */
-enum mm_status mm_pkvm_push_seq(struct mm_pkvm *m, uint8_t kind, const uint32_t *items, size_t n)
+/* Push a new node of `kind` holding stack[from .. from + n) as kids: packed
+ * for a tuple or frozenset, allocated to size for what may grow. The stack
+ * is only addressed when n > 0 (it may not be allocated yet). */
+enum mm_status mm_pkvm_push_seq(struct mm_pkvm *m, uint8_t kind, size_t from, size_t n)
 {
     uint32_t id = 0;
     enum mm_status st = mm_pkvm_node_new(m, kind, &id);
     if (st == MM_OK && n > 0) {
+        const uint32_t *items = m->stack + from;
         if (kind == MM_PK_TUPLE || m->op == 0x91) {
             st = mm_pkvm_kids_fixed(m, id, items, n);
         } else {

@@ -111,8 +111,8 @@ static enum mm_status read_shape(struct st_ctx *x, const char *name, size_t name
                            "dimension is not a non-negative integer");
         }
         if (num.overflow || num.u > MM_LIMIT_DIM) {
-            return fail_at(x, MM_E_DIM_INVALID, name, name_len, at,
-                           "dimension exceeds 2^53");
+            return mm_failn(j->err, MM_ERR_LIMIT, MM_E_LIMIT_DIM, x->src->name, name, name_len,
+                            at, "dimension exceeds 2^53 (MM_LIMIT_DIM)");
         }
         if (*rank >= MM_LIMIT_RANK) {
             return mm_failn(j->err, MM_ERR_LIMIT, MM_E_LIMIT_RANK, x->src->name, name, name_len,

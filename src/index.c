@@ -19,6 +19,7 @@ void mm_index_free(struct mm_index *idx)
     free(idx->names);
     free(idx->name_at);
     free(idx->shard_of);
+    free(idx->value_at);
     free(idx->slots);
     memset(idx, 0, sizeof(*idx));
 }
@@ -51,6 +52,7 @@ struct ix_build {
     size_t names_cap;
     size_t entries_cap;
     size_t shard_of_cap;
+    size_t value_at_cap;
     size_t shards_cap;
     size_t *shard_slots; /* table over shard names, shard id + 1 */
     size_t nshard_slots;
@@ -116,7 +118,8 @@ static long shard_id(struct ix_build *b, const char *s, size_t len, bool *limit)
     return (long)idx->nshards++;
 }
 
-static enum mm_status add_entry(struct ix_build *b, const char *k, size_t klen, uint32_t shard)
+static enum mm_status add_entry(struct ix_build *b, const char *k, size_t klen, uint32_t shard,
+                                int64_t at)
 {
     struct mm_index *idx = b->idx;
     size_t need;
@@ -124,13 +127,16 @@ static enum mm_status add_entry(struct ix_build *b, const char *k, size_t klen, 
         !mm_grow((void **)&idx->names, &b->names_cap, need, 1) ||
         !mm_grow((void **)&idx->name_at, &b->entries_cap, idx->nentries + 1, sizeof(size_t)) ||
         !mm_grow((void **)&idx->shard_of, &b->shard_of_cap, idx->nentries + 1,
-                 sizeof(uint32_t))) {
+                 sizeof(uint32_t)) ||
+        !mm_grow((void **)&idx->value_at, &b->value_at_cap, idx->nentries + 1,
+                 sizeof(uint64_t))) {
         return MM_ERR_NOMEM;
     }
     memcpy(idx->names + b->names_len, k, klen);
     idx->names[b->names_len + klen] = '\0';
     idx->name_at[idx->nentries] = b->names_len;
     idx->shard_of[idx->nentries] = shard;
+    idx->value_at[idx->nentries] = (uint64_t)at;
     idx->nentries++;
     b->names_len = need;
     return MM_OK;
@@ -207,7 +213,7 @@ static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, con
                          "more than %u tensors", MM_LIMIT_TENSORS);
             break;
         }
-        if (add_entry(b, k, klen, (uint32_t)id) != MM_OK) {
+        if (add_entry(b, k, klen, (uint32_t)id, vat) != MM_OK) {
             st = mm_fail_nomem(j->err, name);
             break;
         }

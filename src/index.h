@@ -13,6 +13,8 @@ struct mm_index {
     char *names;
     size_t *name_at;
     uint32_t *shard_of;
+    /* byte offset in the index file of entry i's shard-name value */
+    uint64_t *value_at;
     size_t nentries;
     /* open-addressing table: the name hash's high 32 bits | entry index + 1 */
     uint64_t *slots;

@@ -408,11 +408,12 @@ enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_err
                 const uint32_t f = inv->recs[i].pub.file;
                 if (o->file == f) {
                     st = mm_fail(err, MM_ERR_MALFORMED, MM_E_DUPLICATE_TENSOR,
-                                 mm_inv_file_path(inv, f), name, -1,
-                                 "tensor name appears twice");
+                                 mm_inv_file_path(inv, f), name,
+                                 (int64_t)inv->recs[i].pub.offset, "tensor name appears twice");
                 } else {
                     st = mm_fail(err, MM_ERR_MALFORMED, MM_E_DUPLICATE_TENSOR,
-                                 mm_inv_file_path(inv, f), name, -1,
+                                 mm_inv_file_path(inv, f), name,
+                                 (int64_t)inv->recs[i].pub.offset,
                                  "tensor name also appears in %s",
                                  mm_inv_file_path(inv, o->file));
                 }
@@ -469,6 +470,14 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
     return MM_OK;
 }
 
+/* Where tensor shapes start: when every tensor is a scalar no dimension was
+ * ever stored and `dims` is NULL, where even `+ 0` is undefined. */
+static const uint64_t *shape_base(const struct mm_inventory *inv)
+{
+    static const uint64_t no_dims[1] = {0};
+    return inv->dims != NULL ? inv->dims : no_dims;
+}
+
 enum mm_status mm_inv_finish(struct mm_inventory *inv)
 {
     size_t i;
@@ -477,7 +486,7 @@ enum mm_status mm_inv_finish(struct mm_inventory *inv)
     memset(&inv->totals, 0, sizeof(inv->totals));
     for (i = 0; i < inv->ntensors; i++) {
         struct tensor_rec *r = &inv->recs[i];
-        r->pub.shape = inv->dims + r->dims_at;
+        r->pub.shape = shape_base(inv) + r->dims_at;
         inv->totals.tensors++;
         /* Sums of checked per-tensor values within one file set cannot
          * exceed 2^64 for real files; saturate rather than wrap anyway. */
@@ -518,7 +527,7 @@ struct mm_tensor *mm_inv_tensor_mut(struct mm_inventory *inv, size_t i)
 
 const uint64_t *mm_inv_shape(const struct mm_inventory *inv, size_t i)
 {
-    return i < inv->ntensors ? inv->dims + inv->recs[i].dims_at : NULL;
+    return i < inv->ntensors ? shape_base(inv) + inv->recs[i].dims_at : NULL;
 }
 
 size_t mm_inventory_file_count(const struct mm_inventory *inv)

@@ -18,39 +18,58 @@
 
 #define MAX_THREADS 8u
 
+/* A failed job's error, kept on the heap; NULL when even that fails (the
+ * merge then reports running out of memory). */
+static struct mm_error *keep_error(const struct mm_error *e)
+{
+    struct mm_error *copy = malloc(sizeof(*copy));
+    if (copy != NULL) {
+        *copy = *e;
+    }
+    return copy;
+}
+
 /* Reads one file into its own part inventory. */
 static void run_job(struct mm_job *jb)
 {
     struct mm_source src;
     const struct mm_reader *reader;
+    struct mm_error e;
     uint32_t f;
-    mm_error_clear(&jb->err);
+    mm_error_clear(&e);
     jb->part = mm_inv_new();
     if (jb->part == NULL) {
-        jb->status = mm_fail_nomem(&jb->err, jb->path);
+        jb->status = mm_fail_nomem(&e, jb->path);
+        jb->err = keep_error(&e);
         return;
     }
     mm_inv_set_allow_unsafe_pickle(jb->part, jb->allow_unsafe_pickle);
-    jb->status = mm_source_open(&src, jb->path, jb->path, &jb->err);
+    /* the real path checked by the plan, so that a link swapped since then
+     * is not followed */
+    jb->status = mm_source_open(&src, jb->real != NULL ? jb->real : jb->path, jb->path, &e);
     if (jb->status == MM_ERR_NOT_FOUND && jb->is_shard) {
-        jb->status = mm_fail(&jb->err, MM_ERR_NOT_FOUND, MM_E_SHARD_MISSING, jb->path, NULL, -1,
+        jb->status = mm_fail(&e, MM_ERR_NOT_FOUND, MM_E_SHARD_MISSING, jb->path, NULL, -1,
                              "shard named by the index is missing");
     }
     if (jb->status != MM_OK) {
+        jb->err = keep_error(&e);
         return;
     }
     jb->status = mm_inv_add_file(jb->part, jb->rel, "unknown", src.size, 0, &f);
     if (jb->status != MM_OK) {
-        jb->status = mm_fail_nomem(&jb->err, jb->path);
+        jb->status = mm_fail_nomem(&e, jb->path);
     } else {
-        jb->status = mm_reader_detect(&reader, &src, &jb->err);
+        jb->status = mm_reader_detect(&reader, &src, &e);
     }
     if (jb->status == MM_OK) {
-        jb->status = reader->read(&src, jb->part, f, &jb->err);
+        jb->status = reader->read(&src, jb->part, f, &e);
     }
     if (jb->status == MM_OK && jb->prefix[0] != '\0' &&
         mm_inv_prefix_names(jb->part, jb->prefix) != MM_OK) {
-        jb->status = mm_fail_nomem(&jb->err, jb->path);
+        jb->status = mm_fail_nomem(&e, jb->path);
+    }
+    if (jb->status != MM_OK) {
+        jb->err = keep_error(&e);
     }
     mm_source_close(&src);
 }
@@ -70,6 +89,7 @@ static void check_part(const struct mm_plan *pl, size_t i)
     const struct mm_index *ix = &pi->index;
     const size_t plen = strlen(pi->prefix);
     const size_t n = mm_inventory_tensor_count(jb->part);
+    struct mm_error ie;
     size_t k;
     jb->ix_status = MM_OK;
     jb->ix_found = 0;
@@ -77,24 +97,27 @@ static void check_part(const struct mm_plan *pl, size_t i)
         const struct mm_tensor *t = mm_inventory_tensor(jb->part, k);
         const long e = mm_index_find(ix, t->name + plen);
         if (e < 0) {
-            jb->ix_status = mm_fail(&jb->ix_err, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR,
+            jb->ix_status = mm_fail(&ie, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR,
                                     jb->path, t->name + plen, (int64_t)t->offset,
                                     "tensor is not listed in the index %s",
                                     mm_base_name(pi->path));
+            jb->ix_err = keep_error(&ie);
             return;
         }
         if (pi->first_job + ix->shard_of[e] != i) {
-            jb->ix_status = mm_fail(&jb->ix_err, MM_ERR_MALFORMED, MM_E_INDEX_WRONG_SHARD,
+            jb->ix_status = mm_fail(&ie, MM_ERR_MALFORMED, MM_E_INDEX_WRONG_SHARD,
                                     jb->path, t->name + plen, (int64_t)t->offset,
                                     "the index places this tensor in %s",
                                     ix->shards[ix->shard_of[e]]);
+            jb->ix_err = keep_error(&ie);
             return;
         }
         if (pi->seen[e]) {
             /* only this file marks its own entries: a name it holds twice */
-            jb->ix_status = mm_fail(&jb->ix_err, MM_ERR_MALFORMED, MM_E_DUPLICATE_TENSOR,
+            jb->ix_status = mm_fail(&ie, MM_ERR_MALFORMED, MM_E_DUPLICATE_TENSOR,
                                     jb->path, t->name + plen, (int64_t)t->offset,
                                     "tensor name appears twice");
+            jb->ix_err = keep_error(&ie);
             return;
         }
         pi->seen[e] = 1;
@@ -105,7 +128,19 @@ static void check_part(const struct mm_plan *pl, size_t i)
 struct pool {
     struct mm_plan *pl;
     atomic_size_t next;
+    /* The lowest job that failed to read (SIZE_MAX while none has). Only
+     * the first failure in file order is reported, so later jobs are not
+     * run: an index naming 10^5 missing shards costs one open, not 10^5. */
+    atomic_size_t failed;
 };
+
+/* Lowers p->failed to i. */
+static void note_failure(struct pool *p, size_t i)
+{
+    size_t cur = atomic_load(&p->failed);
+    while (i < cur && !atomic_compare_exchange_weak(&p->failed, &cur, i)) {
+    }
+}
 
 static void *worker(void *arg)
 {
@@ -115,8 +150,13 @@ static void *worker(void *arg)
         if (i >= p->pl->njobs) {
             return NULL;
         }
+        if (i > atomic_load(&p->failed)) {
+            continue; /* an earlier file failed: this one's result is never used */
+        }
         run_job(&p->pl->jobs[i]);
-        if (p->pl->jobs[i].status == MM_OK && p->pl->jobs[i].index_id >= 0 &&
+        if (p->pl->jobs[i].status != MM_OK) {
+            note_failure(p, i);
+        } else if (p->pl->jobs[i].index_id >= 0 &&
             p->pl->indexes[p->pl->jobs[i].index_id].seen != NULL) {
             check_part(p->pl, i);
         }
@@ -131,6 +171,7 @@ static void run_jobs(struct mm_plan *pl, unsigned threads)
     unsigned i;
     p.pl = pl;
     atomic_init(&p.next, 0);
+    atomic_init(&p.failed, SIZE_MAX);
     if (threads == 0) {
         const long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -169,8 +210,11 @@ static enum mm_status check_index_parts(const struct mm_plan *pl, long id,
             continue;
         }
         if (jb->ix_status != MM_OK) {
+            if (jb->ix_err == NULL) {
+                return mm_fail_nomem(err, jb->path);
+            }
             if (err != NULL) {
-                *err = jb->ix_err;
+                *err = *jb->ix_err;
             }
             return jb->ix_status;
         }
@@ -180,7 +224,7 @@ static enum mm_status check_index_parts(const struct mm_plan *pl, long id,
         for (i = 0; i < ix->nentries; i++) {
             if (!pi->seen[i]) {
                 return mm_fail(err, MM_ERR_MALFORMED, MM_E_INDEX_MISSING_TENSOR, pi->path,
-                               ix->names + ix->name_at[i], -1,
+                               ix->names + ix->name_at[i], (int64_t)ix->value_at[i],
                                "listed for shard %s, which lacks it",
                                ix->shards[ix->shard_of[i]]);
             }
@@ -226,10 +270,12 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl,
         struct mm_job *jb = &pl->jobs[i];
         uint32_t f;
         if (jb->status != MM_OK) {
-            if (err != NULL) {
-                *err = jb->err;
-            }
             st = jb->status;
+            if (jb->err == NULL) {
+                st = mm_fail_nomem(err, jb->path);
+            } else if (err != NULL) {
+                *err = *jb->err;
+            }
             break;
         }
         st = mm_inv_add_file(inv, jb->rel, "unknown", mm_inventory_file(jb->part, 0)->bytes, 0,

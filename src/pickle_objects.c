@@ -250,7 +250,7 @@ enum mm_status mm_pkvm_from_mark(struct mm_pkvm *m, uint8_t kind)
     if (kind == MM_PK_DICT && (m->sp - from) % 2 != 0) {
         return mm_pkvm_invalid(m, "odd number of items for a dict");
     }
-    st = mm_pkvm_push_seq(m, kind, m->stack + from, m->sp - from);
+    st = mm_pkvm_push_seq(m, kind, from, m->sp - from);
     if (st == MM_OK) {
         /* the new container is on top: move it down to `from` */
         m->stack[from] = m->stack[m->sp - 1];
@@ -266,7 +266,7 @@ enum mm_status mm_pkvm_tuple_n(struct mm_pkvm *m, size_t n)
     }
     {
         const size_t from = m->sp - n;
-        enum mm_status st = mm_pkvm_push_seq(m, MM_PK_TUPLE, m->stack + from, n);
+        enum mm_status st = mm_pkvm_push_seq(m, MM_PK_TUPLE, from, n);
         if (st == MM_OK) {
             m->stack[from] = m->stack[m->sp - 1];
             m->sp = from + 1;
@@ -316,7 +316,7 @@ enum mm_status mm_pkvm_inst(struct mm_pkvm *m, bool named)
     if (st != MM_OK) {
         return st;
     }
-    st = mm_pkvm_push_seq(m, MM_PK_TUPLE, m->stack + from, m->sp - from);
+    st = mm_pkvm_push_seq(m, MM_PK_TUPLE, from, m->sp - from);
     if (st == MM_OK) {
         args = m->stack[m->sp - 1];
         m->sp = named ? from : from - 1;

@@ -237,13 +237,13 @@ enum mm_status mm_pkvm_op_stack(struct mm_pkvm *m, bool *done)
         st = mm_pkvm_top(m, &a);
         return st == MM_OK ? mm_pkvm_push(m, a) : st;
     case ']': /* EMPTY_LIST */
-        return mm_pkvm_push_seq(m, MM_PK_LIST, NULL, 0);
+        return mm_pkvm_push_seq(m, MM_PK_LIST, 0, 0);
     case ')': /* EMPTY_TUPLE */
-        return mm_pkvm_push_seq(m, MM_PK_TUPLE, NULL, 0);
+        return mm_pkvm_push_seq(m, MM_PK_TUPLE, 0, 0);
     case '}': /* EMPTY_DICT */
-        return mm_pkvm_push_seq(m, MM_PK_DICT, NULL, 0);
+        return mm_pkvm_push_seq(m, MM_PK_DICT, 0, 0);
     case 0x8f: /* EMPTY_SET */
-        return mm_pkvm_push_seq(m, MM_PK_SET, NULL, 0);
+        return mm_pkvm_push_seq(m, MM_PK_SET, 0, 0);
     case 'l': /* LIST */
         return mm_pkvm_from_mark(m, MM_PK_LIST);
     case 't': /* TUPLE */

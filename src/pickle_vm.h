@@ -61,7 +61,9 @@ size_t mm_pkvm_mark_floor(const struct mm_pkvm *m);
 enum mm_status mm_pkvm_pop(struct mm_pkvm *m, uint32_t *out);
 enum mm_status mm_pkvm_top(struct mm_pkvm *m, uint32_t *out);
 enum mm_status mm_pkvm_pop_mark(struct mm_pkvm *m, size_t *from);
-enum mm_status mm_pkvm_push_seq(struct mm_pkvm *m, uint8_t kind, const uint32_t *items, size_t n);
+/* A new container of the n stack items from index `from` (none for n 0:
+ * the stack may not be allocated yet), pushed. */
+enum mm_status mm_pkvm_push_seq(struct mm_pkvm *m, uint8_t kind, size_t from, size_t n);
 enum mm_status mm_pkvm_push_scalar(struct mm_pkvm *m, uint8_t kind, int64_t i, double f);
 enum mm_status mm_pkvm_push_string(struct mm_pkvm *m, uint8_t kind, const void *s, size_t len);
 enum mm_status mm_pkvm_arg_bytes(struct mm_pkvm *m, uint64_t n, const uint8_t **out);

@@ -127,7 +127,8 @@ void render_inspect_json(struct out *o, const struct mm_inventory *inv)
 }
 
 void render_estimate_json(struct out *o, const struct mm_estimate *e,
-                          const struct mm_inventory *inv, const char *target)
+                          const struct mm_inventory *inv, const char *target,
+                          const struct cli_memory *mem)
 {
     size_t i;
     out_str(o, "{\n  \"schema\": \"modelmem.estimate/1\",\n  \"target\": ");
@@ -163,5 +164,9 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
         }
         out_str(o, "}");
     }
-    out_str(o, "\n  ]\n}\n");
+    out_str(o, "\n  ]");
+    if (mem != NULL) {
+        render_memory_json(o, mem);
+    }
+    out_str(o, "\n}\n");
 }

@@ -66,7 +66,10 @@ void mm_plan_free(struct mm_plan *pl)
     size_t i;
     for (i = 0; i < pl->njobs; i++) {
         free(pl->jobs[i].path);
+        free(pl->jobs[i].real);
         free(pl->jobs[i].rel);
+        free(pl->jobs[i].err);
+        free(pl->jobs[i].ix_err);
         mm_inventory_free(pl->jobs[i].part);
     }
     free(pl->jobs);
@@ -80,6 +83,7 @@ void mm_plan_free(struct mm_plan *pl)
         free(pl->prefixes[i]);
     }
     free(pl->prefixes);
+    free(pl->root);
     memset(pl, 0, sizeof(*pl));
 }
 
@@ -141,6 +145,167 @@ static const char *own_prefix(struct mm_plan *pl, const char *component, size_t 
     return p;
 }
 
+/* True when `real` is `root` or lies below it (both real paths). */
+static bool path_under(const char *real, const char *root)
+{
+    const size_t n = strlen(root);
+    if (n == 1 && root[0] == '/') {
+        return true;
+    }
+    return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
+/* The real path of a folder, kept while files of that folder are checked:
+ * an index of 10^5 shards in one folder resolves it once. */
+struct real_dir {
+    char *dir;  /* as written, with its trailing '/'; "" for the current one */
+    char *real;
+};
+
+/* realpath(path), resolving its folder through the cache: the file itself
+ * only needs an lstat unless it is a link. NULL with errno set on failure. */
+static char *real_of(struct real_dir *rd, const char *path)
+{
+    const char *base = mm_base_name(path);
+    const size_t dlen = (size_t)(base - path);
+    struct stat sb;
+    size_t rlen;
+    char *out;
+    if (lstat(path, &sb) != 0) {
+        return NULL;
+    }
+    if (S_ISLNK(sb.st_mode) || base[0] == '\0' || strcmp(base, ".") == 0 ||
+        strcmp(base, "..") == 0) {
+        return realpath(path, NULL);
+    }
+    if (rd->dir == NULL || strlen(rd->dir) != dlen || strncmp(rd->dir, path, dlen) != 0) {
+        free(rd->dir);
+        free(rd->real);
+        rd->real = NULL;
+        rd->dir = malloc(dlen + 1);
+        if (rd->dir == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        memcpy(rd->dir, path, dlen);
+        rd->dir[dlen] = '\0';
+        rd->real = realpath(dlen == 0 ? "." : rd->dir, NULL);
+    }
+    if (rd->real == NULL) {
+        free(rd->dir); /* resolve again next time: errno is this call's */
+        rd->dir = NULL;
+        return realpath(path, NULL);
+    }
+    rlen = strlen(rd->real);
+    out = malloc(rlen + strlen(base) + 2);
+    if (out == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    snprintf(out, rlen + strlen(base) + 2, "%s%s%s", rd->real,
+             rd->real[rlen - 1] == '/' ? "" : "/", base);
+    return out;
+}
+
+/*
+ * The real path of `path` in *out (owned) when it lies in the plan's model
+ * folder. A file whose real path leaves it - through "..", an absolute
+ * link or a link that climbs out - is refused: an index or a folder from
+ * elsewhere must not make modelmem read other files. *out is NULL where
+ * nothing is checked (no root) or the file cannot be resolved (absent: the
+ * open says so).
+ */
+static enum mm_status inside_root(const struct mm_plan *pl, struct real_dir *rd,
+                                  const char *path, char **out, struct mm_error *err)
+{
+    char *real;
+    enum mm_status st;
+    *out = NULL;
+    if (pl->root == NULL) {
+        return MM_OK;
+    }
+    real = real_of(rd, path);
+    if (real == NULL) {
+        return errno == ENOMEM ? mm_fail_nomem(err, path) : MM_OK;
+    }
+    if (path_under(real, pl->root)) {
+        *out = real;
+        return MM_OK;
+    }
+    st = mm_fail(err, MM_ERR_UNSAFE, MM_E_SHARD_OUTSIDE_FOLDER, path, NULL, -1,
+                 "refusing a file outside the model folder %s: its real path is %s", pl->root,
+                 real);
+    free(real);
+    return st;
+}
+
+/* In the Hugging Face cache (huggingface_hub file_download.py) a snapshot
+ * folder models--ORG--NAME/snapshots/REV/ holds links to ../../blobs/: the
+ * repository folder is the root there. Cuts `real` to it in place. */
+static void hf_repo_root(char *real)
+{
+    char *rev = strrchr(real, '/');
+    char *snaps;
+    char *repo;
+    if (rev == NULL || rev == real) {
+        return;
+    }
+    *rev = '\0';
+    snaps = strrchr(real, '/');
+    if (snaps != NULL && strcmp(snaps, "/snapshots") == 0 && snaps != real) {
+        *snaps = '\0';
+        repo = strrchr(real, '/');
+        if (repo != NULL && strncmp(repo + 1, "models--", 8) == 0 && repo[9] != '\0') {
+            return; /* real is now .../models--ORG--NAME */
+        }
+        *snaps = '/';
+    }
+    *rev = '/';
+}
+
+/* Sets the plan's root to the real path of folder `dir`. */
+static enum mm_status set_root(struct mm_plan *pl, const char *dir, struct mm_error *err)
+{
+    pl->root = realpath(dir[0] == '\0' ? "." : dir, NULL);
+    if (pl->root == NULL) {
+        if (errno == ENOMEM) {
+            return mm_fail_nomem(err, dir);
+        }
+        return mm_fail(err, MM_ERR_IO, MM_E_IO, dir, NULL, -1, "cannot resolve the folder: %s",
+                       strerror(errno));
+    }
+    hf_repo_root(pl->root);
+    return MM_OK;
+}
+
+/* Every planned file lies in the model folder; keeps each real path, which
+ * is what load.c opens. */
+static enum mm_status check_jobs(struct mm_plan *pl, struct mm_error *err)
+{
+    struct real_dir rd = {NULL, NULL};
+    enum mm_status st = MM_OK;
+    size_t i;
+    for (i = 0; i < pl->njobs && st == MM_OK; i++) {
+        st = inside_root(pl, &rd, pl->jobs[i].path, &pl->jobs[i].real, err);
+    }
+    free(rd.dir);
+    free(rd.real);
+    return st;
+}
+
+/* A JSON file found in the folder (an index, model_index.json) lies in it. */
+static enum mm_status check_inside(const struct mm_plan *pl, const char *path,
+                                   struct mm_error *err)
+{
+    struct real_dir rd = {NULL, NULL};
+    char *real;
+    const enum mm_status st = inside_root(pl, &rd, path, &real, err);
+    free(real);
+    free(rd.dir);
+    free(rd.real);
+    return st;
+}
+
 /* Reads a whole small file (an index, model_index.json) into memory. */
 static enum mm_status slurp(const char *path, uint8_t **out, size_t *len,
                             struct mm_error *err)
@@ -155,7 +320,7 @@ static enum mm_status slurp(const char *path, uint8_t **out, size_t *len,
     }
     if (src.size > MM_LIMIT_INDEX_BYTES) {
         mm_source_close(&src);
-        return mm_fail(err, MM_ERR_LIMIT, MM_E_HEADER_TOO_LARGE, path, NULL, -1,
+        return mm_fail(err, MM_ERR_LIMIT, MM_E_LIMIT_INDEX_BYTES, path, NULL, -1,
                        "JSON file larger than %u bytes", MM_LIMIT_INDEX_BYTES);
     }
     buf = malloc(src.size == 0 ? 1 : (size_t)src.size);
@@ -426,7 +591,10 @@ static enum mm_status plan_weights(struct mm_plan *pl, const char *dir, const ch
     }
     if (pick != NULL) {
         char *path = join(dir, pick);
-        st = path == NULL ? mm_fail_nomem(err, dir) : plan_index(pl, path, prefix, err);
+        st = path == NULL ? mm_fail_nomem(err, dir) : check_inside(pl, path, err);
+        if (st == MM_OK) {
+            st = plan_index(pl, path, prefix, err);
+        }
         free(path);
         free_names(names, n);
         *found = pl->njobs - before;
@@ -548,7 +716,10 @@ static enum mm_status plan_pipeline(struct mm_plan *pl, const char *dir, const c
     if (path == NULL) {
         return mm_fail_nomem(err, dir);
     }
-    st = slurp(path, &data, &len, err);
+    st = check_inside(pl, path, err);
+    if (st == MM_OK) {
+        st = slurp(path, &data, &len, err);
+    }
     if (st != MM_OK) {
         free(path);
         return st;
@@ -694,13 +865,22 @@ enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_
                        strerror(errno));
     }
     if (S_ISDIR(sb.st_mode)) {
-        st = plan_dir(pl, target, err);
+        st = set_root(pl, target, err);
+        if (st == MM_OK) {
+            st = plan_dir(pl, target, err);
+        }
     } else if (S_ISREG(sb.st_mode)) {
         bool is_index = false;
         const char *prefix = own_prefix(pl, "", 0);
         st = prefix == NULL ? mm_fail_nomem(err, target) : looks_like_index(target, &is_index, err);
         if (st == MM_OK && is_index) {
-            st = plan_index(pl, target, prefix, err);
+            /* the shards an index names lie in the index's folder */
+            char *dir = dir_of(target);
+            st = dir == NULL ? mm_fail_nomem(err, target) : set_root(pl, dir, err);
+            free(dir);
+            if (st == MM_OK) {
+                st = plan_index(pl, target, prefix, err);
+            }
         } else if (st == MM_OK) {
             char *dir = dir_of(target);
             st = dir == NULL ? mm_fail_nomem(err, target)
@@ -710,6 +890,9 @@ enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_
     } else {
         return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_NOT_REGULAR, target, NULL, -1,
                        "not a regular file or folder");
+    }
+    if (st == MM_OK) {
+        st = check_jobs(pl, err);
     }
     if (st != MM_OK) {
         mm_plan_free(pl);

@@ -12,19 +12,23 @@
 
 /* One weight file to read, and what reading it gave. */
 struct mm_job {
-    char *path;     /* as opened and shown in errors */
+    char *path;     /* as shown in errors */
+    char *real;     /* its real path, checked to lie in the model folder; NULL
+                     * when the target is one file, or the file is absent */
     char *rel;      /* relative to the target's folder */
     const char *prefix; /* component prefix for tensor names ("unet/"), borrowed */
     long index_id;  /* the index that names it, or -1 */
     int is_shard;   /* named by an index: say so when absent */
     int allow_unsafe_pickle; /* the load option, for the reader */
     struct mm_inventory *part;
-    struct mm_error err;
+    /* Errors are kept only for jobs that failed (one struct mm_error is
+     * 1.5 KiB; an index may name MM_LIMIT_FILES shards). */
+    struct mm_error *err;
     enum mm_status status;
     /* The index cross-check of this file's tensors, done by the worker
      * that read it; reported after the merge. */
     enum mm_status ix_status;
-    struct mm_error ix_err;
+    struct mm_error *ix_err;
     size_t ix_found;
 };
 
@@ -43,6 +47,10 @@ struct mm_plan {
     struct mm_plan_index *indexes;
     size_t nindexes;
     size_t icap;
+    /* The real path of the model folder every file must lie in (the Hugging
+     * Face cache repository folder for a snapshot); NULL for a single weight
+     * file named as TARGET, which is opened as the user named it. */
+    char *root;
     char **prefixes; /* owned component prefixes */
     size_t nprefixes;
     size_t pcap;

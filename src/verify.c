@@ -36,19 +36,12 @@ static void problem_free(struct mm_problem *p)
     free((void *)(uintptr_t)p->message);
 }
 
-/* Adds a problem; past MM_LIMIT_PROBLEMS only counts it. */
-static enum mm_status add_problem(struct mm_verify_report *rep, enum mm_severity sev,
-                                  enum mm_errcode code, const char *file, const char *tensor,
-                                  int64_t offset, const char *message)
+/* Appends a problem to the list. */
+static enum mm_status push_problem(struct mm_verify_report *rep, enum mm_severity sev,
+                                   enum mm_errcode code, const char *file, const char *tensor,
+                                   int64_t offset, const char *message)
 {
     struct mm_problem *p;
-    if (sev == MM_SEVERITY_ERROR) {
-        rep->nerrors++;
-    }
-    if (rep->n >= MM_LIMIT_PROBLEMS) {
-        rep->truncated = 1;
-        return MM_OK;
-    }
     if (!mm_grow((void **)&rep->problems, &rep->cap, rep->n + 1, sizeof(*rep->problems))) {
         return MM_ERR_NOMEM;
     }
@@ -68,6 +61,28 @@ static enum mm_status add_problem(struct mm_verify_report *rep, enum mm_severity
     }
     rep->n++;
     return MM_OK;
+}
+
+/* Adds a problem; past MM_LIMIT_PROBLEMS only counts it, and the list ends
+ * with one limit-problems entry that says so. */
+static enum mm_status add_problem(struct mm_verify_report *rep, enum mm_severity sev,
+                                  enum mm_errcode code, const char *file, const char *tensor,
+                                  int64_t offset, const char *message)
+{
+    char msg[MM_ERROR_MESSAGE_MAX];
+    if (sev == MM_SEVERITY_ERROR) {
+        rep->nerrors++;
+    }
+    if (rep->n < MM_LIMIT_PROBLEMS) {
+        return push_problem(rep, sev, code, file, tensor, offset, message);
+    }
+    if (rep->truncated) {
+        return MM_OK;
+    }
+    rep->truncated = 1;
+    snprintf(msg, sizeof(msg), "more than %u problems: the rest are counted, not listed",
+             MM_LIMIT_PROBLEMS);
+    return push_problem(rep, MM_SEVERITY_WARNING, MM_E_LIMIT_PROBLEMS, NULL, NULL, -1, msg);
 }
 
 static enum mm_status add_error(struct mm_verify_report *rep, const struct mm_error *e)

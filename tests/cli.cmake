@@ -2,16 +2,8 @@
 # the documentation checked against the program, the README's library
 # example built and run, and the conformance test over ../shared/realmodels.
 
-# cJSON, for the JSON checker and the conformance test.
-find_package(PkgConfig QUIET)
-if(PkgConfig_FOUND)
-  pkg_check_modules(MM_CLI_CJSON QUIET IMPORTED_TARGET libcjson)
-endif()
-if(MM_CLI_CJSON_FOUND)
-  set(MM_CLI_CJSON_LIB PkgConfig::MM_CLI_CJSON)
-else()
-  find_library(MM_CLI_CJSON_LIB NAMES cjson REQUIRED)
-endif()
+# cJSON: found by the top-level CMakeLists.txt, which links it into the library.
+set(MM_CLI_CJSON_LIB ${MM_CJSON_LIB})
 
 set(MM_CLI_DIR ${CMAKE_CURRENT_SOURCE_DIR}/cli)
 set(MM_CLI_DATA ${MM_CLI_DIR}/data)
@@ -58,3 +50,4 @@ endif()
 
 mm_add_test(test_conformance ${CMAKE_CURRENT_SOURCE_DIR}/test_conformance.c)
 target_link_libraries(test_conformance PRIVATE ${MM_CLI_CJSON_LIB})
+mm_cli_test(cli_malformed malformed.sh $<TARGET_FILE:modelmem_cli> ${MM_FIXTURES})

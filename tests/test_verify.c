@@ -155,14 +155,15 @@ static void test_checksums(void **state)
     (void)state;
     write_st("blob.tmp", "w", 4);
     snprintf(cmd, sizeof(cmd),
-             "cd '%s' && mkdir -p blobs snap && h=$(sha256sum blob.tmp | cut -c1-64) && "
-             "mv blob.tmp blobs/$h && ln -s ../blobs/$h snap/model.safetensors && echo $h",
+             "cd '%s' && mkdir -p models--o--m/blobs models--o--m/snapshots/r && "
+             "h=$(sha256sum blob.tmp | cut -c1-64) && mv blob.tmp models--o--m/blobs/$h && "
+             "ln -s ../../blobs/$h models--o--m/snapshots/r/model.safetensors && echo $h",
              dir);
     p = popen(cmd, "r");
     assert_non_null(p);
     assert_non_null(fgets(digest, sizeof(digest), p));
     assert_int_equal(pclose(p), 0);
-    snprintf(snap, sizeof(snap), "%s/snap", dir);
+    snprintf(snap, sizeof(snap), "%s/models--o--m/snapshots/r", dir);
     opts.checksums = 1;
     assert_int_equal(mm_verify(&rep, snap, &opts, &err), MM_OK);
     assert_int_equal(mm_verify_checksum_count(rep), 1);
@@ -171,7 +172,8 @@ static void test_checksums(void **state)
     /* one data byte (of 16 from byte 64) changed: the header still reads, the
      * checksum fails */
     snprintf(cmd, sizeof(cmd),
-             "cd '%s' && printf '\\001' | dd of=blobs/%s bs=1 seek=70 conv=notrunc 2>/dev/null",
+             "cd '%s' && printf '\\001' | dd of=models--o--m/blobs/%s bs=1 seek=70 conv=notrunc "
+             "2>/dev/null",
              dir, digest);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(mm_verify(&rep, snap, &opts, &err), MM_OK);

@@ -1,0 +1,101 @@
+# estimate_mem.sh BIN JSONCHECK FIXTURES - estimate's inference, training and
+# multi-GPU options as a user runs them, on fixtures/estimate.
+. "$(dirname "$0")/lib.sh"
+BIN=$1
+JC=$2
+FIX=$3
+cd "$FIX" || exit 1
+
+jcheck() {
+    "$JC" "$@" <"$OUT" || fail "JSON check failed: $*"
+}
+
+# Without new options: accelerate's output, unchanged, plus logical_parameters.
+run "$BIN" gptq --json
+expect_rc 0
+expect_stderr_empty
+jcheck parameters=2505 logical_parameters=4160 quant_method=gptq 'estimates#=4'
+run "$BIN" gptq
+expect_rc 0
+grep -q 'Logical parameters' "$OUT" && fail "plain estimate output changed"
+
+# Inference: the JSON breakdown (figures worked out in test_estimate_mem.c).
+run "$BIN" tiny-llama --json --context 100 --batch 2
+expect_rc 0
+expect_stderr_empty
+jcheck logical_parameters=76096 geometry_source=config.json geometry/kv_heads=2 \
+    inference/weights_bytes=152192 inference/kv_cache_bytes=51200 \
+    inference/activation_bytes=204928 inference/overhead_bytes=536870912 \
+    inference/total_bytes=537279232 per_device/gpus=1
+run "$BIN" tiny-llama-noconfig --json --context 100 --batch 2 --kv-dtype fp8 --overhead 0
+expect_rc 0
+jcheck geometry_source=tensors inference/kv_cache_bytes=25600 inference/overhead_bytes=0
+run "$BIN" tiny-bert --json --context 100 --batch 2
+jcheck inference/kv_cache_bytes=0 geometry/encoder_only=true
+
+# Training, ZeRO-3 on 4 devices, a verdict for a named GPU.
+run "$BIN" tiny-llama --json --context 100 --batch 2 --train full --gpus 4 \
+    --parallel zero3 --gpu H100
+expect_rc 0
+jcheck training/weights_bytes=152192 training/master_weights_bytes=304384 \
+    training/optimizer_bytes=608768 training/activation_bytes=1689600 \
+    per_device/parallel=zero3 per_device/training/weights_bytes=112032 \
+    fits/gpu=H100-80GB fits/usable_bytes=85520809984 fits/training=true \
+    fits/training_min_gpus=1 fits/inference=true
+run "$BIN" tiny-llama --json --context 100 --batch 2 --train lora --lora-rank 8 \
+    --lora-targets down_proj --grad-checkpointing --optimizer sgd --precision fp32
+expect_rc 0
+jcheck training/trainable_parameters=3072 training/optimizer_bytes=12288
+run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 537000000B
+expect_rc 2
+run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 512MiB
+expect_rc 0
+jcheck fits/inference=false fits/inference_headroom_bytes=-408320 fits/inference_min_gpus=null
+
+# Text: the table and a stacked bar; ASCII without a UTF-8 locale.
+LC_ALL=C.UTF-8 run "$BIN" tiny-llama --context 100 --train qlora --gpu L4
+expect_rc 0
+grep -q '^Inference: context 100, batch 1; geometry from config.json' "$OUT" ||
+    fail "no inference heading"
+grep -q '█' "$OUT" || fail "no Unicode bar in a UTF-8 locale"
+grep -q 'L4-24GB (usable 22.49 GiB per device)' "$OUT" || fail "no verdict"
+LC_ALL=C run "$BIN" tiny-llama --context 100
+expect_rc 0
+grep -q '^  \[[#=+.%~]*\]$' "$OUT" || fail "no ASCII bar in the C locale"
+grep -q '█' "$OUT" && fail "block characters in the C locale"
+grep -q "$(printf '\033')" "$OUT" && fail "colour on a pipe"
+
+# Colour only on a terminal, never with NO_COLOR (script(1) gives a pty).
+if command -v script >/dev/null 2>&1; then
+    esc=$(printf '\033')
+    env -u NO_COLOR script -qc "'$BIN' tiny-llama --context 10" /dev/null >"$OUT" 2>&1
+    grep -q "$esc\[3" "$OUT" || fail "no colour on a terminal"
+    NO_COLOR=1 script -qc "'$BIN' tiny-llama --context 10" /dev/null >"$OUT" 2>&1
+    grep -q "$esc\[" "$OUT" && fail "colour on a terminal despite NO_COLOR"
+fi
+
+# Errors: a broken config.json is one line, exit 1; bad options exit 2.
+mkdir "$TMP/m"
+cp tiny-llama/model.safetensors "$TMP/m/"
+printf '{"num_hidden_layers": "two", "num_attention_heads": 4}' >"$TMP/m/config.json"
+run "$BIN" "$TMP/m" --context 10
+expect_rc 1
+expect_stdout_empty
+expect_stderr_one_line "modelmem: $TMP/m/config.json: config item 'num_hidden_layers'"
+printf '{"num_hidden_layers": 2,' >"$TMP/m/config.json"
+run "$BIN" "$TMP/m" --context 10
+expect_rc 1
+expect_stderr_one_line "modelmem: $TMP/m/config.json: config is not valid JSON (byte 23)"
+# ... while the plain estimate warns and goes on
+run "$BIN" "$TMP/m" --json
+expect_rc 0
+run "$BIN" tiny-llama --context 10 --config bad-type/config.json
+expect_rc 1
+for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer adam" \
+    "--precision fp8" "--parallel mp" "--gpus 0" "--gpus 5000" "--gpu TPU" "--kv-dtype q4" \
+    "--lora-rank 0" "--overhead 1XB"; do
+    # shellcheck disable=SC2086
+    run "$BIN" tiny-llama $bad
+    expect_rc 2
+done
+finish

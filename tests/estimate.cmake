@@ -1,0 +1,15 @@
+# The memory estimates: formulas on fixtures/estimate (gen_estimate.py),
+# config.json parsing, Hub-exact logical parameters; and the command line.
+mm_add_test(test_estimate_mem test_estimate_mem.c)
+
+add_test(NAME cli_estimate_mem
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/estimate_mem.sh $<TARGET_FILE:modelmem_cli>
+    $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
+set_tests_properties(cli_estimate_mem PROPERTIES SKIP_RETURN_CODE 77)
+
+# The Hub's own parser on the same fixtures, where node and the package are
+# installed (HFHUB_DIR, see ../shared/tools/README.md); skipped otherwise.
+add_test(NAME cli_hub_crosscheck
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/hub_crosscheck.sh $<TARGET_FILE:modelmem_cli>
+    ${PROJECT_SOURCE_DIR}/fixtures/estimate ${MM_SHARED}/tools/hfhub-count.mjs)
+set_tests_properties(cli_hub_crosscheck PROPERTIES SKIP_RETURN_CODE 77)

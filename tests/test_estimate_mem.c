@@ -1,0 +1,721 @@
+/* test_estimate_mem.c - the memory formulas on the fixtures of
+ * fixtures/estimate (written by gen_estimate.py), each against a figure
+ * worked out by hand in the comment beside it; config.json parsing and its
+ * errors; the Hub-exact logical parameter count of quantized checkpoints;
+ * and a Llama-2-7B-shaped sparse checkpoint built at test time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "modelmem.h"
+
+#define FIX MM_FIXTURES "/estimate/"
+#define MIB 1048576ull
+
+static struct mm_inventory *load(const char *dir)
+{
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    char path[512];
+    snprintf(path, sizeof(path), FIX "%s", dir);
+    if (mm_inventory_load(&inv, path, NULL, &err) != MM_OK) {
+        fail_msg("%s: %s", path, err.message);
+    }
+    return inv;
+}
+
+static struct mm_config *config(const char *dir)
+{
+    struct mm_config *cfg = NULL;
+    struct mm_error err;
+    char path[512];
+    snprintf(path, sizeof(path), FIX "%s/config.json", dir);
+    if (mm_config_load(&cfg, path, &err) != MM_OK) {
+        fail_msg("%s: %s", path, err.message);
+    }
+    return cfg;
+}
+
+/* ---- Logical parameters, as the Hub counts them ------------------------- */
+
+static uint64_t logical(const char *dir, uint64_t *by_dtype)
+{
+    struct mm_inventory *inv = load(dir);
+    struct mm_config *cfg = config(dir);
+    uint64_t total = 0;
+    mm_logical_parameters(&total, by_dtype, inv, cfg);
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+    return total;
+}
+
+/* Each figure is also what hfhub-count.mjs (@huggingface/hub 2.17.5)
+ * prints for the folder. */
+static void test_logical_quantized(void **state)
+{
+    uint64_t by[MM_DTYPE_COUNT_];
+    (void)state;
+    /* GPTQ: qweight I32 8x32 x 32/4 = 2,048; F16 1,024 + 64 + 1,024 */
+    assert_int_equal(logical("gptq", by), 4160);
+    assert_int_equal(by[MM_DTYPE_I32], 2048);
+    assert_int_equal(by[MM_DTYPE_F16], 2112);
+    assert_int_equal(by[MM_DTYPE_F32], 0); /* the rank-0 scalar */
+    assert_int_equal(logical("awq", by), 3072);
+    /* bitsandbytes 4-bit: U8 2,048 x 2; absmax, quant_map, quant_state out */
+    assert_int_equal(logical("bnb4", by), 5120);
+    assert_int_equal(by[MM_DTYPE_U8], 4096);
+    /* FP8: weight_scale_inv, input_scale, F8_E8M0 out */
+    assert_int_equal(logical("fp8", by), 18432);
+    assert_int_equal(by[MM_DTYPE_F8_E4M3], 16384);
+    /* MLX: 512 x 8 + 256 x 8 + 2,048 x 4 (8-bit override) + 128 */
+    assert_int_equal(logical("mlx", by), 14464);
+    assert_int_equal(by[MM_DTYPE_U32], 14336);
+    /* MXFP4: _blocks 4,096 x 2; _scales out; bias 128 + embed 512 */
+    assert_int_equal(logical("mxfp4", by), 8832);
+    /* compressed-tensors pack-quantized 4-bit: I32 256 x 8 */
+    assert_int_equal(logical("compressed", by), 4160);
+    assert_int_equal(by[MM_DTYPE_I32], 2048);
+}
+
+/* The corner cases of fixtures/estimate/hub-*: the totals hfhub-count.mjs
+ * printed for each. */
+static void test_logical_hub_variants(void **state)
+{
+    static const struct {
+        const char *dir;
+        uint64_t want;
+    } cases[] = {
+        /* 8-bit qweight x 4; the mlp (modules_to_not_convert glob) is not
+         * quantized, so its qzeros and scales count too */
+        {"hub-gptq8_notconvert", 2576},
+        {"hub-awq2_u8", 1424},         /* qweight x 16, U8 x 4 */
+        {"hub-mlx_mixed", 1616},       /* mxfp4 override, `false`, 3 bits */
+        {"hub-ct_groups", 800},        /* 8-bit x 4 and 4-bit x 8 by regex */
+        {"hub-fp8_experts", 192},      /* routed experts packed mxfp4 x 2 */
+        {"hub-bnb8", 73},              /* 8-bit: nothing packed, SCB counted */
+        {"hub-hqq_default", 136},      /* unknown method, bits 4: U8 x 2 */
+        {"hub-nomethod", 128},         /* load_in_4bit without a method */
+        {"hub-text_nested", 512},      /* the config under text_config */
+        {"hub-mxfp4_notconv", 272},
+        {"hub-mlx_qc_nomethod", 256},  /* MLX fields in quantization_config */
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const uint64_t got = logical(cases[i].dir, NULL);
+        if (got != cases[i].want) {
+            fail_msg("%s: %llu logical parameters, the Hub counts %llu", cases[i].dir,
+                     (unsigned long long)got, (unsigned long long)cases[i].want);
+        }
+    }
+}
+
+static void test_logical_plain(void **state)
+{
+    struct mm_inventory *inv = load("tiny-llama");
+    uint64_t total;
+    (void)state;
+    /* no quantization config: every element of every tensor */
+    mm_logical_parameters(&total, NULL, inv, NULL);
+    assert_int_equal(total, mm_inventory_totals(inv)->parameters);
+    assert_int_equal(total, 76096);
+    mm_inventory_free(inv);
+}
+
+/* ---- KV cache on published configs, 8k context ------------------------- */
+
+static uint64_t kv_8k(const char *path_config, struct mm_geometry *g)
+{
+    struct mm_inventory *inv = load("tiny-llama-noconfig");
+    struct mm_config *cfg = NULL;
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    struct mm_error err;
+    if (mm_config_load(&cfg, path_config, &err) != MM_OK) {
+        fail_msg("%s: %s", path_config, err.message);
+    }
+    p.inference = 1;
+    p.context = 8192;
+    p.batch = 1;
+    p.kv_bytes = 2;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    assert_int_equal(r.geometry.source, MM_GEOMETRY_CONFIG);
+    if (g != NULL) {
+        *g = r.geometry;
+    }
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+    return r.inference.kv_cache_bytes;
+}
+
+static void test_kv_published(void **state)
+{
+    struct mm_geometry g;
+    (void)state;
+    /* Llama-3-8B: 2 x 32 layers x 8 KV heads x 128 x 8,192 x 2 bytes */
+    assert_int_equal(kv_8k(FIX "config-llama-3-8b/config.json", &g), 1073741824ull);
+    assert_int_equal(g.head_dim, 128);
+    assert_int_equal(g.kv_heads, 8);
+    /* Llama-3-70B: 2 x 80 x 8 x 128 x 8,192 x 2 */
+    assert_int_equal(kv_8k(FIX "config-llama-3-70b/config.json", NULL), 2684354560ull);
+    /* Mistral-7B v0.1: every layer slides, window 4,096: 2 x 32 x 8 x 128 x
+     * 4,096 x 2 */
+    assert_int_equal(kv_8k(FIX "config-mistral-7b-v0.1/config.json", &g), 536870912ull);
+    assert_int_equal(g.sliding_layers, 32);
+    /* Gemma-2-9B: head_dim 256 (not 3,584 / 16), 21 sliding layers hold
+     * 4,096 tokens, 21 global ones 8,192: 2 x 8 x 256 x 2 = 8,192 bytes per
+     * token per layer; 8,192 x (21 x 8,192 + 21 x 4,096) */
+    assert_int_equal(kv_8k(FIX "config-gemma-2-9b/config.json", &g), 2113929216ull);
+    assert_int_equal(g.head_dim, 256);
+    assert_int_equal(g.sliding_layers, 21);
+    /* DeepSeek-V3 MLA: 61 x (512 + 64) x 2 bytes = 70,272 per token, no
+     * factor 2 for K and V */
+    assert_int_equal(kv_8k(FIX "config-deepseek-v3/config.json", &g), 70272ull * 8192);
+    assert_int_equal(g.kv_lora_rank, 512);
+    /* Gemma 3 12B (text_config): 48 layers, one global in 6 -> 8 global
+     * layers of 8,192 tokens, 40 sliding ones of 1,024; 2 x 8 x 256 x 2 =
+     * 8,192 bytes per token per layer */
+    assert_int_equal(kv_8k(FIX "config-gemma-3-12b/config.json", &g),
+                     8192ull * (8 * 8192 + 40 * 1024));
+    assert_int_equal(g.sliding_layers, 40);
+    /* layer_types: 3 sliding (512 tokens) + 1 full; 2 x 2 x 64 x 2 = 512 */
+    assert_int_equal(kv_8k(FIX "config-layer-types/config.json", &g),
+                     512ull * (3 * 512 + 8192));
+    /* LLaVA: the language model's geometry under text_config */
+    assert_int_equal(kv_8k(FIX "config-llava-nested/config.json", &g), 1073741824ull);
+    assert_int_equal(g.vocab, 32064);
+}
+
+/* The real config.json files of ../shared/realmodels, where present. */
+static void test_kv_realmodels(void **state)
+{
+    static const struct {
+        const char *dir;
+        uint64_t kv;
+    } cases[] = {
+        /* Mistral-7B-Instruct v0.3: sliding_window null, 32 x 8 x 128 */
+        {"config-mistral-7b-instruct-v0.3", 1073741824ull},
+        /* Qwen2.5-7B: use_sliding_window false; 2 x 28 x 4 x 128 x 8,192 x 2 */
+        {"config-qwen2.5-7b-instruct", 469762048ull},
+        /* DeepSeek-V3 as published */
+        {"config-deepseek-v3-hf", 575668224ull},
+        /* GPT-2 XL: n_layer 48, n_head 25, 1,600 / 25 = 64 */
+        {"config-gpt2-xl", 2516582400ull},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[512];
+        snprintf(path, sizeof(path), MM_SHARED "/realmodels/%s/config.json", cases[i].dir);
+        if (access(path, R_OK) != 0) {
+            print_message("skipped %s: not present\n", path);
+            continue;
+        }
+        assert_int_equal(kv_8k(path, NULL), cases[i].kv);
+    }
+}
+
+/* ---- config.json errors ------------------------------------------------------ */
+
+static void config_error(const char *dir, enum mm_errcode code, int64_t offset,
+                         const char *item)
+{
+    struct mm_config *cfg = NULL;
+    struct mm_error err;
+    char path[512];
+    char line[2048];
+    snprintf(path, sizeof(path), FIX "%s/config.json", dir);
+    assert_int_not_equal(mm_config_load(&cfg, path, &err), MM_OK);
+    assert_null(cfg);
+    assert_int_equal(err.code, code);
+    assert_int_equal(err.offset, offset);
+    mm_error_format(line, sizeof(line), &err);
+    assert_non_null(strstr(line, "config.json"));
+    assert_null(strchr(line, '\n'));
+    if (item != NULL) {
+        assert_non_null(strstr(err.message, item));
+    }
+}
+
+static void test_config_errors(void **state)
+{
+    (void)state;
+    /* '{"num_hidden_layers": 32,\n "hidden_size": }': cJSON stops at the
+     * '}' where a value should be, byte 42 */
+    config_error("bad-syntax", MM_E_JSON_SYNTAX, 42, NULL);
+    config_error("bad-type", MM_E_CONFIG_INVALID, -1, "'num_hidden_layers' is not a number");
+    config_error("bad-fraction", MM_E_CONFIG_INVALID, -1, "'head_dim'");
+    config_error("bad-text-config", MM_E_CONFIG_INVALID, -1, "'text_config'");
+    config_error("bad-duplicate", MM_E_DUPLICATE_KEY, -1, "'num_hidden_layers'");
+    config_error("bad-not-object", MM_E_JSON_NOT_OBJECT, -1, NULL);
+}
+
+/* Every truncation and thousands of byte flips of real configs: a config
+ * or one clean error, never a crash (ASan/UBSan watch), and the geometry
+ * of whatever parses still runs through the estimator. */
+static void test_config_mutations(void **state)
+{
+    static const char *const dirs[] = {"config-gemma-2-9b", "config-deepseek-v3",
+                                       "config-llava-nested", "mlx", "hub-ct_groups"};
+    static const char flips[] = "{}[]\",:0123456789-.eEtruefalsn \\\x80\xff";
+    struct mm_inventory *inv = load("tiny-llama");
+    uint32_t rng = 12345;
+    size_t d;
+    (void)state;
+    for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+        char path[512];
+        char buf[8192];
+        char mut[8192];
+        size_t len;
+        size_t i;
+        FILE *f;
+        snprintf(path, sizeof(path), FIX "%s/config.json", dirs[d]);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        len = fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+        for (i = 0; i < 2000 + len; i++) {
+            struct mm_config *cfg = NULL;
+            struct mm_error err;
+            size_t n = len;
+            memcpy(mut, buf, len);
+            if (i < len) {
+                n = i; /* every truncation */
+            } else {
+                unsigned k;
+                for (k = 0; k < 1 + i % 4; k++) {
+                    rng = rng * 1103515245u + 12345u;
+                    mut[(rng >> 8) % len] = flips[(rng >> 20) % (sizeof(flips) - 1)];
+                }
+            }
+            if (mm_config_parse(&cfg, mut, n, "config.json", &err) == MM_OK) {
+                struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+                struct mm_memory r;
+                uint64_t total;
+                p.inference = 1;
+                p.train = MM_TRAIN_FULL;
+                (void)mm_memory_run(&r, inv, cfg, &p, &err);
+                mm_logical_parameters(&total, NULL, inv, cfg);
+                mm_config_free(cfg);
+            } else {
+                assert_null(cfg);
+                assert_true(err.message[0] != '\0');
+            }
+        }
+    }
+    mm_inventory_free(inv);
+}
+
+static void test_config_path(void **state)
+{
+    char out[256];
+    (void)state;
+    assert_int_equal(mm_config_path(out, sizeof(out), FIX "gptq"), 0);
+    assert_string_equal(out, FIX "gptq/config.json");
+    assert_int_equal(mm_config_path(out, sizeof(out), FIX "gptq/model.safetensors"), 0);
+    assert_string_equal(out, FIX "gptq/config.json");
+    assert_int_equal(mm_config_path(out, sizeof(out), "model.safetensors"), 0);
+    assert_string_equal(out, "config.json");
+    assert_int_equal(mm_config_path(out, 4, FIX "gptq"), -1);
+}
+
+/* ---- Inference and training on tiny-llama --------------------------------- */
+
+/* tiny-llama: 2 layers, h 64, 4 heads, 2 KV heads of 16, MLP 128, vocab 16;
+ * 76,096 BF16 parameters, 152,192 bytes. */
+static struct mm_memory run_tiny(const char *dir, struct mm_memory_params *p)
+{
+    struct mm_inventory *inv = load(dir);
+    struct mm_config *cfg = NULL;
+    struct mm_memory r;
+    struct mm_error err;
+    char path[512];
+    snprintf(path, sizeof(path), FIX "%s/config.json", dir);
+    if (access(path, R_OK) == 0) {
+        cfg = config(dir);
+    }
+    p->context = 100;
+    p->batch = 2;
+    if (mm_memory_run(&r, inv, cfg, p, &err) != MM_OK) {
+        fail_msg("%s", err.message);
+    }
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+    return r;
+}
+
+static uint64_t stored_bytes(const char *dir)
+{
+    struct mm_inventory *inv = load(dir);
+    const uint64_t b = mm_inventory_totals(inv)->bytes;
+    mm_inventory_free(inv);
+    return b;
+}
+
+static void test_inference_tiny(void **state)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    (void)state;
+    p.inference = 1;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.inference.weights_bytes, 152192);
+    /* 2 x 2 layers x 2 KV heads x 16 x 100 tokens x 2 sequences x 2 bytes */
+    assert_int_equal(r.inference.kv_cache_bytes, 51200);
+    /* 2 x 100 x (2 x 64 + 3 x 128) x 2 bytes + 2 x 16 x 4 (logits) */
+    assert_int_equal(r.inference.activation_bytes, 204928);
+    assert_int_equal(r.inference.overhead_bytes, MM_DEFAULT_OVERHEAD_BYTES);
+    assert_int_equal(r.inference.total_bytes, 152192 + 51200 + 204928 + 536870912ull);
+    /* KV from the tensors alone: k_proj is 32 wide whatever head_dim is */
+    r = run_tiny("tiny-llama-noconfig", &p);
+    assert_int_equal(r.geometry.source, MM_GEOMETRY_TENSORS);
+    assert_int_equal(r.geometry.layers, 2);
+    assert_int_equal(r.geometry.hidden, 64);
+    assert_int_equal(r.geometry.kv_heads * r.geometry.head_dim, 32);
+    assert_int_equal(r.inference.kv_cache_bytes, 51200);
+    /* fp8 KV: half */
+    p.kv_bytes = 1;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.inference.kv_cache_bytes, 25600);
+}
+
+static void test_encoder_only(void **state)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    (void)state;
+    p.inference = 1;
+    r = run_tiny("tiny-bert", &p);
+    assert_true(r.geometry.encoder_only);
+    assert_int_equal(r.inference.kv_cache_bytes, 0);
+    /* F32 weights: activations at 4 bytes; 2 x 100 x (64 + 192) x 4 + 2 x 16 x 4 */
+    assert_int_equal(r.inference.activation_bytes, 204928);
+}
+
+static void test_training_full(void **state)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    (void)state;
+    p.train = MM_TRAIN_FULL;
+    r = run_tiny("tiny-llama", &p);
+    /* ZeRO's mixed-precision Adam: 2 + 4 + 2 + 8 bytes per parameter */
+    assert_int_equal(r.training.trainable_parameters, 76096);
+    assert_int_equal(r.training.weights_bytes, 2 * 76096);
+    assert_int_equal(r.training.master_bytes, 4 * 76096);
+    assert_int_equal(r.training.gradients_bytes, 2 * 76096);
+    assert_int_equal(r.training.optimizer_bytes, 8 * 76096);
+    /* per layer 34 s b h + 5 a s^2 b = 34x100x2x64 + 5x4x100^2x2 = 835,200;
+     * 2 layers + logits 6 x 100 x 2 x 16 = 19,200 */
+    assert_int_equal(r.training.activations_full_bytes, 2 * 835200 + 19200);
+    /* checkpointed: 2 s b h per layer (25,600 each) + one layer + logits */
+    assert_int_equal(r.training.activations_checkpointed_bytes, 2 * 25600 + 835200 + 19200);
+    assert_int_equal(r.training.activation_bytes, r.training.activations_full_bytes);
+    assert_int_equal(r.training.total_bytes,
+                     16 * 76096 + 2 * 835200 + 19200 + MM_DEFAULT_OVERHEAD_BYTES);
+    p.checkpointing = 1;
+    p.precision = MM_PREC_FP32;
+    p.optimizer = MM_OPT_SGD;
+    r = run_tiny("tiny-llama", &p);
+    /* fp32: weights 4, no master, gradients 4, momentum 4; activations x 2 */
+    assert_int_equal(r.training.weights_bytes, 4 * 76096);
+    assert_int_equal(r.training.master_bytes, 0);
+    assert_int_equal(r.training.optimizer_bytes, 4 * 76096);
+    assert_int_equal(r.training.activation_bytes, 2 * 25600 + 2 * 835200 + 19200);
+    p.optimizer = MM_OPT_ADAMW8BIT;
+    assert_int_equal(run_tiny("tiny-llama", &p).training.optimizer_bytes, 2 * 76096);
+    /* Adafactor: rows + columns of each matrix, every vector whole:
+     * embed/lm_head 16+64 each; per layer q 128, k 96, v 96, o 128, gate 192,
+     * up 192, down 192, norms 128 -> 1,152; final norm 64 -> 2 x 80 + 2 x
+     * 1,152 + 64 = 2,528 elements of 4 bytes */
+    p.optimizer = MM_OPT_ADAFACTOR;
+    assert_int_equal(run_tiny("tiny-llama", &p).training.optimizer_bytes, 4 * 2528);
+}
+
+static void test_training_lora(void **state)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    (void)state;
+    p.train = MM_TRAIN_LORA;
+    p.lora_rank = 8;
+    r = run_tiny("tiny-llama", &p);
+    /* r (in + out) per layer: q 8x128 + k 8x96 + v 8x96 + o 8x128 = 3,584 */
+    assert_int_equal(r.training.trainable_parameters, 2 * 3584);
+    assert_int_equal(r.training.weights_bytes, 152192 + 4 * 7168);
+    assert_int_equal(r.training.master_bytes, 0);
+    assert_int_equal(r.training.gradients_bytes, 4 * 7168);
+    assert_int_equal(r.training.optimizer_bytes, 8 * 7168);
+    /* targets given: only the MLP's down_proj, 8 x (128 + 64) per layer */
+    p.nlora_targets = 1;
+    p.lora_targets[0] = "down_proj";
+    assert_int_equal(run_tiny("tiny-llama", &p).training.trainable_parameters, 2 * 1536);
+    p.nlora_targets = 0;
+    /* QLoRA: NF4 + 8-bit block scales + fp32 per 256 blocks for each 2-D
+     * layer weight: q 2,048 + 64 + 4, k/v 1,024 + 32 + 4, o as q, gate/up/
+     * down 4,096 + 128 + 4 -> 19,036 per layer; embed, lm_head and norms
+     * 16-bit: 2,048 + 2,048 + 320 x 2 */
+    p.train = MM_TRAIN_QLORA;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.training.weights_bytes, 2 * 19036 + 2048 + 2048 + 640 + 4 * 7168);
+    /* LoRA over packed checkpoints: the logical [out, in] of q_proj.
+     * GPTQ (config: hidden 64, 4 heads of 16): 8 x (64 + 64); bitsandbytes
+     * (a flat U8 [2048, 1]): the same from the geometry; the base at its
+     * stored bytes */
+    p.train = MM_TRAIN_LORA;
+    r = run_tiny("gptq", &p);
+    assert_int_equal(r.training.trainable_parameters, 1024);
+    assert_int_equal(r.training.weights_bytes, stored_bytes("gptq") + 4 * 1024);
+    assert_int_equal(run_tiny("bnb4", &p).training.trainable_parameters, 1024);
+    /* compressed-tensors' weight_packed I32 [32, 8]: geometry again */
+    assert_int_equal(run_tiny("compressed", &p).training.trainable_parameters, 1024);
+}
+
+static void test_parallel(void **state)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    (void)state;
+    p.inference = 1;
+    p.train = MM_TRAIN_FULL;
+    p.gpus = 4;
+    p.parallel = MM_PAR_ZERO1;
+    r = run_tiny("tiny-llama", &p);
+    /* ZeRO-1: master and optimizer / 4, weights and gradients whole */
+    assert_int_equal(r.device_training.weights_bytes, 152192);
+    assert_int_equal(r.device_training.gradients_bytes, 152192);
+    assert_int_equal(r.device_training.master_bytes, 304384 / 4);
+    assert_int_equal(r.device_training.optimizer_bytes, 608768 / 4);
+    assert_int_equal(r.device_inference.weights_bytes, 152192);
+    p.parallel = MM_PAR_ZERO2;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.device_training.gradients_bytes, 152192 / 4);
+    assert_int_equal(r.device_training.weights_bytes, 152192);
+    /* ZeRO-3: weights / 4 + the largest layer gathered (model.layers.0,
+     * 36,992 parameters x 2 bytes) */
+    p.parallel = MM_PAR_ZERO3;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.device_training.weights_bytes, 152192 / 4 + 73984);
+    assert_int_equal(r.device_inference.weights_bytes, 152192 / 4 + 73984);
+    /* Tensor parallel 2: activations per layer 10 sbh + 24 sbh / 2 +
+     * 5 a s^2 b / 2 = 128,000 + 153,600 + 200,000; logits / 2 */
+    p.parallel = MM_PAR_TP;
+    p.gpus = 2;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.device_training.activations_full_bytes, 2 * 481600 + 9600);
+    assert_int_equal(r.device_inference.kv_cache_bytes, 25600);
+    assert_int_equal(r.device_inference.weights_bytes, 76096);
+    /* pipeline: activations whole (1F1B keeps p micro-batches of L/p layers) */
+    p.parallel = MM_PAR_PP;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.device_training.activations_full_bytes, 2 * 835200 + 19200);
+    assert_int_equal(r.device_training.optimizer_bytes, 608768 / 2);
+}
+
+static void test_fits(void **state)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    (void)state;
+    p.inference = 1;
+    p.device_bytes = 600 * MIB;
+    r = run_tiny("tiny-llama", &p);
+    assert_true(r.device.inference_fits);
+    assert_int_equal(r.device.inference_headroom, 600 * MIB - 537279232ull);
+    assert_int_equal(r.device.inference_min_gpus, 1);
+    /* 537,000,000 bytes: one device is 279,232 short; with tensor parallel
+     * n = 2 holds 536,870,912 + 76,096 + 25,600 + 102,464 = 537,075,072,
+     * n = 3 537,007,020, n = 4 536,972,992: the first that fits */
+    p.device_bytes = 537000000;
+    r = run_tiny("tiny-llama", &p);
+    assert_false(r.device.inference_fits);
+    assert_int_equal(r.device.inference_headroom, -279232);
+    assert_int_equal(r.device.inference_min_gpus, 4);
+}
+
+static void test_errors(void **state)
+{
+    struct mm_inventory *inv = load("tiny-llama");
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    struct mm_error err;
+    (void)state;
+    /* no config and names without layers: no geometry */
+    {
+        struct mm_inventory *bare = NULL;
+        /* 8-byte length 56, a 54-byte header padded with 2 spaces, 8 bytes */
+        static const char st[] = "\x38\0\0\0\0\0\0\0{\"w\":{\"dtype\":\"F32\",\"shape\":[2],"
+                                 "\"data_offsets\":[0,8]}}  \0\0\0\0\0\0\0\0";
+        assert_int_equal(mm_inventory_load_memory(&bare, st, sizeof(st) - 1, "w", &err), MM_OK);
+        p.inference = 1;
+        assert_int_equal(mm_memory_run(&r, bare, NULL, &p, &err), MM_ERR_UNSUPPORTED);
+        assert_int_equal(err.code, MM_E_GEOMETRY_UNKNOWN);
+        mm_inventory_free(bare);
+    }
+    p.gpus = 0;
+    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_ERR_INVALID_ARG);
+    /* a context so long that the figures pass 2^64 */
+    p.gpus = 1;
+    p.context = UINT64_MAX / 2;
+    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_ERR_LIMIT);
+    mm_inventory_free(inv);
+}
+
+static void test_gpus(void **state)
+{
+    const struct mm_gpu *g;
+    size_t i;
+    (void)state;
+    assert_true(mm_gpu_count() >= 12);
+    for (i = 0; i < mm_gpu_count(); i++) {
+        assert_true(mm_gpu_at(i)->usable_bytes > 0);
+        assert_ptr_equal(mm_gpu_find(mm_gpu_at(i)->name), mm_gpu_at(i));
+    }
+    assert_null(mm_gpu_at(mm_gpu_count()));
+    g = mm_gpu_find("h100 80gb");
+    assert_non_null(g);
+    assert_string_equal(g->name, "H100-80GB");
+    assert_string_equal(mm_gpu_find("H200")->name, "H200-141GB");
+    assert_string_equal(mm_gpu_find("L4")->name, "L4-24GB");
+    assert_string_equal(mm_gpu_find("MI300X")->name, "MI300X-192GB");
+    assert_null(mm_gpu_find("A100")); /* 40 or 80 GB: ambiguous */
+    assert_null(mm_gpu_find("TPUv5"));
+    assert_null(mm_gpu_find(""));
+}
+
+/* ---- Llama-2-7B, fp16, as a sparse file ------------------------------------ */
+
+struct buf {
+    char *p;
+    size_t n, cap;
+};
+
+static void put(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int k;
+    if (b->cap - b->n < 512) {
+        b->cap = b->cap * 2 + 4096;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    va_start(ap, fmt);
+    k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    assert_true(k > 0 && (size_t)k < b->cap - b->n);
+    b->n += (size_t)k;
+}
+
+static void tensor(struct buf *b, uint64_t *off, const char *name, uint64_t d0, uint64_t d1)
+{
+    const uint64_t bytes = (d1 ? d0 * d1 : d0) * 2;
+    put(b, "%s\"%s\":{\"dtype\":\"F16\",\"shape\":[%llu%s", *off ? "," : "", name,
+        (unsigned long long)d0, d1 ? "," : "");
+    if (d1) {
+        put(b, "%llu", (unsigned long long)d1);
+    }
+    put(b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)*off,
+        (unsigned long long)(*off + bytes));
+    *off += bytes;
+}
+
+static void test_llama2_7b_sparse(void **state)
+{
+    static const char *const proj[] = {"self_attn.q_proj", "self_attn.k_proj",
+                                       "self_attn.v_proj", "self_attn.o_proj"};
+    struct buf b = {NULL, 0, 0};
+    char path[] = "/tmp/mm-llama2-7b-XXXXXX";
+    char name[128];
+    uint64_t off = 0;
+    unsigned char len[8];
+    struct mm_inventory *inv = NULL;
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    struct mm_error err;
+    FILE *f;
+    int fd;
+    int i;
+    size_t k;
+    (void)state;
+    put(&b, "{");
+    tensor(&b, &off, "model.embed_tokens.weight", 32000, 4096);
+    for (i = 0; i < 32; i++) {
+        for (k = 0; k < 4; k++) {
+            snprintf(name, sizeof(name), "model.layers.%d.%s.weight", i, proj[k]);
+            tensor(&b, &off, name, 4096, 4096);
+        }
+        snprintf(name, sizeof(name), "model.layers.%d.mlp.gate_proj.weight", i);
+        tensor(&b, &off, name, 11008, 4096);
+        snprintf(name, sizeof(name), "model.layers.%d.mlp.up_proj.weight", i);
+        tensor(&b, &off, name, 11008, 4096);
+        snprintf(name, sizeof(name), "model.layers.%d.mlp.down_proj.weight", i);
+        tensor(&b, &off, name, 4096, 11008);
+        snprintf(name, sizeof(name), "model.layers.%d.input_layernorm.weight", i);
+        tensor(&b, &off, name, 4096, 0);
+        snprintf(name, sizeof(name), "model.layers.%d.post_attention_layernorm.weight", i);
+        tensor(&b, &off, name, 4096, 0);
+    }
+    tensor(&b, &off, "model.norm.weight", 4096, 0);
+    tensor(&b, &off, "lm_head.weight", 32000, 4096);
+    put(&b, "}");
+    /* 6,738,415,616 parameters x 2 bytes */
+    assert_int_equal(off, 13476831232ull);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "wb");
+    assert_non_null(f);
+    for (i = 0; i < 8; i++) {
+        len[i] = (unsigned char)(((uint64_t)b.n >> (8 * i)) & 0xff);
+    }
+    assert_int_equal(fwrite(len, 1, 8, f), 8);
+    assert_int_equal(fwrite(b.p, 1, b.n, f), b.n);
+    assert_int_equal(fflush(f), 0);
+    /* the data: a hole, no disk blocks */
+    assert_int_equal(ftruncate(fd, (off_t)(8 + b.n + off)), 0);
+    fclose(f);
+    free(b.p);
+    assert_int_equal(mm_inventory_load(&inv, path, NULL, &err), MM_OK);
+    unlink(path);
+    p.inference = 1;
+    p.context = 4096;
+    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+    /* weights as loaded = the exact stored size: 12.55 GiB */
+    assert_int_equal(r.inference.weights_bytes, 13476831232ull);
+    assert_int_equal(r.logical_parameters, 6738415616ull);
+    assert_int_equal((r.inference.weights_bytes * 100 + (1ull << 29)) >> 30, 1255);
+    /* geometry from the names: 32 layers, 32 heads of 128, vocab 32,000 */
+    assert_int_equal(r.geometry.source, MM_GEOMETRY_TENSORS);
+    assert_int_equal(r.geometry.layers, 32);
+    assert_int_equal(r.geometry.head_dim, 128);
+    assert_int_equal(r.geometry.heads, 32);
+    assert_int_equal(r.geometry.kv_heads, 32);
+    assert_int_equal(r.geometry.intermediate, 11008);
+    assert_int_equal(r.geometry.vocab, 32000);
+    /* 2 x 32 x 32 x 128 x 4,096 x 2 = 2 GiB */
+    assert_int_equal(r.inference.kv_cache_bytes, 2147483648ull);
+    mm_inventory_free(inv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_logical_quantized), cmocka_unit_test(test_logical_hub_variants),
+        cmocka_unit_test(test_logical_plain),
+        cmocka_unit_test(test_kv_published),      cmocka_unit_test(test_kv_realmodels),
+        cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_mutations),
+        cmocka_unit_test(test_config_path),
+        cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_encoder_only),
+        cmocka_unit_test(test_training_full),     cmocka_unit_test(test_training_lora),
+        cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),
+        cmocka_unit_test(test_errors),            cmocka_unit_test(test_gpus),
+        cmocka_unit_test(test_llama2_7b_sparse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,305 @@
+/*
+ * test_resources.c - time and memory on inputs built to be expensive: a
+ * safetensors header of 200,000 tensors, JSON nested ten million deep, GGUF
+ * files that declare huge counts or hold huge arrays. Each input is read by
+ * a fresh process (this program re-run with --child PATH), whose peak
+ * resident memory (VmHWM of /proc/self/status, reported when it is done:
+ * ru_maxrss would carry over the parent's peak across fork and exec) and
+ * wall time are measured: the peak
+ * must stay under the header's size times a small factor plus 64 MiB, and
+ * the time under a few seconds.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hostile_gen.h"
+#include "modelmem.h"
+
+#define MIB (1024.0 * 1024.0)
+/* Peak allowed: factor x header bytes + 64 MiB. AddressSanitizer's shadow
+ * memory, redzones and quarantine of freed blocks cost more. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MEM_FACTOR 8.0
+#else
+#define MEM_FACTOR 4.0
+#endif
+#define TIME_LIMIT_S 5.0
+
+static char dir[] = "/tmp/mm-resources.XXXXXX";
+
+/* This process's peak resident memory in KiB (VmHWM), or -1. */
+static long peak_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            char *end;
+            errno = 0;
+            kib = strtol(line + 6, &end, 10);
+            if (errno != 0 || end == line + 6) {
+                kib = -1;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    return kib;
+}
+
+/* The child: reads PATH, prints "TENSORS PEAK_KIB CODE" on stdout. */
+static int child_main(const char *path)
+{
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
+    size_t n;
+    opts.threads = 1;
+    mm_inventory_load(&inv, path, &opts, &err);
+    n = inv != NULL ? mm_inventory_tensor_count(inv) : 0;
+    mm_inventory_free(inv);
+    printf("%zu %ld %s\n", n, peak_kib(), mm_errcode_name(err.code));
+    return 0;
+}
+
+/* Parses the child's line. */
+static void parse_line(const char *line, size_t *tensors, long *kib, char *code, size_t size)
+{
+    char *end;
+    const char *p = line;
+    unsigned long long t;
+    errno = 0;
+    t = strtoull(p, &end, 10);
+    assert_true(errno == 0 && end != p && *end == ' ');
+    *tensors = (size_t)t;
+    p = end + 1;
+    *kib = strtol(p, &end, 10);
+    assert_true(errno == 0 && end != p && *end == ' ');
+    p = end + 1;
+    snprintf(code, size, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
+struct outcome {
+    char code[64];
+    size_t tensors;
+    double seconds;
+    double peak_mib;
+};
+
+/* Runs this program as the child on `path` and measures it. */
+static void measure(const char *path, struct outcome *o)
+{
+    int fds[2];
+    pid_t pid;
+    int status = 0;
+    struct timespec t0;
+    struct timespec t1;
+    char line[128];
+    ssize_t got;
+    size_t n = 0;
+    long kib = 0;
+    char arg[256];
+    memset(o, 0, sizeof(*o));
+    snprintf(arg, sizeof(arg), "%s", path);
+    assert_int_equal(pipe(fds), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char name[] = "test_resources";
+        char flag[] = "--child";
+        char *const args[] = {name, flag, arg, NULL};
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv("/proc/self/exe", args);
+        _exit(127);
+    }
+    close(fds[1]);
+    while (n + 1 < sizeof(line) && (got = read(fds[0], line + n, sizeof(line) - 1 - n)) != 0) {
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        assert_true(got > 0);
+        n += (size_t)got;
+    }
+    line[n] = '\0';
+    close(fds[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    parse_line(line, &o->tensors, &kib, o->code, sizeof(o->code));
+    if (kib < 0) {
+        skip(); /* no /proc: nothing to measure with */
+    }
+    o->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    o->peak_mib = (double)kib / 1024.0;
+}
+
+/* Writes `b` to dir/name, measures reading it, checks the bounds. */
+static void run_case(const char *name, const struct hbuf *b, size_t header_bytes,
+                     const char *want_code, size_t want_tensors)
+{
+    char path[256];
+    struct outcome o;
+    const double bound = MEM_FACTOR * (double)header_bytes / MIB + 64.0;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_int_equal(hb_write_file(path, b->d, b->n), 0);
+    measure(path, &o);
+    print_message("%s: %.1f MiB file, %s, %zu tensors, %.2f s, peak %.1f MiB (bound %.1f)\n",
+                  name, (double)b->n / MIB, o.code, o.tensors, o.seconds, o.peak_mib, bound);
+    unlink(path);
+    assert_string_equal(o.code, want_code);
+    assert_int_equal(o.tensors, want_tensors);
+    assert_true(o.seconds < TIME_LIMIT_S);
+    assert_true(o.peak_mib < bound);
+}
+
+static void test_many_tensors(void **state)
+{
+    struct hbuf h;
+    struct hbuf f;
+    const size_t n = 200000;
+    (void)state;
+    hb_init(&h);
+    hb_init(&f);
+    hb_safetensors_many(&h, n);
+    hb_safetensors(&f, &h, n);
+    run_case("many.safetensors", &f, h.n, "none", n);
+    hb_free(&h);
+    hb_free(&f);
+}
+
+static void test_deep_json(void **state)
+{
+    struct hbuf b;
+    struct hbuf h;
+    const size_t depth = 10000000;
+    (void)state;
+    hb_init(&b);
+    hb_text(&b, "{\"weight_map\":{},\"x\":");
+    hb_nest(&b, depth);
+    hb_text(&b, "}");
+    run_case("deep.safetensors.index.json", &b, b.n, "json-too-deep", 0);
+    /* the same inside a safetensors header */
+    b.n = 0;
+    hb_init(&h);
+    hb_text(&h, "{\"t\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"x\":");
+    hb_nest(&h, depth);
+    hb_text(&h, "}}");
+    hb_safetensors(&b, &h, 1);
+    run_case("deep.safetensors", &b, h.n, "json-too-deep", 0);
+    /* and objects: {"a":{"a":{... */
+    h.n = 0;
+    b.n = 0;
+    {
+        size_t i;
+        for (i = 0; i < depth / 4; i++) {
+            hb_text(&h, "{\"a\":");
+        }
+        hb_text(&h, "1");
+        hb_fill(&h, '}', depth / 4);
+    }
+    hb_safetensors(&b, &h, 0);
+    run_case("objects.safetensors", &b, h.n, "json-too-deep", 0);
+    hb_free(&h);
+    hb_free(&b);
+}
+
+/* An index naming MM_LIMIT_FILES shards, none present: planned in a few
+ * bytes per shard, one open before the first missing one is reported. */
+static void test_many_shards(void **state)
+{
+    struct hbuf b;
+    size_t i;
+    (void)state;
+    hb_init(&b);
+    hb_text(&b, "{\"weight_map\":{");
+    for (i = 0; i < MM_LIMIT_FILES; i++) {
+        hb_printf(&b, "%s\"model.layers.%zu.weight\":\"model-%05zu-of-%05u.safetensors\"",
+                  i == 0 ? "" : ",", i, i + 1, MM_LIMIT_FILES);
+    }
+    hb_text(&b, "}}");
+    run_case("model.safetensors.index.json", &b, b.n, "shard-missing", 0);
+    hb_free(&b);
+}
+
+static void test_gguf_counts(void **state)
+{
+    struct hbuf b;
+    size_t i;
+    (void)state;
+    hb_init(&b);
+    /* counts at their limits in a 24-byte file */
+    hb_gguf_header(&b, 3, MM_LIMIT_TENSORS, MM_LIMIT_GGUF_KV);
+    run_case("counts.gguf", &b, b.n, "truncated", 0);
+    /* an array of 2^24 u8 and one of 2^20 empty strings, present in full:
+     * skipped through a small buffer, never held */
+    b.n = 0;
+    hb_gguf_header(&b, 3, 0, 2);
+    hb_gguf_str(&b, "bytes", 5);
+    hb_u32(&b, 9);
+    hb_u32(&b, 0);
+    hb_u64(&b, MM_LIMIT_GGUF_ARRAY);
+    hb_fill(&b, 0, MM_LIMIT_GGUF_ARRAY);
+    hb_gguf_str(&b, "tokens", 6);
+    hb_u32(&b, 9);
+    hb_u32(&b, 8);
+    hb_u64(&b, 1u << 20);
+    for (i = 0; i < (1u << 20); i++) {
+        hb_u64(&b, 0);
+    }
+    run_case("arrays.gguf", &b, b.n, "none", 0);
+    /* a string array that declares more than the file holds */
+    b.n = 0;
+    hb_gguf_header(&b, 3, 0, 1);
+    hb_gguf_str(&b, "tokens", 6);
+    hb_u32(&b, 9);
+    hb_u32(&b, 8);
+    hb_u64(&b, MM_LIMIT_GGUF_ARRAY);
+    hb_fill(&b, 0, 4096);
+    run_case("short-array.gguf", &b, b.n, "truncated", 0);
+    hb_free(&b);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_many_tensors),
+        cmocka_unit_test(test_deep_json),
+        cmocka_unit_test(test_many_shards),
+        cmocka_unit_test(test_gguf_counts),
+    };
+    if (argc == 3 && strcmp(argv[1], "--child") == 0) {
+        return child_main(argv[2]);
+    }
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
