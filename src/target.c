@@ -471,16 +471,11 @@ static enum mm_status list_dir(const char *dir, const char *suffix, char ***out,
     return MM_OK;
 }
 
-/* True when names holds `name`. */
+/* True when names (sorted by list_dir) holds `name`: a binary search, as a
+ * folder may list MM_LIMIT_FILES names and each is looked up. */
 static bool has_name(char *const *names, size_t n, const char *name)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (strcmp(names[i], name) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return n > 0 && bsearch(&name, names, n, sizeof(char *), cmp_name) != NULL;
 }
 
 /* "X.fp16.safetensors" is a variant of "X.safetensors": true when the plain
