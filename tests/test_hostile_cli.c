@@ -364,8 +364,8 @@ static void test_names_and_types(void **state)
            "{\"a\\nmodelmem: forged\":{\"dtype\":\"X9\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1);
     run_both("newline-name.safetensors", "newline in a tensor name");
     /* a file name holding a newline */
-    put_st("bad\nname.safetensors", "{\"a\":{\"dtype\":\"X9\",\"shape\":[],\"data_offsets\":[0,1]}}",
-           1);
+    put_st("bad\nname.safetensors",
+           "{\"a\":{\"dtype\":\"X9\",\"shape\":[],\"data_offsets\":[0,1]}}", 1);
     run_both("bad\nname.safetensors", "newline in a file name");
     snprintf(p, sizeof(p), "%s/fifo.safetensors", root);
     assert_int_equal(mkfifo(p, 0600), 0);

@@ -73,6 +73,7 @@ static int child_main(const char *path)
     struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
     struct rusage ru;
     size_t n;
+    long ms;
     opts.threads = 1;
     mm_inventory_load(&inv, path, &opts, &err);
     n = inv != NULL ? mm_inventory_tensor_count(inv) : 0;
@@ -80,9 +81,9 @@ static int child_main(const char *path)
     if (getrusage(RUSAGE_SELF, &ru) != 0) {
         return 1;
     }
-    printf("%zu %ld %ld %s\n", n, peak_kib(), (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
-                                       (long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000,
-           mm_errcode_name(err.code));
+    ms = (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+         (long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+    printf("%zu %ld %ld %s\n", n, peak_kib(), ms, mm_errcode_name(err.code));
     return 0;
 }
 
