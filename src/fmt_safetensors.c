@@ -40,6 +40,7 @@ struct st_ctx {
      * scan of every earlier key (10^5 keys took 48 s that way) */
     size_t *meta_slots;
     size_t meta_cap;
+    uint64_t meta_seed;
 };
 
 int mm_safetensors_probe(const uint8_t *head, size_t len, uint64_t file_size)
@@ -339,7 +340,7 @@ static enum mm_status read_tensor(struct st_ctx *x, const char *name, size_t nam
  * would go. */
 static size_t meta_slot(const struct st_ctx *x, const char *k, size_t klen)
 {
-    size_t h = (size_t)mm_hash_bytes(k, klen) & (x->meta_cap - 1);
+    size_t h = (size_t)mm_hash_seeded(x->meta_seed, k, klen) & (x->meta_cap - 1);
     while (x->meta_slots[h] != 0) {
         const struct mm_meta *m = mm_inventory_meta(x->inv, x->meta_slots[h] - 1);
         if (strncmp(m->key, k, klen) == 0 && m->key[klen] == '\0') {
@@ -366,6 +367,7 @@ static bool meta_reserve(struct st_ctx *x, size_t first, size_t n)
     }
     free(x->meta_slots);
     x->meta_slots = calloc(cap, sizeof(*x->meta_slots));
+    x->meta_seed = mm_hash_seed(x->meta_slots);
     x->meta_cap = x->meta_slots == NULL ? 0 : cap;
     if (x->meta_slots == NULL) {
         return false;

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "hostile_gen.h"
+#include "internal.h"
 #include "modelmem.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -263,6 +264,50 @@ static void test_many_metadata(void **state)
     hb_free(&f);
 }
 
+/* 60,000 tensor names chosen so that an unseeded hash (mm_hash_bytes) puts
+ * them all in the first 1,024 slots of a table of 2^17, where the
+ * uniqueness check and the estimator's layer table put them: with a fixed
+ * hash each insertion would walk the whole run. Seeded tables spread them
+ * (mm_hash_seed). */
+static void test_hash_flood(void **state)
+{
+    struct hbuf h;
+    struct hbuf f;
+    const size_t n = 60000;
+    size_t cap = 16;
+    size_t found = 0;
+    unsigned long long c = 0;
+    struct outcome o;
+    char path[256];
+    (void)state;
+    while (cap < n * 2) {
+        cap *= 2;
+    }
+    hb_init(&h);
+    hb_init(&f);
+    hb_text(&h, "{");
+    while (found < n) {
+        char name[32];
+        const int len = snprintf(name, sizeof(name), "t%llu", c++);
+        if ((mm_hash_bytes(name, (size_t)len) & (cap - 1)) < 1024) {
+            hb_printf(&h, "%s\"%s\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}",
+                      found == 0 ? "" : ",", name);
+            found++;
+        }
+    }
+    hb_text(&h, "}");
+    hb_safetensors(&f, &h, 0);
+    run_case("flood.safetensors", &f, h.n, "none", n);
+    /* and no slower than names that do not collide: 1 s of processor time */
+    snprintf(path, sizeof(path), "%s/flood.safetensors", dir);
+    assert_int_equal(hb_write_file(path, f.d, f.n), 0);
+    measure(path, &o);
+    unlink(path);
+    assert_true(o.seconds < 1.0);
+    hb_free(&h);
+    hb_free(&f);
+}
+
 /* An index naming MM_LIMIT_FILES shards, none present: planned in a few
  * bytes per shard, one open before the first missing one is reported. */
 static void test_many_shards(void **state)
@@ -337,6 +382,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_many_tensors),
         cmocka_unit_test(test_deep_json),
         cmocka_unit_test(test_many_metadata),
+        cmocka_unit_test(test_hash_flood),
         cmocka_unit_test(test_many_shards),
         cmocka_unit_test(test_gguf_counts),
     };
