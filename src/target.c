@@ -181,6 +181,20 @@ static enum mm_status check_inside(const struct mm_plan *pl, const char *path,
     return st;
 }
 
+enum mm_status mm_path_check_inside(const char *folder, const char *path,
+                                    struct mm_error *err)
+{
+    struct mm_plan pl;
+    enum mm_status st;
+    memset(&pl, 0, sizeof(pl));
+    st = set_root(&pl, folder, err);
+    if (st == MM_OK) {
+        st = check_inside(&pl, path, err);
+    }
+    free(pl.root);
+    return st;
+}
+
 /* Reads a whole small file (an index, model_index.json) into memory. */
 static enum mm_status slurp(const char *path, uint8_t **out, size_t *len,
                             struct mm_error *err)
