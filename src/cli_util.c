@@ -315,8 +315,14 @@ void cli_print_warnings(const struct mm_inventory *inv, const struct cli_common 
     for (i = 0; i < n; i++) {
         const struct mm_warning *w = mm_inventory_warning(inv, i);
         const struct mm_file *f = mm_inventory_file(inv, w->file);
-        fprintf(stderr, "modelmem: %s: warning: %s [%s]\n", f != NULL ? f->path : "?",
-                w->message, mm_errcode_name(w->code));
+        if (w->offset >= 0) {
+            fprintf(stderr, "modelmem: %s: warning: %s (byte %lld) [%s]\n",
+                    f != NULL ? f->path : "?", w->message, (long long)w->offset,
+                    mm_errcode_name(w->code));
+        } else {
+            fprintf(stderr, "modelmem: %s: warning: %s [%s]\n", f != NULL ? f->path : "?",
+                    w->message, mm_errcode_name(w->code));
+        }
     }
 }
 

@@ -1,44 +1,21 @@
 /*
- * fmt_pickle.c - the pickle interpreter (pickle.h). Opcodes and argument
- * encodings follow CPython Lib/pickletools.py; the stack, the mark stack
- * and the memo behave as Lib/pickle.py's _Unpickler does, except that no
- * callable is ever looked up or called: calls become inert records.
+ * fmt_pickle.c - the pickle interpreter (pickle.h): its machine. Opcodes
+ * and argument encodings follow CPython Lib/pickletools.py; the stack, the
+ * mark stack and the memo behave as Lib/pickle.py's _Unpickler does, except
+ * that no callable is ever looked up or called: calls become inert records.
+ * The opcodes are in pickle_ops.c, globals, calls, the memo and containers
+ * in pickle_objects.c (pickle_vm.h).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "checked.h"
-#include "cursor.h"
 #include "json_scan.h"
-#include "pickle.h"
+#include "pickle_vm.h"
 
-struct vm {
-    struct mm_pickle *p;
-    struct mm_cursor c;
-    const char *file;
-    mm_pickle_global_fn on_global;
-    void *ctx;
-    struct mm_error *err;
-    uint64_t op_at; /* offset of the opcode being run */
-    uint8_t op;
-    uint32_t *stack;
-    size_t sp;
-    size_t stack_cap;
-    size_t *marks;
-    size_t nmarks;
-    size_t marks_cap;
-    uint32_t *memo;
-    size_t memo_cap;
-    size_t memo_len; /* distinct entries, for MEMOIZE */
-};
-
-static enum mm_status vfail(struct vm *m, enum mm_status st, enum mm_errcode code,
-                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static enum mm_status vfail(struct vm *m, enum mm_status st, enum mm_errcode code,
-                            const char *fmt, ...)
+enum mm_status mm_pkvm_vfail(struct mm_pkvm *m, enum mm_status st, enum mm_errcode code,
+                             const char *fmt, ...)
 {
     char msg[200];
     va_list ap;
@@ -49,62 +26,106 @@ static enum mm_status vfail(struct vm *m, enum mm_status st, enum mm_errcode cod
                    "pickle opcode 0x%02x: %s", m->op, msg);
 }
 
-static enum mm_status invalid(struct vm *m, const char *what)
+enum mm_status mm_pkvm_invalid(struct mm_pkvm *m, const char *what)
 {
-    return vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_INVALID, "%s", what);
+    return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_INVALID, "%s", what);
 }
 
-static enum mm_status truncated(struct vm *m)
+enum mm_status mm_pkvm_truncated(struct mm_pkvm *m)
 {
     m->p->ran_out = 1;
-    return vfail(m, MM_ERR_MALFORMED, MM_E_TRUNCATED, "the pickle ends inside its argument");
+    return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_TRUNCATED,
+                         "the pickle ends inside its argument");
 }
 
-static enum mm_status nomem(struct vm *m)
+enum mm_status mm_pkvm_nomem(struct mm_pkvm *m)
 {
     return mm_fail_nomem(m->err, m->file);
 }
 
 /* A new node; *id receives its index. */
-static enum mm_status node_new(struct vm *m, uint8_t kind, uint32_t *id)
+enum mm_status mm_pkvm_node_new(struct mm_pkvm *m, uint8_t kind, uint32_t *id)
 {
     struct mm_pickle *p = m->p;
-    struct mm_pk_node *nd;
+    struct mm_pk_node *nd = NULL;
     if (p->n >= UINT32_MAX - 1) {
-        return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, "too many values");
+        return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, "too many values");
     }
     if (!mm_grow((void **)&p->nodes, &p->cap, p->n + 1, sizeof(*p->nodes))) {
-        return nomem(m);
+        return mm_pkvm_nomem(m);
     }
     nd = &p->nodes[p->n];
     memset(nd, 0, sizeof(*nd));
     nd->kind = kind;
-    nd->at = m->op_at;
+    nd->at = (uint32_t)(m->op_at - p->base);
     *id = (uint32_t)p->n++;
     return MM_OK;
 }
 
-static enum mm_status kid_add(struct vm *m, uint32_t id, uint32_t kid)
+#define KID_CHUNK (1u << 16)
+
+/* The kids of a container that never grows, packed into the chunks. */
+enum mm_status mm_pkvm_kids_fixed(struct mm_pkvm *m, uint32_t id, const uint32_t *items, size_t n)
+{
+    struct mm_pickle *p = m->p;
+    uint32_t *dst = NULL;
+    if (n == 0) {
+        return MM_OK;
+    }
+    if (p->nchunks == 0 || p->chunk_size - p->chunk_used < n) {
+        const size_t size = n > KID_CHUNK ? n : KID_CHUNK;
+        uint32_t *chunk = NULL;
+        if (!mm_grow((void **)&p->chunks, &p->chunks_cap, p->nchunks + 1, sizeof(*p->chunks))) {
+            return mm_pkvm_nomem(m);
+        }
+        chunk = mm_reallocarray(NULL, size, sizeof(*chunk));
+        if (chunk == NULL) {
+            return mm_pkvm_nomem(m);
+        }
+        p->chunks[p->nchunks++] = chunk;
+        p->chunk_used = 0;
+        p->chunk_size = size;
+    }
+    dst = p->chunks[p->nchunks - 1] + p->chunk_used;
+    p->chunk_used += n;
+    memcpy(dst, items, n * sizeof(*dst));
+    p->nodes[id].v.kids = dst;
+    p->nodes[id].n = (uint32_t)n;
+    p->nodes[id].cap = 0;
+    return MM_OK;
+}
+
+/* Appends to a list, dict or set (or the packed kids of anything else,
+ * which are then copied out first). */
+enum mm_status mm_pkvm_kid_add(struct mm_pkvm *m, uint32_t id, uint32_t kid)
 {
     struct mm_pk_node *nd = &m->p->nodes[id];
-    size_t cap = nd->cap;
-    if (!mm_grow((void **)&nd->kids, &cap, (size_t)nd->n + 1, sizeof(*nd->kids))) {
-        return nomem(m);
+    if (nd->n == nd->cap || nd->cap == 0) {
+        const bool packed = nd->cap == 0 && nd->n > 0;
+        const size_t ncap = nd->n == 0 ? 4 : (size_t)nd->n * 2;
+        uint32_t *k = mm_reallocarray(packed ? NULL : nd->v.kids, ncap, sizeof(*k));
+        if (k == NULL) {
+            return mm_pkvm_nomem(m);
+        }
+        if (packed) {
+            memcpy(k, nd->v.kids, nd->n * sizeof(*k));
+        }
+        nd->v.kids = k;
+        nd->cap = (uint32_t)ncap;
     }
-    nd->cap = (uint32_t)cap;
-    nd->kids[nd->n++] = kid;
+    nd->v.kids[nd->n++] = kid;
     return MM_OK;
 }
 
 /* Copies a string into the pool; fills the node's v.s. */
-static enum mm_status pool_add(struct vm *m, uint32_t id, const void *s, size_t len)
+enum mm_status mm_pkvm_pool_add(struct mm_pkvm *m, uint32_t id, const void *s, size_t len)
 {
     struct mm_pickle *p = m->p;
     if (p->pool_len + len + 1 > UINT32_MAX) {
-        return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_BYTES, "strings exceed 4 GiB");
+        return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_BYTES, "strings exceed 4 GiB");
     }
     if (!mm_grow((void **)&p->pool, &p->pool_cap, p->pool_len + len + 1, 1)) {
-        return nomem(m);
+        return mm_pkvm_nomem(m);
     }
     if (len > 0) {
         memcpy(p->pool + p->pool_len, s, len);
@@ -116,37 +137,37 @@ static enum mm_status pool_add(struct vm *m, uint32_t id, const void *s, size_t 
     return MM_OK;
 }
 
-static enum mm_status push(struct vm *m, uint32_t id)
+enum mm_status mm_pkvm_push(struct mm_pkvm *m, uint32_t id)
 {
     if (m->sp + m->nmarks >= MM_LIMIT_PICKLE_STACK) {
-        return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STACK, "more than %u stack items",
-                     MM_LIMIT_PICKLE_STACK);
+        return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STACK, "more than %u stack items",
+                             MM_LIMIT_PICKLE_STACK);
     }
     if (!mm_grow((void **)&m->stack, &m->stack_cap, m->sp + 1, sizeof(*m->stack))) {
-        return nomem(m);
+        return mm_pkvm_nomem(m);
     }
     m->stack[m->sp++] = id;
     return MM_OK;
 }
 
-static size_t mark_floor(const struct vm *m)
+size_t mm_pkvm_mark_floor(const struct mm_pkvm *m)
 {
     return m->nmarks > 0 ? m->marks[m->nmarks - 1] : 0;
 }
 
-static enum mm_status pop(struct vm *m, uint32_t *out)
+enum mm_status mm_pkvm_pop(struct mm_pkvm *m, uint32_t *out)
 {
-    if (m->sp <= mark_floor(m)) {
-        return invalid(m, "stack underflow");
+    if (m->sp <= mm_pkvm_mark_floor(m)) {
+        return mm_pkvm_invalid(m, "stack underflow");
     }
     *out = m->stack[--m->sp];
     return MM_OK;
 }
 
-static enum mm_status top(struct vm *m, uint32_t *out)
+enum mm_status mm_pkvm_top(struct mm_pkvm *m, uint32_t *out)
 {
-    if (m->sp <= mark_floor(m)) {
-        return invalid(m, "stack underflow");
+    if (m->sp <= mm_pkvm_mark_floor(m)) {
+        return mm_pkvm_invalid(m, "stack underflow");
     }
     *out = m->stack[m->sp - 1];
     return MM_OK;
@@ -154,33 +175,44 @@ static enum mm_status top(struct vm *m, uint32_t *out)
 
 /* The items since the last mark: stack[*from .. sp). The mark is popped;
  * the caller truncates the stack to *from when done with them. */
-static enum mm_status pop_mark(struct vm *m, size_t *from)
+enum mm_status mm_pkvm_pop_mark(struct mm_pkvm *m, size_t *from)
 {
     if (m->nmarks == 0) {
-        return invalid(m, "no mark on the stack");
+        return mm_pkvm_invalid(m, "no mark on the stack");
     }
     *from = m->marks[--m->nmarks];
     return MM_OK;
 }
 
-/* Push a new node of `kind` holding the given items as kids. */
-/* A new container of the n stack items from index `from` (none for n 0:
- * the stack may not be allocated yet). */
-static enum mm_status push_seq(struct vm *m, uint8_t kind, size_t from, size_t n)
+/* Push a new node of `kind` holding stack[from .. from + n) as kids: packed
+ * for a tuple or frozenset, allocated to size for what may grow. The stack
+ * is only addressed when n > 0 (it may not be allocated yet). */
+enum mm_status mm_pkvm_push_seq(struct mm_pkvm *m, uint8_t kind, size_t from, size_t n)
 {
-    uint32_t id;
-    size_t i;
-    enum mm_status st = node_new(m, kind, &id);
-    for (i = 0; st == MM_OK && i < n; i++) {
-        st = kid_add(m, id, m->stack[from + i]);
+    uint32_t id = 0;
+    enum mm_status st = mm_pkvm_node_new(m, kind, &id);
+    if (st == MM_OK && n > 0) {
+        const uint32_t *items = m->stack + from;
+        if (kind == MM_PK_TUPLE || m->op == 0x91) {
+            st = mm_pkvm_kids_fixed(m, id, items, n);
+        } else {
+            uint32_t *k = mm_reallocarray(NULL, n, sizeof(*k));
+            if (k == NULL) {
+                return mm_pkvm_nomem(m);
+            }
+            memcpy(k, items, n * sizeof(*k));
+            m->p->nodes[id].v.kids = k;
+            m->p->nodes[id].n = (uint32_t)n;
+            m->p->nodes[id].cap = (uint32_t)n;
+        }
     }
-    return st == MM_OK ? push(m, id) : st;
+    return st == MM_OK ? mm_pkvm_push(m, id) : st;
 }
 
-static enum mm_status push_scalar(struct vm *m, uint8_t kind, int64_t i, double f)
+enum mm_status mm_pkvm_push_scalar(struct mm_pkvm *m, uint8_t kind, int64_t i, double f)
 {
-    uint32_t id;
-    enum mm_status st = node_new(m, kind, &id);
+    uint32_t id = 0;
+    enum mm_status st = mm_pkvm_node_new(m, kind, &id);
     if (st != MM_OK) {
         return st;
     }
@@ -189,41 +221,41 @@ static enum mm_status push_scalar(struct vm *m, uint8_t kind, int64_t i, double 
     } else {
         m->p->nodes[id].v.i = i;
     }
-    return push(m, id);
+    return mm_pkvm_push(m, id);
 }
 
-static enum mm_status push_string(struct vm *m, uint8_t kind, const void *s, size_t len)
+enum mm_status mm_pkvm_push_string(struct mm_pkvm *m, uint8_t kind, const void *s, size_t len)
 {
-    uint32_t id;
-    enum mm_status st = node_new(m, kind, &id);
+    uint32_t id = 0;
+    enum mm_status st = mm_pkvm_node_new(m, kind, &id);
     if (st == MM_OK) {
-        st = pool_add(m, id, s, len);
+        st = mm_pkvm_pool_add(m, id, s, len);
     }
-    return st == MM_OK ? push(m, id) : st;
+    return st == MM_OK ? mm_pkvm_push(m, id) : st;
 }
 
 /* ---- Arguments ------------------------------------------------------------ */
 
-static enum mm_status arg_bytes(struct vm *m, uint64_t n, const uint8_t **out)
+enum mm_status mm_pkvm_arg_bytes(struct mm_pkvm *m, uint64_t n, const uint8_t **out)
 {
     if (n > MM_LIMIT_PICKLE_STRING) {
-        return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STRING,
-                     "argument of %llu bytes (limit %u)", (unsigned long long)n,
-                     MM_LIMIT_PICKLE_STRING);
+        return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STRING,
+                             "argument of %llu bytes (limit %u)", (unsigned long long)n,
+                             MM_LIMIT_PICKLE_STRING);
     }
     if (!mm_cursor_take(&m->c, (size_t)n, out)) {
-        return truncated(m);
+        return mm_pkvm_truncated(m);
     }
     return MM_OK;
 }
 
-static enum mm_status arg_fixed(struct vm *m, size_t n, const uint8_t **out)
+enum mm_status mm_pkvm_arg_fixed(struct mm_pkvm *m, size_t n, const uint8_t **out)
 {
-    return mm_cursor_take(&m->c, n, out) ? MM_OK : truncated(m);
+    return mm_cursor_take(&m->c, n, out) ? MM_OK : mm_pkvm_truncated(m);
 }
 
 /* A newline-terminated line (the newline not included). */
-static enum mm_status arg_line(struct vm *m, const uint8_t **out, size_t *len)
+enum mm_status mm_pkvm_arg_line(struct mm_pkvm *m, const uint8_t **out, size_t *len)
 {
     const size_t rem = mm_cursor_remain(&m->c);
     const uint8_t *start = m->c.p + m->c.pos;
@@ -232,10 +264,10 @@ static enum mm_status arg_line(struct vm *m, const uint8_t **out, size_t *len)
                                                  : rem);
     if (nl == NULL) {
         if (rem > MM_LIMIT_PICKLE_STRING) {
-            return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STRING, "line longer than %u bytes",
-                         MM_LIMIT_PICKLE_STRING);
+            return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STRING,
+                                 "line longer than %u bytes", MM_LIMIT_PICKLE_STRING);
         }
-        return truncated(m);
+        return mm_pkvm_truncated(m);
     }
     *out = start;
     *len = (size_t)(nl - start);
@@ -245,14 +277,14 @@ static enum mm_status arg_line(struct vm *m, const uint8_t **out, size_t *len)
 
 /* A decimal integer line: INT, LONG, GET, PUT. *big is set when it does not
  * fit 64 bits. A trailing 'L' (LONG) is accepted. */
-static enum mm_status arg_decimal(struct vm *m, int64_t *out, bool *big)
+enum mm_status mm_pkvm_arg_decimal(struct mm_pkvm *m, int64_t *out, bool *big)
 {
-    const uint8_t *s;
-    size_t len;
+    const uint8_t *s = NULL;
+    size_t len = 0;
     size_t i = 0;
     bool neg = false;
     uint64_t v = 0;
-    enum mm_status st = arg_line(m, &s, &len);
+    enum mm_status st = mm_pkvm_arg_line(m, &s, &len);
     if (st != MM_OK) {
         return st;
     }
@@ -265,11 +297,11 @@ static enum mm_status arg_decimal(struct vm *m, int64_t *out, bool *big)
         i++;
     }
     if (i == len) {
-        return invalid(m, "empty decimal number");
+        return mm_pkvm_invalid(m, "empty decimal number");
     }
     for (; i < len; i++) {
         if (s[i] < '0' || s[i] > '9') {
-            return invalid(m, "bad decimal number");
+            return mm_pkvm_invalid(m, "bad decimal number");
         }
         if (!mm_mul_u64(&v, v, 10) || !mm_add_u64(&v, v, (uint64_t)(s[i] - '0'))) {
             *big = true;
@@ -289,12 +321,12 @@ static enum mm_status arg_decimal(struct vm *m, int64_t *out, bool *big)
 }
 
 /* A little-endian two's complement integer of n bytes (LONG1, LONG4). */
-static enum mm_status push_long_bytes(struct vm *m, const uint8_t *b, uint64_t n)
+enum mm_status mm_pkvm_push_long_bytes(struct mm_pkvm *m, const uint8_t *b, uint64_t n)
 {
     uint64_t v = 0;
-    size_t i;
+    size_t i = 0;
     if (n > 8) {
-        return push_scalar(m, MM_PK_BIGINT, 0, 0);
+        return mm_pkvm_push_scalar(m, MM_PK_BIGINT, 0, 0);
     }
     for (i = 0; i < n; i++) {
         v |= (uint64_t)b[i] << (8 * i);
@@ -302,7 +334,7 @@ static enum mm_status push_long_bytes(struct vm *m, const uint8_t *b, uint64_t n
     if (n > 0 && n < 8 && (b[n - 1] & 0x80u) != 0) {
         v |= ~(uint64_t)0 << (8 * n);
     }
-    return push_scalar(m, MM_PK_INT, (int64_t)v, 0);
+    return mm_pkvm_push_scalar(m, MM_PK_INT, (int64_t)v, 0);
 }
 
 /* Reads `digits` hex digits at s[*i]; -1 when they are not there. */
@@ -329,7 +361,7 @@ static long hex_run(const uint8_t *s, size_t len, size_t *i, unsigned digits)
  * \UXXXXXXXX are escapes) or STRING's Python literal without its quotes
  * (\\, \', \", \n, \r, \t, \xHH, octal). Latin-1 bytes become UTF-8.
  */
-static enum mm_status push_text(struct vm *m, const uint8_t *s, size_t len, bool literal)
+enum mm_status mm_pkvm_push_text(struct mm_pkvm *m, const uint8_t *s, size_t len, bool literal)
 {
     char *out;
     size_t o = 0;
@@ -337,7 +369,7 @@ static enum mm_status push_text(struct vm *m, const uint8_t *s, size_t len, bool
     enum mm_status st;
     out = malloc(len * 4 + 1);
     if (out == NULL) {
-        return nomem(m);
+        return mm_pkvm_nomem(m);
     }
     while (i < len) {
         const uint8_t ch = s[i++];
@@ -394,668 +426,13 @@ static enum mm_status push_text(struct vm *m, const uint8_t *s, size_t len, bool
         }
         o += mm_utf8_put(out + o, cp < 0 ? '\\' : (uint32_t)cp);
     }
-    st = push_string(m, MM_PK_STR, out, o);
+    st = mm_pkvm_push_string(m, MM_PK_STR, out, o);
     free(out);
     return st;
 }
 
-/* ---- Globals, calls, memo --------------------------------------------------- */
 
-static enum mm_status push_global(struct vm *m, const uint8_t *mod, size_t mlen,
-                                  const uint8_t *name, size_t nlen)
-{
-    uint32_t id;
-    char *full;
-    enum mm_status st;
-    if (m->on_global != NULL) {
-        st = m->on_global(m->ctx, (const char *)mod, mlen, (const char *)name, nlen, m->op_at,
-                          m->err);
-        if (st != MM_OK) {
-            return st;
-        }
-    }
-    full = malloc(mlen + nlen + 2);
-    if (full == NULL) {
-        return nomem(m);
-    }
-    memcpy(full, mod, mlen);
-    full[mlen] = '.';
-    memcpy(full + mlen + 1, name, nlen);
-    st = node_new(m, MM_PK_GLOBAL, &id);
-    if (st == MM_OK) {
-        st = pool_add(m, id, full, mlen + nlen + 1);
-    }
-    free(full);
-    if (st == MM_OK) {
-        m->p->nodes[id].n = (uint32_t)mlen;
-        st = push(m, id);
-    }
-    return st;
-}
-
-/* A call record fn(args); pushed. */
-static enum mm_status push_call(struct vm *m, uint32_t fn, uint32_t args)
-{
-    uint32_t id;
-    unsigned k;
-    enum mm_status st = node_new(m, MM_PK_CALL, &id);
-    for (k = 0; st == MM_OK && k < MM_PK_CALL_SLOTS_; k++) {
-        st = kid_add(m, id, k == MM_PK_CALL_FN ? fn : (k == MM_PK_CALL_ARGS ? args
-                                                                           : MM_PK_NO_NODE));
-    }
-    return st == MM_OK ? push(m, id) : st;
-}
-
-/* The dict or list items of a call record (obj[k] = v, obj.append(x)):
- * made on first use. */
-static enum mm_status call_slot(struct vm *m, uint32_t call, unsigned slot, uint8_t kind,
-                                uint32_t *out)
-{
-    uint32_t id = m->p->nodes[call].kids[slot];
-    enum mm_status st;
-    if (id == MM_PK_NO_NODE) {
-        st = node_new(m, kind, &id);
-        if (st != MM_OK) {
-            return st;
-        }
-        m->p->nodes[call].kids[slot] = id;
-    }
-    *out = id;
-    return MM_OK;
-}
-
-static enum mm_status memo_put(struct vm *m, uint64_t idx)
-{
-    uint32_t id;
-    enum mm_status st = top(m, &id);
-    if (st != MM_OK) {
-        return st;
-    }
-    if (idx >= MM_LIMIT_PICKLE_MEMO) {
-        return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_MEMO, "memo index %llu (limit %u)",
-                     (unsigned long long)idx, MM_LIMIT_PICKLE_MEMO);
-    }
-    if (idx >= m->memo_cap) {
-        size_t old = m->memo_cap;
-        size_t i;
-        if (!mm_grow((void **)&m->memo, &m->memo_cap, (size_t)idx + 1, sizeof(*m->memo))) {
-            return nomem(m);
-        }
-        for (i = old; i < m->memo_cap; i++) {
-            m->memo[i] = MM_PK_NO_NODE;
-        }
-    }
-    if (m->memo[idx] == MM_PK_NO_NODE) {
-        m->memo_len++;
-    }
-    m->memo[idx] = id;
-    return MM_OK;
-}
-
-static enum mm_status memo_get(struct vm *m, uint64_t idx)
-{
-    if (idx >= m->memo_cap || m->memo[idx] == MM_PK_NO_NODE) {
-        return vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_INVALID,
-                     "memo index %llu was never stored", (unsigned long long)idx);
-    }
-    return push(m, m->memo[idx]);
-}
-
-/* ---- Container opcodes -------------------------------------------------------- */
-
-/* SETITEM / SETITEMS: pairs stack[from..sp) into the dict (or the dict
- * items of a call record) below them. */
-static enum mm_status set_items(struct vm *m, size_t from)
-{
-    uint32_t target;
-    uint32_t dict;
-    size_t i;
-    enum mm_status st;
-    if ((m->sp - from) % 2 != 0) {
-        return invalid(m, "odd number of items for a dict");
-    }
-    if (from == 0 || from <= mark_floor(m)) {
-        return invalid(m, "stack underflow");
-    }
-    target = m->stack[from - 1];
-    if (m->p->nodes[target].kind == MM_PK_CALL) {
-        st = call_slot(m, target, MM_PK_CALL_DICT, MM_PK_DICT, &dict);
-        if (st != MM_OK) {
-            return st;
-        }
-    } else if (m->p->nodes[target].kind == MM_PK_DICT) {
-        dict = target;
-    } else {
-        return invalid(m, "items set on something that is not a dict");
-    }
-    for (i = from; i < m->sp; i++) {
-        st = kid_add(m, dict, m->stack[i]);
-        if (st != MM_OK) {
-            return st;
-        }
-    }
-    m->sp = from;
-    return MM_OK;
-}
-
-/* APPEND(S) / ADDITEMS: items stack[from..sp) into the list, set or call
- * record below them. */
-static enum mm_status append_items(struct vm *m, size_t from, uint8_t want)
-{
-    uint32_t target;
-    uint32_t list;
-    size_t i;
-    enum mm_status st;
-    if (from == 0 || from <= mark_floor(m)) {
-        return invalid(m, "stack underflow");
-    }
-    target = m->stack[from - 1];
-    if (m->p->nodes[target].kind == MM_PK_CALL) {
-        st = call_slot(m, target, MM_PK_CALL_LIST, MM_PK_LIST, &list);
-        if (st != MM_OK) {
-            return st;
-        }
-    } else if (m->p->nodes[target].kind == want) {
-        list = target;
-    } else {
-        return invalid(m, want == MM_PK_SET ? "items added to something that is not a set"
-                                            : "items appended to something that is not a list");
-    }
-    for (i = from; i < m->sp; i++) {
-        st = kid_add(m, list, m->stack[i]);
-        if (st != MM_OK) {
-            return st;
-        }
-    }
-    m->sp = from;
-    return MM_OK;
-}
-
-/* TUPLE, LIST, DICT, FROZENSET: a new container of the marked items. */
-static enum mm_status from_mark(struct vm *m, uint8_t kind)
-{
-    size_t from;
-    enum mm_status st = pop_mark(m, &from);
-    if (st != MM_OK) {
-        return st;
-    }
-    if (kind == MM_PK_DICT && (m->sp - from) % 2 != 0) {
-        return invalid(m, "odd number of items for a dict");
-    }
-    st = push_seq(m, kind, from, m->sp - from);
-    if (st == MM_OK) {
-        /* the new container is on top: move it down to `from` */
-        m->stack[from] = m->stack[m->sp - 1];
-        m->sp = from + 1;
-    }
-    return st;
-}
-
-static enum mm_status tuple_n(struct vm *m, size_t n)
-{
-    if (m->sp - mark_floor(m) < n) {
-        return invalid(m, "stack underflow");
-    }
-    {
-        const size_t from = m->sp - n;
-        enum mm_status st = push_seq(m, MM_PK_TUPLE, from, n);
-        if (st == MM_OK) {
-            m->stack[from] = m->stack[m->sp - 1];
-            m->sp = from + 1;
-        }
-        return st;
-    }
-}
-
-/* INST and OBJ: a call of the class with the marked arguments. */
-static enum mm_status inst(struct vm *m, bool named)
-{
-    size_t from;
-    uint32_t cls;
-    uint32_t args;
-    enum mm_status st;
-    if (named) {
-        const uint8_t *mod;
-        const uint8_t *name;
-        size_t mlen;
-        size_t nlen;
-        st = arg_line(m, &mod, &mlen);
-        if (st == MM_OK) {
-            st = arg_line(m, &name, &nlen);
-        }
-        if (st == MM_OK) {
-            st = push_global(m, mod, mlen, name, nlen);
-        }
-        if (st != MM_OK) {
-            return st;
-        }
-        st = pop(m, &cls);
-        if (st != MM_OK) {
-            return st;
-        }
-        st = pop_mark(m, &from);
-    } else {
-        st = pop_mark(m, &from);
-        if (st == MM_OK && m->sp == from) {
-            st = invalid(m, "OBJ without a class");
-        }
-        if (st != MM_OK) {
-            return st;
-        }
-        cls = m->stack[from];
-        from++;
-    }
-    if (st != MM_OK) {
-        return st;
-    }
-    st = push_seq(m, MM_PK_TUPLE, from, m->sp - from);
-    if (st == MM_OK) {
-        args = m->stack[m->sp - 1];
-        m->sp = named ? from : from - 1;
-        st = push_call(m, cls, args);
-    }
-    return st;
-}
-
-static enum mm_status reduce(struct vm *m, unsigned nargs)
-{
-    uint32_t fn;
-    uint32_t args;
-    uint32_t kwargs = MM_PK_NO_NODE;
-    enum mm_status st = MM_OK;
-    if (nargs == 3) {
-        st = pop(m, &kwargs);
-    }
-    if (st == MM_OK) {
-        st = pop(m, &args);
-    }
-    if (st == MM_OK) {
-        st = pop(m, &fn);
-    }
-    if (st == MM_OK) {
-        st = push_call(m, fn, args);
-    }
-    if (st == MM_OK && kwargs != MM_PK_NO_NODE) {
-        m->p->nodes[m->stack[m->sp - 1]].kids[MM_PK_CALL_STATE] = kwargs;
-    }
-    return st;
-}
-
-static enum mm_status build(struct vm *m)
-{
-    uint32_t state;
-    uint32_t obj;
-    enum mm_status st = pop(m, &state);
-    if (st == MM_OK) {
-        st = top(m, &obj);
-    }
-    if (st == MM_OK && m->p->nodes[obj].kind == MM_PK_CALL) {
-        m->p->nodes[obj].kids[MM_PK_CALL_STATE] = state;
-    }
-    return st;
-}
-
-static enum mm_status persid(struct vm *m, uint32_t pid)
-{
-    uint32_t id;
-    enum mm_status st = node_new(m, MM_PK_PERSID, &id);
-    if (st == MM_OK) {
-        st = kid_add(m, id, pid);
-    }
-    return st == MM_OK ? push(m, id) : st;
-}
-
-/* ---- The opcodes ------------------------------------------------------------- */
-
-static enum mm_status op_strings(struct vm *m, bool *done)
-{
-    const uint8_t *b;
-    const uint8_t *s;
-    size_t len;
-    enum mm_status st;
-    *done = true;
-    switch (m->op) {
-    case 'S': /* STRING: a quoted Python literal */
-        st = arg_line(m, &s, &len);
-        if (st != MM_OK) {
-            return st;
-        }
-        if (len < 2 || (s[0] != '\'' && s[0] != '"') || s[len - 1] != s[0]) {
-            return invalid(m, "STRING argument is not quoted");
-        }
-        return push_text(m, s + 1, len - 2, true);
-    case 'V': /* UNICODE: raw-unicode-escape */
-        st = arg_line(m, &s, &len);
-        return st == MM_OK ? push_text(m, s, len, false) : st;
-    case 'T': /* BINSTRING */
-    case 'X': /* BINUNICODE */
-    case 'B': /* BINBYTES */
-        st = arg_fixed(m, 4, &b);
-        if (st == MM_OK && m->op == 'T' && (mm_le32(b) & 0x80000000u) != 0) {
-            return invalid(m, "negative string length");
-        }
-        if (st == MM_OK) {
-            st = arg_bytes(m, mm_le32(b), &s);
-        }
-        return st == MM_OK ? push_string(m, m->op == 'B' ? MM_PK_BYTES : MM_PK_STR, s,
-                                         mm_le32(b))
-                           : st;
-    case 'U':    /* SHORT_BINSTRING */
-    case 'C':    /* SHORT_BINBYTES */
-    case 0x8c: /* SHORT_BINUNICODE */
-        st = arg_fixed(m, 1, &b);
-        if (st == MM_OK) {
-            st = arg_bytes(m, b[0], &s);
-        }
-        return st == MM_OK ? push_string(m, m->op == 'C' ? MM_PK_BYTES : MM_PK_STR, s, b[0])
-                           : st;
-    case 0x8d: /* BINUNICODE8 */
-    case 0x8e: /* BINBYTES8 */
-    case 0x96: /* BYTEARRAY8 */
-        st = arg_fixed(m, 8, &b);
-        if (st == MM_OK) {
-            st = arg_bytes(m, mm_le64(b), &s);
-        }
-        return st == MM_OK ? push_string(m, m->op == 0x8d ? MM_PK_STR : MM_PK_BYTES, s,
-                                         (size_t)mm_le64(b))
-                           : st;
-    default:
-        *done = false;
-        return MM_OK;
-    }
-}
-
-static enum mm_status op_numbers(struct vm *m, bool *done)
-{
-    const uint8_t *b;
-    const uint8_t *s;
-    size_t len;
-    int64_t v;
-    bool big;
-    enum mm_status st;
-    *done = true;
-    switch (m->op) {
-    case 'I': /* INT (I00/I01 are False/True) */
-        if (mm_cursor_remain(&m->c) >= 3 && m->c.p[m->c.pos] == '0' &&
-            (m->c.p[m->c.pos + 1] == '0' || m->c.p[m->c.pos + 1] == '1') &&
-            m->c.p[m->c.pos + 2] == '\n') {
-            v = m->c.p[m->c.pos + 1] - '0';
-            m->c.pos += 3;
-            return push_scalar(m, MM_PK_BOOL, v, 0);
-        }
-        /* fall through */
-    case 'L': /* LONG */
-        st = arg_decimal(m, &v, &big);
-        return st == MM_OK ? push_scalar(m, big ? MM_PK_BIGINT : MM_PK_INT, v, 0) : st;
-    case 'J': /* BININT */
-        st = arg_fixed(m, 4, &b);
-        return st == MM_OK ? push_scalar(m, MM_PK_INT, (int32_t)mm_le32(b), 0) : st;
-    case 'K': /* BININT1 */
-        st = arg_fixed(m, 1, &b);
-        return st == MM_OK ? push_scalar(m, MM_PK_INT, b[0], 0) : st;
-    case 'M': /* BININT2 */
-        st = arg_fixed(m, 2, &b);
-        return st == MM_OK ? push_scalar(m, MM_PK_INT, mm_le16(b), 0) : st;
-    case 0x8a: /* LONG1 */
-        st = arg_fixed(m, 1, &b);
-        if (st == MM_OK) {
-            st = arg_bytes(m, b[0], &s);
-        }
-        return st == MM_OK ? push_long_bytes(m, s, b[0]) : st;
-    case 0x8b: /* LONG4 */
-        st = arg_fixed(m, 4, &b);
-        if (st == MM_OK && (mm_le32(b) & 0x80000000u) != 0) {
-            return invalid(m, "negative LONG4 length");
-        }
-        if (st == MM_OK) {
-            st = arg_bytes(m, mm_le32(b), &s);
-        }
-        return st == MM_OK ? push_long_bytes(m, s, mm_le32(b)) : st;
-    case 'F': { /* FLOAT */
-        char tmp[64];
-        char *end = NULL;
-        double f;
-        st = arg_line(m, &s, &len);
-        if (st != MM_OK) {
-            return st;
-        }
-        if (len == 0 || len >= sizeof(tmp)) {
-            return invalid(m, "bad FLOAT argument");
-        }
-        memcpy(tmp, s, len);
-        tmp[len] = '\0';
-        errno = 0;
-        f = strtod(tmp, &end);
-        if (end != tmp + len) {
-            return invalid(m, "bad FLOAT argument");
-        }
-        return push_scalar(m, MM_PK_FLOAT, 0, f);
-    }
-    case 'G': { /* BINFLOAT: big-endian IEEE 754 double */
-        union {
-            uint64_t u;
-            double f;
-        } u;
-        unsigned k;
-        st = arg_fixed(m, 8, &b);
-        if (st != MM_OK) {
-            return st;
-        }
-        u.u = 0;
-        for (k = 0; k < 8; k++) {
-            u.u = (u.u << 8) | b[k];
-        }
-        return push_scalar(m, MM_PK_FLOAT, 0, u.f);
-    }
-    case 'N': /* NONE */
-        return push_scalar(m, MM_PK_NONE, 0, 0);
-    case 0x88: /* NEWTRUE */
-    case 0x89: /* NEWFALSE */
-        return push_scalar(m, MM_PK_BOOL, m->op == 0x88, 0);
-    default:
-        *done = false;
-        return MM_OK;
-    }
-}
-
-static enum mm_status op_memo(struct vm *m, bool *done)
-{
-    const uint8_t *b;
-    int64_t v;
-    bool big;
-    enum mm_status st;
-    *done = true;
-    switch (m->op) {
-    case 'g': /* GET */
-    case 'p': /* PUT */
-        st = arg_decimal(m, &v, &big);
-        if (st == MM_OK && (big || v < 0)) {
-            return invalid(m, "bad memo index");
-        }
-        if (st != MM_OK) {
-            return st;
-        }
-        return m->op == 'g' ? memo_get(m, (uint64_t)v) : memo_put(m, (uint64_t)v);
-    case 'h': /* BINGET */
-    case 'q': /* BINPUT */
-        st = arg_fixed(m, 1, &b);
-        if (st != MM_OK) {
-            return st;
-        }
-        return m->op == 'h' ? memo_get(m, b[0]) : memo_put(m, b[0]);
-    case 'j': /* LONG_BINGET */
-    case 'r': /* LONG_BINPUT */
-        st = arg_fixed(m, 4, &b);
-        if (st != MM_OK) {
-            return st;
-        }
-        return m->op == 'j' ? memo_get(m, mm_le32(b)) : memo_put(m, mm_le32(b));
-    case 0x94: /* MEMOIZE */
-        return memo_put(m, m->memo_len);
-    default:
-        *done = false;
-        return MM_OK;
-    }
-}
-
-static enum mm_status op_stack(struct vm *m, bool *done)
-{
-    uint32_t a;
-    uint32_t b2;
-    size_t from;
-    enum mm_status st;
-    *done = true;
-    switch (m->op) {
-    case '(': /* MARK */
-        if (m->sp + m->nmarks >= MM_LIMIT_PICKLE_STACK) {
-            return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STACK, "more than %u stack items",
-                         MM_LIMIT_PICKLE_STACK);
-        }
-        if (!mm_grow((void **)&m->marks, &m->marks_cap, m->nmarks + 1, sizeof(*m->marks))) {
-            return nomem(m);
-        }
-        m->marks[m->nmarks++] = m->sp;
-        return MM_OK;
-    case '0': /* POP: an empty frame pops its mark instead */
-        if (m->sp > mark_floor(m)) {
-            m->sp--;
-            return MM_OK;
-        }
-        /* fall through */
-    case '1': /* POP_MARK */
-        st = pop_mark(m, &from);
-        if (st == MM_OK) {
-            m->sp = from;
-        }
-        return st;
-    case '2': /* DUP */
-        st = top(m, &a);
-        return st == MM_OK ? push(m, a) : st;
-    case ']': /* EMPTY_LIST */
-        return push_seq(m, MM_PK_LIST, 0, 0);
-    case ')': /* EMPTY_TUPLE */
-        return push_seq(m, MM_PK_TUPLE, 0, 0);
-    case '}': /* EMPTY_DICT */
-        return push_seq(m, MM_PK_DICT, 0, 0);
-    case 0x8f: /* EMPTY_SET */
-        return push_seq(m, MM_PK_SET, 0, 0);
-    case 'l': /* LIST */
-        return from_mark(m, MM_PK_LIST);
-    case 't': /* TUPLE */
-        return from_mark(m, MM_PK_TUPLE);
-    case 'd': /* DICT */
-        return from_mark(m, MM_PK_DICT);
-    case 0x91: /* FROZENSET */
-        return from_mark(m, MM_PK_SET);
-    case 0x85: /* TUPLE1 */
-    case 0x86: /* TUPLE2 */
-    case 0x87: /* TUPLE3 */
-        return tuple_n(m, (size_t)(m->op - 0x84));
-    case 'a': /* APPEND */
-        if (m->sp - mark_floor(m) < 2) {
-            return invalid(m, "stack underflow");
-        }
-        return append_items(m, m->sp - 1, MM_PK_LIST);
-    case 'e': /* APPENDS */
-    case 0x90: /* ADDITEMS */
-        st = pop_mark(m, &from);
-        return st == MM_OK ? append_items(m, from, m->op == 'e' ? MM_PK_LIST : MM_PK_SET) : st;
-    case 's': /* SETITEM */
-        if (m->sp - mark_floor(m) < 3) {
-            return invalid(m, "stack underflow");
-        }
-        return set_items(m, m->sp - 2);
-    case 'u': /* SETITEMS */
-        st = pop_mark(m, &from);
-        return st == MM_OK ? set_items(m, from) : st;
-    case 0x93: /* STACK_GLOBAL */
-        st = pop(m, &b2);
-        if (st == MM_OK) {
-            st = pop(m, &a);
-        }
-        if (st != MM_OK) {
-            return st;
-        }
-        if (m->p->nodes[a].kind != MM_PK_STR || m->p->nodes[b2].kind != MM_PK_STR) {
-            return invalid(m, "STACK_GLOBAL needs two strings");
-        }
-        return push_global(m, (const uint8_t *)mm_pk_str(m->p, &m->p->nodes[a]),
-                           m->p->nodes[a].v.s.len,
-                           (const uint8_t *)mm_pk_str(m->p, &m->p->nodes[b2]),
-                           m->p->nodes[b2].v.s.len);
-    default:
-        *done = false;
-        return MM_OK;
-    }
-}
-
-static enum mm_status op_objects(struct vm *m, bool *done)
-{
-    const uint8_t *b;
-    const uint8_t *mod;
-    const uint8_t *name;
-    size_t mlen;
-    size_t nlen;
-    uint32_t a;
-    enum mm_status st;
-    *done = true;
-    switch (m->op) {
-    case 'c': /* GLOBAL */
-        st = arg_line(m, &mod, &mlen);
-        if (st == MM_OK) {
-            st = arg_line(m, &name, &nlen);
-        }
-        return st == MM_OK ? push_global(m, mod, mlen, name, nlen) : st;
-    case 'R': /* REDUCE */
-    case 0x81: /* NEWOBJ */
-        return reduce(m, 2);
-    case 0x92: /* NEWOBJ_EX */
-        return reduce(m, 3);
-    case 'i': /* INST */
-        return inst(m, true);
-    case 'o': /* OBJ */
-        return inst(m, false);
-    case 'b': /* BUILD */
-        return build(m);
-    case 'P': /* PERSID */
-        st = arg_line(m, &mod, &mlen);
-        if (st == MM_OK) {
-            st = push_string(m, MM_PK_STR, mod, mlen);
-        }
-        if (st == MM_OK) {
-            st = pop(m, &a);
-        }
-        return st == MM_OK ? persid(m, a) : st;
-    case 'Q': /* BINPERSID */
-        st = pop(m, &a);
-        return st == MM_OK ? persid(m, a) : st;
-    case 0x82: /* EXT1 */
-    case 0x83: /* EXT2 */
-    case 0x84: /* EXT4 */
-        st = arg_fixed(m, m->op == 0x82 ? 1u : (m->op == 0x83 ? 2u : 4u), &b);
-        return st == MM_OK ? vfail(m, MM_ERR_UNSUPPORTED, MM_E_PICKLE_INVALID,
-                                   "copyreg extension codes are not in a standard Python")
-                           : st;
-    case 0x97: /* NEXT_BUFFER */
-        return push_scalar(m, MM_PK_BUFFER, 0, 0);
-    case 0x98: /* READONLY_BUFFER */
-        return top(m, &a);
-    case 0x95: /* FRAME: framing is transparent */
-        return arg_fixed(m, 8, &b);
-    case 0x80: /* PROTO */
-        st = arg_fixed(m, 1, &b);
-        if (st == MM_OK && b[0] > 5) {
-            return vfail(m, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, "pickle protocol %u (0 to 5 "
-                         "are read)", b[0]);
-        }
-        return st;
-    default:
-        *done = false;
-        return MM_OK;
-    }
-}
-
-static enum mm_status run(struct vm *m)
+static enum mm_status run(struct mm_pkvm *m)
 {
     uint64_t ops = 0;
     for (;;) {
@@ -1068,28 +445,28 @@ static enum mm_status run(struct vm *m)
                            (int64_t)m->op_at, "pickle ends without a STOP opcode");
         }
         if (++ops > MM_LIMIT_PICKLE_OPS) {
-            return vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, "more than %u opcodes",
-                         MM_LIMIT_PICKLE_OPS);
+            return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, "more than %u opcodes",
+                                 MM_LIMIT_PICKLE_OPS);
         }
         if (m->op == '.') { /* STOP */
-            st = pop(m, &m->p->root);
+            st = mm_pkvm_pop(m, &m->p->root);
             if (st == MM_OK) {
                 m->p->consumed = m->c.pos;
             }
             return st;
         }
-        st = op_strings(m, &done);
+        st = mm_pkvm_op_strings(m, &done);
         if (st == MM_OK && !done) {
-            st = op_numbers(m, &done);
+            st = mm_pkvm_op_numbers(m, &done);
         }
         if (st == MM_OK && !done) {
-            st = op_memo(m, &done);
+            st = mm_pkvm_op_memo(m, &done);
         }
         if (st == MM_OK && !done) {
-            st = op_stack(m, &done);
+            st = mm_pkvm_op_stack(m, &done);
         }
         if (st == MM_OK && !done) {
-            st = op_objects(m, &done);
+            st = mm_pkvm_op_objects(m, &done);
         }
         if (st != MM_OK) {
             return st;
@@ -1105,11 +482,12 @@ enum mm_status mm_pickle_run(struct mm_pickle *p, const uint8_t *data, size_t le
                              uint64_t base, const char *file, mm_pickle_global_fn on_global,
                              void *ctx, struct mm_error *err)
 {
-    struct vm m;
+    struct mm_pkvm m;
     enum mm_status st;
     memset(p, 0, sizeof(*p));
     memset(&m, 0, sizeof(m));
     m.p = p;
+    p->base = base;
     m.file = file;
     m.on_global = on_global;
     m.ctx = ctx;
@@ -1120,10 +498,12 @@ enum mm_status mm_pickle_run(struct mm_pickle *p, const uint8_t *data, size_t le
                        "pickle of %zu bytes (limit %u)", len, MM_LIMIT_PICKLE_BYTES);
     }
     mm_cursor_init(&m.c, data, len, base);
+    m.dense_max = len;
     st = run(&m);
     free(m.stack);
     free(m.marks);
     free(m.memo);
+    free(m.dense);
     if (st != MM_OK) {
         const int ran_out = p->ran_out;
         mm_pickle_free(p);
@@ -1134,10 +514,16 @@ enum mm_status mm_pickle_run(struct mm_pickle *p, const uint8_t *data, size_t le
 
 void mm_pickle_free(struct mm_pickle *p)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < p->n; i++) {
-        free(p->nodes[i].kids);
+        if (p->nodes[i].cap > 0) {
+            free(p->nodes[i].v.kids);
+        }
     }
+    for (i = 0; i < p->nchunks; i++) {
+        free(p->chunks[i]);
+    }
+    free(p->chunks);
     free(p->nodes);
     free(p->pool);
     memset(p, 0, sizeof(*p));

@@ -4,10 +4,8 @@
  *  - the zip format (PyTorch >= 1.6): ARCHIVE/data.pkl, ARCHIVE/data/KEY
  *    (one raw storage each, never read), ARCHIVE/version, ARCHIVE/byteorder,
  *    ARCHIVE/.format_version, ARCHIVE/.storage_alignment;
- *  - the legacy format: pickles of the magic number 0x1950a86a20f9469cfc6c,
- *    the protocol version and the sys info, the object pickle, a pickle of
- *    the storage keys, then each storage as an 8-byte element count and its
- *    raw bytes - walked by reading only the counts;
+ *  - the legacy format, detected here (a pickle of the magic number
+ *    0x1950a86a20f9469cfc6c) and read by torch_legacy.c;
  *  - plain pickles (no torch wrapper), scanned the same way.
  * Persistent ids name storages: ('storage', storage_type, key, location,
  * numel) in the zip format, with a sixth item (view metadata) in the legacy
@@ -23,13 +21,12 @@
 
 static const uint8_t legacy_magic[10] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9,
                                          0x20, 0x6a, 0xa8, 0x50, 0x19};
-#define LEGACY_FIRST_READ (1u << 20)
 #define SMALL_MEMBER 4096u
 
 /* The legacy stream begins PROTO n, [FRAME], LONG1 10 <magic>. */
 static bool legacy_head(const uint8_t *head, size_t len)
 {
-    size_t i;
+    size_t i = 0;
     if (len < 14 || head[0] != 0x80) {
         return false;
     }
@@ -112,7 +109,7 @@ static const struct {
 
 enum mm_dtype mm_torch_storage_dtype(const char *name, size_t len)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < sizeof(storage_types) / sizeof(storage_types[0]); i++) {
         if (strlen(storage_types[i].name) == len && memcmp(storage_types[i].name, name, len) == 0) {
             return storage_types[i].dtype;
@@ -123,7 +120,7 @@ enum mm_dtype mm_torch_storage_dtype(const char *name, size_t len)
 
 enum mm_dtype mm_torch_dtype(const char *name, size_t len)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < sizeof(dtype_names) / sizeof(dtype_names[0]); i++) {
         if (strlen(dtype_names[i].name) == len && memcmp(dtype_names[i].name, name, len) == 0) {
             return dtype_names[i].dtype;
@@ -138,7 +135,7 @@ enum mm_dtype mm_torch_dtype(const char *name, size_t len)
  * MM_LIMIT_PROBLEMS distinct globals are reported per file. */
 static enum mm_status already_warned(struct mm_tctx *x, const char *full, bool *seen)
 {
-    size_t i;
+    size_t i = 0;
     char *copy;
     *seen = x->nwarned >= MM_LIMIT_PROBLEMS;
     for (i = 0; i < x->nwarned && !*seen; i++) {
@@ -157,14 +154,15 @@ static enum mm_status already_warned(struct mm_tctx *x, const char *full, bool *
     return MM_OK;
 }
 
-static enum mm_status on_global(void *ctx, const char *module, size_t mlen, const char *name,
-                                size_t nlen, uint64_t at, struct mm_error *err)
+enum mm_status mm_torch_on_global(void *ctx, const char *module, size_t mlen,
+                                  const char *name, size_t nlen, uint64_t at,
+                                  struct mm_error *err)
 {
     struct mm_tctx *x = ctx;
     const enum mm_global_class cls = mm_pickle_classify(module, mlen, name, nlen);
     char full[200];
     char msg[MM_ERROR_MESSAGE_MAX + 64];
-    bool seen;
+    bool seen = false;
     if (cls == MM_GLOBAL_SAFE) {
         return MM_OK;
     }
@@ -184,9 +182,9 @@ static enum mm_status on_global(void *ctx, const char *module, size_t mlen, cons
     }
     snprintf(msg, sizeof(msg),
              cls == MM_GLOBAL_UNSAFE
-                 ? "pickle imports %s, which can run code (byte %llu; not run)"
-                 : "pickle imports %s, not a tensor-checkpoint global (byte %llu; not run)",
-             full, (unsigned long long)at);
+                 ? "pickle imports %s, which can run code (not run)"
+                 : "pickle imports %s, not a tensor-checkpoint global (not run)",
+             full);
     if (mm_inv_add_warning(x->inv, cls == MM_GLOBAL_UNSAFE ? MM_E_UNSAFE_GLOBAL
                                                            : MM_E_UNKNOWN_GLOBAL,
                            x->file, (int64_t)at, msg) != MM_OK) {
@@ -219,9 +217,9 @@ static size_t storage_slot(const struct mm_tctx *x, const char *key, size_t len)
 }
 
 /* The storage called `key`, or NULL. */
-static struct mm_tstorage *find_storage(const struct mm_tctx *x, const char *key, size_t len)
+struct mm_tstorage *mm_torch_find_storage(const struct mm_tctx *x, const char *key, size_t len)
 {
-    size_t k;
+    size_t k = 0;
     if (x->nslots == 0) {
         return NULL;
     }
@@ -231,11 +229,11 @@ static struct mm_tstorage *find_storage(const struct mm_tctx *x, const char *key
 
 static enum mm_status add_storage(size_t *index, struct mm_tctx *x, const struct mm_tstorage *s)
 {
-    size_t k;
+    size_t k = 0;
     if (x->nst * 2 + 2 > x->nslots) {
         size_t n = x->nslots == 0 ? 64 : x->nslots * 2;
         uint32_t *slots = calloc(n, sizeof(*slots));
-        size_t i;
+        size_t i = 0;
         if (slots == NULL) {
             return mm_fail_nomem(x->err, x->src->name);
         }
@@ -264,47 +262,53 @@ enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
                                const char *tensor)
 {
     const struct mm_pk_node *p = mm_pk_node(&x->pk, pid);
-    const struct mm_pk_node *t;
+    const struct mm_pk_node *t = NULL;
     const struct mm_pk_node *k[6];
     struct mm_tstorage s;
     unsigned i;
     if (p == NULL || p->kind != MM_PK_PERSID) {
         return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, tensor,
-                       p == NULL ? -1 : (int64_t)p->at, "tensor storage is not a persistent id");
+                       p == NULL ? -1 : (int64_t)mm_pk_at(&x->pk, p),
+                       "tensor storage is not a persistent id");
     }
-    t = mm_pk_node(&x->pk, p->kids[0]);
+    t = mm_pk_node(&x->pk, p->v.kids[0]);
     if (t->kind != MM_PK_TUPLE || t->n < 5 || t->n > 6) {
-        return bad_pid(x, p->at, tensor, "not a ('storage', type, key, location, numel) tuple");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor,
+                       "not a ('storage', type, key, location, numel) tuple");
     }
     for (i = 0; i < t->n; i++) {
-        k[i] = mm_pk_node(&x->pk, t->kids[i]);
+        k[i] = mm_pk_node(&x->pk, t->v.kids[i]);
     }
     if (k[0]->kind != MM_PK_STR || strcmp(mm_pk_str(&x->pk, k[0]), "storage") != 0) {
-        return bad_pid(x, p->at, tensor, "first item is not 'storage'");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "first item is not 'storage'");
     }
     if (k[1]->kind != MM_PK_GLOBAL) {
-        return bad_pid(x, p->at, tensor, "storage type is not a global");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "storage type is not a global");
     }
     memset(&s, 0, sizeof(s));
-    s.dtype = mm_torch_storage_dtype(mm_pk_str(&x->pk, k[1]) + k[1]->n + 1,
-                                     k[1]->v.s.len - k[1]->n - 1);
+    if (t->v.kids[1] != x->type_node) {
+        x->type_node = t->v.kids[1];
+        x->type_dtype = mm_torch_storage_dtype(mm_pk_str(&x->pk, k[1]) + k[1]->n + 1,
+                                               k[1]->v.s.len - k[1]->n - 1);
+    }
+    s.dtype = x->type_dtype;
     if (s.dtype == MM_DTYPE_UNKNOWN) {
         return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_TORCH_UNSUPPORTED, x->src->name, tensor,
-                       (int64_t)p->at, "storage type %s is not supported",
+                       (int64_t)mm_pk_at(&x->pk, p), "storage type %s is not supported",
                        mm_pk_str(&x->pk, k[1]));
     }
     if ((k[2]->kind != MM_PK_STR && k[2]->kind != MM_PK_INT) || k[4]->kind != MM_PK_INT ||
         k[4]->v.i < 0) {
-        return bad_pid(x, p->at, tensor, "key or element count of the wrong type");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "key or element count of the wrong type");
     }
     if (k[2]->kind == MM_PK_STR) {
         s.key = mm_pk_str(&x->pk, k[2]);
         s.key_len = k[2]->v.s.len;
     } else {
-        return bad_pid(x, p->at, tensor, "storage key is not a string");
+        return bad_pid(x, mm_pk_at(&x->pk, p), tensor, "storage key is not a string");
     }
     s.numel = (uint64_t)k[4]->v.i;
-    s.at = p->at;
+    s.at = mm_pk_at(&x->pk, p);
     return add_storage(index, x, &s);
 }
 
@@ -312,9 +316,9 @@ enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
 static enum mm_status locate_zip(struct mm_tctx *x, struct mm_tstorage *s, const char *tensor)
 {
     char name[600];
-    const struct mm_zip_entry *e;
+    const struct mm_zip_entry *e = NULL;
     const unsigned bits = mm_dtype_bits(s->dtype);
-    uint64_t need;
+    uint64_t need = 0;
     enum mm_status st;
     const int n = snprintf(name, sizeof(name), "%.*sdata/%.*s", (int)x->prefix_len, x->prefix,
                            (int)(s->key_len > 500 ? 500 : s->key_len), s->key);
@@ -343,12 +347,12 @@ static enum mm_status locate_zip(struct mm_tctx *x, struct mm_tstorage *s, const
 enum mm_status mm_torch_storage(struct mm_tstorage **out, struct mm_tctx *x, uint32_t pid,
                                 const char *tensor)
 {
-    size_t i;
+    size_t i = 0;
     enum mm_status st;
     if (x->kind == MM_TORCH_PLAIN) {
         const struct mm_pk_node *p = mm_pk_node(&x->pk, pid);
         return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_STORAGE_MISSING, x->src->name, tensor,
-                       p == NULL ? -1 : (int64_t)p->at,
+                       p == NULL ? -1 : (int64_t)mm_pk_at(&x->pk, p),
                        "a plain pickle has no storages for its tensors");
     }
     st = mm_torch_persid(&i, x, pid, tensor);
@@ -376,7 +380,7 @@ enum mm_status mm_torch_storage(struct mm_tstorage **out, struct mm_tctx *x, uin
 /* ARCHIVE/data.pkl: the member whose name is one folder then data.pkl. */
 static const struct mm_zip_entry *find_data_pkl(const struct mm_zip *z)
 {
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < z->n; i++) {
         const struct mm_zip_entry *e = &z->entries[i];
         const char *slash = memchr(e->name, '/', e->name_len);
@@ -392,7 +396,7 @@ static enum mm_status small_member(struct mm_tctx *x, const char *leaf, uint8_t 
                                    size_t *len)
 {
     char name[600];
-    const struct mm_zip_entry *e;
+    const struct mm_zip_entry *e = NULL;
     snprintf(name, sizeof(name), "%.*s%s", (int)x->prefix_len, x->prefix, leaf);
     e = mm_zip_find(&x->zip, name, strlen(name));
     *out = NULL;
@@ -407,10 +411,10 @@ static enum mm_status check_small_members(struct mm_tctx *x)
 {
     static const char *const leaves[] = {"version", ".data/version", "byteorder",
                                          ".format_version", ".storage_alignment"};
-    size_t i;
+    size_t i = 0;
     for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
-        uint8_t *d;
-        size_t len;
+        uint8_t *d = NULL;
+        size_t len = 0;
         const enum mm_status st = small_member(x, leaves[i], &d, &len);
         if (st != MM_OK) {
             return st;
@@ -428,10 +432,10 @@ static enum mm_status check_small_members(struct mm_tctx *x)
 
 static enum mm_status read_zip(struct mm_tctx *x, uint64_t *header_bytes)
 {
-    const struct mm_zip_entry *pkl;
+    const struct mm_zip_entry *pkl = NULL;
     uint8_t *data = NULL;
     size_t len = 0;
-    uint64_t start;
+    uint64_t start = 0;
     enum mm_status st = mm_zip_open(&x->zip, x->src, x->err);
     if (st != MM_OK) {
         return st;
@@ -455,177 +459,11 @@ static enum mm_status read_zip(struct mm_tctx *x, uint64_t *header_bytes)
         st = mm_zip_data_start(&start, &x->zip, x->src, pkl, x->err);
     }
     if (st == MM_OK) {
-        st = mm_pickle_run(&x->pk, data, len, start, x->src->name, on_global, x, x->err);
+        st = mm_pickle_run(&x->pk, data, len, start, x->src->name, mm_torch_on_global, x,
+                           x->err);
     }
     free(data);
     *header_bytes = pkl->comp_size;
-    return st;
-}
-
-/* ---- The legacy format -------------------------------------------------------------- */
-
-/* Runs the pickles at the start of the file, reading more of it while they
- * run out: pickles[i] is run i. */
-static enum mm_status legacy_pickles(struct mm_tctx *x, struct mm_pickle pk[5], uint64_t *end)
-{
-    uint64_t want = LEGACY_FIRST_READ;
-    for (;;) {
-        const uint64_t limit = (uint64_t)MM_LIMIT_PICKLE_BYTES;
-        const size_t len = (size_t)(x->src->size < want ? x->src->size : want);
-        uint8_t *buf = malloc(len == 0 ? 1 : len);
-        size_t at = 0;
-        unsigned i;
-        enum mm_status st;
-        if (buf == NULL) {
-            return mm_fail_nomem(x->err, x->src->name);
-        }
-        st = mm_source_read(x->src, 0, buf, len, MM_E_TRUNCATED, x->err);
-        for (i = 0; st == MM_OK && i < 5; i++) {
-            st = mm_pickle_run(&pk[i], buf + at, len - at, at, x->src->name,
-                               i == 3 ? on_global : NULL, x, x->err);
-            if (st == MM_OK) {
-                at += pk[i].consumed;
-            }
-        }
-        free(buf);
-        if (st == MM_OK) {
-            *end = at;
-            return MM_OK;
-        }
-        for (i = 0; i < 5; i++) {
-            const int ran_out = pk[i].ran_out;
-            mm_pickle_free(&pk[i]);
-            if (ran_out && len < x->src->size && len < limit) {
-                want = want * 4 > limit ? limit : want * 4;
-                st = MM_OK;
-            }
-        }
-        if (st != MM_OK) {
-            return st;
-        }
-    }
-}
-
-/* Storages follow the key list in its order: count, then count elements. */
-static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle *keys,
-                                      uint64_t pos)
-{
-    const struct mm_pk_node *list = mm_pk_node(keys, keys->root);
-    uint32_t i;
-    if (list == NULL || list->kind != MM_PK_LIST) {
-        return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, NULL,
-                       (int64_t)pos, "legacy checkpoint: storage keys are not a list");
-    }
-    for (i = 0; i < list->n; i++) {
-        const struct mm_pk_node *k = mm_pk_node(keys, list->kids[i]);
-        struct mm_tstorage *s;
-        uint8_t b[8];
-        uint64_t bytes;
-        uint64_t end;
-        enum mm_status st;
-        if (k->kind != MM_PK_STR) {
-            return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_TORCH_INVALID, x->src->name, NULL,
-                           (int64_t)k->at, "legacy checkpoint: a storage key is not a string");
-        }
-        s = find_storage(x, mm_pk_str(keys, k), k->v.s.len);
-        if (s == NULL) {
-            return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_STORAGE_MISSING, x->src->name, NULL,
-                           (int64_t)k->at, "legacy checkpoint: storage %s is listed but no "
-                           "tensor names it", mm_pk_str(keys, k));
-        }
-        st = mm_source_read(x->src, pos, b, 8, MM_E_TRUNCATED, x->err);
-        if (st != MM_OK) {
-            return st;
-        }
-        if (!mm_mul_u64(&bytes, mm_le64(b), mm_dtype_bits(s->dtype) / 8) ||
-            !mm_add_u64(&end, pos + 8, bytes) || end > x->src->size) {
-            return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_DATA_BEYOND_FILE, x->src->name, NULL,
-                           (int64_t)pos, "legacy checkpoint: storage %s of %llu elements "
-                           "extends past the end of the file", s->key,
-                           (unsigned long long)mm_le64(b));
-        }
-        if (mm_le64(b) != s->numel) {
-            return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_SIZE_MISMATCH, x->src->name, NULL,
-                           (int64_t)pos, "legacy checkpoint: storage %s holds %llu elements, "
-                           "its persistent id says %llu", s->key,
-                           (unsigned long long)mm_le64(b), (unsigned long long)s->numel);
-        }
-        s->data_start = pos + 8;
-        s->bytes = bytes;
-        s->located = 1;
-        pos = end;
-    }
-    return MM_OK;
-}
-
-/* Every persistent id of the object pickle, as storage records. */
-static enum mm_status legacy_collect(struct mm_tctx *x)
-{
-    size_t i;
-    for (i = 0; i < x->pk.n; i++) {
-        if (x->pk.nodes[i].kind == MM_PK_PERSID) {
-            size_t idx;
-            const enum mm_status st = mm_torch_persid(&idx, x, (uint32_t)i, NULL);
-            if (st != MM_OK) {
-                return st;
-            }
-        }
-    }
-    return MM_OK;
-}
-
-/* The protocol version pickle (1001) and the sys info's byte order:
- * torch/serialization.py _legacy_save. */
-static enum mm_status legacy_header(struct mm_tctx *x, const struct mm_pickle pk[5])
-{
-    const struct mm_pk_node *v = mm_pk_node(&pk[1], pk[1].root);
-    const struct mm_pk_node *info = mm_pk_node(&pk[2], pk[2].root);
-    uint32_t i;
-    if (v == NULL || v->kind != MM_PK_INT || v->v.i != 1001) {
-        return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, x->src->name, NULL,
-                       v == NULL ? -1 : (int64_t)v->at,
-                       "legacy checkpoint: protocol version is not 1001");
-    }
-    for (i = 0; info != NULL && info->kind == MM_PK_DICT && i + 1 < info->n; i += 2) {
-        const struct mm_pk_node *k = mm_pk_node(&pk[2], info->kids[i]);
-        const struct mm_pk_node *val = mm_pk_node(&pk[2], info->kids[i + 1]);
-        if (k->kind == MM_PK_STR && strcmp(mm_pk_str(&pk[2], k), "little_endian") == 0 &&
-            val->kind == MM_PK_BOOL && val->v.i == 0) {
-            return mm_fail(x->err, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION, x->src->name, NULL,
-                           (int64_t)val->at, "legacy checkpoint written on a big-endian "
-                           "machine: not read");
-        }
-    }
-    return MM_OK;
-}
-
-static enum mm_status read_legacy(struct mm_tctx *x, uint64_t *header_bytes)
-{
-    struct mm_pickle pk[5];
-    uint64_t end = 0;
-    unsigned i;
-    enum mm_status st;
-    memset(pk, 0, sizeof(pk));
-    st = legacy_pickles(x, pk, &end);
-    if (st == MM_OK) {
-        st = legacy_header(x, pk);
-    }
-    if (st != MM_OK) {
-        for (i = 0; i < 5; i++) {
-            mm_pickle_free(&pk[i]);
-        }
-        return st;
-    }
-    x->pk = pk[3];
-    memset(&pk[3], 0, sizeof(pk[3]));
-    st = legacy_collect(x);
-    if (st == MM_OK) {
-        st = legacy_storages(x, &pk[4], end);
-    }
-    for (i = 0; i < 5; i++) {
-        mm_pickle_free(&pk[i]);
-    }
-    *header_bytes = end;
     return st;
 }
 
@@ -633,7 +471,7 @@ static enum mm_status read_legacy(struct mm_tctx *x, uint64_t *header_bytes)
 
 static enum mm_status read_plain(struct mm_tctx *x, uint64_t *header_bytes)
 {
-    uint8_t *buf;
+    uint8_t *buf = NULL;
     enum mm_status st;
     if (x->src->size > MM_LIMIT_PICKLE_BYTES) {
         return mm_fail(x->err, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_BYTES, x->src->name, NULL, 0,
@@ -646,8 +484,8 @@ static enum mm_status read_plain(struct mm_tctx *x, uint64_t *header_bytes)
     }
     st = mm_source_read(x->src, 0, buf, (size_t)x->src->size, MM_E_TRUNCATED, x->err);
     if (st == MM_OK) {
-        st = mm_pickle_run(&x->pk, buf, (size_t)x->src->size, 0, x->src->name, on_global, x,
-                           x->err);
+        st = mm_pickle_run(&x->pk, buf, (size_t)x->src->size, 0, x->src->name,
+                           mm_torch_on_global, x, x->err);
     }
     free(buf);
     *header_bytes = x->pk.consumed;
@@ -661,7 +499,7 @@ enum mm_status mm_torch_read(const struct mm_source *src, struct mm_inventory *i
     uint8_t head[MM_PROBE_BYTES];
     size_t got = 0;
     uint64_t header_bytes = 0;
-    size_t i;
+    size_t i = 0;
     enum mm_status st;
     memset(&x, 0, sizeof(x));
     x.src = src;
@@ -669,6 +507,7 @@ enum mm_status mm_torch_read(const struct mm_source *src, struct mm_inventory *i
     x.file = file;
     x.err = err;
     x.pk.root = MM_PK_NO_NODE;
+    x.type_node = MM_PK_NO_NODE;
     st = mm_source_read_some(src, 0, head, sizeof(head), &got, err);
     if (st != MM_OK) {
         return st;
@@ -678,7 +517,7 @@ enum mm_status mm_torch_read(const struct mm_source *src, struct mm_inventory *i
         st = read_zip(&x, &header_bytes);
     } else if (legacy_head(head, got)) {
         x.kind = MM_TORCH_LEGACY;
-        st = read_legacy(&x, &header_bytes);
+        st = mm_torch_read_legacy(&x, &header_bytes);
     } else {
         x.kind = MM_TORCH_PLAIN;
         st = read_plain(&x, &header_bytes);

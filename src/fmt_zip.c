@@ -59,7 +59,7 @@ static enum mm_status read_end64(struct zip_end *e, const struct mm_source *src,
                                  uint64_t eocd_at, struct mm_error *err)
 {
     uint8_t b[EOCD64_SIZE];
-    uint64_t at;
+    uint64_t at = 0;
     enum mm_status st = mm_source_read(src, eocd_at - LOC64_SIZE, b, LOC64_SIZE, MM_E_TRUNCATED,
                                        err);
     if (st != MM_OK) {
@@ -97,8 +97,8 @@ static enum mm_status read_end(struct zip_end *e, const struct mm_source *src,
 {
     const size_t tail = src->size < EOCD_SEARCH ? (size_t)src->size : EOCD_SEARCH;
     const uint64_t base = src->size - tail;
-    uint8_t *b;
-    size_t i;
+    uint8_t *b = NULL;
+    size_t i = 0;
     uint64_t at = 0;
     bool found = false;
     enum mm_status st;
@@ -155,9 +155,9 @@ static bool zip64_extra(const uint8_t *x, size_t xlen, uint64_t *usize, uint64_t
     struct mm_cursor c;
     mm_cursor_init(&c, x, xlen, 0);
     while (mm_cursor_remain(&c) >= 4) {
-        uint16_t id;
-        uint16_t len;
-        const uint8_t *d;
+        uint16_t id = 0;
+        uint16_t len = 0;
+        const uint8_t *d = NULL;
         struct mm_cursor f;
         (void)mm_cursor_u16(&c, &id);
         (void)mm_cursor_u16(&c, &len);
@@ -185,13 +185,13 @@ static enum mm_status read_cdh(struct mm_zip *z, struct mm_cursor *c, size_t *na
 {
     struct mm_zip_entry *e = &z->entries[z->n];
     const uint64_t at = mm_cursor_offset(c);
-    const uint8_t *h;
-    const uint8_t *name;
-    const uint8_t *extra;
-    uint16_t nlen;
-    uint16_t xlen;
-    uint32_t disk;
-    uint64_t end;
+    const uint8_t *h = NULL;
+    const uint8_t *name = NULL;
+    const uint8_t *extra = NULL;
+    uint16_t nlen = 0;
+    uint16_t xlen = 0;
+    uint32_t disk = 0;
+    uint64_t end = 0;
     if (!mm_cursor_take(c, CDH_SIZE, &h) || mm_le32(h) != 0x02014b50u) {
         return bad(err, src, at, "bad central directory header");
     }
@@ -260,12 +260,12 @@ static int cmp_entry(const void *a, const void *b)
 
 enum mm_status mm_zip_open(struct mm_zip *z, const struct mm_source *src, struct mm_error *err)
 {
-    struct zip_end e;
+    struct zip_end e = {0, 0, 0, 0};
     struct mm_cursor c;
     uint8_t *cd = NULL;
     size_t used = 0;
-    size_t i;
-    uint64_t cd_end;
+    size_t i = 0;
+    uint64_t cd_end = 0;
     enum mm_status st;
     memset(z, 0, sizeof(*z));
     st = read_end(&e, src, err);
@@ -341,50 +341,73 @@ const struct mm_zip_entry *mm_zip_find(const struct mm_zip *z, const char *name,
     return NULL;
 }
 
+/* Bytes read at once for a local header: the fixed part, the name and the
+ * extra field of a checkpoint's members fit, so one pread does. */
+#define LFH_READ 512u
+
+/* Checks a local header (h: LFH_SIZE bytes, then `rest`: name and extra
+ * field) against the central directory's entry. */
+static enum mm_status check_lfh(const uint8_t *h, const uint8_t *rest,
+                                const struct mm_source *src, const struct mm_zip_entry *e,
+                                struct mm_error *err)
+{
+    const size_t nlen = mm_le16(h + 26);
+    const size_t xlen = mm_le16(h + 28);
+    uint64_t csize = mm_le32(h + 18);
+    uint64_t usize = mm_le32(h + 22);
+    if (memcmp(rest, e->name, nlen) != 0) {
+        return bad(err, src, e->local_offset, "local header names another member");
+    }
+    /* without a data descriptor the local sizes and CRC are the real ones */
+    if ((mm_le16(h + 6) & 8u) == 0 &&
+        (!zip64_extra(rest + nlen, xlen, &usize, &csize, NULL, NULL) ||
+         mm_le32(h + 14) != e->crc || csize != e->comp_size || usize != e->size)) {
+        return bad(err, src, e->local_offset,
+                   "local header sizes or CRC disagree with the central directory");
+    }
+    return MM_OK;
+}
+
 enum mm_status mm_zip_data_start(uint64_t *out, const struct mm_zip *z,
                                  const struct mm_source *src, const struct mm_zip_entry *e,
                                  struct mm_error *err)
 {
-    uint8_t h[LFH_SIZE];
-    uint8_t *rest;
-    uint64_t start;
-    uint64_t end;
-    uint64_t csize;
-    uint64_t usize;
-    size_t nlen;
-    size_t xlen;
-    enum mm_status st = mm_source_read(src, e->local_offset, h, LFH_SIZE, MM_E_TRUNCATED, err);
+    uint8_t buf[LFH_READ];
+    size_t got = 0;
+    size_t need = 0;
+    uint64_t start = 0;
+    uint64_t end = 0;
+    enum mm_status st = mm_source_read_some(src, e->local_offset, buf, sizeof(buf), &got, err);
     if (st != MM_OK) {
         return st;
     }
-    nlen = mm_le16(h + 26);
-    xlen = mm_le16(h + 28);
-    if (mm_le32(h) != 0x04034b50u || nlen != e->name_len || mm_le16(h + 8) != e->method) {
+    if (got < LFH_SIZE) {
+        return mm_fail(err, MM_ERR_MALFORMED, MM_E_TRUNCATED, src->name, e->name,
+                       (int64_t)e->local_offset, "zip: file ends inside a local header");
+    }
+    if (mm_le32(buf) != 0x04034b50u || mm_le16(buf + 26) != e->name_len ||
+        mm_le16(buf + 8) != e->method) {
         return bad(err, src, e->local_offset, "local header disagrees with the central directory");
     }
-    rest = malloc(nlen + xlen);
-    if (rest == NULL) {
-        return mm_fail_nomem(err, src->name);
-    }
-    st = mm_source_read(src, e->local_offset + LFH_SIZE, rest, nlen + xlen, MM_E_TRUNCATED, err);
-    if (st == MM_OK && memcmp(rest, e->name, nlen) != 0) {
-        st = bad(err, src, e->local_offset, "local header names another member");
-    }
-    csize = mm_le32(h + 18);
-    usize = mm_le32(h + 22);
-    if (st == MM_OK && (mm_le16(h + 6) & 8u) == 0) {
-        /* without a data descriptor the local sizes and CRC are the real ones */
-        if (!zip64_extra(rest + nlen, xlen, &usize, &csize, NULL, NULL) ||
-            mm_le32(h + 14) != e->crc || csize != e->comp_size || usize != e->size) {
-            st = bad(err, src, e->local_offset,
-                     "local header sizes or CRC disagree with the central directory");
+    need = LFH_SIZE + (size_t)mm_le16(buf + 26) + mm_le16(buf + 28);
+    if (need <= got) {
+        st = check_lfh(buf, buf + LFH_SIZE, src, e, err);
+    } else {
+        uint8_t *rest = malloc(need - LFH_SIZE);
+        if (rest == NULL) {
+            return mm_fail_nomem(err, src->name);
         }
+        st = mm_source_read(src, e->local_offset + LFH_SIZE, rest, need - LFH_SIZE,
+                            MM_E_TRUNCATED, err);
+        if (st == MM_OK) {
+            st = check_lfh(buf, rest, src, e, err);
+        }
+        free(rest);
     }
-    free(rest);
     if (st != MM_OK) {
         return st;
     }
-    start = e->local_offset + LFH_SIZE + nlen + xlen;
+    start = e->local_offset + need;
     if (!mm_add_u64(&end, start, e->comp_size) || end > z->cd_offset) {
         return mm_fail(err, MM_ERR_MALFORMED, MM_E_ZIP_MEMBER_BEYOND, src->name, e->name,
                        (int64_t)start, "zip: member data extends past the archive's data");
@@ -421,8 +444,8 @@ enum mm_status mm_zip_read(uint8_t **out, size_t *len, const struct mm_zip *z,
                            const struct mm_source *src, const struct mm_zip_entry *e,
                            uint64_t max, enum mm_errcode limit_code, struct mm_error *err)
 {
-    uint64_t start;
-    uint8_t *data;
+    uint64_t start = 0;
+    uint8_t *data = NULL;
     uint8_t *comp = NULL;
     enum mm_status st;
     *out = NULL;
@@ -431,6 +454,12 @@ enum mm_status mm_zip_read(uint8_t **out, size_t *len, const struct mm_zip *z,
         return mm_fail(err, MM_ERR_LIMIT, limit_code, src->name, e->name,
                        (int64_t)e->local_offset, "zip member of %llu bytes (limit %llu)",
                        (unsigned long long)e->size, (unsigned long long)max);
+    }
+    /* deflate expands at most 1032:1 (zlib's technical details): a larger
+     * declared size would only make us allocate for nothing */
+    if (e->method == 8 && e->size / 1032 > e->comp_size + 1) {
+        return bad(err, src, e->local_offset,
+                   "declared size is impossible for the compressed size");
     }
     st = mm_zip_data_start(&start, z, src, e, err);
     if (st != MM_OK) {

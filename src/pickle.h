@@ -39,11 +39,12 @@ enum mm_pk_kind {
 enum { MM_PK_CALL_FN = 0, MM_PK_CALL_ARGS, MM_PK_CALL_STATE, MM_PK_CALL_DICT,
        MM_PK_CALL_LIST, MM_PK_CALL_SLOTS_ };
 
+/* 24 bytes: a checkpoint of 10^5 tensors makes millions of these. */
 struct mm_pk_node {
     uint8_t kind;
     uint32_t n;   /* kids, or for a global the module length */
-    uint32_t cap;
-    uint64_t at;  /* file offset of the opcode that made it */
+    uint32_t cap; /* kids allocated on their own; 0 when packed or none */
+    uint32_t at;  /* offset of the opcode that made it in the pickle: mm_pk_at() */
     union {
         int64_t i;
         double f;
@@ -51,8 +52,8 @@ struct mm_pk_node {
             uint32_t off;
             uint32_t len;
         } s;
+        uint32_t *kids; /* containers, calls, persistent ids */
     } v;
-    uint32_t *kids;
 };
 
 /* Called for every global a pickle names, before it is used. A status
@@ -68,7 +69,15 @@ struct mm_pickle {
     char *pool; /* string bytes; each string is followed by a NUL */
     size_t pool_len;
     size_t pool_cap;
+    /* kids of tuples, calls and persistent ids, which never grow: packed in
+     * chunks that never move (a node's `cap` is 0 for these) */
+    uint32_t **chunks;
+    size_t nchunks;
+    size_t chunks_cap;
+    size_t chunk_used;
+    size_t chunk_size;
     uint32_t root;
+    uint64_t base;    /* file offset of the pickle's first byte */
     size_t consumed;  /* bytes up to and including STOP */
     int ran_out;      /* the input ended before STOP (more bytes may help) */
 };
@@ -94,6 +103,12 @@ enum mm_global_class mm_pickle_classify(const char *module, size_t module_len, c
 static inline const struct mm_pk_node *mm_pk_node(const struct mm_pickle *p, uint32_t id)
 {
     return id < p->n ? &p->nodes[id] : NULL;
+}
+
+/* The file offset of the opcode that made a node. */
+static inline uint64_t mm_pk_at(const struct mm_pickle *p, const struct mm_pk_node *nd)
+{
+    return p->base + nd->at;
 }
 
 static inline const char *mm_pk_str(const struct mm_pickle *p, const struct mm_pk_node *nd)

@@ -1,9 +1,9 @@
 /*
- * torch.h - what the PyTorch reader's two files share: fmt_torch.c reads
- * the container (zip archive, legacy stream, plain pickle) and locates the
- * storages; torch_walk.c turns the pickle's object tree into named tensors
- * and metadata (torch/_utils.py rebuild functions, torch/serialization.py
- * persistent ids).
+ * torch.h - what the PyTorch reader's files share: fmt_torch.c reads the
+ * container (zip archive, plain pickle; torch_legacy.c the legacy stream)
+ * and locates the storages; torch_walk.c turns the pickle's object tree
+ * into named tensors and metadata (torch/_utils.py rebuild functions,
+ * torch/serialization.py persistent ids).
  */
 #ifndef MM_TORCH_H
 #define MM_TORCH_H
@@ -45,6 +45,10 @@ struct mm_tctx {
     size_t nwarned;
     size_t warned_cap;
     uint64_t visits; /* nodes visited while naming: bounded */
+    /* the storage type global last looked up (picklers memoize it, so
+     * every persistent id names the same node) */
+    uint32_t type_node;
+    enum mm_dtype type_dtype;
 };
 
 /* The storage a persistent id node names, located in the file (zip: its
@@ -56,6 +60,18 @@ enum mm_status mm_torch_storage(struct mm_tstorage **out, struct mm_tctx *x, uin
  * into a storage record, deduplicated by key; *index receives it. */
 enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
                                const char *tensor);
+
+/* The pickle global callback: classifies, refuses or warns (fmt_torch.c). */
+enum mm_status mm_torch_on_global(void *ctx, const char *module, size_t module_len,
+                                  const char *name, size_t name_len, uint64_t at,
+                                  struct mm_error *err);
+
+/* The storage called `key`, or NULL. */
+struct mm_tstorage *mm_torch_find_storage(const struct mm_tctx *x, const char *key, size_t len);
+
+/* Reads a legacy-format file's pickles and locates its storages
+ * (torch_legacy.c); *header_bytes receives the pickles' length. */
+enum mm_status mm_torch_read_legacy(struct mm_tctx *x, uint64_t *header_bytes);
 
 /* Walks the pickle's root: tensors into the inventory, plain values into
  * its metadata. */

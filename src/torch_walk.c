@@ -82,10 +82,10 @@ static const char *global_in(const struct walk *w, const struct mm_pk_node *g, c
 static enum mm_status call_args(struct walk *w, const struct mm_pk_node *call, uint32_t min,
                                 const struct mm_pk_node **out)
 {
-    const struct mm_pk_node *a = node(w, call->kids[MM_PK_CALL_ARGS]);
+    const struct mm_pk_node *a = node(w, call->v.kids[MM_PK_CALL_ARGS]);
     if (a == NULL || a->kind != MM_PK_TUPLE || a->n < min) {
-        return bad(w, call->at, "%s needs %u arguments",
-                   mm_pk_str(&w->x->pk, node(w, call->kids[MM_PK_CALL_FN])), min);
+        return bad(w, mm_pk_at(&w->x->pk, call), "%s needs %u arguments",
+                   mm_pk_str(&w->x->pk, node(w, call->v.kids[MM_PK_CALL_FN])), min);
     }
     *out = a;
     return MM_OK;
@@ -95,25 +95,26 @@ static enum mm_status int_tuple(struct walk *w, uint32_t id, uint64_t *out, uint
                                 const char *what)
 {
     const struct mm_pk_node *t = node(w, id);
-    uint32_t i;
+    uint32_t i = 0;
     if (t != NULL && t->kind == MM_PK_CALL) {
         /* torch.Size((...)) */
-        const struct mm_pk_node *a = node(w, t->kids[MM_PK_CALL_ARGS]);
+        const struct mm_pk_node *a = node(w, t->v.kids[MM_PK_CALL_ARGS]);
         if (a != NULL && a->kind == MM_PK_TUPLE && a->n == 1) {
-            t = node(w, a->kids[0]);
+            t = node(w, a->v.kids[0]);
         }
     }
     if (t == NULL || (t->kind != MM_PK_TUPLE && t->kind != MM_PK_LIST)) {
-        return bad(w, t == NULL ? 0 : t->at, "%s is not a tuple", what);
+        return bad(w, t == NULL ? 0 : mm_pk_at(&w->x->pk, t), "%s is not a tuple", what);
     }
     if (t->n > MM_LIMIT_RANK) {
         return mm_fail(w->x->err, MM_ERR_LIMIT, MM_E_LIMIT_RANK, w->x->src->name, w->name,
-                       (int64_t)t->at, "%u dimensions (limit %u)", t->n, MM_LIMIT_RANK);
+                       (int64_t)mm_pk_at(&w->x->pk, t), "%u dimensions (limit %u)", t->n,
+                       MM_LIMIT_RANK);
     }
     for (i = 0; i < t->n; i++) {
-        const struct mm_pk_node *d = node(w, t->kids[i]);
+        const struct mm_pk_node *d = node(w, t->v.kids[i]);
         if (d->kind != MM_PK_INT || d->v.i < 0 || (uint64_t)d->v.i > MM_LIMIT_DIM) {
-            return bad(w, d->at, "%s item %u is not a size", what, i);
+            return bad(w, mm_pk_at(&w->x->pk, d), "%s item %u is not a size", what, i);
         }
         out[i] = (uint64_t)d->v.i;
     }
@@ -128,7 +129,8 @@ static enum mm_status dtype_arg(struct walk *w, uint32_t id, enum mm_dtype *out)
     *out = name == NULL ? MM_DTYPE_UNKNOWN : mm_torch_dtype(name, strlen(name));
     if (*out == MM_DTYPE_UNKNOWN) {
         return mm_fail(w->x->err, MM_ERR_UNSUPPORTED, MM_E_TORCH_UNSUPPORTED, w->x->src->name,
-                       w->name, g == NULL ? -1 : (int64_t)g->at, "dtype %s is not supported",
+                       w->name, g == NULL ? -1 : (int64_t)mm_pk_at(&w->x->pk, g),
+                       "dtype %s is not supported",
                        g != NULL && g->kind == MM_PK_GLOBAL ? mm_pk_str(&w->x->pk, g) : "?");
     }
     return MM_OK;
@@ -137,20 +139,20 @@ static enum mm_status dtype_arg(struct walk *w, uint32_t id, enum mm_dtype *out)
 /* storage, storage_offset, size, stride: the first four arguments. */
 static enum mm_status view_args(struct walk *w, const struct mm_pk_node *a, struct tview *v)
 {
-    const struct mm_pk_node *off = node(w, a->kids[1]);
+    const struct mm_pk_node *off = node(w, a->v.kids[1]);
     uint32_t n2 = 0;
     enum mm_status st;
-    v->pid = a->kids[0];
+    v->pid = a->v.kids[0];
     if (off->kind != MM_PK_INT || off->v.i < 0) {
-        return bad(w, off->at, "storage offset is not a non-negative integer");
+        return bad(w, mm_pk_at(&w->x->pk, off), "storage offset is not a non-negative integer");
     }
     v->offset = (uint64_t)off->v.i;
-    st = int_tuple(w, a->kids[2], v->shape, &v->rank, "size");
+    st = int_tuple(w, a->v.kids[2], v->shape, &v->rank, "size");
     if (st == MM_OK) {
-        st = int_tuple(w, a->kids[3], v->stride, &n2, "stride");
+        st = int_tuple(w, a->v.kids[3], v->stride, &n2, "stride");
     }
     if (st == MM_OK && n2 != v->rank) {
-        return bad(w, a->at, "size has %u dimensions, stride %u", v->rank, n2);
+        return bad(w, mm_pk_at(&w->x->pk, a), "size has %u dimensions, stride %u", v->rank, n2);
     }
     return st;
 }
@@ -159,32 +161,33 @@ static enum mm_status view_args(struct walk *w, const struct mm_pk_node *a, stru
 static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, struct tview *v,
                                 bool *is, unsigned depth)
 {
-    const struct mm_pk_node *fn = node(w, call->kids[MM_PK_CALL_FN]);
+    const struct mm_pk_node *fn = node(w, call->v.kids[MM_PK_CALL_FN]);
     const char *f = global_in(w, fn, "torch._utils");
     const char *f2 = global_in(w, fn, "torch._tensor");
-    const struct mm_pk_node *a;
+    const struct mm_pk_node *a = NULL;
     enum mm_status st;
     *is = false;
     if (depth > 8) {
-        return bad(w, call->at, "tensor rebuild calls nested too deeply");
+        return bad(w, mm_pk_at(&w->x->pk, call), "tensor rebuild calls nested too deeply");
     }
     if (f2 != NULL && (strcmp(f2, "_rebuild_from_type_v2") == 0 ||
                        strcmp(f2, "_rebuild_from_type") == 0)) {
-        const struct mm_pk_node *inner_fn;
-        const struct mm_pk_node *inner_args;
+        const struct mm_pk_node *inner_fn = NULL;
+        const struct mm_pk_node *inner_args = NULL;
         struct mm_pk_node tmp;
         st = call_args(w, call, 3, &a);
         if (st != MM_OK) {
             return st;
         }
-        inner_fn = node(w, a->kids[0]);
-        inner_args = node(w, a->kids[2]);
+        inner_fn = node(w, a->v.kids[0]);
+        inner_args = node(w, a->v.kids[2]);
         if (inner_fn->kind != MM_PK_GLOBAL || inner_args->kind != MM_PK_TUPLE) {
-            return bad(w, call->at, "_rebuild_from_type_v2 without a function and arguments");
+            return bad(w, mm_pk_at(&w->x->pk, call),
+                       "_rebuild_from_type_v2 without a function and arguments");
         }
         /* the inner call, as if it had been pickled on its own */
         tmp = *call;
-        tmp.kids = (uint32_t[MM_PK_CALL_SLOTS_]){a->kids[0], a->kids[2], MM_PK_NO_NODE,
+        tmp.v.kids = (uint32_t[MM_PK_CALL_SLOTS_]){a->v.kids[0], a->v.kids[2], MM_PK_NO_NODE,
                                                  MM_PK_NO_NODE, MM_PK_NO_NODE};
         return tensor_of(w, &tmp, v, is, depth + 1);
     }
@@ -193,18 +196,18 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
     }
     v->dtype = MM_DTYPE_UNKNOWN;
     if (strcmp(f, "_rebuild_parameter") == 0 || strcmp(f, "_rebuild_parameter_with_state") == 0) {
-        const struct mm_pk_node *data;
+        const struct mm_pk_node *data = NULL;
         st = call_args(w, call, 1, &a);
         if (st != MM_OK) {
             return st;
         }
-        data = node(w, a->kids[0]);
+        data = node(w, a->v.kids[0]);
         if (data->kind != MM_PK_CALL) {
-            return bad(w, call->at, "parameter data is not a tensor");
+            return bad(w, mm_pk_at(&w->x->pk, call), "parameter data is not a tensor");
         }
         st = tensor_of(w, data, v, is, depth + 1);
         if (st == MM_OK && !*is) {
-            return bad(w, call->at, "parameter data is not a tensor");
+            return bad(w, mm_pk_at(&w->x->pk, call), "parameter data is not a tensor");
         }
         return st;
     }
@@ -216,7 +219,7 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
             st = view_args(w, a, v);
         }
         if (st == MM_OK && v3) {
-            st = dtype_arg(w, a->kids[6], &v->dtype);
+            st = dtype_arg(w, a->v.kids[6], &v->dtype);
         }
         *is = st == MM_OK;
         return st;
@@ -225,13 +228,13 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
         uint32_t n2 = 0;
         st = call_args(w, call, 3, &a);
         if (st == MM_OK) {
-            st = dtype_arg(w, a->kids[0], &v->dtype);
+            st = dtype_arg(w, a->v.kids[0], &v->dtype);
         }
         if (st == MM_OK) {
-            st = int_tuple(w, a->kids[1], v->shape, &v->rank, "size");
+            st = int_tuple(w, a->v.kids[1], v->shape, &v->rank, "size");
         }
         if (st == MM_OK) {
-            st = int_tuple(w, a->kids[2], v->stride, &n2, "stride");
+            st = int_tuple(w, a->v.kids[2], v->stride, &n2, "stride");
         }
         v->pid = MM_PK_NO_NODE;
         v->offset = 0;
@@ -239,7 +242,7 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
         return st;
     }
     return mm_fail(w->x->err, MM_ERR_UNSUPPORTED, MM_E_TORCH_UNSUPPORTED, w->x->src->name,
-                   w->name, (int64_t)call->at,
+                   w->name, (int64_t)mm_pk_at(&w->x->pk, call),
                    "torch._utils.%s tensors (quantized, sparse, nested, subclass) are not "
                    "supported",
                    f);
@@ -249,15 +252,15 @@ static enum mm_status tensor_of(struct walk *w, const struct mm_pk_node *call, s
 static void legacy_view(struct walk *w, uint32_t pid, uint64_t *offset)
 {
     const struct mm_pk_node *p = node(w, pid);
-    const struct mm_pk_node *t = p == NULL ? NULL : node(w, p->kids[0]);
-    const struct mm_pk_node *view;
+    const struct mm_pk_node *t = p == NULL ? NULL : node(w, p->v.kids[0]);
+    const struct mm_pk_node *view = NULL;
     if (t == NULL || t->kind != MM_PK_TUPLE || t->n != 6) {
         return;
     }
-    view = node(w, t->kids[5]);
-    if (view->kind == MM_PK_TUPLE && view->n == 3 && node(w, view->kids[1])->kind == MM_PK_INT &&
-        node(w, view->kids[1])->v.i >= 0) {
-        (void)mm_add_u64(offset, *offset, (uint64_t)node(w, view->kids[1])->v.i);
+    view = node(w, t->v.kids[5]);
+    if (view->kind == MM_PK_TUPLE && view->n == 3 && node(w, view->v.kids[1])->kind == MM_PK_INT &&
+        node(w, view->v.kids[1])->v.i >= 0) {
+        (void)mm_add_u64(offset, *offset, (uint64_t)node(w, view->v.kids[1])->v.i);
     }
 }
 
@@ -268,10 +271,10 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
     enum mm_dtype dtype = v->dtype;
     uint64_t numel = 1;
     uint64_t extent = 0;
-    uint64_t elsize;
-    uint64_t nbytes;
+    uint64_t elsize = 0;
+    uint64_t nbytes = 0;
     uint64_t offset = 0;
-    uint32_t i;
+    uint32_t i = 0;
     enum mm_status st;
     if (v->pid != MM_PK_NO_NODE) {
         st = mm_torch_storage(&s, w->x, v->pid, w->name);
@@ -285,15 +288,16 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
     }
     elsize = mm_dtype_bits(dtype) / 8;
     for (i = 0; i < v->rank; i++) {
-        uint64_t span;
+        uint64_t span = 0;
         if (!mm_mul_u64(&numel, numel, v->shape[i])) {
             return mm_fail(w->x->err, MM_ERR_MALFORMED, MM_E_SHAPE_OVERFLOW, w->x->src->name,
-                           w->name, (int64_t)call->at, "element count overflows 64 bits");
+                           w->name, (int64_t)mm_pk_at(&w->x->pk, call),
+                           "element count overflows 64 bits");
         }
         if (v->shape[i] > 0 && (!mm_mul_u64(&span, v->shape[i] - 1, v->stride[i]) ||
                                 !mm_add_u64(&extent, extent, span))) {
             return mm_fail(w->x->err, MM_ERR_MALFORMED, MM_E_SHAPE_OVERFLOW, w->x->src->name,
-                           w->name, (int64_t)call->at, "strides overflow 64 bits");
+                           w->name, (int64_t)mm_pk_at(&w->x->pk, call), "strides overflow 64 bits");
         }
     }
     if (s == NULL) {
@@ -301,14 +305,14 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
     }
     if (!mm_mul_u64(&nbytes, numel, elsize)) {
         return mm_fail(w->x->err, MM_ERR_MALFORMED, MM_E_SHAPE_OVERFLOW, w->x->src->name,
-                       w->name, (int64_t)call->at, "byte count overflows 64 bits");
+                       w->name, (int64_t)mm_pk_at(&w->x->pk, call), "byte count overflows 64 bits");
     }
     if (s != NULL) {
-        uint64_t end;
+        uint64_t end = 0;
         if (numel > 0 && (!mm_add_u64(&end, v->offset, extent) || !mm_add_u64(&end, end, 1) ||
                           !mm_mul_u64(&end, end, elsize) || end > s->bytes)) {
             return mm_fail(w->x->err, MM_ERR_MALFORMED, MM_E_TENSOR_BEYOND_STORAGE,
-                           w->x->src->name, w->name, (int64_t)call->at,
+                           w->x->src->name, w->name, (int64_t)mm_pk_at(&w->x->pk, call),
                            "tensor (offset %llu, %llu elements) extends past its storage %s "
                            "of %llu bytes",
                            (unsigned long long)v->offset, (unsigned long long)numel, s->key,
@@ -416,7 +420,7 @@ static enum mm_status walk(struct walk *w, uint32_t id, unsigned depth);
 static enum mm_status walk_named(struct walk *w, uint32_t id, const char *s, size_t n,
                                  unsigned depth)
 {
-    size_t len;
+    size_t len = 0;
     enum mm_status st = name_push(w, s, n, &len);
     if (st == MM_OK) {
         st = walk(w, id, depth + 1);
@@ -427,10 +431,10 @@ static enum mm_status walk_named(struct walk *w, uint32_t id, const char *s, siz
 
 static enum mm_status walk_pairs(struct walk *w, const struct mm_pk_node *d, unsigned depth)
 {
-    uint32_t i;
+    uint32_t i = 0;
     for (i = 0; i + 1 < d->n; i += 2) {
-        const uint32_t kid = d->kids[i];
-        const uint32_t vid = d->kids[i + 1];
+        const uint32_t kid = d->v.kids[i];
+        const uint32_t vid = d->v.kids[i + 1];
         char key[META_VALUE_MAX];
         const struct mm_pk_node *k = node(w, kid);
         enum mm_status st;
@@ -452,10 +456,10 @@ static enum mm_status walk_pairs(struct walk *w, const struct mm_pk_node *d, uns
 /* Whether a subtree holds anything but plain values. */
 static bool all_plain(const struct walk *w, const struct mm_pk_node *seq)
 {
-    uint32_t i;
+    uint32_t i = 0;
     char tmp[8];
     for (i = 0; i < seq->n; i++) {
-        if (!plain_text(w, node(w, seq->kids[i]), tmp, sizeof(tmp))) {
+        if (!plain_text(w, node(w, seq->v.kids[i]), tmp, sizeof(tmp))) {
             return false;
         }
     }
@@ -464,7 +468,7 @@ static bool all_plain(const struct walk *w, const struct mm_pk_node *seq)
 
 static enum mm_status walk_seq(struct walk *w, const struct mm_pk_node *seq, unsigned depth)
 {
-    uint32_t i;
+    uint32_t i = 0;
     if (seq->n > META_SEQ_MAX && all_plain(w, seq)) {
         char text[64];
         snprintf(text, sizeof(text), "<%s of %u values>", seq->kind == MM_PK_LIST ? "list"
@@ -475,7 +479,7 @@ static enum mm_status walk_seq(struct walk *w, const struct mm_pk_node *seq, uns
     }
     for (i = 0; i < seq->n; i++) {
         char idx[16];
-        const enum mm_status st = walk_named(w, seq->kids[i], idx,
+        const enum mm_status st = walk_named(w, seq->v.kids[i], idx,
                                              (size_t)snprintf(idx, sizeof(idx), "%u", i), depth);
         if (st != MM_OK) {
             return st;
@@ -487,9 +491,9 @@ static enum mm_status walk_seq(struct walk *w, const struct mm_pk_node *seq, uns
 /* A call that is not a tensor: OrderedDict items, an object's state. */
 static enum mm_status walk_call(struct walk *w, const struct mm_pk_node *c, unsigned depth)
 {
-    const struct mm_pk_node *fn = node(w, c->kids[MM_PK_CALL_FN]);
+    const struct mm_pk_node *fn = node(w, c->v.kids[MM_PK_CALL_FN]);
     const char *od = global_in(w, fn, "collections");
-    const uint32_t slots[] = {c->kids[MM_PK_CALL_DICT], c->kids[MM_PK_CALL_LIST]};
+    const uint32_t slots[] = {c->v.kids[MM_PK_CALL_DICT], c->v.kids[MM_PK_CALL_LIST]};
     unsigned k;
     enum mm_status st = MM_OK;
     if (fn != NULL && fn->kind == MM_PK_GLOBAL &&
@@ -499,21 +503,21 @@ static enum mm_status walk_call(struct walk *w, const struct mm_pk_node *c, unsi
     }
     if (od != NULL && (strcmp(od, "OrderedDict") == 0 || strcmp(od, "defaultdict") == 0)) {
         /* OrderedDict([(k, v), ...]) as protocols 0 and 1 write it */
-        const struct mm_pk_node *a = node(w, c->kids[MM_PK_CALL_ARGS]);
+        const struct mm_pk_node *a = node(w, c->v.kids[MM_PK_CALL_ARGS]);
         if (a != NULL && a->kind == MM_PK_TUPLE && a->n == 1 && strcmp(od, "OrderedDict") == 0) {
-            const struct mm_pk_node *l = node(w, a->kids[0]);
-            uint32_t i;
+            const struct mm_pk_node *l = node(w, a->v.kids[0]);
+            uint32_t i = 0;
             for (i = 0; st == MM_OK && l->kind == MM_PK_LIST && i < l->n; i++) {
-                const struct mm_pk_node *pair = node(w, l->kids[i]);
+                const struct mm_pk_node *pair = node(w, l->v.kids[i]);
                 if ((pair->kind == MM_PK_TUPLE || pair->kind == MM_PK_LIST) && pair->n == 2) {
                     st = walk_pairs(w, pair, depth);
                 }
             }
         }
-    } else if (c->kids[MM_PK_CALL_STATE] != MM_PK_NO_NODE) {
+    } else if (c->v.kids[MM_PK_CALL_STATE] != MM_PK_NO_NODE) {
         /* an object: its attributes (a dict, or (dict, slots) as object.__reduce_ex__
          * gives them) */
-        const struct mm_pk_node *s = node(w, c->kids[MM_PK_CALL_STATE]);
+        const struct mm_pk_node *s = node(w, c->v.kids[MM_PK_CALL_STATE]);
         if (s->kind == MM_PK_DICT) {
             st = walk_pairs(w, s, depth);
         } else if (s->kind == MM_PK_TUPLE) {
@@ -539,13 +543,13 @@ static enum mm_status walk(struct walk *w, uint32_t id, unsigned depth)
     }
     if (depth > MM_LIMIT_PICKLE_DEPTH) {
         return mm_fail(w->x->err, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_DEPTH, w->x->src->name, NULL,
-                       (int64_t)nd->at, "containers nested more than %u deep",
+                       (int64_t)mm_pk_at(&w->x->pk, nd), "containers nested more than %u deep",
                        MM_LIMIT_PICKLE_DEPTH);
     }
     if (++w->x->visits > MM_LIMIT_PICKLE_OPS) {
         return mm_fail(w->x->err, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, w->x->src->name, NULL,
-                       (int64_t)nd->at, "the object tree expands to more than %u values",
-                       MM_LIMIT_PICKLE_OPS);
+                       (int64_t)mm_pk_at(&w->x->pk, nd),
+                       "the object tree expands to more than %u values", MM_LIMIT_PICKLE_OPS);
     }
     if (plain_text(w, nd, text, sizeof(text))) {
         return add_meta(w, text);
@@ -563,14 +567,19 @@ static enum mm_status walk(struct walk *w, uint32_t id, unsigned depth)
     case MM_PK_CALL: {
         struct tview v;
         bool is = false;
+        const bool root = w->name[0] == '\0';
         memset(&v, 0, sizeof(v));
+        if (root) {
+            /* a bare tensor at the top is called "tensor" */
+            snprintf(w->name, sizeof(w->name), "tensor");
+        }
         st = tensor_of(w, nd, &v, &is, 0);
         if (st == MM_OK && is) {
-            if (w->name[0] == '\0') {
-                snprintf(w->name, sizeof(w->name), "tensor");
-            }
             st = add_tensor(w, nd, &v);
         } else if (st == MM_OK) {
+            if (root) {
+                w->name[0] = '\0';
+            }
             st = walk_call(w, nd, depth);
         }
         break;

@@ -133,21 +133,24 @@ static enum mm_status set_base(struct mm_verify_report *rep, const char *target)
 }
 
 /* A file's warnings as problems: a pickle global that can run code is an
- * error whatever --allow-unsafe-pickle says, any other one a warning. */
+ * error whatever --allow-unsafe-pickle says, any other one a warning.
+ * *unsafe is set when there was such an error. */
 static enum mm_status add_warnings(struct mm_verify_report *rep, const struct mm_inventory *inv,
-                                   const char *path)
+                                   const char *path, bool *unsafe)
 {
     const size_t n = mm_inventory_warning_count(inv);
     size_t i;
+    *unsafe = false;
     for (i = 0; i < n; i++) {
         const struct mm_warning *w = mm_inventory_warning(inv, i);
+        const bool is_unsafe = w->code == MM_E_UNSAFE_GLOBAL;
         const enum mm_status st =
-            add_problem(rep, w->code == MM_E_UNSAFE_GLOBAL ? MM_SEVERITY_ERROR
-                                                            : MM_SEVERITY_WARNING,
-                        w->code, path, NULL, w->offset, w->message);
+            add_problem(rep, is_unsafe ? MM_SEVERITY_ERROR : MM_SEVERITY_WARNING, w->code, path,
+                        NULL, w->offset, w->message);
         if (st != MM_OK) {
             return st;
         }
+        *unsafe = *unsafe || is_unsafe;
     }
     return MM_OK;
 }
@@ -168,24 +171,14 @@ static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_
     for (i = 0; i < tf->n; i++) {
         struct mm_inventory *inv = NULL;
         struct mm_error e;
+        bool unsafe = false;
         enum mm_status st = mm_inventory_load(&inv, tf->paths[i], opts, &e);
         if (st == MM_OK) {
-            st = add_warnings(rep, inv, tf->paths[i]);
-            if (st != MM_OK) {
-                mm_inventory_free(inv);
-                return st;
-            }
-            if (mm_inventory_warning_count(inv) > 0) {
-                size_t k;
-                for (k = 0; k < mm_inventory_warning_count(inv); k++) {
-                    if (mm_inventory_warning(inv, k)->code == MM_E_UNSAFE_GLOBAL) {
-                        (*bad)++;
-                        break;
-                    }
-                }
-            }
+            st = add_warnings(rep, inv, tf->paths[i], &unsafe);
+            *bad += unsafe ? 1 : 0;
         }
         if (st == MM_ERR_NOMEM) {
+            mm_inventory_free(inv);
             return st;
         }
         if (st != MM_OK) {

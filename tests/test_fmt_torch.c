@@ -224,6 +224,11 @@ static void test_handmade(void **state)
     assert_int_equal(mm_inventory_tensor(inv, 0)->numel, 3);
     mm_inventory_free(inv);
     load_fails(BAD "/qtensor.pt", "unsupported-tensor", -1);
+    /* zip64 extra fields in every header, a zip64 end record and locator */
+    inv = load_ok(BAD "/zip64.pt", 0);
+    assert_int_equal(mm_inventory_tensor_count(inv), 1);
+    assert_int_equal(mm_inventory_tensor(inv, 0)->nbytes, 16);
+    mm_inventory_free(inv);
 }
 
 static void test_malformed(void **state)
@@ -244,6 +249,7 @@ static void test_malformed(void **state)
         {"tensor_beyond_storage.pt", "tensor-beyond-storage", -1},
         {"unknown_opcode.pt", "unknown-pickle-opcode", 49},
         {"pickle_too_large.pt", "limit-pickle-bytes", -1},
+        {"impossible_inflated_size.pt", "invalid-zip", -1},
     };
     size_t i;
     (void)state;
@@ -265,6 +271,7 @@ static void test_malicious(void **state)
         {"os_system.pkl", "posix.system", 2},
         {"eval_stack_global.pt", "builtins.eval", 66},
         {"subprocess_popen.pt", "subprocess.Popen", 48},
+        {"legacy_os_system.pt", "os.system", 23},
     };
     size_t i;
     (void)state;
@@ -405,6 +412,23 @@ static void test_limit_memo(void **state)
     p[6] = (uint8_t)(MM_LIMIT_PICKLE_MEMO >> 16);
     p[7] = (uint8_t)(MM_LIMIT_PICKLE_MEMO >> 24);
     mem_fails(p, sizeof(p), "limit-pickle-memo");
+}
+
+static const char *meta(const struct mm_inventory *inv, const char *key);
+
+/* Memo indexes far beyond the pickle's length (kept in the hash table). */
+static void test_sparse_memo(void **state)
+{
+    static const uint8_t p[] = {0x80, 2, 'K', 7, 'r', 0x40, 0x42, 0x0f, 0, '0', /* 1,000,000 */
+                                'K', 8, 'r', 0x40, 0x4b, 0x4c, 0, '0',          /* 5,000,000 */
+                                'j', 0x40, 0x42, 0x0f, 0, 'j', 0x40, 0x4b, 0x4c, 0, 0x86, '.'};
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    (void)state;
+    assert_int_equal(mm_inventory_load_memory(&inv, p, sizeof(p), "memo.pkl", &err), MM_OK);
+    assert_string_equal(meta(inv, "0"), "7");
+    assert_string_equal(meta(inv, "1"), "8");
+    mm_inventory_free(inv);
 }
 
 static void test_limit_string(void **state)
@@ -779,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_limit_ops),
         cmocka_unit_test(test_limit_stack),
         cmocka_unit_test(test_limit_memo),
+        cmocka_unit_test(test_sparse_memo),
         cmocka_unit_test(test_limit_string),
         cmocka_unit_test(test_limit_depth),
         cmocka_unit_test(test_limit_zip_entries),

@@ -18,7 +18,7 @@ grep -q "(byte 48)" "$ERR" || fail "the error does not give the byte offset 48"
 
 run "$BIN" inspect --allow-unsafe-pickle "$FIX/malformed/os_system.pt"
 expect_rc 0
-expect_stderr_one_line "modelmem: os_system.pt: warning: pickle imports os.system, which can run code (byte 48; not run) [unsafe-pickle-global]"
+expect_stderr_one_line "modelmem: os_system.pt: warning: pickle imports os.system, which can run code (not run) (byte 48) [unsafe-pickle-global]"
 
 run "$BIN" "$FIX/malformed/eval_stack_global.pt" --allow-unsafe-pickle -q
 expect_rc 0

@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         }
         for (k = 0; k < nd->n; k++) {
-            if (nd->kids[k] != MM_PK_NO_NODE && nd->kids[k] >= p.n) {
+            if (nd->v.kids[k] != MM_PK_NO_NODE && nd->v.kids[k] >= p.n) {
                 __builtin_trap();
             }
         }
