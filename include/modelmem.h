@@ -561,7 +561,8 @@ struct mm_inference {
     uint64_t activation_bytes; /* forward workspace of one layer, prefill */
     uint64_t overhead_bytes;
     uint64_t total_bytes;
-    uint64_t kv_bytes_per_token; /* all layers, one sequence */
+    uint64_t kv_bytes_per_token; /* one token of one sequence in every layer,
+                                    before any window */
 };
 
 struct mm_training {

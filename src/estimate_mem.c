@@ -593,7 +593,9 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
         out->inference.weights_bytes = m.stored;
         out->inference.kv_cache_bytes = kv_cache(&c, &m.g, p, kvb);
         out->inference.kv_bytes_per_token =
-            m.g.encoder_only ? 0 : mul(&c, kv_width(&c, &m.g, kvb), m.g.layers);
+            m.g.encoder_only ? 0
+                             : mul(&c, kv_width(&c, &m.g, kvb),
+                                   m.g.layers - min_u64(m.g.no_kv_layers, m.g.layers));
         out->inference.activation_bytes = inference_activations(&c, &m, p);
         out->inference.overhead_bytes = p->overhead_bytes;
         inference_total(&c, &out->inference);

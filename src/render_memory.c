@@ -286,6 +286,7 @@ static void json_inference(struct out *o, const struct mm_inference *in)
     member(o, "activation_bytes", in->activation_bytes, false);
     member(o, "overhead_bytes", in->overhead_bytes, false);
     member(o, "total_bytes", in->total_bytes, false);
+    member(o, "kv_bytes_per_token", in->kv_bytes_per_token, false);
     out_str(o, "}");
 }
 

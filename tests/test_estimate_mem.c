@@ -131,6 +131,8 @@ static void test_logical_plain(void **state)
 
 /* ---- KV cache on published configs, 8k context ------------------------- */
 
+static uint64_t last_per_token; /* kv_bytes_per_token of the last kv_8k */
+
 static uint64_t kv_8k(const char *path_config, struct mm_geometry *g)
 {
     struct mm_inventory *inv = load("tiny-llama-noconfig");
@@ -150,6 +152,7 @@ static uint64_t kv_8k(const char *path_config, struct mm_geometry *g)
     if (g != NULL) {
         *g = r.geometry;
     }
+    last_per_token = r.inference.kv_bytes_per_token;
     mm_config_free(cfg);
     mm_inventory_free(inv);
     return r.inference.kv_cache_bytes;
@@ -178,6 +181,7 @@ static void test_kv_published(void **state)
     /* DeepSeek-V3 MLA: 61 x (512 + 64) x 2 bytes = 70,272 per token, no
      * factor 2 for K and V */
     assert_int_equal(kv_8k(FIX "config-deepseek-v3/config.json", &g), 70272ull * 8192);
+    assert_int_equal(last_per_token, 70272);
     assert_int_equal(g.kv_lora_rank, 512);
     /* Gemma 3 12B (text_config): 48 layers, one global in 6 -> 8 global
      * layers of 8,192 tokens, 40 sliding ones of 1,024; 2 x 8 x 256 x 2 =
@@ -191,6 +195,7 @@ static void test_kv_published(void **state)
     /* hybrid: 2 of 8 layers attend (2 x 2 x 64 x 2 = 512 bytes a token) */
     assert_int_equal(kv_8k(FIX "config-hybrid-linear/config.json", &g), 512ull * 2 * 8192);
     assert_int_equal(g.no_kv_layers, 6);
+    assert_int_equal(last_per_token, 2 * 512);
     /* LLaVA: the language model's geometry under text_config */
     assert_int_equal(kv_8k(FIX "config-llava-nested/config.json", &g), 1073741824ull);
     assert_int_equal(g.vocab, 32064);

@@ -29,7 +29,7 @@ expect_stderr_empty
 jcheck logical_parameters=76096 geometry_source=config.json geometry/kv_heads=2 \
     inference/weights_bytes=152192 inference/kv_cache_bytes=51200 \
     inference/activation_bytes=204928 inference/overhead_bytes=536870912 \
-    inference/total_bytes=537279232 per_device/gpus=1
+    inference/total_bytes=537279232 inference/kv_bytes_per_token=256 per_device/gpus=1
 run "$BIN" tiny-llama-noconfig --json --context 100 --batch 2 --kv-dtype fp8 --overhead 0
 expect_rc 0
 jcheck geometry_source=tensors inference/kv_cache_bytes=25600 inference/overhead_bytes=0
