@@ -125,6 +125,54 @@ PY
     grep -q 'geometry from tensors' "$OUT" || fail "Llama-2-7B: geometry not from the tensors"
 fi
 
+# MLX at full scale: the real index and config of the MLX 4-bit Qwen3-14B
+# (../shared/realmodels, where present) with shards built sparse from its
+# geometry; the Hub counts 14,768,307,200 logical parameters for them.
+REAL=$FIX/../../../shared/realmodels/index-qwen3-14b-mlx-4bit
+if command -v python3 >/dev/null 2>&1 && [ -f "$REAL/config.json" ]; then
+    mkdir "$TMP/q3"
+    python3 - "$REAL" "$TMP/q3" <<'PY'
+import json, os, shutil, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+idx = json.load(open(os.path.join(src, "model.safetensors.index.json")))
+cfg = json.load(open(os.path.join(src, "config.json")))
+shutil.copy(os.path.join(src, "config.json"), dst)
+shutil.copy(os.path.join(src, "model.safetensors.index.json"), dst)
+H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
+Q, K = cfg["num_attention_heads"] * cfg["head_dim"], cfg["num_key_value_heads"] * cfg["head_dim"]
+dims = {"q_proj": (Q, H), "k_proj": (K, H), "v_proj": (K, H), "o_proj": (H, Q),
+        "gate_proj": (I, H), "up_proj": (I, H), "down_proj": (H, I),
+        "embed_tokens": (V, H), "lm_head": (V, H)}
+bits, gs = cfg["quantization"]["bits"], cfg["quantization"]["group_size"]
+shards = {}
+for name, shard in idx["weight_map"].items():
+    mod, suf = name.split(".")[-2:]
+    if mod in dims:
+        o, i = dims[mod]
+        t = ("U32", [o, i * bits // 32], 4) if suf == "weight" else ("F16", [o, i // gs], 2)
+    else:
+        t = ("F16", [cfg["head_dim"] if mod in ("q_norm", "k_norm") else H], 2)
+    shards.setdefault(shard, []).append((name,) + t)
+for shard, ts in shards.items():
+    h, off = {}, 0
+    for n, d, shape, size in sorted(ts):
+        b = size
+        for x in shape:
+            b *= x
+        h[n] = {"dtype": d, "shape": shape, "data_offsets": [off, off + b]}
+        off += b
+    raw = json.dumps(h).encode()
+    raw += b" " * (-len(raw) % 8)
+    with open(os.path.join(dst, shard), "wb") as f:
+        f.write(struct.pack("<Q", len(raw)) + raw)
+        f.truncate(8 + len(raw) + off)
+PY
+    run "$BIN" "$TMP/q3" --json
+    expect_rc 0
+    jcheck parameters=2307906560 logical_parameters=14768307200 quant_method=mlx \
+        logical_parameters_by_dtype/U32=14767882240 logical_parameters_by_dtype/F16=424960
+fi
+
 # Errors: a broken config.json is one line, exit 1; bad options exit 2.
 mkdir "$TMP/m"
 cp tiny-llama/model.safetensors "$TMP/m/"
