@@ -502,11 +502,11 @@ static void test_training_full(void **state)
     (void)state;
     p.train = MM_TRAIN_FULL;
     /* fused attention (the default): per layer 34 s b h = 34 x 100 x 2 x 64
-     * = 435,200; 2 layers + logits 19,200; checkpointed 2 x 25,600 + one
-     * layer + logits */
+     * = 435,200; 2 layers + logits 19,200; checkpointed the other layer's
+     * input 25,600 + one layer + logits */
     r = run_tiny("tiny-llama", &p);
     assert_int_equal(r.training.activations_full_bytes, 2 * 435200 + 19200);
-    assert_int_equal(r.training.activations_checkpointed_bytes, 2 * 25600 + 435200 + 19200);
+    assert_int_equal(r.training.activations_checkpointed_bytes, 25600 + 435200 + 19200);
     p.attention = MM_ATTN_EAGER;
     r = run_tiny("tiny-llama", &p);
     /* ZeRO's mixed-precision Adam: 2 + 4 + 2 + 8 bytes per parameter */
@@ -518,8 +518,9 @@ static void test_training_full(void **state)
     /* per layer 34 s b h + 5 a s^2 b = 34x100x2x64 + 5x4x100^2x2 = 835,200;
      * 2 layers + logits 6 x 100 x 2 x 16 = 19,200 */
     assert_int_equal(r.training.activations_full_bytes, 2 * 835200 + 19200);
-    /* checkpointed: 2 s b h per layer (25,600 each) + one layer + logits */
-    assert_int_equal(r.training.activations_checkpointed_bytes, 2 * 25600 + 835200 + 19200);
+    /* checkpointed: the other layer's input, 2 s b h = 25,600, + one layer
+     * whole + logits */
+    assert_int_equal(r.training.activations_checkpointed_bytes, 25600 + 835200 + 19200);
     assert_int_equal(r.training.activation_bytes, r.training.activations_full_bytes);
     assert_int_equal(r.training.total_bytes,
                      16 * 76096 + 2 * 835200 + 19200 + MM_DEFAULT_OVERHEAD_BYTES);
@@ -527,11 +528,12 @@ static void test_training_full(void **state)
     p.precision = MM_PREC_FP32;
     p.optimizer = MM_OPT_SGD;
     r = run_tiny("tiny-llama", &p);
-    /* fp32: weights 4, no master, gradients 4, momentum 4; activations x 2 */
+    /* fp32: weights 4, no master, gradients 4, momentum 4; activations,
+     * inputs x 2, logits 8 s b V */
     assert_int_equal(r.training.weights_bytes, 4 * 76096);
     assert_int_equal(r.training.master_bytes, 0);
     assert_int_equal(r.training.optimizer_bytes, 4 * 76096);
-    assert_int_equal(r.training.activation_bytes, 2 * 25600 + 2 * 835200 + 19200);
+    assert_int_equal(r.training.activation_bytes, 2 * 25600 + 2 * 835200 + 8 * 100 * 2 * 16);
     p.optimizer = MM_OPT_ADAMW8BIT;
     assert_int_equal(run_tiny("tiny-llama", &p).training.optimizer_bytes, 2 * 76096);
     /* Adafactor: rows + columns of each matrix, every vector whole:
