@@ -107,6 +107,7 @@ struct cli_memory {
     bool color;               /* stdout is a terminal and NO_COLOR is unset */
     struct mm_memory result;
     uint64_t logical_by_dtype[MM_DTYPE_COUNT_];
+    uint64_t stored_parameters; /* elements as stored, for comparison */
 };
 
 void cli_memory_init(struct cli_memory *m);

@@ -348,6 +348,7 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
     struct mm_error err;
     m->params.inference = m->any;
     memset(&m->result, 0, sizeof(m->result));
+    m->stored_parameters = mm_inventory_totals(inv)->parameters;
     if (mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv,
                               m->cfg) != MM_OK) {
         fputs("modelmem: out of memory\n", stderr);

@@ -197,12 +197,13 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
     size_t n;
     const char *li = markdown ? "- " : "";
     fmt_thousands(num, sizeof(num), r->logical_parameters);
-    out_fmt(o, "%sLogical parameters: %s%s%s\n", li, num,
-            mm_config_quant_method(m->cfg) != NULL ? " (quantization: " : "",
-            mm_config_quant_method(m->cfg) != NULL ? mm_config_quant_method(m->cfg) : "");
+    out_fmt(o, "%sLogical parameters: %s", li, num);
     if (mm_config_quant_method(m->cfg) != NULL) {
-        out_str(o, ")\n");
+        fmt_thousands(a, sizeof(a), m->stored_parameters);
+        out_fmt(o, " (quantization: %s; %s elements as stored)",
+                mm_config_quant_method(m->cfg), a);
     }
+    out_str(o, "\n");
     if (!m->any) {
         return;
     }

@@ -65,6 +65,9 @@ grep -q '^Inference: context 100, batch 1; geometry from config.json' "$OUT" ||
     fail "no inference heading"
 grep -q '█' "$OUT" || fail "no Unicode bar in a UTF-8 locale"
 grep -q 'L4-24GB (usable 22.49 GiB per device)' "$OUT" || fail "no verdict"
+run "$BIN" gptq --context 10
+grep -q '^Logical parameters: 4,160 (quantization: gptq; 2,505 elements as stored)$' "$OUT" ||
+    fail "no logical parameters beside the stored elements"
 LC_ALL=C run "$BIN" tiny-llama --context 100
 expect_rc 0
 grep -q '^  \[[#=+.%~]*\]$' "$OUT" || fail "no ASCII bar in the C locale"
