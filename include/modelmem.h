@@ -544,6 +544,8 @@ struct mm_memory_params {
     int checkpointing;       /* the total uses recomputed activations */
     uint64_t lora_rank;
     size_t nlora_targets;    /* 0 = q_proj,k_proj,v_proj,o_proj */
+    /* module names (the last component before .weight); borrowed, read
+     * only during the call */
     const char *lora_targets[MM_LIMIT_LORA_TARGETS];
     unsigned gpus;           /* 1 = one device */
     enum mm_parallel parallel;
