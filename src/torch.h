@@ -45,6 +45,9 @@ struct mm_tctx {
     size_t nwarned;
     size_t warned_cap;
     uint64_t visits; /* nodes visited while naming: bounded */
+    uint64_t visit_budget; /* the bound: see mm_torch_walk */
+    uint64_t out_bytes;    /* bytes of names and values put in the inventory */
+    uint64_t out_budget;
     /* the storage type global last looked up (picklers memoize it, so
      * every persistent id names the same node) */
     uint32_t type_node;

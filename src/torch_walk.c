@@ -30,6 +30,16 @@
 /* A list or tuple of more plain values than this is summarised. */
 #define META_SEQ_MAX 16u
 
+/* The walk's bounds (see mm_torch_walk), documented with
+ * MM_LIMIT_PICKLE_OPS in modelmem(1). */
+#define MM_PICKLE_VISITS_PER_VALUE 4u
+#define MM_PICKLE_VISITS_BASE 65536u
+#define MM_PICKLE_OUTPUT_PER_BYTE 4u
+#define MM_PICKLE_OUTPUT_BASE (64u * 1024u * 1024u)
+
+struct walk;
+static enum mm_status spend_output(struct walk *w, size_t n, uint64_t at);
+
 struct walk {
     struct mm_tctx *x;
     char name[MM_LIMIT_NAME + 2];
@@ -323,6 +333,10 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
             offset = s->data_start; /* unreachable after the check above */
         }
     }
+    st = spend_output(w, strlen(w->name) + 8u * v->rank, mm_pk_at(&w->x->pk, call));
+    if (st != MM_OK) {
+        return st;
+    }
     st = mm_inv_add_tensor(w->x->inv, w->name, strlen(w->name), dtype, v->rank, v->shape, numel,
                            w->x->file, offset, nbytes);
     if (st == MM_ERR_LIMIT) {
@@ -404,9 +418,29 @@ static bool plain_text(const struct walk *w, const struct mm_pk_node *nd, char *
     }
 }
 
-static enum mm_status add_meta(struct walk *w, const char *value)
+/* Counts `n` more bytes of names and values put in the inventory. A value
+ * the pickle references many times (DUP, memo gets) is named once per
+ * reference: a few hundred bytes of pickle can name millions of values,
+ * each under a long dotted name. */
+static enum mm_status spend_output(struct walk *w, size_t n, uint64_t at)
+{
+    w->x->out_bytes += n;
+    if (w->x->out_bytes > w->x->out_budget) {
+        return mm_fail(w->x->err, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, w->x->src->name, NULL,
+                       (int64_t)at,
+                       "the names and values this pickle expands to exceed %llu bytes",
+                       (unsigned long long)w->x->out_budget);
+    }
+    return MM_OK;
+}
+
+static enum mm_status add_meta(struct walk *w, const char *value, uint64_t at)
 {
     const char *key = w->name[0] != '\0' ? w->name : "value";
+    enum mm_status st = spend_output(w, strlen(key) + strlen(value), at);
+    if (st != MM_OK) {
+        return st;
+    }
     if (mm_inv_add_meta(w->x->inv, key, strlen(key), value, strlen(value), w->x->file) !=
         MM_OK) {
         return mm_fail_nomem(w->x->err, w->x->src->name);
@@ -475,7 +509,7 @@ static enum mm_status walk_seq(struct walk *w, const struct mm_pk_node *seq, uns
                                                           : seq->kind == MM_PK_SET ? "set"
                                                                                    : "tuple",
                  seq->n);
-        return add_meta(w, text);
+        return add_meta(w, text, mm_pk_at(&w->x->pk, seq));
     }
     for (i = 0; i < seq->n; i++) {
         char idx[16];
@@ -499,7 +533,7 @@ static enum mm_status walk_call(struct walk *w, const struct mm_pk_node *c, unsi
     if (fn != NULL && fn->kind == MM_PK_GLOBAL &&
         strncmp(mm_pk_str(&w->x->pk, fn), "numpy", 5) == 0) {
         /* a numpy array (an RNG state): its bytes are not a tensor's */
-        return add_meta(w, "<numpy array>");
+        return add_meta(w, "<numpy array>", mm_pk_at(&w->x->pk, c));
     }
     if (od != NULL && (strcmp(od, "OrderedDict") == 0 || strcmp(od, "defaultdict") == 0)) {
         /* OrderedDict([(k, v), ...]) as protocols 0 and 1 write it */
@@ -546,13 +580,14 @@ static enum mm_status walk(struct walk *w, uint32_t id, unsigned depth)
                        (int64_t)mm_pk_at(&w->x->pk, nd), "containers nested more than %u deep",
                        MM_LIMIT_PICKLE_DEPTH);
     }
-    if (++w->x->visits > MM_LIMIT_PICKLE_OPS) {
+    if (++w->x->visits > w->x->visit_budget) {
         return mm_fail(w->x->err, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_OPS, w->x->src->name, NULL,
                        (int64_t)mm_pk_at(&w->x->pk, nd),
-                       "the object tree expands to more than %u values", MM_LIMIT_PICKLE_OPS);
+                       "the object tree expands to more than %llu values",
+                       (unsigned long long)w->x->visit_budget);
     }
     if (plain_text(w, nd, text, sizeof(text))) {
-        return add_meta(w, text);
+        return add_meta(w, text, mm_pk_at(&w->x->pk, nd));
     }
     w->active[id] = 1;
     switch (nd->kind) {
@@ -597,6 +632,16 @@ enum mm_status mm_torch_walk(struct mm_tctx *x)
     enum mm_status st;
     memset(&w, 0, sizeof(w));
     w.x = x;
+    /* A tree is walked once per node; tied weights and memoized leaves
+     * (the location string, the storage type) are reached a few times
+     * more. Far more means values referenced over and over to expand the
+     * walk: bounded by the values the pickle built, and what is named by
+     * the pickle's length, so that memory and time stay linear in it. */
+    x->visit_budget = MM_PICKLE_VISITS_PER_VALUE * (uint64_t)x->pk.n + MM_PICKLE_VISITS_BASE;
+    if (x->visit_budget > MM_LIMIT_PICKLE_OPS) {
+        x->visit_budget = MM_LIMIT_PICKLE_OPS;
+    }
+    x->out_budget = MM_PICKLE_OUTPUT_PER_BYTE * (uint64_t)x->pk.consumed + MM_PICKLE_OUTPUT_BASE;
     w.active = calloc(x->pk.n == 0 ? 1 : x->pk.n, 1);
     if (w.active == NULL) {
         return mm_fail_nomem(x->err, x->src->name);
