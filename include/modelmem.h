@@ -430,7 +430,8 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
 enum mm_geometry_source {
     MM_GEOMETRY_NONE = 0, /* unknown: no KV cache or activations can be given */
     MM_GEOMETRY_CONFIG,   /* config.json (or its text_config) */
-    MM_GEOMETRY_TENSORS   /* inferred from tensor names and shapes */
+    MM_GEOMETRY_TENSORS,  /* inferred from tensor names and shapes */
+    MM_GEOMETRY_GGUF      /* a GGUF file's metadata (llama.block_count, ...) */
 };
 
 /* Number of layers whose kind (full or sliding attention) is recorded. */
@@ -451,6 +452,7 @@ struct mm_geometry {
     uint64_t kv_lora_rank;    /* DeepSeek MLA: nonzero when MLA */
     uint64_t qk_rope_head_dim;
     int encoder_only;         /* BERT-like: no KV cache */
+    uint64_t no_kv_layers;    /* layers without a KV cache (linear attention, SSM) */
 };
 
 struct mm_config;
@@ -479,8 +481,20 @@ const char *mm_config_quant_method(const struct mm_config *cfg);
  */
 int mm_config_path(char *out, size_t size, const char *target);
 
-/* Geometry inferred from tensor names and shapes (Llama/GPT-2/BERT-style
- * names); source MM_GEOMETRY_NONE when nothing fits. Pure. */
+/*
+ * Loads the config.json that belongs with TARGET (mm_config_path), which,
+ * like every weight file, must lie in the model's folder: a link leading
+ * out of it is MM_ERR_UNSAFE (shard-outside-folder). MM_ERR_NOT_FOUND when
+ * there is none.
+ */
+enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
+                                  struct mm_error *err);
+
+/* Geometry from a GGUF file's metadata (ARCH.block_count,
+ * ARCH.attention.head_count_kv, ...) when the inventory has it (source
+ * MM_GEOMETRY_GGUF), else inferred from tensor names and shapes
+ * (Llama/GPT-2/BERT-style names; MM_GEOMETRY_TENSORS); source
+ * MM_GEOMETRY_NONE when nothing fits. Pure. */
 void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory *inv);
 
 /*
@@ -488,10 +502,13 @@ void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory
  * (@huggingface/hub parseSafetensorsMetadata): packed integer containers
  * multiplied back to the elements they hold, auxiliary quantization tensors
  * (scales, zero points, g_idx, absmax...) and rank-0 tensors skipped, as
- * the quantization config `cfg` (may be NULL) directs. Pure.
+ * the quantization config `cfg` (may be NULL) directs. `out_by_dtype`
+ * (may be NULL) has MM_DTYPE_COUNT_ entries. Pure; MM_ERR_NOMEM is the only
+ * failure (an MLX model's name table).
  */
-void mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
-                           const struct mm_inventory *inv, const struct mm_config *cfg);
+enum mm_status mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
+                                     const struct mm_inventory *inv,
+                                     const struct mm_config *cfg);
 
 /* ---- Inference, training and many GPUs ------------------------------------ */
 
@@ -501,6 +518,9 @@ enum mm_precision { MM_PREC_BF16_MIXED = 0, MM_PREC_FP16_MIXED, MM_PREC_FP32 };
 enum mm_parallel {
     MM_PAR_NONE = 0, MM_PAR_TP, MM_PAR_PP, MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3
 };
+/* Fused attention (flash, memory-efficient SDPA: transformers' default)
+ * keeps no s x s matrix; eager attention keeps scores and probabilities. */
+enum mm_attention { MM_ATTN_SDPA = 0, MM_ATTN_EAGER };
 
 /* CUDA context and allocator slack assumed when none is given: 512 MiB,
  * between PyTorch's measured lazy (287,047,680 bytes) and eager
@@ -528,11 +548,12 @@ struct mm_memory_params {
     unsigned gpus;           /* 1 = one device */
     enum mm_parallel parallel;
     uint64_t device_bytes;   /* usable memory per device; 0 = no verdict */
+    enum mm_attention attention;
 };
 #define MM_MEMORY_PARAMS_VERSION 1
 #define MM_MEMORY_PARAMS_INIT                                                                    \
     {MM_MEMORY_PARAMS_VERSION, 0, 0, 1, 0, MM_DEFAULT_OVERHEAD_BYTES, MM_TRAIN_NONE,           \
-     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, 0, 16, 0, {NULL}, 1, MM_PAR_NONE, 0}
+     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, 0, 16, 0, {NULL}, 1, MM_PAR_NONE, 0, MM_ATTN_SDPA}
 
 struct mm_inference {
     uint64_t weights_bytes;    /* stored bytes of the checkpoint, as loaded */

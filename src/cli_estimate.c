@@ -116,10 +116,14 @@ int cli_estimate(int argc, char **argv)
         rc = EXIT_INPUT;
         goto out;
     }
-    if ((c.json || mem->any) &&
-        ((rc = cli_memory_config(mem, path, c.quiet)) != EXIT_OK ||
-         (rc = cli_memory_run(mem, inv)) != EXIT_OK)) {
-        goto out;
+    if (c.json || mem->any) {
+        rc = cli_memory_config(mem, path, c.quiet);
+        if (rc == EXIT_OK) {
+            rc = cli_memory_run(mem, inv);
+        }
+        if (rc != EXIT_OK) {
+            goto out;
+        }
     }
     est = malloc(sizeof(*est));
     o = malloc(sizeof(*o));

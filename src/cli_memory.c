@@ -149,16 +149,40 @@ static int set_gpu(struct cli_memory *m, const char *v)
                            v);
 }
 
-/* The option at argv[*i] with its value `v`; returns 0 or EXIT_USAGE. */
-static int take(struct cli_memory *m, const char *opt, const char *v)
+/* The options that name one of a list: the index chosen, or -1 (printed). */
+static int take_choice(const char *opt, const char *v)
 {
-    static const char *const trains[] = {"none", "full", "lora", "qlora", NULL};
-    static const char *const opts[] = {"adamw", "adamw8bit", "sgd", "adafactor", NULL};
-    static const char *const precs[] = {"bf16-mixed", "fp16-mixed", "fp32", NULL};
-    static const char *const pars[] = {"dp", "tp", "pp", "zero1", "zero2", "zero3", NULL};
+    static const struct {
+        const char *opt;
+        const char *const list[7];
+        const char *say;
+    } tab[] = {
+        {"--train", {"none", "full", "lora", "qlora"}, "full, lora or qlora"},
+        {"--optimizer", {"adamw", "adamw8bit", "sgd", "adafactor"},
+         "adamw, adamw8bit, sgd or adafactor"},
+        {"--precision", {"bf16-mixed", "fp16-mixed", "fp32"}, "fp32, bf16-mixed or fp16-mixed"},
+        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3"},
+         "dp, tp, pp, zero1, zero2 or zero3"},
+        {"--attention", {"sdpa", "eager"}, "sdpa or eager"},
+    };
+    size_t t;
+    int k;
+    for (t = 0; strcmp(tab[t].opt, opt) != 0; t++) {
+    }
+    for (k = 0; k < 7 && tab[t].list[k] != NULL; k++) {
+        if (strcmp(v, tab[t].list[k]) == 0) {
+            return k;
+        }
+    }
+    cli_usage_error("%s: choose %s, not '%s'", opt, tab[t].say, v);
+    return -1;
+}
+
+/* The options that take a number or a size; 0 or EXIT_USAGE (printed). */
+static int take_number(struct cli_memory *m, const char *opt, const char *v)
+{
     struct mm_memory_params *p = &m->params;
     uint64_t u;
-    int k;
     if (strcmp(opt, "--context") == 0) {
         return cli_parse_u64(v, 1, UINT32_MAX, &p->context) == 0
                    ? 0
@@ -169,6 +193,29 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
                    ? 0
                    : cli_usage_error("--batch takes a number of sequences, not '%s'", v);
     }
+    if (strcmp(opt, "--overhead") == 0) {
+        return parse_size(v, 0, &p->overhead_bytes) == 0
+                   ? 0
+                   : cli_usage_error("--overhead takes a size such as 512MiB, not '%s'", v);
+    }
+    if (strcmp(opt, "--lora-rank") == 0) {
+        return cli_parse_u64(v, 1, 65536, &p->lora_rank) == 0
+                   ? 0
+                   : cli_usage_error("--lora-rank takes a number from 1 to 65536, not '%s'", v);
+    }
+    if (cli_parse_u64(v, 1, MM_LIMIT_GPUS, &u) != 0) { /* --gpus */
+        return cli_usage_error("--gpus takes a number from 1 to %u, not '%s'", MM_LIMIT_GPUS,
+                               v);
+    }
+    p->gpus = (unsigned)u;
+    return 0;
+}
+
+/* The option `opt` with its value `v`; returns 0 or EXIT_USAGE. */
+static int take(struct cli_memory *m, const char *opt, const char *v)
+{
+    struct mm_memory_params *p = &m->params;
+    int k;
     if (strcmp(opt, "--kv-dtype") == 0) {
         return kv_dtype_bytes(v, &p->kv_bytes) == 0
                    ? 0
@@ -176,60 +223,36 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
                                      "int8, not '%s'",
                                      v);
     }
-    if (strcmp(opt, "--overhead") == 0) {
-        return parse_size(v, 0, &p->overhead_bytes) == 0
-                   ? 0
-                   : cli_usage_error("--overhead takes a size such as 512MiB, not '%s'", v);
-    }
-    if (strcmp(opt, "--train") == 0) {
-        k = choice(v, trains);
-        p->train = (enum mm_train_mode)(k < 0 ? 0 : k);
-        return k >= 0 ? 0 : cli_usage_error("--train: choose full, lora or qlora, not '%s'", v);
-    }
-    if (strcmp(opt, "--optimizer") == 0) {
-        k = choice(v, opts);
-        p->optimizer = (enum mm_optimizer)(k < 0 ? 0 : k);
-        return k >= 0 ? 0
-                      : cli_usage_error("--optimizer: choose adamw, adamw8bit, sgd or "
-                                        "adafactor, not '%s'",
-                                        v);
-    }
-    if (strcmp(opt, "--precision") == 0) {
-        k = choice(v, precs);
-        p->precision = (enum mm_precision)(k < 0 ? 0 : k);
-        return k >= 0 ? 0
-                      : cli_usage_error("--precision: choose fp32, bf16-mixed or fp16-mixed, "
-                                        "not '%s'",
-                                        v);
-    }
-    if (strcmp(opt, "--lora-rank") == 0) {
-        return cli_parse_u64(v, 1, 65536, &p->lora_rank) == 0
-                   ? 0
-                   : cli_usage_error("--lora-rank takes a number from 1 to 65536, not '%s'", v);
-    }
     if (strcmp(opt, "--lora-targets") == 0) {
         return lora_targets(m, v);
-    }
-    if (strcmp(opt, "--gpus") == 0) {
-        if (cli_parse_u64(v, 1, MM_LIMIT_GPUS, &u) != 0) {
-            return cli_usage_error("--gpus takes a number from 1 to %u, not '%s'",
-                                   MM_LIMIT_GPUS, v);
-        }
-        p->gpus = (unsigned)u;
-        return 0;
-    }
-    if (strcmp(opt, "--parallel") == 0) {
-        k = choice(v, pars);
-        p->parallel = (enum mm_parallel)(k < 0 ? 0 : k);
-        return k >= 0 ? 0
-                      : cli_usage_error("--parallel: choose dp, tp, pp, zero1, zero2 or "
-                                        "zero3, not '%s'",
-                                        v);
     }
     if (strcmp(opt, "--gpu") == 0) {
         return set_gpu(m, v);
     }
-    m->config_path = v; /* --config */
+    if (strcmp(opt, "--config") == 0) {
+        m->config_path = v;
+        return 0;
+    }
+    if (strcmp(opt, "--train") != 0 && strcmp(opt, "--optimizer") != 0 &&
+        strcmp(opt, "--precision") != 0 && strcmp(opt, "--parallel") != 0 &&
+        strcmp(opt, "--attention") != 0) {
+        return take_number(m, opt, v);
+    }
+    k = take_choice(opt, v);
+    if (k < 0) {
+        return EXIT_USAGE;
+    }
+    if (strcmp(opt, "--train") == 0) {
+        p->train = (enum mm_train_mode)k;
+    } else if (strcmp(opt, "--optimizer") == 0) {
+        p->optimizer = (enum mm_optimizer)k;
+    } else if (strcmp(opt, "--precision") == 0) {
+        p->precision = (enum mm_precision)k;
+    } else if (strcmp(opt, "--parallel") == 0) {
+        p->parallel = (enum mm_parallel)k;
+    } else {
+        p->attention = (enum mm_attention)k;
+    }
     return 0;
 }
 
@@ -254,7 +277,7 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
     static const char *const names[] = {"--context", "--batch", "--kv-dtype", "--overhead",
                                         "--train", "--optimizer", "--precision", "--lora-rank",
                                         "--lora-targets", "--gpus", "--parallel", "--gpu",
-                                        "--config", NULL};
+                                        "--attention", "--config", NULL};
     size_t k;
     if (strcmp(argv[*i], "--grad-checkpointing") == 0) {
         m->params.checkpointing = 1;
@@ -286,18 +309,21 @@ void cli_memory_style(struct cli_memory *m)
 }
 
 /* Loads config.json next to the weights (or --config). A missing file is
- * no error unless --config named it. */
+ * no error unless --config named it; a broken one is, when the options
+ * need it, else a warning. */
 int cli_memory_config(struct cli_memory *m, const char *target, bool quiet)
 {
     struct mm_error err;
     enum mm_status st;
     if (m->config_path != NULL) {
         snprintf(m->config_file, sizeof(m->config_file), "%s", m->config_path);
+        st = mm_config_load(&m->cfg, m->config_file, &err);
     } else if (mm_config_path(m->config_file, sizeof(m->config_file), target) != 0) {
         m->config_file[0] = '\0';
         return EXIT_OK;
+    } else {
+        st = mm_config_load_for(&m->cfg, target, &err);
     }
-    st = mm_config_load(&m->cfg, m->config_file, &err);
     if (st == MM_ERR_NOT_FOUND && m->config_path == NULL) {
         m->config_file[0] = '\0';
         return EXIT_OK;
@@ -324,7 +350,11 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
     if (!m->any) {
         uint64_t by_dtype[MM_DTYPE_COUNT_];
         memset(&m->result, 0, sizeof(m->result));
-        mm_logical_parameters(&m->result.logical_parameters, by_dtype, inv, m->cfg);
+        if (mm_logical_parameters(&m->result.logical_parameters, by_dtype, inv, m->cfg) !=
+            MM_OK) {
+            fputs("modelmem: out of memory\n", stderr);
+            return EXIT_INPUT;
+        }
         return EXIT_OK;
     }
     if (mm_memory_run(&m->result, inv, m->cfg, &m->params, &err) != MM_OK) {

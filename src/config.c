@@ -23,6 +23,7 @@
 
 #include "checked.h"
 #include "config_internal.h"
+#include "target.h"
 
 struct mm_config {
     cJSON *root;
@@ -120,36 +121,63 @@ static int encoder_only(const cJSON *obj)
     return 0;
 }
 
+/* `layer_types` (newer transformers configs): "sliding_attention" layers
+ * hold the window, "full_attention" (or "attention") layers every token,
+ * and any other kind (Qwen3-Next's "linear_attention", state-space
+ * layers) keeps no KV cache. Sets *found when the list is there. */
+static enum mm_status layer_types(const struct ctx *c, struct mm_geometry *g, int *found)
+{
+    const cJSON *types = cJSON_GetObjectItemCaseSensitive(c->obj, "layer_types");
+    const cJSON *t;
+    uint64_t sliding = 0;
+    uint64_t none = 0;
+    *found = 0;
+    if (types == NULL || cJSON_IsNull(types)) {
+        return MM_OK;
+    }
+    if (!cJSON_IsArray(types)) {
+        return bad_value(c, "layer_types", "is not an array");
+    }
+    cJSON_ArrayForEach(t, types)
+    {
+        if (!cJSON_IsString(t)) {
+            return bad_value(c, "layer_types", "holds a value that is not a string");
+        }
+        if (strcmp(t->valuestring, "sliding_attention") == 0) {
+            sliding++;
+        } else if (strcmp(t->valuestring, "full_attention") != 0 &&
+                   strcmp(t->valuestring, "attention") != 0) {
+            none++;
+        }
+    }
+    g->sliding_layers = g->sliding_window != 0 ? sliding : 0;
+    g->no_kv_layers = none;
+    *found = 1;
+    return MM_OK;
+}
+
 /* Counts sliding layers: `layer_types` overrides everything; Gemma 2
  * alternates starting with a sliding layer; `sliding_window_pattern` N
  * makes layer i full when (i + 1) % N == 0; otherwise a window applies to
  * every layer (Mistral v0.1) unless `use_sliding_window` is false (Qwen2). */
 static enum mm_status sliding(const struct ctx *c, struct mm_geometry *g)
 {
-    const cJSON *types = cJSON_GetObjectItemCaseSensitive(c->obj, "layer_types");
     const char *mt = get_str(c->obj, "model_type");
     uint64_t pattern = 0;
     int found = 0;
     enum mm_status st = get_uint(c, "sliding_window", &g->sliding_window, &found);
-    if (st != MM_OK || !found || g->sliding_window == 0) {
-        g->sliding_window = 0;
+    if (st != MM_OK) {
         return st;
     }
-    if (cJSON_IsArray(types)) {
-        const cJSON *t;
-        uint64_t n = 0;
-        cJSON_ArrayForEach(t, types)
-        {
-            if (!cJSON_IsString(t)) {
-                return bad_value(c, "layer_types", "holds a value that is not a string");
-            }
-            n += strstr(t->valuestring, "sliding") != NULL;
-        }
-        g->sliding_layers = n;
-        return MM_OK;
+    if (!found) {
+        g->sliding_window = 0;
     }
-    if (types != NULL && !cJSON_IsNull(types)) {
-        return bad_value(c, "layer_types", "is not an array");
+    st = layer_types(c, g, &found);
+    if (st != MM_OK || found || g->sliding_window == 0) {
+        if (g->sliding_layers == 0) {
+            g->sliding_window = 0;
+        }
+        return st;
     }
     st = get_uint(c, "sliding_window_pattern", &pattern, &found);
     if (st != MM_OK) {
@@ -181,24 +209,31 @@ static enum mm_status geometry(const struct ctx *c, struct mm_geometry *g)
     static const char *const k_inter[] = {"intermediate_size", "n_inner", "ffn_dim",
                                           "hidden_dim", NULL};
     static const char *const k_vocab[] = {"vocab_size", NULL};
+    static const char *const k_mla[] = {"kv_lora_rank", NULL};
+    static const char *const k_rope[] = {"qk_rope_head_dim", NULL};
     int f_layers;
     int f_hidden;
     int f_heads;
     int f_kv;
     int f_hd;
     int f;
+    const struct {
+        const char *const *keys;
+        uint64_t *dst;
+        int *found;
+    } sets[] = {{k_layers, &g->layers, &f_layers},  {k_hidden, &g->hidden, &f_hidden},
+                {k_heads, &g->heads, &f_heads},     {k_kv, &g->kv_heads, &f_kv},
+                {k_hd, &g->head_dim, &f_hd},        {k_inter, &g->intermediate, &f},
+                {k_vocab, &g->vocab, &f},           {k_mla, &g->kv_lora_rank, &f},
+                {k_rope, &g->qk_rope_head_dim, &f}};
+    size_t i;
     enum mm_status st;
     memset(g, 0, sizeof(*g));
-    if ((st = get_first(c, k_layers, &g->layers, &f_layers)) != MM_OK ||
-        (st = get_first(c, k_hidden, &g->hidden, &f_hidden)) != MM_OK ||
-        (st = get_first(c, k_heads, &g->heads, &f_heads)) != MM_OK ||
-        (st = get_first(c, k_kv, &g->kv_heads, &f_kv)) != MM_OK ||
-        (st = get_first(c, k_hd, &g->head_dim, &f_hd)) != MM_OK ||
-        (st = get_first(c, k_inter, &g->intermediate, &f)) != MM_OK ||
-        (st = get_first(c, k_vocab, &g->vocab, &f)) != MM_OK ||
-        (st = get_uint(c, "kv_lora_rank", &g->kv_lora_rank, &f)) != MM_OK ||
-        (st = get_uint(c, "qk_rope_head_dim", &g->qk_rope_head_dim, &f)) != MM_OK) {
-        return st;
+    for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+        st = get_first(c, sets[i].keys, sets[i].dst, sets[i].found);
+        if (st != MM_OK) {
+            return st;
+        }
     }
     if (!f_layers || !f_heads || g->layers == 0 || g->heads == 0) {
         memset(g, 0, sizeof(*g));
@@ -216,7 +251,8 @@ static enum mm_status geometry(const struct ctx *c, struct mm_geometry *g)
         g->intermediate = g->hidden * 4; /* GPT-2's n_inner: null means 4h */
     }
     g->encoder_only = encoder_only(c->obj);
-    if ((st = sliding(c, g)) != MM_OK) {
+    st = sliding(c, g);
+    if (st != MM_OK) {
         return st;
     }
     g->source = MM_GEOMETRY_CONFIG;
@@ -409,20 +445,25 @@ static enum mm_status build(struct mm_config *cfg, const char *name, struct mm_e
         return mm_fail(err, MM_ERR_LIMIT, MM_E_JSON_DEPTH, name, NULL, -1,
                        "config nested deeper than %u", MM_LIMIT_JSON_DEPTH);
     }
-    if ((st = no_duplicates(&c, cfg->root, "")) != MM_OK) {
+    st = no_duplicates(&c, cfg->root, "");
+    if (st != MM_OK) {
         return st;
     }
     if (text != NULL && !cJSON_IsNull(text) && !cJSON_IsObject(text)) {
         return bad_value(&c, "text_config", "is not an object");
     }
-    if ((st = geometry(&c, &cfg->geom)) != MM_OK) {
+    st = geometry(&c, &cfg->geom);
+    if (st != MM_OK) {
         return st;
     }
     if (cJSON_IsObject(text)) {
         struct ctx t = {name, err, text, "text_config."};
         struct mm_geometry g;
-        if ((st = no_duplicates(&t, text, "text_config.")) != MM_OK ||
-            (st = geometry(&t, &g)) != MM_OK) {
+        st = no_duplicates(&t, text, "text_config.");
+        if (st == MM_OK) {
+            st = geometry(&t, &g);
+        }
+        if (st != MM_OK) {
             return st;
         }
         if (g.source != MM_GEOMETRY_NONE) {
@@ -437,7 +478,8 @@ static enum mm_status build(struct mm_config *cfg, const char *name, struct mm_e
     if (cfg->quant != NULL) {
         const char *m = get_str(cfg->quant, "quant_method");
         size_t i;
-        if ((st = check_quant(&c, cfg->quant)) != MM_OK) {
+        st = check_quant(&c, cfg->quant);
+        if (st != MM_OK) {
             return st;
         }
         snprintf(cfg->method, sizeof(cfg->method), "%s", mlx ? "mlx" : (m ? m : "unknown"));
@@ -565,4 +607,30 @@ int mm_config_path(char *out, size_t size, const char *target)
         n = snprintf(out, size, "%.*s/config.json", (int)(slash - target), target);
     }
     return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
+                                  struct mm_error *err)
+{
+    char path[4096];
+    char dir[4096];
+    const char *slash;
+    enum mm_status st;
+    mm_error_clear(err);
+    *out = NULL;
+    if (mm_config_path(path, sizeof(path), target) != 0) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, target, NULL, -1,
+                       "path too long");
+    }
+    slash = strrchr(path, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - path) : 1,
+             slash != NULL ? path : ".");
+    if (dir[0] == '\0') {
+        snprintf(dir, sizeof(dir), "/");
+    }
+    st = mm_path_check_inside(dir, path, err);
+    if (st != MM_OK) {
+        return st;
+    }
+    return mm_config_load(out, path, err);
 }

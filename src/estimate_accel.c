@@ -86,6 +86,7 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
     size_t *slots;
     struct group *groups;
     size_t ngroups = 0;
+    uint64_t seed;
     size_t i;
     memset(best, 0, sizeof(*best));
     while (cap < n * 2) {
@@ -98,10 +99,11 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
         free(groups);
         return MM_ERR_NOMEM;
     }
+    seed = mm_hash_seed(slots); /* names from the file: see mm_hash_seed */
     for (i = 0; i < n; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(inv, i);
         const size_t glen = mm_layer_group_len(t->name);
-        size_t s = (size_t)mm_hash_bytes(t->name, glen) & (cap - 1);
+        size_t s = (size_t)mm_hash_seeded(seed, t->name, glen) & (cap - 1);
         struct group *g = NULL;
         while (slots[s] != 0) {
             struct group *o = &groups[slots[s] - 1];

@@ -11,6 +11,9 @@
  * shapes). The result says MM_GEOMETRY_TENSORS so that the caller can say
  * it is a guess. A pure function of the inventory.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -99,6 +102,90 @@ static void look(struct seen *s, const struct mm_tensor *t)
     s->decoder |= !has_part(n, "encoder.");
 }
 
+/* ---- GGUF metadata (ggml-org/ggml docs/gguf.md, "LLM" keys) ----------- */
+
+static const char *meta_value(const struct mm_inventory *inv, const char *key)
+{
+    const size_t n = mm_inventory_meta_count(inv);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const struct mm_meta *m = mm_inventory_meta(inv, i);
+        if (strcmp(m->key, key) == 0) {
+            return m->value;
+        }
+    }
+    return NULL;
+}
+
+/* ARCH.SUFFIX as a whole decimal number; 0 when absent or not a number
+ * (an array such as a per-layer head count reads "[N x i32]"). */
+static uint64_t meta_u64(const struct mm_inventory *inv, const char *arch, const char *suffix)
+{
+    char key[160];
+    const char *v;
+    char *end = NULL;
+    unsigned long long x;
+    snprintf(key, sizeof(key), "%s.%s", arch, suffix);
+    v = meta_value(inv, key);
+    if (v == NULL || v[0] < '0' || v[0] > '9') {
+        return 0;
+    }
+    errno = 0;
+    x = strtoull(v, &end, 10);
+    return (errno != 0 || *end != '\0') ? 0 : x;
+}
+
+/* The vocabulary: ARCH.vocab_size, else the token list's length. */
+static uint64_t gguf_vocab(const struct mm_inventory *inv, const char *arch)
+{
+    const char *t = meta_value(inv, "tokenizer.ggml.tokens");
+    uint64_t v = meta_u64(inv, arch, "vocab_size");
+    if (v == 0 && t != NULL && t[0] == '[') {
+        v = strtoull(t + 1, NULL, 10);
+    }
+    return v;
+}
+
+static int gguf_geometry(struct mm_geometry *g, const struct mm_inventory *inv)
+{
+    const char *arch = meta_value(inv, "general.architecture");
+    if (arch == NULL || strlen(arch) > 64) {
+        return 0;
+    }
+    g->layers = meta_u64(inv, arch, "block_count");
+    g->hidden = meta_u64(inv, arch, "embedding_length");
+    g->heads = meta_u64(inv, arch, "attention.head_count");
+    g->kv_heads = meta_u64(inv, arch, "attention.head_count_kv");
+    g->head_dim = meta_u64(inv, arch, "attention.key_length");
+    g->intermediate = meta_u64(inv, arch, "feed_forward_length");
+    g->vocab = gguf_vocab(inv, arch);
+    g->kv_lora_rank = meta_u64(inv, arch, "attention.kv_lora_rank");
+    if (g->layers == 0 || g->heads == 0) {
+        memset(g, 0, sizeof(*g));
+        return 0;
+    }
+    if (g->kv_lora_rank != 0) {
+        g->qk_rope_head_dim = meta_u64(inv, arch, "rope.dimension_count");
+    }
+    if (g->kv_heads == 0) {
+        g->kv_heads = g->heads;
+    }
+    if (g->head_dim == 0) {
+        g->head_dim = g->hidden / g->heads;
+    }
+    g->sliding_window = meta_u64(inv, arch, "attention.sliding_window");
+    if (g->sliding_window != 0) {
+        /* llama.cpp's own layouts: Gemma 2 alternates from layer 0, Gemma 3
+         * has one global layer in 6; other architectures slide throughout */
+        g->sliding_layers = strcmp(arch, "gemma2") == 0   ? (g->layers + 1) / 2
+                            : strcmp(arch, "gemma3") == 0 ? g->layers - g->layers / 6
+                                                          : g->layers;
+    }
+    g->encoder_only = strcmp(arch, "bert") == 0 || strcmp(arch, "nomic-bert") == 0;
+    g->source = MM_GEOMETRY_GGUF;
+    return 1;
+}
+
 void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory *inv)
 {
     static const uint64_t dims[] = {128, 64, 256, 96, 80, 160, 32, 16, 8};
@@ -108,6 +195,9 @@ void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory
     size_t i;
     memset(out, 0, sizeof(*out));
     memset(&s, 0, sizeof(s));
+    if (gguf_geometry(out, inv)) {
+        return;
+    }
     for (i = 0; i < n; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(inv, i);
         const long l = layer_index(t->name);

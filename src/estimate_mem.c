@@ -282,13 +282,14 @@ static uint64_t kv_width(struct calc *c, const struct mm_geometry *g, unsigned b
 static uint64_t kv_cache(struct calc *c, const struct mm_geometry *g,
                          const struct mm_memory_params *p, unsigned bytes)
 {
+    const uint64_t none = min_u64(g->no_kv_layers, g->layers);
     uint64_t tokens;
     uint64_t sliding;
     if (g->encoder_only) {
         return 0;
     }
-    sliding = g->sliding_window != 0 ? min_u64(g->sliding_layers, g->layers) : 0;
-    tokens = mul(c, g->layers - sliding, p->context);
+    sliding = g->sliding_window != 0 ? min_u64(g->sliding_layers, g->layers - none) : 0;
+    tokens = mul(c, g->layers - none - sliding, p->context);
     tokens = add(c, tokens, mul(c, sliding, min_u64(p->context, g->sliding_window)));
     return mul3(c, kv_width(c, g, bytes), tokens, p->batch);
 }
@@ -298,7 +299,12 @@ static uint64_t inference_activations(struct calc *c, const struct model *m,
 {
     const struct mm_geometry *g = &m->g;
     const uint64_t width = add(c, mul(c, 2, g->hidden), mul(c, 3, g->intermediate));
-    const uint64_t work = mul3(c, mul(c, p->batch, p->context), width, m->wbytes);
+    uint64_t work = mul3(c, mul(c, p->batch, p->context), width, m->wbytes);
+    if (p->attention == MM_ATTN_EAGER) {
+        /* one layer's scores and probabilities, batch x heads x s^2 each */
+        const uint64_t scores = mul3(c, mul(c, p->batch, g->heads), p->context, p->context);
+        work = add(c, work, mul3(c, scores, 2, m->wbytes));
+    }
     return add(c, work, mul3(c, p->batch, g->vocab, 4));
 }
 
@@ -307,16 +313,22 @@ static uint64_t inference_activations(struct calc *c, const struct model *m,
 /* Korthikanti et al. 2022, eq. 2 and 4 (tensor parallel t, no sequence
  * parallelism): per layer s.b.h.(10 + 24/t + 5.a.s/(h.t)) bytes, which for
  * t = 1 is s.b.h.(34 + 5.a.s/h); written as 10sbh + 24sbh/t + 5as^2b/t so
- * that it stays an exact integer. */
+ * that it stays an exact integer. The 5as^2b term is the attention scores,
+ * softmax output and dropout mask that eager attention keeps; fused
+ * (flash, memory-efficient SDPA) kernels keep none of them, so it is only
+ * counted with MM_ATTN_EAGER (the paper's own assumption). */
 static uint64_t layer_acts(struct calc *c, const struct model *m,
                            const struct mm_memory_params *p, uint64_t t)
 {
     const struct mm_geometry *g = &m->g;
     const uint64_t sbh = mul3(c, p->context, p->batch, g->hidden);
-    const uint64_t attn = mul3(c, mul(c, 5, g->heads), mul(c, p->context, p->context), p->batch);
     uint64_t v = add(c, mul(c, 10, sbh), ceil_div(mul(c, 24, sbh), t));
-    v = add(c, v, ceil_div(attn, t));
-    return m->wbytes == 4 || p->precision == MM_PREC_FP32 ? mul(c, v, 2) : v;
+    if (p->attention == MM_ATTN_EAGER) {
+        const uint64_t attn =
+            mul3(c, mul(c, 5, g->heads), mul(c, p->context, p->context), p->batch);
+        v = add(c, v, ceil_div(attn, t));
+    }
+    return p->precision == MM_PREC_FP32 ? mul(c, v, 2) : v;
 }
 
 static void training_acts(struct calc *c, const struct model *m,
@@ -393,9 +405,21 @@ static void inference_total(struct calc *c, struct mm_inference *in)
 
 /* ---- Many devices ----------------------------------------------------------- */
 
+/* Tensor parallelism splits the cache by KV heads: beyond kv_heads devices
+ * each holds one head's copy (vLLM replicates them), and an MLA latent is
+ * not split at all. */
+static uint64_t tp_kv_split(const struct model *m, unsigned n)
+{
+    if (m->g.kv_lora_rank != 0) {
+        return 1;
+    }
+    return m->g.kv_heads != 0 && m->g.kv_heads < n ? m->g.kv_heads : n;
+}
+
 /*
- * What one of n devices holds. Tensor parallel: weights, KV cache (heads)
- * and training states split n ways, activations by Korthikanti's t formula.
+ * What one of n devices holds. Tensor parallel: weights and training
+ * states split n ways, the KV cache by heads (tp_kv_split), activations
+ * by Korthikanti's t formula.
  * Pipeline parallel: layers split, so weights, KV and states split;
  * activations stay whole (with 1F1B the first stage keeps n micro-batches
  * of L/n layers). ZeRO (Rajbhandari et al. 2020): stage 1 splits optimizer
@@ -417,13 +441,16 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
     case MM_PAR_TP:
     case MM_PAR_PP:
         din->weights_bytes = ceil_div(in->weights_bytes, n);
-        din->kv_cache_bytes = ceil_div(in->kv_cache_bytes, n);
+        din->kv_cache_bytes =
+            ceil_div(in->kv_cache_bytes, par == MM_PAR_TP ? tp_kv_split(m, n) : n);
         dtr->weights_bytes = ceil_div(tr->weights_bytes, n);
         dtr->master_bytes = ceil_div(tr->master_bytes, n);
         dtr->gradients_bytes = ceil_div(tr->gradients_bytes, n);
         dtr->optimizer_bytes = ceil_div(tr->optimizer_bytes, n);
         if (par == MM_PAR_TP && m->g.source != MM_GEOMETRY_NONE) {
             din->activation_bytes = ceil_div(in->activation_bytes, n);
+        }
+        if (par == MM_PAR_TP && m->g.source != MM_GEOMETRY_NONE && tr->total_bytes != 0) {
             training_acts(c, m, p, n, &dtr->activations_full_bytes,
                           &dtr->activations_checkpointed_bytes);
             dtr->activation_bytes = p->checkpointing ? dtr->activations_checkpointed_bytes
@@ -494,7 +521,8 @@ static enum mm_status check_params(const struct mm_memory_params *p, struct mm_e
     } else if (p->nlora_targets > MM_LIMIT_LORA_TARGETS) {
         why = "too many LoRA targets";
     } else if ((unsigned)p->train > MM_TRAIN_QLORA || (unsigned)p->optimizer > MM_OPT_ADAFACTOR ||
-               (unsigned)p->precision > MM_PREC_FP32 || (unsigned)p->parallel > MM_PAR_ZERO3) {
+               (unsigned)p->precision > MM_PREC_FP32 || (unsigned)p->parallel > MM_PAR_ZERO3 ||
+               (unsigned)p->attention > MM_ATTN_EAGER) {
         why = "unknown mode";
     }
     if (why != NULL) {
@@ -514,7 +542,9 @@ static enum mm_status load_model(struct model *m, const struct mm_inventory *inv
     m->cfg = cfg;
     m->stored = tot->bytes;
     m->wbytes = float_width(tot);
-    mm_logical_parameters(&m->params, NULL, inv, cfg);
+    if (mm_logical_parameters(&m->params, NULL, inv, cfg) != MM_OK) {
+        return mm_fail_nomem(err, NULL);
+    }
     st = mm_estimate_run(&est, inv, NULL, err);
     if (st != MM_OK) {
         return st;
@@ -541,13 +571,19 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
                        "no inventory or parameters");
     }
     memset(out, 0, sizeof(*out));
-    if ((st = check_params(p, err)) != MM_OK || (st = load_model(&m, inv, cfg, err)) != MM_OK) {
+    st = check_params(p, err);
+    if (st == MM_OK) {
+        st = load_model(&m, inv, cfg, err);
+    }
+    if (st != MM_OK) {
         return st;
     }
     out->logical_parameters = m.params;
     out->geometry = m.g;
     if ((p->inference || p->train != MM_TRAIN_NONE) && m.g.source == MM_GEOMETRY_NONE) {
-        return mm_fail(err, MM_ERR_UNSUPPORTED, MM_E_GEOMETRY_UNKNOWN, NULL, NULL, -1,
+        const char *file = mm_inventory_file_count(inv) > 0 ? mm_inventory_file(inv, 0)->path
+                                                            : NULL;
+        return mm_fail(err, MM_ERR_UNSUPPORTED, MM_E_GEOMETRY_UNKNOWN, file, NULL, -1,
                        "no config.json geometry and no attention layers recognised in the "
                        "tensor names: KV cache and activations cannot be estimated");
     }

@@ -286,8 +286,8 @@ static int mlx_module_quantized(const struct qctx *c, const char *name)
     const struct mm_tensor *w;
     unsigned bits;
     int affine;
-    if (c->slots == NULL || mlen > MM_LIMIT_NAME) {
-        return 1; /* no table: the Hub's "undefined" set, every module counts */
+    if (mlen > MM_LIMIT_NAME) {
+        return 0;
     }
     memcpy(buf, name, mlen);
     memcpy(buf + mlen, ".weight", 8);
@@ -555,8 +555,9 @@ static struct frac multiplier(const struct qctx *c, const struct mm_tensor *t)
     return r;
 }
 
-void mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
-                           const struct mm_inventory *inv, const struct mm_config *cfg)
+enum mm_status mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
+                                     const struct mm_inventory *inv,
+                                     const struct mm_config *cfg)
 {
     struct qctx c;
     const size_t n = mm_inventory_tensor_count(inv);
@@ -571,8 +572,9 @@ void mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
     if (out_by_dtype != NULL) {
         memset(out_by_dtype, 0, sizeof(uint64_t) * MM_DTYPE_COUNT_);
     }
-    if (c.q != NULL && strcmp(c.method, "mlx") == 0) {
-        (void)build_names(&c); /* without it every module counts as quantized */
+    *out_total = 0;
+    if (c.q != NULL && strcmp(c.method, "mlx") == 0 && build_names(&c) != 0) {
+        return MM_ERR_NOMEM;
     }
     for (i = 0; i < n; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(inv, i);
@@ -595,4 +597,5 @@ void mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
     }
     free(c.slots);
     *out_total = total;
+    return MM_OK;
 }

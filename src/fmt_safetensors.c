@@ -35,6 +35,12 @@ struct st_ctx {
     size_t spans_cap;
     char *key;   /* the current tensor name, when it had to be copied */
     size_t key_cap;
+    /* __metadata__ keys seen: open addressing over inventory meta indices
+     * (+ 1; 0 is empty), so that a repeated key is found in O(1), not by a
+     * scan of every earlier key (10^5 keys took 48 s that way) */
+    size_t *meta_slots;
+    size_t meta_cap;
+    uint64_t meta_seed;
 };
 
 int mm_safetensors_probe(const uint8_t *head, size_t len, uint64_t file_size)
@@ -330,6 +336,49 @@ static enum mm_status read_tensor(struct st_ctx *x, const char *name, size_t nam
     return add_tensor(x, name, name_len, at, dtype, dims, rank, begin, end);
 }
 
+/* The slot of key k in the table: where it is, or the empty one where it
+ * would go. */
+static size_t meta_slot(const struct st_ctx *x, const char *k, size_t klen)
+{
+    size_t h = (size_t)mm_hash_seeded(x->meta_seed, k, klen) & (x->meta_cap - 1);
+    while (x->meta_slots[h] != 0) {
+        const struct mm_meta *m = mm_inventory_meta(x->inv, x->meta_slots[h] - 1);
+        if (strncmp(m->key, k, klen) == 0 && m->key[klen] == '\0') {
+            break;
+        }
+        h = (h + 1) & (x->meta_cap - 1);
+    }
+    return h;
+}
+
+/* Makes room for n keys, keeping the table at most half full; a new table
+ * is filled again from the file's entries so far (from `first`). */
+static bool meta_reserve(struct st_ctx *x, size_t first, size_t n)
+{
+    size_t cap = x->meta_cap == 0 ? 64 : x->meta_cap;
+    size_t i;
+    if (n * 2 < x->meta_cap) {
+        return true;
+    }
+    while (n * 2 >= cap) {
+        if (!mm_mul_size(&cap, cap, 2)) {
+            return false;
+        }
+    }
+    free(x->meta_slots);
+    x->meta_slots = calloc(cap, sizeof(*x->meta_slots));
+    x->meta_seed = mm_hash_seed(x->meta_slots);
+    x->meta_cap = x->meta_slots == NULL ? 0 : cap;
+    if (x->meta_slots == NULL) {
+        return false;
+    }
+    for (i = first; i < mm_inventory_meta_count(x->inv); i++) {
+        const char *key = mm_inventory_meta(x->inv, i)->key;
+        x->meta_slots[meta_slot(x, key, strlen(key))] = i + 1;
+    }
+    return true;
+}
+
 /* "__metadata__": {"key": "value", ...} */
 static enum mm_status read_metadata(struct st_ctx *x)
 {
@@ -349,7 +398,7 @@ static enum mm_status read_metadata(struct st_ctx *x)
         const char *v;
         size_t vlen;
         int64_t kat;
-        size_t i;
+        size_t slot;
         st = mm_json_member(j, &first, &more, &k, &klen, &kat);
         if (st != MM_OK || !more) {
             return st;
@@ -366,16 +415,19 @@ static enum mm_status read_metadata(struct st_ctx *x)
         if (st != MM_OK) {
             return st;
         }
-        for (i = meta_before; i < mm_inventory_meta_count(x->inv); i++) {
-            const struct mm_meta *m = mm_inventory_meta(x->inv, i);
-            if (strlen(m->key) == klen && memcmp(m->key, k, klen) == 0) {
-                return mm_fail(j->err, MM_ERR_MALFORMED, MM_E_DUPLICATE_KEY, x->src->name, NULL,
-                               kat, "__metadata__ key \"%s\" appears twice", m->key);
-            }
+        if (!meta_reserve(x, meta_before, mm_inventory_meta_count(x->inv) - meta_before + 1)) {
+            return mm_fail_nomem(j->err, x->src->name);
+        }
+        slot = meta_slot(x, k, klen);
+        if (x->meta_slots[slot] != 0) {
+            return mm_fail(j->err, MM_ERR_MALFORMED, MM_E_DUPLICATE_KEY, x->src->name, NULL, kat,
+                           "__metadata__ key \"%s\" appears twice",
+                           mm_inventory_meta(x->inv, x->meta_slots[slot] - 1)->key);
         }
         if (mm_inv_add_meta(x->inv, k, klen, v, vlen, x->file) != MM_OK) {
             return mm_fail_nomem(j->err, x->src->name);
         }
+        x->meta_slots[slot] = mm_inventory_meta_count(x->inv);
     }
 }
 
@@ -540,6 +592,7 @@ enum mm_status mm_safetensors_read(const struct mm_source *src, struct mm_invent
     mm_json_fini(&x.j);
 out:
     free(x.spans);
+    free(x.meta_slots);
     free(x.key);
     free(header);
     return st;

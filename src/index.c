@@ -82,7 +82,9 @@ static long shard_id(struct ix_build *b, const char *s, size_t len, bool *limit)
             return -1;
         }
         for (i = 0; i < idx->nshards; i++) {
-            size_t k = (size_t)mm_hash_bytes(idx->shards[i], strlen(idx->shards[i])) & (ncap - 1);
+            size_t k = (size_t)mm_hash_seeded(idx->seed, idx->shards[i],
+                                              strlen(idx->shards[i])) &
+                       (ncap - 1);
             while (ns[k] != 0) {
                 k = (k + 1) & (ncap - 1);
             }
@@ -92,7 +94,7 @@ static long shard_id(struct ix_build *b, const char *s, size_t len, bool *limit)
         b->shard_slots = ns;
         b->nshard_slots = ncap;
     }
-    h = (size_t)mm_hash_bytes(s, len) & (b->nshard_slots - 1);
+    h = (size_t)mm_hash_seeded(idx->seed, s, len) & (b->nshard_slots - 1);
     while (b->shard_slots[h] != 0) {
         const char *o = idx->shards[b->shard_slots[h] - 1];
         if (strlen(o) == len && memcmp(o, s, len) == 0) {
@@ -295,7 +297,7 @@ static enum mm_status finish(struct mm_index *idx, const char *name, struct mm_e
     }
     for (i = 0; i < idx->nentries; i++) {
         const char *n = idx->names + idx->name_at[i];
-        const uint64_t hash = mm_hash_bytes(n, strlen(n));
+        const uint64_t hash = mm_hash_seeded(idx->seed, n, strlen(n));
         const uint64_t tag = hash & 0xffffffff00000000ull;
         size_t h = (size_t)hash & (idx->nslots - 1);
         idx->shard_of[i] = remap[idx->shard_of[i]];
@@ -329,6 +331,7 @@ enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t 
     memset(out, 0, sizeof(*out));
     memset(&b, 0, sizeof(b));
     b.idx = out;
+    out->seed = mm_hash_seed(out);
     if (!mm_utf8_valid(data, len, &bad)) {
         return mm_fail(err, MM_ERR_MALFORMED, MM_E_HEADER_UTF8, name, NULL, (int64_t)bad,
                        "index is not valid UTF-8");
@@ -392,7 +395,7 @@ long mm_index_find(const struct mm_index *idx, const char *name)
     if (idx->nslots == 0) {
         return -1;
     }
-    hash = mm_hash_bytes(name, strlen(name));
+    hash = mm_hash_seeded(idx->seed, name, strlen(name));
     tag = hash & 0xffffffff00000000ull;
     h = (size_t)hash & (idx->nslots - 1);
     while (idx->slots[h] != 0) {

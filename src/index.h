@@ -19,6 +19,7 @@ struct mm_index {
     /* open-addressing table: the name hash's high 32 bits | entry index + 1 */
     uint64_t *slots;
     size_t nslots;
+    uint64_t seed; /* of the tables' hash (mm_hash_seed) */
     int has_total_size;
     uint64_t total_size;
 };

@@ -120,6 +120,18 @@ const uint64_t *mm_inv_shape(const struct mm_inventory *inv, size_t i);
 
 uint64_t mm_hash_bytes(const void *p, size_t len);
 
+/*
+ * Names come from the file: with a fixed hash, a file can hold names that
+ * all fall in one run of an open-addressing table, and each insertion then
+ * walks the whole run (10^5 such names took 5 s; 10^6, many minutes). Each
+ * table therefore hashes with its own seed, taken from addresses (which
+ * ASLR varies from run to run) and the clock, so that no file can be made
+ * in advance to collide. Results never depend on the seed: only where
+ * names sit in a table.
+ */
+uint64_t mm_hash_seed(const void *salt);
+uint64_t mm_hash_seeded(uint64_t seed, const void *p, size_t len);
+
 /* ---- Targets ------------------------------------------------------------- */
 
 /* The weight files a TARGET resolves to, as the loader would open them. */

@@ -5,10 +5,15 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "checked.h"
 #include "internal.h"
 
+/* Chunks start small and double up to ARENA_CHUNK: a model of 10^5 shards
+ * has 10^5 part inventories, each holding one path and a few names (with
+ * 256 KiB each from the start, 20,000 one-tensor shards took 150 MB). */
+#define ARENA_FIRST 256u
 #define ARENA_CHUNK (256u * 1024u)
 
 /* Strings live in chunks that never move, so pointers into them stay valid
@@ -70,8 +75,15 @@ static char *arena_strdup(struct arena *a, const char *s, size_t len)
         return NULL;
     }
     if (a->nchunks == 0 || a->size - a->used < need) {
-        const size_t size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+        size_t size = ARENA_FIRST;
         char *chunk;
+        if (a->nchunks > 0) {
+            /* a->size may be one huge string's: do not double that */
+            size = a->size >= ARENA_CHUNK / 2 ? ARENA_CHUNK : a->size * 2;
+        }
+        if (size < need) {
+            size = need;
+        }
         if (!mm_grow((void **)&a->chunks, &a->cap, a->nchunks + 1, sizeof(char *))) {
             return NULL;
         }
@@ -332,12 +344,39 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
     return MM_OK;
 }
 
+/* splitmix64's finaliser */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+uint64_t mm_hash_seed(const void *salt)
+{
+    struct timespec ts;
+    uint64_t s = mix64((uint64_t)(uintptr_t)salt) ^ mix64((uint64_t)(uintptr_t)&ts);
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0) {
+        s ^= mix64((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+    }
+    return mix64(s);
+}
+
 uint64_t mm_hash_bytes(const void *p, size_t len)
 {
-    /* FNV-1a over 8-byte words, then a final mix; fast enough for ~10^5
-     * names and good enough for an open-addressing table. */
+    return mm_hash_seeded(0, p, len);
+}
+
+uint64_t mm_hash_seeded(uint64_t seed, const void *p, size_t len)
+{
+    /* FNV-1a over 8-byte words from a seeded start, then a final mix; fast
+     * enough for ~10^6 names. The seed enters every step through the
+     * multiply and the shifts, so no two names collide for all seeds. */
     const uint8_t *b = p;
-    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)len;
+    uint64_t h = (0xcbf29ce484222325ull ^ seed) ^ (uint64_t)len;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
         uint64_t w = 0;
@@ -388,6 +427,7 @@ enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_err
 {
     size_t cap = 16;
     uint64_t *slots; /* hash's high 32 bits | tensor index + 1 */
+    uint64_t seed;
     size_t i;
     enum mm_status st = MM_OK;
     while (cap < inv->ntensors * 2) {
@@ -397,9 +437,10 @@ enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_err
     if (slots == NULL) {
         return mm_fail_nomem(err, NULL);
     }
+    seed = mm_hash_seed(slots);
     for (i = 0; i < inv->ntensors && st == MM_OK; i++) {
         const char *name = inv->recs[i].pub.name;
-        const uint64_t hash = mm_hash_bytes(name, strlen(name));
+        const uint64_t hash = mm_hash_seeded(seed, name, strlen(name));
         const uint64_t tag = hash & 0xffffffff00000000ull;
         size_t s = (size_t)hash & (cap - 1);
         while (slots[s] != 0) {
@@ -434,6 +475,7 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
     size_t *slots;
     size_t i;
     uint64_t total = 0;
+    uint64_t seed;
     while (cap < inv->ntensors * 2) {
         cap *= 2;
     }
@@ -441,6 +483,7 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
     if (slots == NULL) {
         return MM_ERR_NOMEM;
     }
+    seed = mm_hash_seed(slots);
     for (i = 0; i < inv->ntensors; i++) {
         const struct tensor_rec *r = &inv->recs[i];
         uint64_t key;
@@ -449,7 +492,7 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
         if (!r->has_storage) {
             continue;
         }
-        key = mm_hash_bytes(&r->storage_key, sizeof(r->storage_key)) ^
+        key = mm_hash_seeded(seed, &r->storage_key, sizeof(r->storage_key)) ^
               ((uint64_t)r->pub.file * 0x9e3779b97f4a7c15ull);
         s = (size_t)key & (cap - 1);
         while (slots[s] != 0) {

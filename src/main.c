@@ -29,6 +29,7 @@ void cli_help(FILE *f)
           "  --optimizer OPT    adamw (default), adamw8bit, sgd, adafactor\n"
           "  --precision P      bf16-mixed (default), fp16-mixed, fp32\n"
           "  --grad-checkpointing  count activations with full recomputation\n"
+          "  --attention A      sdpa (default: fused, no s x s matrix) or eager\n"
           "  --lora-rank R      LoRA rank (default 16)\n"
           "  --lora-targets LIST  modules LoRA adapts (default q_proj,k_proj,v_proj,o_proj)\n"
           "  --gpus N           per-device figures for N devices\n"

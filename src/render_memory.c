@@ -26,7 +26,17 @@ static const char *parallel_name(enum mm_parallel p)
 
 static const char *geometry_name(enum mm_geometry_source s)
 {
-    return s == MM_GEOMETRY_CONFIG ? "config.json" : s == MM_GEOMETRY_TENSORS ? "tensors" : NULL;
+    switch (s) {
+    case MM_GEOMETRY_CONFIG:
+        return "config.json";
+    case MM_GEOMETRY_TENSORS:
+        return "tensors";
+    case MM_GEOMETRY_GGUF:
+        return "gguf";
+    case MM_GEOMETRY_NONE:
+        break;
+    }
+    return NULL;
 }
 
 /* Cells per part: largest remainder, so that the cells add up to the width. */
@@ -204,9 +214,10 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
     }
     if (r->has_training) {
         heading(head, sizeof(head), m, "Training");
-        snprintf(title, sizeof(title), "%s (%s, %s, %s%s)", head, trains[p->train],
+        snprintf(title, sizeof(title), "%s (%s, %s, %s%s%s)", head, trains[p->train],
                  opts[p->optimizer], precs[p->precision],
-                 p->checkpointing ? ", gradient checkpointing" : "");
+                 p->checkpointing ? ", gradient checkpointing" : "",
+                 p->attention == MM_ATTN_EAGER ? ", eager attention" : "");
         n = training_parts(parts, &r->training);
         scenario(o, m, title, parts, n, r->training.total_bytes, markdown);
         fmt_thousands(num, sizeof(num), r->training.trainable_parameters);
@@ -225,16 +236,22 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
     const struct mm_memory *r = &m->result;
     const struct mm_memory_params *p = &m->params;
     char a[32];
-    char b[32];
     if (p->gpus > 1) {
-        fmt_size(a, sizeof(a), r->device.inference_bytes);
-        fmt_size(b, sizeof(b), r->device.training_bytes);
-        out_fmt(o, "\n%sPer device (%u GPUs, %s): inference %s", markdown ? "### " : "", p->gpus,
-                parallel_name(p->parallel), a);
-        if (r->has_training) {
-            out_fmt(o, ", training %s", b);
+        struct part parts[MAX_PARTS];
+        char title[128];
+        size_t n;
+        if (r->has_inference) {
+            snprintf(title, sizeof(title), "Inference per device (%u GPUs, %s)", p->gpus,
+                     parallel_name(p->parallel));
+            n = inference_parts(parts, &r->device_inference);
+            scenario(o, m, title, parts, n, r->device_inference.total_bytes, markdown);
         }
-        out_str(o, "\n");
+        if (r->has_training) {
+            snprintf(title, sizeof(title), "Training per device (%u GPUs, %s)", p->gpus,
+                     parallel_name(p->parallel));
+            n = training_parts(parts, &r->device_training);
+            scenario(o, m, title, parts, n, r->device_training.total_bytes, markdown);
+        }
     }
     if (p->device_bytes != 0) {
         fmt_size(a, sizeof(a), p->device_bytes);
@@ -302,6 +319,7 @@ static void json_geometry(struct out *o, const struct mm_geometry *g)
     member(o, "sliding_layers", g->sliding_layers, false);
     member(o, "kv_lora_rank", g->kv_lora_rank, false);
     member(o, "qk_rope_head_dim", g->qk_rope_head_dim, false);
+    member(o, "no_kv_layers", g->no_kv_layers, false);
     out_str(o, ", \"encoder_only\": ");
     out_str(o, g->encoder_only ? "true" : "false");
     out_str(o, "}");

@@ -25,6 +25,7 @@
 
 #include "checked.h"
 #include "json_scan.h"
+#include "path_safety.h"
 #include "target.h"
 
 static char *join(const char *dir, const char *name)
@@ -145,151 +146,23 @@ static const char *own_prefix(struct mm_plan *pl, const char *component, size_t 
     return p;
 }
 
-/* True when `real` is `root` or lies below it (both real paths). */
-static bool path_under(const char *real, const char *root)
-{
-    const size_t n = strlen(root);
-    if (n == 1 && root[0] == '/') {
-        return true;
-    }
-    return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0');
-}
-
-/* The real path of a folder, kept while files of that folder are checked:
- * an index of 10^5 shards in one folder resolves it once. */
-struct real_dir {
-    char *dir;  /* as written, with its trailing '/'; "" for the current one */
-    char *real;
-};
-
-/* realpath(path), resolving its folder through the cache: the file itself
- * only needs an lstat unless it is a link. NULL with errno set on failure. */
-static char *real_of(struct real_dir *rd, const char *path)
-{
-    const char *base = mm_base_name(path);
-    const size_t dlen = (size_t)(base - path);
-    struct stat sb;
-    size_t rlen;
-    char *out;
-    if (lstat(path, &sb) != 0) {
-        return NULL;
-    }
-    if (S_ISLNK(sb.st_mode) || base[0] == '\0' || strcmp(base, ".") == 0 ||
-        strcmp(base, "..") == 0) {
-        return realpath(path, NULL);
-    }
-    if (rd->dir == NULL || strlen(rd->dir) != dlen || strncmp(rd->dir, path, dlen) != 0) {
-        free(rd->dir);
-        free(rd->real);
-        rd->real = NULL;
-        rd->dir = malloc(dlen + 1);
-        if (rd->dir == NULL) {
-            errno = ENOMEM;
-            return NULL;
-        }
-        memcpy(rd->dir, path, dlen);
-        rd->dir[dlen] = '\0';
-        rd->real = realpath(dlen == 0 ? "." : rd->dir, NULL);
-    }
-    if (rd->real == NULL) {
-        free(rd->dir); /* resolve again next time: errno is this call's */
-        rd->dir = NULL;
-        return realpath(path, NULL);
-    }
-    rlen = strlen(rd->real);
-    out = malloc(rlen + strlen(base) + 2);
-    if (out == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    snprintf(out, rlen + strlen(base) + 2, "%s%s%s", rd->real,
-             rd->real[rlen - 1] == '/' ? "" : "/", base);
-    return out;
-}
-
-/*
- * The real path of `path` in *out (owned) when it lies in the plan's model
- * folder. A file whose real path leaves it - through "..", an absolute
- * link or a link that climbs out - is refused: an index or a folder from
- * elsewhere must not make modelmem read other files. *out is NULL where
- * nothing is checked (no root) or the file cannot be resolved (absent: the
- * open says so).
- */
-static enum mm_status inside_root(const struct mm_plan *pl, struct real_dir *rd,
-                                  const char *path, char **out, struct mm_error *err)
-{
-    char *real;
-    enum mm_status st;
-    *out = NULL;
-    if (pl->root == NULL) {
-        return MM_OK;
-    }
-    real = real_of(rd, path);
-    if (real == NULL) {
-        return errno == ENOMEM ? mm_fail_nomem(err, path) : MM_OK;
-    }
-    if (path_under(real, pl->root)) {
-        *out = real;
-        return MM_OK;
-    }
-    st = mm_fail(err, MM_ERR_UNSAFE, MM_E_SHARD_OUTSIDE_FOLDER, path, NULL, -1,
-                 "refusing a file outside the model folder %s: its real path is %s", pl->root,
-                 real);
-    free(real);
-    return st;
-}
-
-/* In the Hugging Face cache (huggingface_hub file_download.py) a snapshot
- * folder models--ORG--NAME/snapshots/REV/ holds links to ../../blobs/: the
- * repository folder is the root there. Cuts `real` to it in place. */
-static void hf_repo_root(char *real)
-{
-    char *rev = strrchr(real, '/');
-    char *snaps;
-    char *repo;
-    if (rev == NULL || rev == real) {
-        return;
-    }
-    *rev = '\0';
-    snaps = strrchr(real, '/');
-    if (snaps != NULL && strcmp(snaps, "/snapshots") == 0 && snaps != real) {
-        *snaps = '\0';
-        repo = strrchr(real, '/');
-        if (repo != NULL && strncmp(repo + 1, "models--", 8) == 0 && repo[9] != '\0') {
-            return; /* real is now .../models--ORG--NAME */
-        }
-        *snaps = '/';
-    }
-    *rev = '/';
-}
-
-/* Sets the plan's root to the real path of folder `dir`. */
+/* Sets the plan's root: the real path of folder `dir` (path_safety.c). */
 static enum mm_status set_root(struct mm_plan *pl, const char *dir, struct mm_error *err)
 {
-    pl->root = realpath(dir[0] == '\0' ? "." : dir, NULL);
-    if (pl->root == NULL) {
-        if (errno == ENOMEM) {
-            return mm_fail_nomem(err, dir);
-        }
-        return mm_fail(err, MM_ERR_IO, MM_E_IO, dir, NULL, -1, "cannot resolve the folder: %s",
-                       strerror(errno));
-    }
-    hf_repo_root(pl->root);
-    return MM_OK;
+    return mm_model_root(&pl->root, dir, err);
 }
 
 /* Every planned file lies in the model folder; keeps each real path, which
- * is what load.c opens. */
+ * is what load.c opens. Nothing is checked for a single file (no root). */
 static enum mm_status check_jobs(struct mm_plan *pl, struct mm_error *err)
 {
-    struct real_dir rd = {NULL, NULL};
+    struct mm_real_dir rd = MM_REAL_DIR_INIT;
     enum mm_status st = MM_OK;
     size_t i;
-    for (i = 0; i < pl->njobs && st == MM_OK; i++) {
-        st = inside_root(pl, &rd, pl->jobs[i].path, &pl->jobs[i].real, err);
+    for (i = 0; pl->root != NULL && i < pl->njobs && st == MM_OK; i++) {
+        st = mm_path_inside(&pl->jobs[i].real, pl->root, &rd, pl->jobs[i].path, err);
     }
-    free(rd.dir);
-    free(rd.real);
+    mm_real_dir_free(&rd);
     return st;
 }
 
@@ -297,12 +170,28 @@ static enum mm_status check_jobs(struct mm_plan *pl, struct mm_error *err)
 static enum mm_status check_inside(const struct mm_plan *pl, const char *path,
                                    struct mm_error *err)
 {
-    struct real_dir rd = {NULL, NULL};
-    char *real;
-    const enum mm_status st = inside_root(pl, &rd, path, &real, err);
+    struct mm_real_dir rd = MM_REAL_DIR_INIT;
+    char *real = NULL;
+    enum mm_status st = MM_OK;
+    if (pl->root != NULL) {
+        st = mm_path_inside(&real, pl->root, &rd, path, err);
+    }
     free(real);
-    free(rd.dir);
-    free(rd.real);
+    mm_real_dir_free(&rd);
+    return st;
+}
+
+enum mm_status mm_path_check_inside(const char *folder, const char *path,
+                                    struct mm_error *err)
+{
+    struct mm_plan pl;
+    enum mm_status st;
+    memset(&pl, 0, sizeof(pl));
+    st = set_root(&pl, folder, err);
+    if (st == MM_OK) {
+        st = check_inside(&pl, path, err);
+    }
+    free(pl.root);
     return st;
 }
 
@@ -471,16 +360,11 @@ static enum mm_status list_dir(const char *dir, const char *suffix, char ***out,
     return MM_OK;
 }
 
-/* True when names holds `name`. */
+/* True when names (sorted by list_dir) holds `name`: a binary search, as a
+ * folder may list MM_LIMIT_FILES names and each is looked up. */
 static bool has_name(char *const *names, size_t n, const char *name)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (strcmp(names[i], name) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return n > 0 && bsearch(&name, names, n, sizeof(char *), cmp_name) != NULL;
 }
 
 /* "X.fp16.safetensors" is a variant of "X.safetensors": true when the plain

@@ -59,6 +59,13 @@ struct mm_plan {
 enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_error *err);
 void mm_plan_free(struct mm_plan *pl);
 
+/* A file found beside the weights (config.json) lies in `folder` (the
+ * repository folder for a Hugging Face cache snapshot), as every planned
+ * file must: MM_E_SHARD_OUTSIDE_FOLDER otherwise; MM_OK for a file that
+ * is not there (opening it says so). */
+enum mm_status mm_path_check_inside(const char *folder, const char *path,
+                                    struct mm_error *err);
+
 /* Small helpers shared with load.c. */
 const char *mm_base_name(const char *path);
 

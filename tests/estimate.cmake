@@ -4,7 +4,8 @@ mm_add_test(test_estimate_mem test_estimate_mem.c)
 
 add_test(NAME cli_estimate_mem
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/estimate_mem.sh $<TARGET_FILE:modelmem_cli>
-    $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
+    $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate
+    ${PROJECT_SOURCE_DIR}/README.md)
 set_tests_properties(cli_estimate_mem PROPERTIES SKIP_RETURN_CODE 77)
 
 # The Hub's own parser on the same fixtures, where node and the package are

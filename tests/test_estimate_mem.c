@@ -50,7 +50,7 @@ static uint64_t logical(const char *dir, uint64_t *by_dtype)
     struct mm_inventory *inv = load(dir);
     struct mm_config *cfg = config(dir);
     uint64_t total = 0;
-    mm_logical_parameters(&total, by_dtype, inv, cfg);
+    assert_int_equal(mm_logical_parameters(&total, by_dtype, inv, cfg), MM_OK);
     mm_config_free(cfg);
     mm_inventory_free(inv);
     return total;
@@ -123,7 +123,7 @@ static void test_logical_plain(void **state)
     uint64_t total;
     (void)state;
     /* no quantization config: every element of every tensor */
-    mm_logical_parameters(&total, NULL, inv, NULL);
+    assert_int_equal(mm_logical_parameters(&total, NULL, inv, NULL), MM_OK);
     assert_int_equal(total, mm_inventory_totals(inv)->parameters);
     assert_int_equal(total, 76096);
     mm_inventory_free(inv);
@@ -188,6 +188,9 @@ static void test_kv_published(void **state)
     /* layer_types: 3 sliding (512 tokens) + 1 full; 2 x 2 x 64 x 2 = 512 */
     assert_int_equal(kv_8k(FIX "config-layer-types/config.json", &g),
                      512ull * (3 * 512 + 8192));
+    /* hybrid: 2 of 8 layers attend (2 x 2 x 64 x 2 = 512 bytes a token) */
+    assert_int_equal(kv_8k(FIX "config-hybrid-linear/config.json", &g), 512ull * 2 * 8192);
+    assert_int_equal(g.no_kv_layers, 6);
     /* LLaVA: the language model's geometry under text_config */
     assert_int_equal(kv_8k(FIX "config-llava-nested/config.json", &g), 1073741824ull);
     assert_int_equal(g.vocab, 32064);
@@ -302,7 +305,7 @@ static void test_config_mutations(void **state)
                 p.inference = 1;
                 p.train = MM_TRAIN_FULL;
                 (void)mm_memory_run(&r, inv, cfg, &p, &err);
-                mm_logical_parameters(&total, NULL, inv, cfg);
+                assert_int_equal(mm_logical_parameters(&total, NULL, inv, cfg), MM_OK);
                 mm_config_free(cfg);
             } else {
                 assert_null(cfg);
@@ -311,6 +314,65 @@ static void test_config_mutations(void **state)
         }
     }
     mm_inventory_free(inv);
+}
+
+/* MM_LIMIT_CONFIG_BYTES: a config of exactly the limit is read, one byte
+ * more is refused with its own code. */
+static void test_config_limit(void **state)
+{
+    char path[] = "/tmp/mm-config-XXXXXX";
+    char *buf = malloc((size_t)MM_LIMIT_CONFIG_BYTES + 1);
+    struct mm_config *cfg = NULL;
+    struct mm_error err;
+    FILE *f;
+    int fd;
+    (void)state;
+    assert_non_null(buf);
+    memset(buf, ' ', (size_t)MM_LIMIT_CONFIG_BYTES + 1);
+    buf[0] = '{';
+    buf[MM_LIMIT_CONFIG_BYTES - 1] = '}';
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, MM_LIMIT_CONFIG_BYTES, f), MM_LIMIT_CONFIG_BYTES);
+    assert_int_equal(fflush(f), 0);
+    assert_int_equal(mm_config_load(&cfg, path, &err), MM_OK);
+    assert_int_equal(mm_config_geometry(cfg)->source, MM_GEOMETRY_NONE);
+    assert_null(mm_config_quant_method(cfg));
+    mm_config_free(cfg);
+    assert_int_equal(fwrite(buf, 1, 1, f), 1);
+    fclose(f);
+    assert_int_equal(mm_config_load(&cfg, path, &err), MM_ERR_LIMIT);
+    assert_int_equal(err.code, MM_E_LIMIT_CONFIG_BYTES);
+    assert_string_equal(mm_errcode_name(err.code), "limit-config-bytes");
+    assert_int_equal(mm_config_load(&cfg, "/nonexistent/config.json", &err), MM_ERR_NOT_FOUND);
+    unlink(path);
+    free(buf);
+}
+
+/* config.json must lie in the model folder, as weight files must. */
+static void test_config_outside(void **state)
+{
+    char dir[] = "/tmp/mm-cfg-XXXXXX";
+    char link[600];
+    char target[600];
+    struct mm_config *cfg = NULL;
+    struct mm_error err;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(link, sizeof(link), "%s/config.json", dir);
+    assert_int_equal(symlink(FIX "config-llama-3-8b/config.json", link), 0);
+    snprintf(target, sizeof(target), "%s/model.safetensors", dir);
+    assert_int_equal(mm_config_load_for(&cfg, target, &err), MM_ERR_UNSAFE);
+    assert_int_equal(err.code, MM_E_SHARD_OUTSIDE_FOLDER);
+    assert_null(cfg);
+    unlink(link);
+    assert_int_equal(mm_config_load_for(&cfg, dir, &err), MM_ERR_NOT_FOUND);
+    assert_int_equal(mm_config_load_for(&cfg, FIX "tiny-llama", &err), MM_OK);
+    assert_int_equal(mm_config_geometry(cfg)->layers, 2);
+    mm_config_free(cfg);
+    rmdir(dir);
 }
 
 static void test_config_path(void **state)
@@ -384,6 +446,35 @@ static void test_inference_tiny(void **state)
     p.kv_bytes = 1;
     r = run_tiny("tiny-llama", &p);
     assert_int_equal(r.inference.kv_cache_bytes, 25600);
+    /* eager attention adds one layer's scores and probabilities:
+     * 2 x 4 heads x 100^2 x 2 x 2 bytes */
+    p.attention = MM_ATTN_EAGER;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.inference.activation_bytes, 204928 + 320000);
+}
+
+/* A GGUF file's metadata gives the geometry: 4 Gemma 2 blocks, 1 KV head
+ * of key_length 8, window 4; F32, so 4-byte KV: 2 x 8 x 4 = 64 bytes per
+ * token per layer, 2 full layers x 16 tokens + 2 sliding x 4 */
+static void test_gguf_metadata(void **state)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    (void)state;
+    p.inference = 1;
+    r = run_tiny("gguf-gemma2", &p);
+    assert_int_equal(r.geometry.source, MM_GEOMETRY_GGUF);
+    assert_int_equal(r.geometry.layers, 4);
+    assert_int_equal(r.geometry.sliding_layers, 2);
+    p.context = 16;
+    p.batch = 1;
+    {
+        struct mm_inventory *inv = load("gguf-gemma2");
+        struct mm_error err;
+        assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+        mm_inventory_free(inv);
+    }
+    assert_int_equal(r.inference.kv_cache_bytes, 64 * (2 * 16 + 2 * 4));
 }
 
 static void test_encoder_only(void **state)
@@ -405,6 +496,13 @@ static void test_training_full(void **state)
     struct mm_memory r;
     (void)state;
     p.train = MM_TRAIN_FULL;
+    /* fused attention (the default): per layer 34 s b h = 34 x 100 x 2 x 64
+     * = 435,200; 2 layers + logits 19,200; checkpointed 2 x 25,600 + one
+     * layer + logits */
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.training.activations_full_bytes, 2 * 435200 + 19200);
+    assert_int_equal(r.training.activations_checkpointed_bytes, 2 * 25600 + 435200 + 19200);
+    p.attention = MM_ATTN_EAGER;
     r = run_tiny("tiny-llama", &p);
     /* ZeRO's mixed-precision Adam: 2 + 4 + 2 + 8 bytes per parameter */
     assert_int_equal(r.training.trainable_parameters, 76096);
@@ -485,6 +583,7 @@ static void test_parallel(void **state)
     (void)state;
     p.inference = 1;
     p.train = MM_TRAIN_FULL;
+    p.attention = MM_ATTN_EAGER;
     p.gpus = 4;
     p.parallel = MM_PAR_ZERO1;
     r = run_tiny("tiny-llama", &p);
@@ -512,6 +611,12 @@ static void test_parallel(void **state)
     assert_int_equal(r.device_training.activations_full_bytes, 2 * 481600 + 9600);
     assert_int_equal(r.device_inference.kv_cache_bytes, 25600);
     assert_int_equal(r.device_inference.weights_bytes, 76096);
+    /* 4-way tensor parallel over 2 KV heads: each device keeps one head */
+    p.gpus = 4;
+    r = run_tiny("tiny-llama", &p);
+    assert_int_equal(r.device_inference.kv_cache_bytes, 25600);
+    assert_int_equal(r.device_inference.weights_bytes, 152192 / 4);
+    p.gpus = 2;
     /* pipeline: activations whole (1F1B keeps p micro-batches of L/p layers) */
     p.parallel = MM_PAR_PP;
     r = run_tiny("tiny-llama", &p);
@@ -710,8 +815,10 @@ int main(void)
         cmocka_unit_test(test_logical_plain),
         cmocka_unit_test(test_kv_published),      cmocka_unit_test(test_kv_realmodels),
         cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_mutations),
+        cmocka_unit_test(test_config_limit),      cmocka_unit_test(test_config_outside),
         cmocka_unit_test(test_config_path),
-        cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_encoder_only),
+        cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_gguf_metadata),
+        cmocka_unit_test(test_encoder_only),
         cmocka_unit_test(test_training_full),     cmocka_unit_test(test_training_lora),
         cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),
         cmocka_unit_test(test_errors),            cmocka_unit_test(test_gpus),

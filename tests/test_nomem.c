@@ -104,6 +104,37 @@ static enum mm_status run_verify(const char *target)
     return st;
 }
 
+/* config.json beside the weights, the Hub-exact count (an MLX model needs
+ * its name table) and every memory estimate. */
+static enum mm_status run_memory(const char *target)
+{
+    struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_inventory *inv = NULL;
+    struct mm_config *cfg = NULL;
+    struct mm_memory *r = __real_malloc(sizeof(*r));
+    struct mm_error err;
+    enum mm_status st;
+    assert_non_null(r);
+    opts.threads = 1;
+    p.inference = 1;
+    p.train = MM_TRAIN_QLORA;
+    p.gpus = 2;
+    p.parallel = MM_PAR_ZERO3;
+    p.device_bytes = 1ull << 30;
+    st = mm_inventory_load(&inv, target, &opts, &err);
+    if (st == MM_OK) {
+        st = mm_config_load_for(&cfg, target, &err);
+    }
+    if (st == MM_OK) {
+        st = mm_memory_run(r, inv, cfg, &p, &err);
+    }
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+    free(r);
+    return st;
+}
+
 /* Fails each allocation in turn; returns how many runs it took. */
 static long exhaust(scenario run, const char *target)
 {
@@ -173,6 +204,13 @@ static void test_torch(void **state)
            exhaust(run_verify, MM_FIXTURES "/torch/malformed/os_system.pt"));
 }
 
+static void test_memory(void **state)
+{
+    (void)state;
+    printf("memory (MLX): %ld runs\n", exhaust(run_memory, MM_FIXTURES "/estimate/mlx"));
+    printf("memory (Llama): %ld runs\n", exhaust(run_memory, MM_FIXTURES "/estimate/tiny-llama"));
+}
+
 static int need_shared(void **state)
 {
     FILE *f = fopen(MM_SHARED "/realmodels/EXPECTED.json", "rb");
@@ -193,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_verify_sharded),
         cmocka_unit_test(test_verify_broken),
         cmocka_unit_test(test_torch),
+        cmocka_unit_test(test_memory),
     };
     if (need_shared(NULL) != 0) {
         return 0;

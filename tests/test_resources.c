@@ -1,13 +1,14 @@
 /*
  * test_resources.c - time and memory on inputs built to be expensive: a
- * safetensors header of 200,000 tensors, JSON nested ten million deep, GGUF
- * files that declare huge counts or hold huge arrays. Each input is read by
- * a fresh process (this program re-run with --child PATH), whose peak
- * resident memory (VmHWM of /proc/self/status, reported when it is done:
- * ru_maxrss would carry over the parent's peak across fork and exec) and
- * wall time are measured: the peak
- * must stay under the header's size times a small factor plus 64 MiB, and
- * the time under a few seconds.
+ * safetensors header of 200,000 tensors or 200,000 metadata entries, JSON
+ * nested ten million deep, an index of MM_LIMIT_FILES shards, GGUF files
+ * that declare huge counts or hold huge arrays. Each input is read by a
+ * fresh process (this program re-run with --child PATH), which reports its
+ * peak resident memory (VmHWM of /proc/self/status: ru_maxrss would carry
+ * the parent's peak over fork and exec) and its processor time (user +
+ * system, which a loaded machine does not inflate). The peak must stay
+ * under the header's size times a small factor plus 64 MiB, the time under
+ * a few seconds.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 #include <cmocka.h>
 
 #include "hostile_gen.h"
+#include "internal.h"
 #include "modelmem.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -62,23 +65,32 @@ static long peak_kib(void)
     return kib;
 }
 
-/* The child: reads PATH, prints "TENSORS PEAK_KIB CODE" on stdout. */
+/* The child: reads PATH, prints "TENSORS PEAK_KIB CPU_MS CODE" on stdout
+ * (processor time, user + system: a loaded machine does not inflate it). */
 static int child_main(const char *path)
 {
     struct mm_inventory *inv = NULL;
     struct mm_error err;
     struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
+    struct rusage ru;
     size_t n;
+    long ms;
     opts.threads = 1;
     mm_inventory_load(&inv, path, &opts, &err);
     n = inv != NULL ? mm_inventory_tensor_count(inv) : 0;
     mm_inventory_free(inv);
-    printf("%zu %ld %s\n", n, peak_kib(), mm_errcode_name(err.code));
+    if (getrusage(RUSAGE_SELF, &ru) != 0) {
+        return 1;
+    }
+    ms = (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+         (long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+    printf("%zu %ld %ld %s\n", n, peak_kib(), ms, mm_errcode_name(err.code));
     return 0;
 }
 
 /* Parses the child's line. */
-static void parse_line(const char *line, size_t *tensors, long *kib, char *code, size_t size)
+static void parse_line(const char *line, size_t *tensors, long *kib, long *ms, char *code,
+                       size_t size)
 {
     char *end;
     const char *p = line;
@@ -91,13 +103,17 @@ static void parse_line(const char *line, size_t *tensors, long *kib, char *code,
     *kib = strtol(p, &end, 10);
     assert_true(errno == 0 && end != p && *end == ' ');
     p = end + 1;
+    *ms = strtol(p, &end, 10);
+    assert_true(errno == 0 && end != p && *end == ' ');
+    p = end + 1;
     snprintf(code, size, "%.*s", (int)strcspn(p, "\n"), p);
 }
 
 struct outcome {
     char code[64];
     size_t tensors;
-    double seconds;
+    double seconds; /* processor time */
+    double wall;
     double peak_mib;
 };
 
@@ -113,6 +129,7 @@ static void measure(const char *path, struct outcome *o)
     ssize_t got;
     size_t n = 0;
     long kib = 0;
+    long ms = 0;
     char arg[256];
     memset(o, 0, sizeof(*o));
     snprintf(arg, sizeof(arg), "%s", path);
@@ -144,11 +161,12 @@ static void measure(const char *path, struct outcome *o)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    parse_line(line, &o->tensors, &kib, o->code, sizeof(o->code));
+    parse_line(line, &o->tensors, &kib, &ms, o->code, sizeof(o->code));
     if (kib < 0) {
         skip(); /* no /proc: nothing to measure with */
     }
-    o->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    o->wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    o->seconds = (double)ms / 1000.0;
     o->peak_mib = (double)kib / 1024.0;
 }
 
@@ -162,8 +180,10 @@ static void run_case(const char *name, const struct hbuf *b, size_t header_bytes
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     assert_int_equal(hb_write_file(path, b->d, b->n), 0);
     measure(path, &o);
-    print_message("%s: %.1f MiB file, %s, %zu tensors, %.2f s, peak %.1f MiB (bound %.1f)\n",
-                  name, (double)b->n / MIB, o.code, o.tensors, o.seconds, o.peak_mib, bound);
+    print_message("%s: %.1f MiB file, %s, %zu tensors, %.2f s cpu (%.2f s wall), peak %.1f MiB "
+                  "(bound %.1f)\n",
+                  name, (double)b->n / MIB, o.code, o.tensors, o.seconds, o.wall, o.peak_mib,
+                  bound);
     unlink(path);
     assert_string_equal(o.code, want_code);
     assert_int_equal(o.tensors, want_tensors);
@@ -220,6 +240,72 @@ static void test_deep_json(void **state)
     run_case("objects.safetensors", &b, h.n, "json-too-deep", 0);
     hb_free(&h);
     hb_free(&b);
+}
+
+/* 200,000 __metadata__ entries: each key checked against the others for a
+ * repeat in constant time (a scan of the earlier keys took 48 s for
+ * 100,000). */
+static void test_many_metadata(void **state)
+{
+    struct hbuf h;
+    struct hbuf f;
+    size_t i;
+    (void)state;
+    hb_init(&h);
+    hb_init(&f);
+    hb_text(&h, "{\"__metadata__\":{");
+    for (i = 0; i < 200000; i++) {
+        hb_printf(&h, "%s\"key.%zu\":\"value %zu\"", i == 0 ? "" : ",", i, i);
+    }
+    hb_text(&h, "}}");
+    hb_safetensors(&f, &h, 0);
+    run_case("metadata.safetensors", &f, h.n, "none", 0);
+    hb_free(&h);
+    hb_free(&f);
+}
+
+/* 60,000 tensor names chosen so that an unseeded hash (mm_hash_bytes) puts
+ * them all in the first 1,024 slots of a table of 2^17, where the
+ * uniqueness check and the estimator's layer table put them: with a fixed
+ * hash each insertion would walk the whole run. Seeded tables spread them
+ * (mm_hash_seed). */
+static void test_hash_flood(void **state)
+{
+    struct hbuf h;
+    struct hbuf f;
+    const size_t n = 60000;
+    size_t cap = 16;
+    size_t found = 0;
+    unsigned long long c = 0;
+    struct outcome o;
+    char path[256];
+    (void)state;
+    while (cap < n * 2) {
+        cap *= 2;
+    }
+    hb_init(&h);
+    hb_init(&f);
+    hb_text(&h, "{");
+    while (found < n) {
+        char name[32];
+        const int len = snprintf(name, sizeof(name), "t%llu", c++);
+        if ((mm_hash_bytes(name, (size_t)len) & (cap - 1)) < 1024) {
+            hb_printf(&h, "%s\"%s\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}",
+                      found == 0 ? "" : ",", name);
+            found++;
+        }
+    }
+    hb_text(&h, "}");
+    hb_safetensors(&f, &h, 0);
+    run_case("flood.safetensors", &f, h.n, "none", n);
+    /* and no slower than names that do not collide: 1 s of processor time */
+    snprintf(path, sizeof(path), "%s/flood.safetensors", dir);
+    assert_int_equal(hb_write_file(path, f.d, f.n), 0);
+    measure(path, &o);
+    unlink(path);
+    assert_true(o.seconds < 1.0);
+    hb_free(&h);
+    hb_free(&f);
 }
 
 /* An index naming MM_LIMIT_FILES shards, none present: planned in a few
@@ -295,6 +381,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_tensors),
         cmocka_unit_test(test_deep_json),
+        cmocka_unit_test(test_many_metadata),
+        cmocka_unit_test(test_hash_flood),
         cmocka_unit_test(test_many_shards),
         cmocka_unit_test(test_gguf_counts),
     };

@@ -1,9 +1,11 @@
-# estimate_mem.sh BIN JSONCHECK FIXTURES - estimate's inference, training and
-# multi-GPU options as a user runs them, on fixtures/estimate.
+# estimate_mem.sh BIN JSONCHECK FIXTURES README - estimate's inference,
+# training and multi-GPU options as a user runs them, on fixtures/estimate;
+# and the README's sample of them is what modelmem prints today.
 . "$(dirname "$0")/lib.sh"
 BIN=$1
 JC=$2
 FIX=$3
+README=$4
 cd "$FIX" || exit 1
 
 jcheck() {
@@ -35,7 +37,7 @@ jcheck inference/kv_cache_bytes=0 geometry/encoder_only=true
 
 # Training, ZeRO-3 on 4 devices, a verdict for a named GPU.
 run "$BIN" tiny-llama --json --context 100 --batch 2 --train full --gpus 4 \
-    --parallel zero3 --gpu H100
+    --parallel zero3 --gpu H100 --attention eager
 expect_rc 0
 jcheck training/weights_bytes=152192 training/master_weights_bytes=304384 \
     training/optimizer_bytes=608768 training/activation_bytes=1689600 \
@@ -46,6 +48,9 @@ run "$BIN" tiny-llama --json --context 100 --batch 2 --train lora --lora-rank 8 
     --lora-targets down_proj --grad-checkpointing --optimizer sgd --precision fp32
 expect_rc 0
 jcheck training/trainable_parameters=3072 training/optimizer_bytes=12288
+run "$BIN" tiny-llama --json --context 100 --batch 2 --train full
+jcheck training/activations_no_checkpointing_bytes=889600 \
+    training/activations_checkpointing_bytes=505600
 run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 537000000B
 expect_rc 2
 run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 512MiB
@@ -74,6 +79,51 @@ if command -v script >/dev/null 2>&1; then
     grep -q "$esc\[" "$OUT" && fail "colour on a terminal despite NO_COLOR"
 fi
 
+# The README's sample (the block that starts "Logical parameters: 76,096").
+awk '/^```$/ { if (on) exit; pending = 1; next }
+     pending && /^Logical parameters: 76,096$/ { on = 1 }
+     { pending = 0 }
+     on { print }' "$README" >"$TMP/readme.sample"
+LC_ALL=C.UTF-8 run "$BIN" tiny-llama --context 8192 --batch 4 --train lora --lora-rank 8 \
+    --gpu RTX4090
+sed -n '/^Logical parameters/,$p' "$OUT" >"$TMP/now"
+[ -s "$TMP/readme.sample" ] || fail "no 'Logical parameters: 76,096' sample in the README"
+if ! cmp -s "$TMP/readme.sample" "$TMP/now"; then
+    fail "the README's sample differs from modelmem's output (- README, + now):"
+    diff -u "$TMP/readme.sample" "$TMP/now" >&2
+fi
+
+# Llama-2-7B in fp16, as a sparse file (header only, the data a hole): the
+# inference weights are its exact stored size, 13,476,831,232 bytes.
+if command -v python3 >/dev/null 2>&1; then
+    python3 - "$TMP/llama2.safetensors" <<'PY'
+import json, struct, sys
+t = [("model.embed_tokens.weight", [32000, 4096])]
+for i in range(32):
+    p = "model.layers.%d." % i
+    t += [(p + "self_attn.%s_proj.weight" % x, [4096, 4096]) for x in "qkvo"]
+    t += [(p + "mlp.gate_proj.weight", [11008, 4096]), (p + "mlp.up_proj.weight", [11008, 4096]),
+          (p + "mlp.down_proj.weight", [4096, 11008]), (p + "input_layernorm.weight", [4096]),
+          (p + "post_attention_layernorm.weight", [4096])]
+t += [("model.norm.weight", [4096]), ("lm_head.weight", [32000, 4096])]
+h, off = {}, 0
+for name, shape in t:
+    n = 2 * shape[0] * (shape[1] if len(shape) > 1 else 1)
+    h[name] = {"dtype": "F16", "shape": shape, "data_offsets": [off, off + n]}
+    off += n
+raw = json.dumps(h).encode()
+raw += b" " * (-len(raw) % 8)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<Q", len(raw)) + raw)
+    f.truncate(8 + len(raw) + off)
+PY
+    run "$BIN" "$TMP/llama2.safetensors" --context 4096
+    expect_rc 0
+    grep -q '^  weights  *13,476,831,232  *12.55 GiB$' "$OUT" ||
+        fail "Llama-2-7B fp16: weights are not 13,476,831,232 bytes (12.55 GiB)"
+    grep -q 'geometry from tensors' "$OUT" || fail "Llama-2-7B: geometry not from the tensors"
+fi
+
 # Errors: a broken config.json is one line, exit 1; bad options exit 2.
 mkdir "$TMP/m"
 cp tiny-llama/model.safetensors "$TMP/m/"
@@ -93,7 +143,7 @@ run "$BIN" tiny-llama --context 10 --config bad-type/config.json
 expect_rc 1
 for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer adam" \
     "--precision fp8" "--parallel mp" "--gpus 0" "--gpus 5000" "--gpu TPU" "--kv-dtype q4" \
-    "--lora-rank 0" "--overhead 1XB"; do
+    "--lora-rank 0" "--overhead 1XB" "--attention flash2"; do
     # shellcheck disable=SC2086
     run "$BIN" tiny-llama $bad
     expect_rc 2
