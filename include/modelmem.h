@@ -544,6 +544,8 @@ struct mm_memory_params {
     int checkpointing;       /* the total uses recomputed activations */
     uint64_t lora_rank;
     size_t nlora_targets;    /* 0 = q_proj,k_proj,v_proj,o_proj */
+    /* module names (the last component before .weight); borrowed, read
+     * only during the call */
     const char *lora_targets[MM_LIMIT_LORA_TARGETS];
     unsigned gpus;           /* 1 = one device */
     enum mm_parallel parallel;
@@ -561,7 +563,8 @@ struct mm_inference {
     uint64_t activation_bytes; /* forward workspace of one layer, prefill */
     uint64_t overhead_bytes;
     uint64_t total_bytes;
-    uint64_t kv_bytes_per_token; /* all layers, one sequence */
+    uint64_t kv_bytes_per_token; /* one token of one sequence in every layer,
+                                    before any window */
 };
 
 struct mm_training {

@@ -84,6 +84,9 @@ void render_inspect_text(struct out *o, const struct mm_inventory *inv, const ch
 void render_inspect_json(struct out *o, const struct mm_inventory *inv);
 void render_estimate_text(struct out *o, const struct mm_estimate *e,
                           const struct mm_inventory *inv, const char *target, bool markdown);
+/* {"BF16": 7168, ...}: the nonzero counts of a per-dtype array. */
+void render_json_by_dtype(struct out *o, const uint64_t *counts);
+
 struct cli_memory;
 /* `mem` (may be NULL) adds the members of render_memory_json. */
 void render_estimate_json(struct out *o, const struct mm_estimate *e,
@@ -103,6 +106,8 @@ struct cli_memory {
     bool utf8;                /* the locale's charset is UTF-8 */
     bool color;               /* stdout is a terminal and NO_COLOR is unset */
     struct mm_memory result;
+    uint64_t logical_by_dtype[MM_DTYPE_COUNT_];
+    uint64_t stored_parameters; /* elements as stored, for comparison */
 };
 
 void cli_memory_init(struct cli_memory *m);

@@ -347,14 +347,14 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
 {
     struct mm_error err;
     m->params.inference = m->any;
+    memset(&m->result, 0, sizeof(m->result));
+    m->stored_parameters = mm_inventory_totals(inv)->parameters;
+    if (mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv,
+                              m->cfg) != MM_OK) {
+        fputs("modelmem: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
     if (!m->any) {
-        uint64_t by_dtype[MM_DTYPE_COUNT_];
-        memset(&m->result, 0, sizeof(m->result));
-        if (mm_logical_parameters(&m->result.logical_parameters, by_dtype, inv, m->cfg) !=
-            MM_OK) {
-            fputs("modelmem: out of memory\n", stderr);
-            return EXIT_INPUT;
-        }
         return EXIT_OK;
     }
     if (mm_memory_run(&m->result, inv, m->cfg, &m->params, &err) != MM_OK) {

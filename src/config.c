@@ -23,7 +23,7 @@
 
 #include "checked.h"
 #include "config_internal.h"
-#include "target.h"
+#include "path_safety.h"
 
 struct mm_config {
     cJSON *root;
@@ -609,6 +609,22 @@ int mm_config_path(char *out, size_t size, const char *target)
     return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
+/* config.json lies in the model folder `dir`, as every weight file must. */
+static enum mm_status config_inside(const char *dir, const char *path, struct mm_error *err)
+{
+    struct mm_real_dir rd = MM_REAL_DIR_INIT;
+    char *root = NULL;
+    char *real = NULL;
+    enum mm_status st = mm_model_root(&root, dir, err);
+    if (st == MM_OK) {
+        st = mm_path_inside(&real, root, &rd, path, err);
+    }
+    free(real);
+    free(root);
+    mm_real_dir_free(&rd);
+    return st;
+}
+
 enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
                                   struct mm_error *err)
 {
@@ -628,7 +644,7 @@ enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
     if (dir[0] == '\0') {
         snprintf(dir, sizeof(dir), "/");
     }
-    st = mm_path_check_inside(dir, path, err);
+    st = config_inside(dir, path, err);
     if (st != MM_OK) {
         return st;
     }

@@ -337,10 +337,15 @@ static void training_acts(struct calc *c, const struct model *m,
 {
     const struct mm_geometry *g = &m->g;
     const uint64_t one = layer_acts(c, m, p, t);
-    const uint64_t logits = ceil_div(mul3(c, mul(c, p->context, p->batch), g->vocab, 6), t);
-    const uint64_t inputs = mul3(c, 2, mul(c, p->context, p->batch), g->hidden);
+    const int fp32 = p->precision == MM_PREC_FP32;
+    const uint64_t logits =
+        ceil_div(mul3(c, mul(c, p->context, p->batch), g->vocab, fp32 ? 8 : 6), t);
+    const uint64_t inputs = mul3(c, fp32 ? 4 : 2, mul(c, p->context, p->batch), g->hidden);
     *full = add(c, mul(c, g->layers, one), logits);
-    *ckpt = add(c, add(c, mul(c, g->layers, inputs), one), logits);
+    /* full recomputation: every other layer keeps only its input while the
+     * layer being recomputed holds all of its activations (its own input
+     * among them) */
+    *ckpt = add(c, add(c, mul(c, g->layers - (g->layers > 0), inputs), one), logits);
 }
 
 /* Optimizer state bytes for `n` trainable parameters. */
@@ -593,7 +598,9 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
         out->inference.weights_bytes = m.stored;
         out->inference.kv_cache_bytes = kv_cache(&c, &m.g, p, kvb);
         out->inference.kv_bytes_per_token =
-            m.g.encoder_only ? 0 : mul(&c, kv_width(&c, &m.g, kvb), m.g.layers);
+            m.g.encoder_only ? 0
+                             : mul(&c, kv_width(&c, &m.g, kvb),
+                                   m.g.layers - min_u64(m.g.no_kv_layers, m.g.layers));
         out->inference.activation_bytes = inference_activations(&c, &m, p);
         out->inference.overhead_bytes = p->overhead_bytes;
         inference_total(&c, &out->inference);

@@ -5,7 +5,9 @@
  * as nvidia-smi (rocm-smi for AMD) commonly reports it - what the driver
  * leaves to CUDA after its own reservation, i.e. what
  * torch.cuda.mem_get_info() shows as total. The CUDA context itself is not
- * subtracted here: the estimates count it as runtime overhead.
+ * subtracted here: the estimates count it as runtime overhead. The figures
+ * are those public nvidia-smi/rocm-smi outputs show for each part; ECC
+ * settings, MIG partitions and drivers can move them by a few hundred MiB.
  */
 #include <string.h>
 

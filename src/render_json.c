@@ -4,7 +4,7 @@
 
 #include "cli.h"
 
-static void by_dtype(struct out *o, const uint64_t *counts)
+void render_json_by_dtype(struct out *o, const uint64_t *counts)
 {
     int first = 1;
     unsigned d;
@@ -122,7 +122,7 @@ void render_inspect_json(struct out *o, const struct mm_inventory *inv)
     out_str(o, ", \"bytes\": ");
     out_u64(o, tot->bytes);
     out_str(o, ", \"parameters_by_dtype\": ");
-    by_dtype(o, tot->parameters_by_dtype);
+    render_json_by_dtype(o, tot->parameters_by_dtype);
     out_str(o, "}\n}\n");
 }
 
@@ -140,7 +140,7 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
     out_str(o, ",\n  \"parameters\": ");
     out_u64(o, e->parameters);
     out_str(o, ",\n  \"parameters_by_dtype\": ");
-    by_dtype(o, e->parameters_by_dtype);
+    render_json_by_dtype(o, e->parameters_by_dtype);
     out_str(o, ",\n  \"stored_bytes\": ");
     out_u64(o, e->stored_bytes);
     out_str(o, ",\n  \"largest_layer\": {\"name\": ");

@@ -197,12 +197,13 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
     size_t n;
     const char *li = markdown ? "- " : "";
     fmt_thousands(num, sizeof(num), r->logical_parameters);
-    out_fmt(o, "%sLogical parameters: %s%s%s\n", li, num,
-            mm_config_quant_method(m->cfg) != NULL ? " (quantization: " : "",
-            mm_config_quant_method(m->cfg) != NULL ? mm_config_quant_method(m->cfg) : "");
+    out_fmt(o, "%sLogical parameters: %s", li, num);
     if (mm_config_quant_method(m->cfg) != NULL) {
-        out_str(o, ")\n");
+        fmt_thousands(a, sizeof(a), m->stored_parameters);
+        out_fmt(o, " (quantization: %s; %s elements as stored)",
+                mm_config_quant_method(m->cfg), a);
     }
+    out_str(o, "\n");
     if (!m->any) {
         return;
     }
@@ -286,6 +287,7 @@ static void json_inference(struct out *o, const struct mm_inference *in)
     member(o, "activation_bytes", in->activation_bytes, false);
     member(o, "overhead_bytes", in->overhead_bytes, false);
     member(o, "total_bytes", in->total_bytes, false);
+    member(o, "kv_bytes_per_token", in->kv_bytes_per_token, false);
     out_str(o, "}");
 }
 
@@ -363,6 +365,8 @@ void render_memory_json(struct out *o, const struct cli_memory *m)
     const char *src = geometry_name(r->geometry.source);
     out_str(o, ",\n  \"logical_parameters\": ");
     out_u64(o, r->logical_parameters);
+    out_str(o, ",\n  \"logical_parameters_by_dtype\": ");
+    render_json_by_dtype(o, m->logical_by_dtype);
     out_str(o, ",\n  \"quant_method\": ");
     q != NULL ? out_json_str(o, q) : out_str(o, "null");
     if (!m->any) {

@@ -131,6 +131,8 @@ static void test_logical_plain(void **state)
 
 /* ---- KV cache on published configs, 8k context ------------------------- */
 
+static uint64_t last_per_token; /* kv_bytes_per_token of the last kv_8k */
+
 static uint64_t kv_8k(const char *path_config, struct mm_geometry *g)
 {
     struct mm_inventory *inv = load("tiny-llama-noconfig");
@@ -150,6 +152,7 @@ static uint64_t kv_8k(const char *path_config, struct mm_geometry *g)
     if (g != NULL) {
         *g = r.geometry;
     }
+    last_per_token = r.inference.kv_bytes_per_token;
     mm_config_free(cfg);
     mm_inventory_free(inv);
     return r.inference.kv_cache_bytes;
@@ -178,6 +181,7 @@ static void test_kv_published(void **state)
     /* DeepSeek-V3 MLA: 61 x (512 + 64) x 2 bytes = 70,272 per token, no
      * factor 2 for K and V */
     assert_int_equal(kv_8k(FIX "config-deepseek-v3/config.json", &g), 70272ull * 8192);
+    assert_int_equal(last_per_token, 70272);
     assert_int_equal(g.kv_lora_rank, 512);
     /* Gemma 3 12B (text_config): 48 layers, one global in 6 -> 8 global
      * layers of 8,192 tokens, 40 sliding ones of 1,024; 2 x 8 x 256 x 2 =
@@ -191,6 +195,7 @@ static void test_kv_published(void **state)
     /* hybrid: 2 of 8 layers attend (2 x 2 x 64 x 2 = 512 bytes a token) */
     assert_int_equal(kv_8k(FIX "config-hybrid-linear/config.json", &g), 512ull * 2 * 8192);
     assert_int_equal(g.no_kv_layers, 6);
+    assert_int_equal(last_per_token, 2 * 512);
     /* LLaVA: the language model's geometry under text_config */
     assert_int_equal(kv_8k(FIX "config-llava-nested/config.json", &g), 1073741824ull);
     assert_int_equal(g.vocab, 32064);
@@ -497,11 +502,11 @@ static void test_training_full(void **state)
     (void)state;
     p.train = MM_TRAIN_FULL;
     /* fused attention (the default): per layer 34 s b h = 34 x 100 x 2 x 64
-     * = 435,200; 2 layers + logits 19,200; checkpointed 2 x 25,600 + one
-     * layer + logits */
+     * = 435,200; 2 layers + logits 19,200; checkpointed the other layer's
+     * input 25,600 + one layer + logits */
     r = run_tiny("tiny-llama", &p);
     assert_int_equal(r.training.activations_full_bytes, 2 * 435200 + 19200);
-    assert_int_equal(r.training.activations_checkpointed_bytes, 2 * 25600 + 435200 + 19200);
+    assert_int_equal(r.training.activations_checkpointed_bytes, 25600 + 435200 + 19200);
     p.attention = MM_ATTN_EAGER;
     r = run_tiny("tiny-llama", &p);
     /* ZeRO's mixed-precision Adam: 2 + 4 + 2 + 8 bytes per parameter */
@@ -513,8 +518,9 @@ static void test_training_full(void **state)
     /* per layer 34 s b h + 5 a s^2 b = 34x100x2x64 + 5x4x100^2x2 = 835,200;
      * 2 layers + logits 6 x 100 x 2 x 16 = 19,200 */
     assert_int_equal(r.training.activations_full_bytes, 2 * 835200 + 19200);
-    /* checkpointed: 2 s b h per layer (25,600 each) + one layer + logits */
-    assert_int_equal(r.training.activations_checkpointed_bytes, 2 * 25600 + 835200 + 19200);
+    /* checkpointed: the other layer's input, 2 s b h = 25,600, + one layer
+     * whole + logits */
+    assert_int_equal(r.training.activations_checkpointed_bytes, 25600 + 835200 + 19200);
     assert_int_equal(r.training.activation_bytes, r.training.activations_full_bytes);
     assert_int_equal(r.training.total_bytes,
                      16 * 76096 + 2 * 835200 + 19200 + MM_DEFAULT_OVERHEAD_BYTES);
@@ -522,11 +528,12 @@ static void test_training_full(void **state)
     p.precision = MM_PREC_FP32;
     p.optimizer = MM_OPT_SGD;
     r = run_tiny("tiny-llama", &p);
-    /* fp32: weights 4, no master, gradients 4, momentum 4; activations x 2 */
+    /* fp32: weights 4, no master, gradients 4, momentum 4; activations,
+     * inputs x 2, logits 8 s b V */
     assert_int_equal(r.training.weights_bytes, 4 * 76096);
     assert_int_equal(r.training.master_bytes, 0);
     assert_int_equal(r.training.optimizer_bytes, 4 * 76096);
-    assert_int_equal(r.training.activation_bytes, 2 * 25600 + 2 * 835200 + 19200);
+    assert_int_equal(r.training.activation_bytes, 2 * 25600 + 2 * 835200 + 8 * 100 * 2 * 16);
     p.optimizer = MM_OPT_ADAMW8BIT;
     assert_int_equal(run_tiny("tiny-llama", &p).training.optimizer_bytes, 2 * 76096);
     /* Adafactor: rows + columns of each matrix, every vector whole:
@@ -701,6 +708,8 @@ struct buf {
     char *p;
     size_t n, cap;
 };
+
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void put(struct buf *b, const char *fmt, ...)
 {

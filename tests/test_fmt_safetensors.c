@@ -125,10 +125,9 @@ static void test_all_dtypes_detail(void **state)
     struct mm_inventory *inv = NULL;
     size_t i;
     uint64_t next;
+    const char *path = MM_FIXTURES "/safetensors/valid/all-dtypes.safetensors";
     (void)state;
-    assert_int_equal(mm_inventory_load(&inv, MM_FIXTURES "/safetensors/valid/all-dtypes.safetensors",
-                                       NULL, NULL),
-                     MM_OK);
+    assert_int_equal(mm_inventory_load(&inv, path, NULL, NULL), MM_OK);
     assert_int_equal(mm_inventory_tensor_count(inv), 20);
     next = mm_inventory_file(inv, 0)->header_bytes;
     for (i = 0; i < mm_inventory_tensor_count(inv); i++) {

@@ -16,7 +16,8 @@ jcheck() {
 run "$BIN" gptq --json
 expect_rc 0
 expect_stderr_empty
-jcheck parameters=2505 logical_parameters=4160 quant_method=gptq 'estimates#=4'
+jcheck parameters=2505 logical_parameters=4160 quant_method=gptq 'estimates#=4' \
+    logical_parameters_by_dtype/I32=2048 logical_parameters_by_dtype/F16=2112
 run "$BIN" gptq
 expect_rc 0
 grep -q 'Logical parameters' "$OUT" && fail "plain estimate output changed"
@@ -28,7 +29,7 @@ expect_stderr_empty
 jcheck logical_parameters=76096 geometry_source=config.json geometry/kv_heads=2 \
     inference/weights_bytes=152192 inference/kv_cache_bytes=51200 \
     inference/activation_bytes=204928 inference/overhead_bytes=536870912 \
-    inference/total_bytes=537279232 per_device/gpus=1
+    inference/total_bytes=537279232 inference/kv_bytes_per_token=256 per_device/gpus=1
 run "$BIN" tiny-llama-noconfig --json --context 100 --batch 2 --kv-dtype fp8 --overhead 0
 expect_rc 0
 jcheck geometry_source=tensors inference/kv_cache_bytes=25600 inference/overhead_bytes=0
@@ -50,7 +51,7 @@ expect_rc 0
 jcheck training/trainable_parameters=3072 training/optimizer_bytes=12288
 run "$BIN" tiny-llama --json --context 100 --batch 2 --train full
 jcheck training/activations_no_checkpointing_bytes=889600 \
-    training/activations_checkpointing_bytes=505600
+    training/activations_checkpointing_bytes=480000
 run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 537000000B
 expect_rc 2
 run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 512MiB
@@ -64,6 +65,9 @@ grep -q '^Inference: context 100, batch 1; geometry from config.json' "$OUT" ||
     fail "no inference heading"
 grep -q '█' "$OUT" || fail "no Unicode bar in a UTF-8 locale"
 grep -q 'L4-24GB (usable 22.49 GiB per device)' "$OUT" || fail "no verdict"
+run "$BIN" gptq --context 10
+grep -q '^Logical parameters: 4,160 (quantization: gptq; 2,505 elements as stored)$' "$OUT" ||
+    fail "no logical parameters beside the stored elements"
 LC_ALL=C run "$BIN" tiny-llama --context 100
 expect_rc 0
 grep -q '^  \[[#=+.%~]*\]$' "$OUT" || fail "no ASCII bar in the C locale"
@@ -122,6 +126,54 @@ PY
     grep -q '^  weights  *13,476,831,232  *12.55 GiB$' "$OUT" ||
         fail "Llama-2-7B fp16: weights are not 13,476,831,232 bytes (12.55 GiB)"
     grep -q 'geometry from tensors' "$OUT" || fail "Llama-2-7B: geometry not from the tensors"
+fi
+
+# MLX at full scale: the real index and config of the MLX 4-bit Qwen3-14B
+# (../shared/realmodels, where present) with shards built sparse from its
+# geometry; the Hub counts 14,768,307,200 logical parameters for them.
+REAL=$FIX/../../../shared/realmodels/index-qwen3-14b-mlx-4bit
+if command -v python3 >/dev/null 2>&1 && [ -f "$REAL/config.json" ]; then
+    mkdir "$TMP/q3"
+    python3 - "$REAL" "$TMP/q3" <<'PY'
+import json, os, shutil, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+idx = json.load(open(os.path.join(src, "model.safetensors.index.json")))
+cfg = json.load(open(os.path.join(src, "config.json")))
+shutil.copy(os.path.join(src, "config.json"), dst)
+shutil.copy(os.path.join(src, "model.safetensors.index.json"), dst)
+H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
+Q, K = cfg["num_attention_heads"] * cfg["head_dim"], cfg["num_key_value_heads"] * cfg["head_dim"]
+dims = {"q_proj": (Q, H), "k_proj": (K, H), "v_proj": (K, H), "o_proj": (H, Q),
+        "gate_proj": (I, H), "up_proj": (I, H), "down_proj": (H, I),
+        "embed_tokens": (V, H), "lm_head": (V, H)}
+bits, gs = cfg["quantization"]["bits"], cfg["quantization"]["group_size"]
+shards = {}
+for name, shard in idx["weight_map"].items():
+    mod, suf = name.split(".")[-2:]
+    if mod in dims:
+        o, i = dims[mod]
+        t = ("U32", [o, i * bits // 32], 4) if suf == "weight" else ("F16", [o, i // gs], 2)
+    else:
+        t = ("F16", [cfg["head_dim"] if mod in ("q_norm", "k_norm") else H], 2)
+    shards.setdefault(shard, []).append((name,) + t)
+for shard, ts in shards.items():
+    h, off = {}, 0
+    for n, d, shape, size in sorted(ts):
+        b = size
+        for x in shape:
+            b *= x
+        h[n] = {"dtype": d, "shape": shape, "data_offsets": [off, off + b]}
+        off += b
+    raw = json.dumps(h).encode()
+    raw += b" " * (-len(raw) % 8)
+    with open(os.path.join(dst, shard), "wb") as f:
+        f.write(struct.pack("<Q", len(raw)) + raw)
+        f.truncate(8 + len(raw) + off)
+PY
+    run "$BIN" "$TMP/q3" --json
+    expect_rc 0
+    jcheck parameters=2307906560 logical_parameters=14768307200 quant_method=mlx \
+        logical_parameters_by_dtype/U32=14767882240 logical_parameters_by_dtype/F16=424960
 fi
 
 # Errors: a broken config.json is one line, exit 1; bad options exit 2.
