@@ -113,11 +113,22 @@ static enum mm_status legacy_storages(struct mm_tctx *x, const struct mm_pickle 
 }
 
 /* Every persistent id of the object pickle, as storage records. */
+/* A persistent id ('module', class, source file, source), which the legacy
+ * format writes for a pickled nn.Module's class: no storage. */
+static bool module_pid(const struct mm_tctx *x, const struct mm_pk_node *pid)
+{
+    const struct mm_pk_node *t = mm_pk_node(&x->pk, pid->v.kids[0]);
+    const struct mm_pk_node *first =
+        t != NULL && t->kind == MM_PK_TUPLE && t->n > 0 ? mm_pk_node(&x->pk, t->v.kids[0]) : NULL;
+    return first != NULL && first->kind == MM_PK_STR &&
+           strcmp(mm_pk_str(&x->pk, first), "module") == 0;
+}
+
 static enum mm_status legacy_collect(struct mm_tctx *x)
 {
     size_t i = 0;
     for (i = 0; i < x->pk.n; i++) {
-        if (x->pk.nodes[i].kind == MM_PK_PERSID) {
+        if (x->pk.nodes[i].kind == MM_PK_PERSID && !module_pid(x, &x->pk.nodes[i])) {
             size_t idx = 0;
             const enum mm_status st = mm_torch_persid(&idx, x, (uint32_t)i, NULL);
             if (st != MM_OK) {

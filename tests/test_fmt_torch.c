@@ -224,6 +224,14 @@ static void test_handmade(void **state)
     assert_int_equal(mm_inventory_tensor(inv, 0)->numel, 3);
     mm_inventory_free(inv);
     load_fails(BAD "/qtensor.pt", "unsupported-tensor", -1);
+    /* a whole module in the legacy format: its class is a ('module', ...)
+     * persistent id, not a storage */
+    inv = load_ok(TORCH "/module_legacy.pt", 0);
+    assert_int_equal(mm_inventory_tensor_count(inv), 2);
+    assert_string_equal(mm_inventory_tensor(inv, 0)->name, "_modules.0._parameters.weight");
+    assert_int_equal(mm_inventory_tensor(inv, 0)->numel, 12);
+    assert_int_equal(mm_inventory_warning_count(inv), 2); /* Sequential, Linear */
+    mm_inventory_free(inv);
     /* zip64 extra fields in every header, a zip64 end record and locator */
     inv = load_ok(BAD "/zip64.pt", 0);
     assert_int_equal(mm_inventory_tensor_count(inv), 1);
