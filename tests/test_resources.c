@@ -2,7 +2,8 @@
  * test_resources.c - time and memory on inputs built to be expensive: a
  * safetensors header of 200,000 tensors or 200,000 metadata entries, JSON
  * nested ten million deep, an index of MM_LIMIT_FILES shards, GGUF files
- * that declare huge counts or hold huge arrays. Each input is read by a
+ * that declare huge counts or hold huge arrays, a PyTorch zip of 100,000
+ * members, pickles nested 500,000 deep or expanding to 3^60 names. Each input is read by a
  * fresh process (this program re-run with --child PATH), which reports its
  * peak resident memory (VmHWM of /proc/self/status: ru_maxrss would carry
  * the parent's peak over fork and exec) and its processor time (user +
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "hostile_gen.h"
 #include "internal.h"
@@ -364,6 +366,128 @@ static void test_gguf_counts(void **state)
     hb_free(&b);
 }
 
+static void hb_u16(struct hbuf *b, uint16_t v)
+{
+    const uint8_t x[2] = {(uint8_t)(v & 0xff), (uint8_t)(v >> 8)};
+    hb_put(b, x, 2);
+}
+
+/* One stored member: local header and data into `z`, its central directory
+ * header into `cd` (PKWARE APPNOTE 4.3.7, 4.3.12). */
+static void zip_member(struct hbuf *z, struct hbuf *cd, const char *name, const void *data,
+                       uint32_t len)
+{
+    const uint32_t at = (uint32_t)z->n;
+    const uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)data, (uInt)len);
+    const uint16_t nlen = (uint16_t)strlen(name);
+    hb_u32(z, 0x04034b50u);
+    hb_u16(z, 20);
+    hb_u16(z, 0);
+    hb_u16(z, 0);
+    hb_u32(z, 0);
+    hb_u32(z, crc);
+    hb_u32(z, len);
+    hb_u32(z, len);
+    hb_u16(z, nlen);
+    hb_u16(z, 0);
+    hb_put(z, name, nlen);
+    hb_put(z, data, len);
+    hb_u32(cd, 0x02014b50u);
+    hb_u16(cd, 20);
+    hb_u16(cd, 20);
+    hb_u16(cd, 0);
+    hb_u16(cd, 0);
+    hb_u32(cd, 0);
+    hb_u32(cd, crc);
+    hb_u32(cd, len);
+    hb_u32(cd, len);
+    hb_u16(cd, nlen);
+    hb_u16(cd, 0);
+    hb_u16(cd, 0);
+    hb_u16(cd, 0);
+    hb_u16(cd, 0);
+    hb_u32(cd, 0);
+    hb_u32(cd, at);
+    hb_put(cd, name, nlen);
+}
+
+/* A PyTorch zip of 100,000 members (so its end records are zip64): the
+ * directory is read once, sorted, and data.pkl found by bisection. */
+static void test_many_zip_entries(void **state)
+{
+    static const uint8_t pkl[] = {0x80, 0x02, '}', 'q', 0x00, '.'}; /* {} */
+    const size_t n = 100000;
+    struct hbuf z;
+    struct hbuf cd;
+    size_t i;
+    uint64_t cd_at;
+    uint64_t z64_at;
+    (void)state;
+    hb_init(&z);
+    hb_init(&cd);
+    zip_member(&z, &cd, "archive/data.pkl", pkl, sizeof(pkl));
+    for (i = 1; i < n; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "archive/extra/%zu", i);
+        zip_member(&z, &cd, name, "", 0);
+    }
+    cd_at = z.n;
+    hb_put(&z, cd.d, cd.n);
+    z64_at = z.n;
+    hb_u32(&z, 0x06064b50u); /* zip64 end of central directory record */
+    hb_u64(&z, 44);
+    hb_u16(&z, 45);
+    hb_u16(&z, 45);
+    hb_u32(&z, 0);
+    hb_u32(&z, 0);
+    hb_u64(&z, n);
+    hb_u64(&z, n);
+    hb_u64(&z, cd.n);
+    hb_u64(&z, cd_at);
+    hb_u32(&z, 0x07064b50u); /* its locator */
+    hb_u32(&z, 0);
+    hb_u64(&z, z64_at);
+    hb_u32(&z, 1);
+    hb_u32(&z, 0x06054b50u); /* end of central directory: counts in zip64 */
+    hb_u16(&z, 0);
+    hb_u16(&z, 0);
+    hb_u16(&z, 0xffff);
+    hb_u16(&z, 0xffff);
+    hb_u32(&z, (uint32_t)cd.n);
+    hb_u32(&z, (uint32_t)cd_at);
+    hb_u16(&z, 0);
+    run_case("many-entries.pt", &z, cd.n, "none", 0);
+    hb_free(&cd);
+    hb_free(&z);
+}
+
+/* Pickles built to be expensive: lists nested 500,000 deep (each value
+ * costs the interpreter a node of some 60 bytes, which AddressSanitizer's
+ * redzones double: a million deep peaks at 62 MiB in a release build), and a few
+ * hundred bytes whose values reference each other so that naming them
+ * would expand to 3^k names (a "billion laughs" of DUP and TUPLE3). */
+static void test_pickle_bombs(void **state)
+{
+    struct hbuf b;
+    const size_t depth = 500000;
+    size_t i;
+    (void)state;
+    hb_init(&b);
+    hb_text(&b, "\x80\x02");
+    hb_fill(&b, ']', depth);     /* EMPTY_LIST */
+    hb_fill(&b, 'a', depth - 1); /* APPEND: each into the one below */
+    hb_text(&b, ".");
+    run_case("deep.pkl", &b, b.n, "limit-pickle-depth", 0);
+    b.n = 0;
+    hb_text(&b, "\x80\x02K\x01"); /* PROTO 2, BININT1 1 */
+    for (i = 0; i < 60; i++) {
+        hb_text(&b, "22\x87"); /* DUP DUP TUPLE3: (x, x, x) */
+    }
+    hb_text(&b, ".");
+    run_case("laughs.pkl", &b, b.n, "limit-pickle-ops", 0);
+    hb_free(&b);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -385,6 +509,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_hash_flood),
         cmocka_unit_test(test_many_shards),
         cmocka_unit_test(test_gguf_counts),
+        cmocka_unit_test(test_many_zip_entries),
+        cmocka_unit_test(test_pickle_bombs),
     };
     if (argc == 3 && strcmp(argv[1], "--child") == 0) {
         return child_main(argv[2]);
