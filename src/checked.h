@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* printf-style format checking of a function's arguments: the format is
+ * argument `f`, the values start at `a` (0 for a va_list). */
+#define MM_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
 /* Each returns true and writes *out on success, false on overflow. */
 static inline bool mm_add_u64(uint64_t *out, uint64_t a, uint64_t b)
 {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "checked.h"
 #include "modelmem.h"
 
 /* Exit statuses (modelmem(1), EXIT STATUS). */
@@ -41,7 +42,7 @@ void out_i64(struct out *o, int64_t v);
 void out_json_str(struct out *o, const char *s);
 void out_json_strn(struct out *o, const char *s, size_t n);
 /* printf-style, for the rare formatted piece. */
-void out_fmt(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void out_fmt(struct out *o, const char *fmt, ...) MM_PRINTF(2, 3);
 
 /* "1,234,567" */
 void fmt_thousands(char *buf, size_t size, uint64_t v);
@@ -54,7 +55,7 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
 /* Prints a usage error and returns EXIT_USAGE. */
-int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage_error(const char *fmt, ...) MM_PRINTF(1, 2);
 
 /*
  * Parses one common option at argv[*i]; returns 1 when consumed (advancing

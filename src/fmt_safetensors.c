@@ -68,7 +68,7 @@ int mm_safetensors_probe(const uint8_t *head, size_t len, uint64_t file_size)
 
 static enum mm_status fail_at(struct st_ctx *x, enum mm_errcode code, const char *name,
                               size_t name_len, int64_t offset, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+    MM_PRINTF(6, 7);
 
 static enum mm_status fail_at(struct st_ctx *x, enum mm_errcode code, const char *name,
                               size_t name_len, int64_t offset, const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checked.h"
 #include "modelmem.h"
 
 /* ---- Errors -------------------------------------------------------------- */
@@ -19,19 +20,19 @@
  * (-1 for none) and a printf-style message. Returns `status`. */
 enum mm_status mm_fail(struct mm_error *err, enum mm_status status, enum mm_errcode code,
                        const char *file, const char *tensor, int64_t offset,
-                       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+                       const char *fmt, ...) MM_PRINTF(7, 8);
 
 /* Same, with a tensor name of known length that need not be terminated. */
 enum mm_status mm_failn(struct mm_error *err, enum mm_status status, enum mm_errcode code,
                         const char *file, const char *tensor, size_t tensor_len,
                         int64_t offset, const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
+    MM_PRINTF(8, 9);
 
 /* The va_list form, for readers' own wrappers. */
 enum mm_status mm_vfailn(struct mm_error *err, enum mm_status status, enum mm_errcode code,
                          const char *file, const char *tensor, size_t tensor_len,
                          int64_t offset, const char *fmt, va_list ap)
-    __attribute__((format(printf, 8, 0)));
+    MM_PRINTF(8, 0);
 
 enum mm_status mm_fail_nomem(struct mm_error *err, const char *file);
 

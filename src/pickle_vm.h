@@ -48,7 +48,7 @@ struct mm_pkvm {
 /* fmt_pickle.c */
 enum mm_status mm_pkvm_vfail(struct mm_pkvm *m, enum mm_status st, enum mm_errcode code,
                             const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    MM_PRINTF(4, 5);
 enum mm_status mm_pkvm_invalid(struct mm_pkvm *m, const char *what);
 enum mm_status mm_pkvm_truncated(struct mm_pkvm *m);
 enum mm_status mm_pkvm_nomem(struct mm_pkvm *m);

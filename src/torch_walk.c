@@ -61,7 +61,7 @@ static const struct mm_pk_node *node(const struct walk *w, uint32_t id)
 }
 
 static enum mm_status bad(struct walk *w, uint64_t at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    MM_PRINTF(3, 4);
 
 static enum mm_status bad(struct walk *w, uint64_t at, const char *fmt, ...)
 {
