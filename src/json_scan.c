@@ -266,6 +266,23 @@ static enum mm_status decode_escaped(struct mm_json *j, size_t start, const char
     return MM_OK;
 }
 
+/* True when none of the 8 bytes at p is '"', '\\' or below 0x20: the
+ * classic zero-byte test ((x - 0x01..) & ~x & 0x80..) applied to the bytes
+ * XORed with '"' and '\\', and its "less than n" form for the control
+ * bytes. The order the bytes are loaded in does not matter. */
+static bool plain8(const uint8_t *p)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    const uint64_t highs = 0x8080808080808080ull;
+    uint64_t v;
+    uint64_t q;
+    uint64_t b;
+    memcpy(&v, p, sizeof(v));
+    q = v ^ (ones * (uint64_t)'"');
+    b = v ^ (ones * (uint64_t)'\\');
+    return ((((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20u) & ~v)) & highs) == 0;
+}
+
 enum mm_status mm_json_string(struct mm_json *j, const char **s, size_t *len)
 {
     size_t start;
@@ -276,8 +293,13 @@ enum mm_status mm_json_string(struct mm_json *j, const char **s, size_t *len)
     j->c.pos++;
     start = j->c.pos;
     /* Fast path: no escape and no control byte. UTF-8 was checked for the
-     * whole text beforehand. */
-    for (i = start; i < j->c.len; i++) {
+     * whole text beforehand. Eight bytes at a time while none of them can
+     * end it (tensor names are long), then byte by byte. */
+    i = start;
+    while (j->c.len - i >= 8 && plain8(j->c.p + i)) {
+        i += 8;
+    }
+    for (; i < j->c.len; i++) {
         const uint8_t ch = j->c.p[i];
         if (ch == '"') {
             *s = (const char *)j->c.p + start;

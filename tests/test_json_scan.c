@@ -138,12 +138,63 @@ static void test_utf8(void **state)
     assert_int_equal(at, 2);
 }
 
+/* The eight-bytes-at-a-time scan: an escape, a quote or a control byte at
+ * every position of a long string is found where it is. */
+static void test_long_strings(void **state)
+{
+    size_t at;
+    (void)state;
+    for (at = 0; at < 40; at++) {
+        char text[64];
+        struct mm_json j;
+        struct mm_error err;
+        const char *s;
+        size_t len;
+        memset(text, 'x', sizeof(text));
+        text[0] = '"';
+        text[1 + at] = '"';
+        text[2 + at] = '\0';
+        mm_json_init(&j, text, strlen(text), 0, "s", &err);
+        assert_int_equal(mm_json_string(&j, &s, &len), MM_OK);
+        assert_int_equal(len, at);
+        mm_json_fini(&j);
+        /* a control byte there instead, the string closed later */
+        text[1 + at] = '\x1f';
+        text[2 + at] = '"';
+        text[3 + at] = '\0';
+        mm_json_init(&j, text, strlen(text), 0, "s", &err);
+        assert_int_not_equal(mm_json_string(&j, &s, &len), MM_OK);
+        assert_int_equal(err.offset, (int64_t)(1 + at));
+        mm_json_fini(&j);
+        /* an escape there: decoded */
+        text[1 + at] = '\\';
+        text[2 + at] = 'n';
+        text[3 + at] = '"';
+        text[4 + at] = '\0';
+        mm_json_init(&j, text, strlen(text), 0, "s", &err);
+        assert_int_equal(mm_json_string(&j, &s, &len), MM_OK);
+        assert_int_equal(len, at + 1);
+        assert_int_equal(s[at], '\n');
+        mm_json_fini(&j);
+        /* bytes above 0x7f are plain */
+        text[1 + at] = (char)0xc3;
+        text[2 + at] = (char)0xa9;
+        text[3 + at] = '"';
+        text[4 + at] = '\0';
+        mm_json_init(&j, text, strlen(text), 0, "s", &err);
+        assert_int_equal(mm_json_string(&j, &s, &len), MM_OK);
+        assert_int_equal(len, at + 2);
+        mm_json_fini(&j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts),       cmocka_unit_test(test_refuses),
         cmocka_unit_test(test_depth),         cmocka_unit_test(test_numbers_exact),
         cmocka_unit_test(test_strings),       cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_long_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
