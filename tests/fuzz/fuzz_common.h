@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "internal.h"
 #include "modelmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,6 +52,29 @@ static inline void mm_fuzz_check_inventory(const struct mm_inventory *inv)
     if (mm_estimate_run(&est, inv, NULL, &err) == MM_OK) {
         (void)mm_layer_group_len(est.largest_layer);
     }
+}
+
+/* Reads the bytes with one reader, called directly (no detection) as a
+ * file called `name` would be read, and checks what it built. */
+static inline void mm_fuzz_read_with(const uint8_t *data, size_t size, const char *name,
+                                     enum mm_status (*read)(const struct mm_source *,
+                                                            struct mm_inventory *, uint32_t,
+                                                            struct mm_error *))
+{
+    struct mm_source src;
+    struct mm_error err;
+    struct mm_inventory *inv = mm_inv_new();
+    uint32_t f;
+    if (inv == NULL) {
+        return;
+    }
+    mm_source_memory(&src, size == 0 ? (const void *)"" : data, size, name);
+    if (mm_inv_add_file(inv, src.name, "unknown", size, 0, &f) == MM_OK &&
+        read(&src, inv, f, &err) == MM_OK && mm_inv_check_unique(inv, &err) == MM_OK &&
+        mm_inv_finish(inv) == MM_OK) {
+        mm_fuzz_check_inventory(inv);
+    }
+    mm_inventory_free(inv);
 }
 
 #endif
