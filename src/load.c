@@ -132,7 +132,46 @@ struct pool {
      * the first failure in file order is reported, so later jobs are not
      * run: an index naming 10^5 missing shards costs one open, not 10^5. */
     atomic_size_t failed;
+    /* The merge into `inv`, in file order, by whichever worker finishes the
+     * job next in line (under `lock`), so that merging overlaps the
+     * reading of later files instead of following all of it. */
+    pthread_mutex_t lock;
+    struct mm_inventory *inv;
+    unsigned char *done; /* per job: read, checked, ready to merge */
+    size_t merged;       /* jobs 0 .. merged-1 are in inv, their parts freed */
+    enum mm_status merge_status; /* the first merge failure, at job `merged` */
 };
+
+/* Merges job i's part into the inventory: its file, then its tensors. */
+static enum mm_status merge_part(struct mm_inventory *inv, struct mm_job *jb)
+{
+    uint32_t f;
+    enum mm_status st = mm_inv_add_file(inv, jb->rel, "unknown",
+                                        mm_inventory_file(jb->part, 0)->bytes, 0, &f);
+    if (st == MM_OK) {
+        st = mm_inv_absorb(inv, jb->part, f);
+    }
+    if (st == MM_OK) {
+        mm_inventory_free(jb->part);
+        jb->part = NULL;
+    }
+    return st;
+}
+
+/* Marks job i done and merges every done job next in line. */
+static void merge_ready(struct pool *p, size_t i)
+{
+    pthread_mutex_lock(&p->lock);
+    p->done[i] = 1;
+    while (p->merge_status == MM_OK && p->merged < p->pl->njobs && p->done[p->merged] &&
+           p->pl->jobs[p->merged].status == MM_OK) {
+        p->merge_status = merge_part(p->inv, &p->pl->jobs[p->merged]);
+        if (p->merge_status == MM_OK) {
+            p->merged++;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+}
 
 /* Lowers p->failed to i. */
 static void note_failure(struct pool *p, size_t i)
@@ -160,10 +199,15 @@ static void *worker(void *arg)
             p->pl->indexes[p->pl->jobs[i].index_id].seen != NULL) {
             check_part(p->pl, i);
         }
+        merge_ready(p, i);
     }
 }
 
-static void run_jobs(struct mm_plan *pl, unsigned threads)
+/* Reads every job, merging into `inv` as it goes; returns how many jobs
+ * were merged and, in *merge_status, why the merge stopped early if it
+ * failed (the jobs from there on are left for the caller). */
+static size_t run_jobs(struct mm_plan *pl, unsigned threads, struct mm_inventory *inv,
+                       enum mm_status *merge_status)
 {
     pthread_t tids[MAX_THREADS];
     struct pool p;
@@ -172,6 +216,15 @@ static void run_jobs(struct mm_plan *pl, unsigned threads)
     p.pl = pl;
     atomic_init(&p.next, 0);
     atomic_init(&p.failed, SIZE_MAX);
+    p.inv = inv;
+    p.merged = 0;
+    p.merge_status = MM_OK;
+    p.done = calloc(pl->njobs + 1, 1);
+    if (p.done == NULL || pthread_mutex_init(&p.lock, NULL) != 0) {
+        free(p.done);
+        *merge_status = MM_ERR_NOMEM;
+        return 0;
+    }
     if (threads == 0) {
         const long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -192,6 +245,10 @@ static void run_jobs(struct mm_plan *pl, unsigned threads)
     for (i = 0; i < started; i++) {
         pthread_join(tids[i], NULL);
     }
+    pthread_mutex_destroy(&p.lock);
+    free(p.done);
+    *merge_status = p.merge_status;
+    return p.merged;
 }
 
 /* Every weight_map entry is in the shard it names; every tensor of a shard
@@ -265,8 +322,18 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl,
             return mm_fail_nomem(err, pl->indexes[i].path);
         }
     }
-    run_jobs(pl, threads);
-    for (i = 0; i < pl->njobs && st == MM_OK; i++) {
+    i = run_jobs(pl, threads, inv, &st);
+    if (st != MM_OK && i < pl->njobs) {
+        /* the merge of job i failed: say so as the loop below would */
+        st = st == MM_ERR_LIMIT ? mm_fail(err, st, MM_E_LIMIT_TENSORS, pl->jobs[i].path, NULL,
+                                          -1, "more than %u tensors", MM_LIMIT_TENSORS)
+                                : mm_fail_nomem(err, pl->jobs[i].path);
+    } else if (st != MM_OK) {
+        st = mm_fail_nomem(err, NULL);
+    }
+    /* the jobs not merged yet: the first failure in file order, or the
+     * rest when the merge could not keep up */
+    for (; i < pl->njobs && st == MM_OK; i++) {
         struct mm_job *jb = &pl->jobs[i];
         uint32_t f;
         if (jb->status != MM_OK) {
