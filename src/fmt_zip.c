@@ -440,6 +440,11 @@ static enum mm_status inflate_all(uint8_t *dst, size_t dlen, const uint8_t *srcb
     return MM_OK;
 }
 
+/* Deflated members that may expand beyond this size only up to this ratio
+ * (documented with MM_LIMIT_PICKLE_BYTES in modelmem(1)). */
+#define MM_ZIP_RATIO_FREE (64u * 1024u * 1024u)
+#define MM_ZIP_MAX_RATIO 64u
+
 enum mm_status mm_zip_read(uint8_t **out, size_t *len, const struct mm_zip *z,
                            const struct mm_source *src, const struct mm_zip_entry *e,
                            uint64_t max, enum mm_errcode limit_code, struct mm_error *err)
@@ -460,6 +465,18 @@ enum mm_status mm_zip_read(uint8_t **out, size_t *len, const struct mm_zip *z,
     if (e->method == 8 && e->size / 1032 > e->comp_size + 1) {
         return bad(err, src, e->local_offset,
                    "declared size is impossible for the compressed size");
+    }
+    /* A pickle deflates a few times at most; one that expands more than
+     * MM_ZIP_MAX_RATIO times to over MM_ZIP_RATIO_FREE bytes is a zip bomb
+     * (a 250 KB file would make us hold 250 MB): refused, so that memory
+     * stays within a multiple of the file's own bytes. */
+    if (e->method == 8 && e->size > MM_ZIP_RATIO_FREE &&
+        e->size / MM_ZIP_MAX_RATIO > e->comp_size) {
+        return mm_fail(err, MM_ERR_LIMIT, limit_code, src->name, e->name,
+                       (int64_t)e->local_offset,
+                       "zip member inflates from %llu to %llu bytes, more than %u times",
+                       (unsigned long long)e->comp_size, (unsigned long long)e->size,
+                       MM_ZIP_MAX_RATIO);
     }
     st = mm_zip_data_start(&start, z, src, e, err);
     if (st != MM_OK) {

@@ -374,32 +374,31 @@ static void hb_u16(struct hbuf *b, uint16_t v)
 
 /* One stored member: local header and data into `z`, its central directory
  * header into `cd` (PKWARE APPNOTE 4.3.7, 4.3.12). */
-static void zip_member(struct hbuf *z, struct hbuf *cd, const char *name, const void *data,
-                       uint32_t len)
+static void zip_entry(struct hbuf *z, struct hbuf *cd, const char *name, uint16_t method,
+                      uint32_t crc, const void *stored, uint32_t comp_len, uint32_t len)
 {
     const uint32_t at = (uint32_t)z->n;
-    const uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)data, (uInt)len);
     const uint16_t nlen = (uint16_t)strlen(name);
     hb_u32(z, 0x04034b50u);
     hb_u16(z, 20);
     hb_u16(z, 0);
-    hb_u16(z, 0);
+    hb_u16(z, method);
     hb_u32(z, 0);
     hb_u32(z, crc);
-    hb_u32(z, len);
+    hb_u32(z, comp_len);
     hb_u32(z, len);
     hb_u16(z, nlen);
     hb_u16(z, 0);
     hb_put(z, name, nlen);
-    hb_put(z, data, len);
+    hb_put(z, stored, comp_len);
     hb_u32(cd, 0x02014b50u);
     hb_u16(cd, 20);
     hb_u16(cd, 20);
     hb_u16(cd, 0);
-    hb_u16(cd, 0);
+    hb_u16(cd, method);
     hb_u32(cd, 0);
     hb_u32(cd, crc);
-    hb_u32(cd, len);
+    hb_u32(cd, comp_len);
     hb_u32(cd, len);
     hb_u16(cd, nlen);
     hb_u16(cd, 0);
@@ -409,6 +408,66 @@ static void zip_member(struct hbuf *z, struct hbuf *cd, const char *name, const 
     hb_u32(cd, 0);
     hb_u32(cd, at);
     hb_put(cd, name, nlen);
+}
+
+static void zip_member(struct hbuf *z, struct hbuf *cd, const char *name, const void *data,
+                       uint32_t len)
+{
+    const uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)data, (uInt)len);
+    zip_entry(z, cd, name, 0, crc, data, len, len);
+}
+
+/* The end of central directory record of a zip of n < 65,535 members. */
+static void zip_end(struct hbuf *z, const struct hbuf *cd, uint16_t n)
+{
+    const uint32_t cd_at = (uint32_t)z->n;
+    hb_put(z, cd->d, cd->n);
+    hb_u32(z, 0x06054b50u);
+    hb_u16(z, 0);
+    hb_u16(z, 0);
+    hb_u16(z, n);
+    hb_u16(z, n);
+    hb_u32(z, (uint32_t)cd->n);
+    hb_u32(z, cd_at);
+    hb_u16(z, 0);
+}
+
+/* A zip bomb: a 128 MiB data.pkl (an empty dict, then zeros) deflated to
+ * about 130 KB. Inflating it would hold 128 MiB for a file a thousandth of
+ * that: refused before anything is allocated. */
+static void test_zip_bomb(void **state)
+{
+    const uint32_t len = 128u << 20;
+    uint8_t *pkl = calloc(len, 1);
+    uLongf comp_len = compressBound(len);
+    uint8_t *comp = malloc(comp_len);
+    z_stream zs;
+    struct hbuf z;
+    struct hbuf cd;
+    (void)state;
+    assert_non_null(pkl);
+    assert_non_null(comp);
+    memcpy(pkl, "\x80\x02}q\x00.", 6);
+    memset(&zs, 0, sizeof(zs));
+    /* zip holds raw deflate: no zlib header (window bits -15) */
+    assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = pkl;
+    zs.avail_in = len;
+    zs.next_out = comp;
+    zs.avail_out = (uInt)comp_len;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    comp_len = zs.total_out;
+    deflateEnd(&zs);
+    hb_init(&z);
+    hb_init(&cd);
+    zip_entry(&z, &cd, "archive/data.pkl", 8, (uint32_t)crc32(0L, pkl, len), comp,
+              (uint32_t)comp_len, len);
+    zip_end(&z, &cd, 1);
+    free(pkl);
+    free(comp);
+    run_case("bomb.pt", &z, z.n, "limit-pickle-bytes", 0);
+    hb_free(&cd);
+    hb_free(&z);
 }
 
 /* A PyTorch zip of 100,000 members (so its end records are zip64): the
@@ -510,6 +569,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_many_shards),
         cmocka_unit_test(test_gguf_counts),
         cmocka_unit_test(test_many_zip_entries),
+        cmocka_unit_test(test_zip_bomb),
         cmocka_unit_test(test_pickle_bombs),
     };
     if (argc == 3 && strcmp(argv[1], "--child") == 0) {
