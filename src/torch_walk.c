@@ -328,9 +328,12 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
                            (unsigned long long)v->offset, (unsigned long long)numel, s->key,
                            (unsigned long long)s->bytes);
         }
-        if (!mm_mul_u64(&offset, v->offset, elsize) ||
+        /* An empty view holds no bytes and torch never looks at its storage
+         * offset, which may point anywhere: it is placed at the storage's
+         * start, inside the file. */
+        if (numel == 0 || !mm_mul_u64(&offset, v->offset, elsize) ||
             !mm_add_u64(&offset, offset, s->data_start)) {
-            offset = s->data_start; /* unreachable after the check above */
+            offset = s->data_start; /* (the overflow is ruled out above) */
         }
     }
     st = spend_output(w, strlen(w->name) + 8u * v->rank, mm_pk_at(&w->x->pk, call));
