@@ -17,29 +17,11 @@
 #include <cmocka.h>
 
 #include "modelmem.h"
+#include "test_slurp.h"
 
 #define TORCH MM_FIXTURES "/torch"
 #define BAD TORCH "/malformed"
 #define PWNED "/tmp/modelmem-torch-fixture-pwned"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
 
 static struct mm_inventory *load_ok(const char *path, int allow_unsafe)
 {
