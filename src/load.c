@@ -331,33 +331,16 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl,
     } else if (st != MM_OK) {
         st = mm_fail_nomem(err, NULL);
     }
-    /* the jobs not merged yet: the first failure in file order, or the
-     * rest when the merge could not keep up */
-    for (; i < pl->njobs && st == MM_OK; i++) {
-        struct mm_job *jb = &pl->jobs[i];
-        uint32_t f;
-        if (jb->status != MM_OK) {
-            st = jb->status;
-            if (jb->err == NULL) {
-                st = mm_fail_nomem(err, jb->path);
-            } else if (err != NULL) {
-                *err = *jb->err;
-            }
-            break;
-        }
-        st = mm_inv_add_file(inv, jb->rel, "unknown", mm_inventory_file(jb->part, 0)->bytes, 0,
-                             &f);
-        if (st == MM_OK) {
-            st = mm_inv_absorb(inv, jb->part, f);
-        }
-        if (st == MM_ERR_LIMIT) {
-            st = mm_fail(err, st, MM_E_LIMIT_TENSORS, jb->path, NULL, -1, "more than %u tensors",
-                         MM_LIMIT_TENSORS);
-        } else if (st != MM_OK) {
+    /* Merging stops only at a merge failure (above) or at the first job,
+     * in file order, that failed to read: its error is the one reported. */
+    if (st == MM_OK && i < pl->njobs) {
+        const struct mm_job *jb = &pl->jobs[i];
+        st = jb->status != MM_OK ? jb->status : MM_ERR_NOMEM;
+        if (jb->err == NULL) {
             st = mm_fail_nomem(err, jb->path);
+        } else if (err != NULL) {
+            *err = *jb->err;
         }
-        mm_inventory_free(jb->part);
-        jb->part = NULL;
     }
     for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
         st = check_index_parts(pl, (long)i, err);
