@@ -36,7 +36,7 @@ mm_cli_test(cli_examples examples.sh $<TARGET_FILE:modelmem_cli>
 mm_cli_test(cli_readme_sample readme_sample.sh $<TARGET_FILE:modelmem_cli>
   ${PROJECT_SOURCE_DIR}/README.md ${MM_SHARED})
 mm_cli_test(cli_doc_sync doc_sync.sh ${PROJECT_SOURCE_DIR}/README.md
-  ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${PROJECT_SOURCE_DIR}/src/error.c
+  ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${PROJECT_SOURCE_DIR}/src/core/error.c
   ${PROJECT_SOURCE_DIR}/include/modelmem.h ${PROJECT_SOURCE_DIR}/examples/estimate.c)
 mm_cli_test(cli_example_estimate example.sh $<TARGET_FILE:example_estimate> ${MM_CLI_DATA})
 

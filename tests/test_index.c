@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "index.h"
+#include "model/index.h"
 
 static enum mm_status parse(struct mm_index *ix, const char *text, struct mm_error *err)
 {

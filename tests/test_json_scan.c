@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "json_scan.h"
+#include "core/json_scan.h"
 
 /* Skips one whole document; returns the status and the error offset. */
 static enum mm_status skip_doc(const char *text, int64_t *off)

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "hostile_gen.h"
-#include "index.h"
+#include "model/index.h"
 #include "modelmem.h"
 
 /* Reads `b` as a file named `name`; returns the status, *err filled. */

@@ -28,7 +28,7 @@
 #include <zlib.h>
 
 #include "hostile_gen.h"
-#include "internal.h"
+#include "core/internal.h"
 #include "modelmem.h"
 
 #define MIB (1024.0 * 1024.0)

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sha256.h"
+#include "core/sha256.h"
 
 static void hex(const uint8_t d[32], char out[65])
 {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "formats/readers.h"
 #include "modelmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

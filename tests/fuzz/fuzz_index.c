@@ -1,7 +1,7 @@
 /* fuzz_index.c - the *.safetensors.index.json parser on arbitrary bytes;
  * every name it keeps must be found again, in a shard it kept. */
 #include "fuzz_common.h"
-#include "index.h"
+#include "model/index.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

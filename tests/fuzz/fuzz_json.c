@@ -4,7 +4,7 @@
 #include "fuzz_common.h"
 #include <stdlib.h>
 
-#include "json_scan.h"
+#include "core/json_scan.h"
 
 /* Reads every member of a top-level object through the string, number and
  * keep helpers, as the readers do. */

@@ -2,7 +2,7 @@
  * every global is classified as it is named; the tree it builds must be
  * consistent (every kid a node made before it, every string in the pool). */
 #include "fuzz_common.h"
-#include "pickle.h"
+#include "formats/torch/pickle.h"
 
 static enum mm_status on_global(void *ctx, const char *module, size_t module_len,
                                 const char *name, size_t name_len, uint64_t at,

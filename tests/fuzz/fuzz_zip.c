@@ -1,7 +1,7 @@
 /* fuzz_zip.c - the zip directory reader on arbitrary bytes: open, then for
  * every member locate its data and read it when small (inflate and CRC). */
 #include "fuzz_common.h"
-#include "zip.h"
+#include "formats/torch/zip.h"
 
 #include <stdlib.h>
 

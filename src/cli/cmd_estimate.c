@@ -1,0 +1,158 @@
+/* cmd_estimate.c - `modelmem [estimate] TARGET`: memory figures. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* "--dtypes float32,float16" (also repeated or space-free lists). */
+static int parse_dtypes(struct mm_estimate_params *p, const char *list)
+{
+    const char *s = list;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        const size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        enum mm_est_dtype d;
+        size_t k;
+        if (mm_est_dtype_parse(&d, s, len) != MM_OK) {
+            cli_usage_error("--dtypes: unknown dtype '%.*s' (choose from float32, float16, "
+                            "bfloat16, int8, int4)",
+                            (int)len, s);
+            return -1;
+        }
+        for (k = 0; k < p->ndtypes; k++) {
+            if (p->dtypes[k] == d) {
+                break;
+            }
+        }
+        if (k == p->ndtypes) {
+            if (p->ndtypes >= MM_ESTIMATE_MAX_ROWS) {
+                cli_usage_error("--dtypes: too many dtypes");
+                return -1;
+            }
+            p->dtypes[p->ndtypes++] = d;
+        }
+        if (comma == NULL) {
+            return 0;
+        }
+        s = comma + 1;
+    }
+}
+
+int cli_estimate(int argc, char **argv)
+{
+    struct cli_common c;
+    struct mm_estimate_params params = MM_ESTIMATE_PARAMS_INIT;
+    struct mm_estimate *est = NULL;
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    struct out *o = NULL;
+    struct cli_memory *mem = NULL;
+    char path[4096];
+    int i;
+    int rc;
+    memset(&c, 0, sizeof(c));
+    mem = malloc(sizeof(*mem));
+    if (mem == NULL) {
+        fputs("modelmem: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
+    cli_memory_init(mem);
+    for (i = 0; i < argc; i++) {
+        const int r = cli_common_option(&c, argc, argv, &i);
+        const int rm = r == 0 ? cli_memory_option(mem, argc, argv, &i) : 0;
+        const char *a = argv[i];
+        if (r < 0 || rm < 0) {
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (r > 0 || rm > 0) {
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            cli_help(stdout);
+            rc = EXIT_OK;
+            goto out;
+        }
+        if (strcmp(a, "--markdown") == 0) {
+            c.markdown = true;
+        } else if (strcmp(a, "--dtypes") == 0 || strncmp(a, "--dtypes=", 9) == 0) {
+            const char *v = a[8] == '=' ? a + 9 : NULL;
+            if (v == NULL) {
+                if (i + 1 >= argc) {
+                    rc = cli_usage_error("option '--dtypes' needs a list");
+                    goto out;
+                }
+                v = argv[++i];
+            }
+            if (parse_dtypes(&params, v) != 0) {
+                rc = EXIT_USAGE;
+                goto out;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            rc = cli_usage_error("estimate: unknown option '%s'", a);
+            goto out;
+        } else if (cli_positional(&c, a) != 0) {
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (c.target == NULL) {
+        rc = cli_usage_error("missing TARGET");
+        goto out;
+    }
+    if (c.json && c.markdown) {
+        rc = cli_usage_error("--json and --markdown cannot be combined");
+        goto out;
+    }
+    rc = cli_load(&inv, &c);
+    if (rc != EXIT_OK) {
+        goto out;
+    }
+    /* config.json sits next to the weights: the resolved target's folder
+     * (resolved again, quietly: cli_load said it with -v already) */
+    c.verbose = false;
+    if (cli_resolve_target(path, sizeof(path), &c, &err) != 0) {
+        cli_print_error(&err);
+        rc = EXIT_INPUT;
+        goto out;
+    }
+    if (c.json || mem->any) {
+        rc = cli_memory_config(mem, path, c.quiet);
+        if (rc == EXIT_OK) {
+            rc = cli_memory_run(mem, inv);
+        }
+        if (rc != EXIT_OK) {
+            goto out;
+        }
+    }
+    est = malloc(sizeof(*est));
+    o = malloc(sizeof(*o));
+    if (est == NULL || o == NULL) {
+        fputs("modelmem: out of memory\n", stderr);
+        rc = EXIT_INPUT;
+        goto out;
+    }
+    if (mm_estimate_run(est, inv, &params, &err) != MM_OK) {
+        cli_print_error(&err);
+        rc = EXIT_INPUT;
+        goto out;
+    }
+    out_init(o, stdout);
+    if (c.json) {
+        render_estimate_json(o, est, inv, c.target, mem);
+    } else {
+        render_estimate_text(o, est, inv, c.target, c.markdown);
+        if (mem->any) {
+            cli_memory_style(mem);
+            render_memory_text(o, mem, c.markdown);
+        }
+    }
+    out_flush(o);
+out:
+    free(o);
+    free(est);
+    mm_inventory_free(inv);
+    cli_memory_free(mem);
+    free(mem);
+    return rc;
+}

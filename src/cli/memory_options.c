@@ -1,0 +1,365 @@
+/* memory_options.c - estimate's inference, training and multi-GPU options, the
+ * model's config.json, and the call to mm_memory_run. */
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+/* The value of "--name V" or "--name=V"; 1 when `a` is that option, 0 when
+ * not, -1 (printed) when the value is missing. */
+static int value_of(const char **out, int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    const size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
+        return 0;
+    }
+    if (a[n] == '=') {
+        *out = a + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc) {
+        cli_usage_error("option '%s' needs a value", name);
+        return -1;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
+/* "512MiB", "24GiB", "80GB", "24G" (binary), "1048576" (bytes, unless
+ * `need_unit`). */
+static int parse_size(const char *s, int need_unit, uint64_t *out)
+{
+    static const struct {
+        const char *unit;
+        uint64_t mult;
+    } units[] = {{"KiB", 1024ull}, {"MiB", 1048576ull}, {"GiB", 1073741824ull},
+                 {"TiB", 1099511627776ull}, {"KB", 1000ull}, {"MB", 1000000ull},
+                 {"GB", 1000000000ull}, {"TB", 1000000000000ull}, {"K", 1024ull},
+                 {"M", 1048576ull}, {"G", 1073741824ull}, {"T", 1099511627776ull}};
+    char *end = NULL;
+    unsigned long long v;
+    size_t i;
+    if (s[0] < '0' || s[0] > '9') {
+        return -1;
+    }
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s) {
+        return -1;
+    }
+    if (*end == '\0') {
+        *out = v;
+        return need_unit ? -1 : 0;
+    }
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcasecmp(end, units[i].unit) == 0 ||
+            (end[0] == ' ' && strcasecmp(end + 1, units[i].unit) == 0)) {
+            if (v > UINT64_MAX / units[i].mult) {
+                return -1;
+            }
+            *out = v * units[i].mult;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Index of `s` in a NULL-terminated list, or -1. */
+static int choice(const char *s, const char *const *list)
+{
+    int i;
+    for (i = 0; list[i] != NULL; i++) {
+        if (strcmp(s, list[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int kv_dtype_bytes(const char *s, unsigned *out)
+{
+    static const char *const two[] = {"fp16", "float16", "bf16", "bfloat16", "auto16", NULL};
+    static const char *const one[] = {"fp8", "fp8_e4m3", "fp8_e5m2", "int8", NULL};
+    static const char *const four[] = {"fp32", "float32", NULL};
+    if (strcmp(s, "auto") == 0) {
+        *out = 0;
+    } else if (choice(s, two) >= 0) {
+        *out = 2;
+    } else if (choice(s, one) >= 0) {
+        *out = 1;
+    } else if (choice(s, four) >= 0) {
+        *out = 4;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static int lora_targets(struct cli_memory *m, const char *list)
+{
+    char *s;
+    char *p;
+    free(m->targets_buf);
+    m->targets_buf = strdup(list);
+    if (m->targets_buf == NULL) {
+        return cli_usage_error("out of memory");
+    }
+    m->params.nlora_targets = 0;
+    s = m->targets_buf;
+    for (;;) {
+        p = strchr(s, ',');
+        if (p != NULL) {
+            *p = '\0';
+        }
+        if (s[0] == '\0' || m->params.nlora_targets >= MM_LIMIT_LORA_TARGETS) {
+            return cli_usage_error("--lora-targets: empty name or more than %u names",
+                                   MM_LIMIT_LORA_TARGETS);
+        }
+        m->params.lora_targets[m->params.nlora_targets++] = s;
+        if (p == NULL) {
+            return 0;
+        }
+        s = p + 1;
+    }
+}
+
+static int set_gpu(struct cli_memory *m, const char *v)
+{
+    const struct mm_gpu *g = mm_gpu_find(v);
+    uint64_t bytes;
+    if (g != NULL) {
+        m->gpu = g;
+        m->params.device_bytes = g->usable_bytes;
+        return 0;
+    }
+    if (parse_size(v, 1, &bytes) == 0 && bytes > 0) {
+        m->gpu = NULL;
+        snprintf(m->gpu_label, sizeof(m->gpu_label), "%s", v);
+        m->params.device_bytes = bytes;
+        return 0;
+    }
+    return cli_usage_error("--gpu: unknown GPU '%s' (a size such as 24GiB or 80GB, or one "
+                           "of the names 'modelmem --help' lists)",
+                           v);
+}
+
+/* The options that name one of a list: the index chosen, or -1 (printed). */
+static int take_choice(const char *opt, const char *v)
+{
+    static const struct {
+        const char *opt;
+        const char *const list[7];
+        const char *say;
+    } tab[] = {
+        {"--train", {"none", "full", "lora", "qlora"}, "full, lora or qlora"},
+        {"--optimizer", {"adamw", "adamw8bit", "sgd", "adafactor"},
+         "adamw, adamw8bit, sgd or adafactor"},
+        {"--precision", {"bf16-mixed", "fp16-mixed", "fp32"}, "fp32, bf16-mixed or fp16-mixed"},
+        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3"},
+         "dp, tp, pp, zero1, zero2 or zero3"},
+        {"--attention", {"sdpa", "eager"}, "sdpa or eager"},
+    };
+    size_t t;
+    int k;
+    for (t = 0; strcmp(tab[t].opt, opt) != 0; t++) {
+    }
+    for (k = 0; k < 7 && tab[t].list[k] != NULL; k++) {
+        if (strcmp(v, tab[t].list[k]) == 0) {
+            return k;
+        }
+    }
+    cli_usage_error("%s: choose %s, not '%s'", opt, tab[t].say, v);
+    return -1;
+}
+
+/* The options that take a number or a size; 0 or EXIT_USAGE (printed). */
+static int take_number(struct cli_memory *m, const char *opt, const char *v)
+{
+    struct mm_memory_params *p = &m->params;
+    uint64_t u;
+    if (strcmp(opt, "--context") == 0) {
+        return cli_parse_u64(v, 1, UINT32_MAX, &p->context) == 0
+                   ? 0
+                   : cli_usage_error("--context takes a number of tokens, not '%s'", v);
+    }
+    if (strcmp(opt, "--batch") == 0) {
+        return cli_parse_u64(v, 1, UINT32_MAX, &p->batch) == 0
+                   ? 0
+                   : cli_usage_error("--batch takes a number of sequences, not '%s'", v);
+    }
+    if (strcmp(opt, "--overhead") == 0) {
+        return parse_size(v, 0, &p->overhead_bytes) == 0
+                   ? 0
+                   : cli_usage_error("--overhead takes a size such as 512MiB, not '%s'", v);
+    }
+    if (strcmp(opt, "--lora-rank") == 0) {
+        return cli_parse_u64(v, 1, 65536, &p->lora_rank) == 0
+                   ? 0
+                   : cli_usage_error("--lora-rank takes a number from 1 to 65536, not '%s'", v);
+    }
+    if (cli_parse_u64(v, 1, MM_LIMIT_GPUS, &u) != 0) { /* --gpus */
+        return cli_usage_error("--gpus takes a number from 1 to %u, not '%s'", MM_LIMIT_GPUS,
+                               v);
+    }
+    p->gpus = (unsigned)u;
+    return 0;
+}
+
+/* The option `opt` with its value `v`; returns 0 or EXIT_USAGE. */
+static int take(struct cli_memory *m, const char *opt, const char *v)
+{
+    struct mm_memory_params *p = &m->params;
+    int k;
+    if (strcmp(opt, "--kv-dtype") == 0) {
+        return kv_dtype_bytes(v, &p->kv_bytes) == 0
+                   ? 0
+                   : cli_usage_error("--kv-dtype: choose auto, fp32, bf16, fp16, fp8 or "
+                                     "int8, not '%s'",
+                                     v);
+    }
+    if (strcmp(opt, "--lora-targets") == 0) {
+        return lora_targets(m, v);
+    }
+    if (strcmp(opt, "--gpu") == 0) {
+        return set_gpu(m, v);
+    }
+    if (strcmp(opt, "--config") == 0) {
+        m->config_path = v;
+        return 0;
+    }
+    if (strcmp(opt, "--train") != 0 && strcmp(opt, "--optimizer") != 0 &&
+        strcmp(opt, "--precision") != 0 && strcmp(opt, "--parallel") != 0 &&
+        strcmp(opt, "--attention") != 0) {
+        return take_number(m, opt, v);
+    }
+    k = take_choice(opt, v);
+    if (k < 0) {
+        return EXIT_USAGE;
+    }
+    if (strcmp(opt, "--train") == 0) {
+        p->train = (enum mm_train_mode)k;
+    } else if (strcmp(opt, "--optimizer") == 0) {
+        p->optimizer = (enum mm_optimizer)k;
+    } else if (strcmp(opt, "--precision") == 0) {
+        p->precision = (enum mm_precision)k;
+    } else if (strcmp(opt, "--parallel") == 0) {
+        p->parallel = (enum mm_parallel)k;
+    } else {
+        p->attention = (enum mm_attention)k;
+    }
+    return 0;
+}
+
+void cli_memory_init(struct cli_memory *m)
+{
+    const struct mm_memory_params init = MM_MEMORY_PARAMS_INIT;
+    memset(m, 0, sizeof(*m));
+    m->params = init;
+    m->params.context = 4096;
+}
+
+void cli_memory_free(struct cli_memory *m)
+{
+    free(m->targets_buf);
+    m->targets_buf = NULL;
+    mm_config_free(m->cfg);
+    m->cfg = NULL;
+}
+
+int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
+{
+    static const char *const names[] = {"--context", "--batch", "--kv-dtype", "--overhead",
+                                        "--train", "--optimizer", "--precision", "--lora-rank",
+                                        "--lora-targets", "--gpus", "--parallel", "--gpu",
+                                        "--attention", "--config", NULL};
+    size_t k;
+    if (strcmp(argv[*i], "--grad-checkpointing") == 0) {
+        m->params.checkpointing = 1;
+        m->any = true;
+        return 1;
+    }
+    for (k = 0; names[k] != NULL; k++) {
+        const char *v = NULL;
+        const int r = value_of(&v, argc, argv, i, names[k]);
+        if (r < 0) {
+            return -1;
+        }
+        if (r > 0) {
+            m->any = true;
+            return take(m, names[k], v) == 0 ? 1 : -1;
+        }
+    }
+    return 0;
+}
+
+void cli_memory_style(struct cli_memory *m)
+{
+    const char *nc = getenv("NO_COLOR");
+    const char *cs;
+    setlocale(LC_CTYPE, "");
+    cs = nl_langinfo(CODESET);
+    m->utf8 = cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+    m->color = isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+}
+
+/* Loads config.json next to the weights (or --config). A missing file is
+ * no error unless --config named it; a broken one is, when the options
+ * need it, else a warning. */
+int cli_memory_config(struct cli_memory *m, const char *target, bool quiet)
+{
+    struct mm_error err;
+    enum mm_status st;
+    if (m->config_path != NULL) {
+        snprintf(m->config_file, sizeof(m->config_file), "%s", m->config_path);
+        st = mm_config_load(&m->cfg, m->config_file, &err);
+    } else if (mm_config_path(m->config_file, sizeof(m->config_file), target) != 0) {
+        m->config_file[0] = '\0';
+        return EXIT_OK;
+    } else {
+        st = mm_config_load_for(&m->cfg, target, &err);
+    }
+    if (st == MM_ERR_NOT_FOUND && m->config_path == NULL) {
+        m->config_file[0] = '\0';
+        return EXIT_OK;
+    }
+    if (st != MM_OK) {
+        if (m->any || m->config_path != NULL) {
+            cli_print_error(&err);
+            return EXIT_INPUT;
+        }
+        if (!quiet) {
+            char line[MM_ERROR_FILE_MAX + MM_ERROR_TENSOR_MAX + MM_ERROR_MESSAGE_MAX + 64];
+            mm_error_format(line, sizeof(line), &err);
+            fprintf(stderr, "modelmem: warning: %s (config ignored)\n", line);
+        }
+        m->config_file[0] = '\0';
+    }
+    return EXIT_OK;
+}
+
+int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
+{
+    struct mm_error err;
+    m->params.inference = m->any;
+    memset(&m->result, 0, sizeof(m->result));
+    m->stored_parameters = mm_inventory_totals(inv)->parameters;
+    if (mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv,
+                              m->cfg) != MM_OK) {
+        fputs("modelmem: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
+    if (!m->any) {
+        return EXIT_OK;
+    }
+    if (mm_memory_run(&m->result, inv, m->cfg, &m->params, &err) != MM_OK) {
+        cli_print_error(&err);
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}

@@ -1,0 +1,183 @@
+/* output.c - the front end's writers: a buffered writer with fast integers,
+ * JSON string literals, and the sizes and counts people read. Every
+ * renderer writes through it; it calls nothing of the front end above it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+void out_init(struct out *o, FILE *f)
+{
+    o->f = f;
+    o->n = 0;
+}
+
+void out_flush(struct out *o)
+{
+    if (o->n > 0) {
+        fwrite(o->buf, 1, o->n, o->f);
+        o->n = 0;
+    }
+    fflush(o->f);
+}
+
+void out_bytes(struct out *o, const char *s, size_t n)
+{
+    if (n > sizeof(o->buf) - o->n) {
+        fwrite(o->buf, 1, o->n, o->f);
+        o->n = 0;
+        if (n > sizeof(o->buf)) {
+            fwrite(s, 1, n, o->f);
+            return;
+        }
+    }
+    memcpy(o->buf + o->n, s, n);
+    o->n += n;
+}
+
+void out_str(struct out *o, const char *s)
+{
+    out_bytes(o, s, strlen(s));
+}
+
+void out_u64(struct out *o, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    out_bytes(o, tmp + i, sizeof(tmp) - i);
+}
+
+void out_i64(struct out *o, int64_t v)
+{
+    if (v < 0) {
+        out_bytes(o, "-", 1);
+        out_u64(o, (uint64_t)(-(v + 1)) + 1);
+    } else {
+        out_u64(o, (uint64_t)v);
+    }
+}
+
+void out_json_strn(struct out *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+    size_t run = 0;
+    out_bytes(o, "\"", 1);
+    for (i = 0; i < n; i++) {
+        const unsigned char ch = (unsigned char)s[i];
+        char esc[6];
+        const char *e = NULL;
+        size_t elen = 2;
+        if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x7f) {
+            continue;
+        }
+        out_bytes(o, s + run, i - run);
+        run = i + 1;
+        switch (ch) {
+        case '"':
+            e = "\\\"";
+            break;
+        case '\\':
+            e = "\\\\";
+            break;
+        case '\n':
+            e = "\\n";
+            break;
+        case '\r':
+            e = "\\r";
+            break;
+        case '\t':
+            e = "\\t";
+            break;
+        default:
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[ch >> 4];
+            esc[5] = hex[ch & 15];
+            e = esc;
+            elen = 6;
+            break;
+        }
+        out_bytes(o, e, elen);
+    }
+    out_bytes(o, s + run, n - run);
+    out_bytes(o, "\"", 1);
+}
+
+void out_json_str(struct out *o, const char *s)
+{
+    out_json_strn(o, s, strlen(s));
+}
+
+void out_fmt(struct out *o, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    out_bytes(o, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+void fmt_thousands(char *buf, size_t size, uint64_t v)
+{
+    char tmp[32];
+    size_t i = sizeof(tmp) - 1;
+    unsigned digits = 0;
+    tmp[i] = '\0';
+    do {
+        if (digits > 0 && digits % 3 == 0) {
+            tmp[--i] = ',';
+        }
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+        digits++;
+    } while (v != 0);
+    snprintf(buf, size, "%s", tmp + i);
+}
+
+void fmt_size(char *buf, size_t size, uint64_t bytes)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)bytes;
+    unsigned u = 0;
+    if (bytes < 1024) {
+        snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
+        return;
+    }
+    v /= 1024.0;
+    while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, size, "%.2f %s", v, units[u]);
+}
+
+void out_json_by_dtype(struct out *o, const uint64_t *counts)
+{
+    int first = 1;
+    unsigned d;
+    out_str(o, "{");
+    for (d = 1; d < MM_DTYPE_COUNT_; d++) {
+        if (counts[d] == 0) {
+            continue;
+        }
+        out_str(o, first ? "" : ", ");
+        first = 0;
+        out_json_str(o, mm_dtype_name((enum mm_dtype)d));
+        out_str(o, ": ");
+        out_u64(o, counts[d]);
+    }
+    out_str(o, "}");
+}

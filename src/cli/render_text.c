@@ -1,0 +1,260 @@
+/* render_text.c - tables for people: inspect's listing and accelerate's
+ * estimate table (box drawing as accelerate's create_ascii_table draws it,
+ * or Markdown). */
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* Characters (UTF-8 code points) in s. */
+static size_t width(const char *s)
+{
+    size_t n = 0;
+    for (; *s != '\0'; s++) {
+        if (((unsigned char)*s & 0xc0) != 0x80) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static void repeat(struct out *o, const char *s, size_t n)
+{
+    while (n-- > 0) {
+        out_str(o, s);
+    }
+}
+
+/* Python's str.center(w): the odd space goes left when w is odd. */
+static void centered(struct out *o, const char *s, size_t w)
+{
+    const size_t len = width(s);
+    size_t marg;
+    size_t left;
+    if (len >= w) {
+        out_str(o, s);
+        return;
+    }
+    marg = w - len;
+    left = marg / 2 + (marg & w & 1);
+    repeat(o, " ", left);
+    out_str(o, s);
+    repeat(o, " ", marg - left);
+}
+
+#define NCOLS 4
+#define CELL 48
+
+static void cells_for(char cells[][NCOLS][CELL], const struct mm_estimate *e)
+{
+    size_t i;
+    for (i = 0; i < e->nrows; i++) {
+        const struct mm_estimate_row *r = &e->rows[i];
+        snprintf(cells[i][0], CELL, "%s", mm_est_dtype_name(r->dtype));
+        fmt_size(cells[i][1], CELL, r->largest_layer_bytes);
+        fmt_size(cells[i][2], CELL, r->total_bytes);
+        if (r->has_training) {
+            fmt_size(cells[i][3], CELL, r->training_adam_bytes);
+        } else {
+            snprintf(cells[i][3], CELL, "N/A");
+        }
+    }
+}
+
+static const char *const headers[NCOLS] = {"dtype", "Largest Layer", "Total Size",
+                                           "Training using Adam"};
+
+static void box_line(struct out *o, const char *l, const char *m, const char *r,
+                     const size_t *w)
+{
+    size_t c;
+    out_str(o, l);
+    for (c = 0; c < NCOLS; c++) {
+        if (c > 0) {
+            out_str(o, m);
+        }
+        repeat(o, "─", w[c]);
+    }
+    out_str(o, r);
+    out_str(o, "\n");
+}
+
+static void box_row(struct out *o, const char *const *cells, const size_t *w)
+{
+    size_t c;
+    out_str(o, "│");
+    for (c = 0; c < NCOLS; c++) {
+        if (c > 0) {
+            out_str(o, "│");
+        }
+        centered(o, cells[c], w[c]);
+    }
+    out_str(o, "│\n");
+}
+
+static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CELL],
+                        size_t nrows)
+{
+    size_t w[NCOLS];
+    size_t sum = 0;
+    size_t c;
+    size_t i;
+    const char *row[NCOLS];
+    for (c = 0; c < NCOLS; c++) {
+        w[c] = width(headers[c]);
+        for (i = 0; i < nrows; i++) {
+            const size_t cw = width(cells[i][c]);
+            w[c] = cw > w[c] ? cw : w[c];
+        }
+        sum += w[c];
+    }
+    /* accelerate widens the last column by twice the title's excess over
+     * the separator line (|len(title) - len(separator)|, so even when the
+     * title is only longer than the bare column widths). */
+    if (width(title) > sum) {
+        const size_t sep = sum + NCOLS + 1;
+        const size_t tw = width(title);
+        const size_t diff = tw > sep ? tw - sep : sep - tw;
+        w[NCOLS - 1] += 2 * diff;
+        sum += 2 * diff;
+    }
+    {
+        size_t inner = sum + NCOLS - 1;
+        out_str(o, "┌");
+        repeat(o, "─", inner);
+        out_str(o, "┐\n│");
+        centered(o, title, inner);
+        out_str(o, "│\n");
+    }
+    box_line(o, "├", "┬", "┤", w);
+    box_row(o, headers, w);
+    box_line(o, "├", "┼", "┤", w);
+    for (i = 0; i < nrows; i++) {
+        for (c = 0; c < NCOLS; c++) {
+            row[c] = cells[i][c];
+        }
+        box_row(o, row, w);
+    }
+    box_line(o, "└", "┴", "┘", w);
+}
+
+static void markdown_table(struct out *o, const char *title, char cells[][NCOLS][CELL],
+                           size_t nrows)
+{
+    size_t i;
+    out_str(o, "### ");
+    out_str(o, title);
+    out_str(o, "\n\n| dtype | Largest Layer | Total Size | Training using Adam |\n");
+    out_str(o, "|:------|--------------:|-----------:|-------------------:|\n");
+    for (i = 0; i < nrows; i++) {
+        out_fmt(o, "| %s | %s | %s | %s |\n", cells[i][0], cells[i][1], cells[i][2],
+                cells[i][3]);
+    }
+}
+
+static void dtype_list(struct out *o, const uint64_t *counts)
+{
+    unsigned d;
+    int first = 1;
+    char num[32];
+    for (d = 1; d < MM_DTYPE_COUNT_; d++) {
+        if (counts[d] == 0) {
+            continue;
+        }
+        fmt_thousands(num, sizeof(num), counts[d]);
+        out_fmt(o, "%s%s %s", first ? "" : ", ", mm_dtype_name((enum mm_dtype)d), num);
+        first = 0;
+    }
+    if (first) {
+        out_str(o, "none");
+    }
+}
+
+void render_estimate_text(struct out *o, const struct mm_estimate *e,
+                          const struct mm_inventory *inv, const char *target, bool markdown)
+{
+    char title[MM_ERROR_FILE_MAX + 64];
+    char cells[MM_ESTIMATE_MAX_ROWS][NCOLS][CELL];
+    char num[32];
+    char size[32];
+    const char *q = markdown ? "`" : "`";
+    snprintf(title, sizeof(title), "Memory Usage for loading %s%s%s", q, target, q);
+    cells_for(cells, e);
+    if (markdown) {
+        markdown_table(o, title, cells, e->nrows);
+        out_str(o, "\n");
+    } else {
+        ascii_table(o, title, cells, e->nrows);
+    }
+    fmt_thousands(num, sizeof(num), e->parameters);
+    out_fmt(o, "%sParameters: %s (", markdown ? "- " : "", num);
+    dtype_list(o, e->parameters_by_dtype);
+    out_str(o, ")\n");
+    fmt_thousands(num, sizeof(num), e->stored_bytes);
+    fmt_size(size, sizeof(size), e->stored_bytes);
+    out_fmt(o, "%sStored: %s bytes (%s) in %zu file%s, %zu tensors\n", markdown ? "- " : "",
+            num, size, mm_inventory_file_count(inv),
+            mm_inventory_file_count(inv) == 1 ? "" : "s", mm_inventory_tensor_count(inv));
+    fmt_thousands(num, sizeof(num), e->largest_layer_parameters);
+    out_fmt(o, "%sLargest layer: %s (%s parameters)\n", markdown ? "- " : "",
+            e->largest_layer[0] != '\0' ? e->largest_layer : "(none)", num);
+}
+
+void render_inspect_text(struct out *o, const struct mm_inventory *inv, const char *target)
+{
+    const size_t nf = mm_inventory_file_count(inv);
+    const size_t nt = mm_inventory_tensor_count(inv);
+    const size_t nm = mm_inventory_meta_count(inv);
+    const struct mm_totals *tot = mm_inventory_totals(inv);
+    char num[32];
+    char size[32];
+    size_t i;
+    size_t namew = 4;
+    uint32_t k;
+    for (i = 0; i < nt; i++) {
+        const size_t w = width(mm_inventory_tensor(inv, i)->name);
+        namew = w > namew ? w : namew;
+    }
+    if (namew > 60) {
+        namew = 60;
+    }
+    out_fmt(o, "%s\n", target);
+    out_str(o, "files:\n");
+    for (i = 0; i < nf; i++) {
+        const struct mm_file *f = mm_inventory_file(inv, i);
+        fmt_size(size, sizeof(size), f->bytes);
+        out_fmt(o, "  [%zu] %s  %s  %s, header %llu bytes\n", i, f->path, f->format, size,
+                (unsigned long long)f->header_bytes);
+    }
+    out_fmt(o, "tensors:\n  %-*s  %-8s  %-22s  %4s  %12s  %s\n", (int)namew, "NAME", "DTYPE",
+            "SHAPE", "FILE", "OFFSET", "BYTES");
+    for (i = 0; i < nt; i++) {
+        const struct mm_tensor *t = mm_inventory_tensor(inv, i);
+        char shape[256];
+        size_t sl = 0;
+        shape[sl++] = '[';
+        for (k = 0; k < t->rank && sl < sizeof(shape) - 32; k++) {
+            sl += (size_t)snprintf(shape + sl, sizeof(shape) - sl, "%s%llu", k > 0 ? ", " : "",
+                                   (unsigned long long)t->shape[k]);
+        }
+        shape[sl++] = ']';
+        shape[sl] = '\0';
+        out_str(o, "  ");
+        out_str(o, t->name);
+        repeat(o, " ", width(t->name) < namew ? namew - width(t->name) : 0);
+        out_fmt(o, "  %-8s  %-22s  %4u  %12llu  %llu\n", mm_dtype_name(t->dtype), shape, t->file,
+                (unsigned long long)t->offset, (unsigned long long)t->nbytes);
+    }
+    if (nm > 0) {
+        out_str(o, "metadata:\n");
+        for (i = 0; i < nm; i++) {
+            const struct mm_meta *m = mm_inventory_meta(inv, i);
+            out_fmt(o, "  [%u] %s = %s\n", m->file, m->key, m->value);
+        }
+    }
+    fmt_thousands(num, sizeof(num), tot->parameters);
+    out_fmt(o, "totals: %llu tensors, %s parameters (", (unsigned long long)tot->tensors, num);
+    dtype_list(o, tot->parameters_by_dtype);
+    fmt_thousands(num, sizeof(num), tot->bytes);
+    fmt_size(size, sizeof(size), tot->bytes);
+    out_fmt(o, "), %s bytes (%s)\n", num, size);
+}

@@ -1,0 +1,230 @@
+/* util.c - errors, the options shared by every subcommand, TARGET's
+ * resolution and loading. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+
+void cli_print_error(const struct mm_error *err)
+{
+    char line[MM_ERROR_FILE_MAX + MM_ERROR_TENSOR_MAX + MM_ERROR_MESSAGE_MAX + 64];
+    mm_error_format(line, sizeof(line), err);
+    fprintf(stderr, "modelmem: %s\n", line);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("modelmem: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'modelmem --help' for more information.\n", stderr);
+    return EXIT_USAGE;
+}
+
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    unsigned long long v;
+    if (s[0] < '0' || s[0] > '9') {
+        return -1;
+    }
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_unsigned(const char *s, unsigned max, unsigned *out)
+{
+    uint64_t v;
+    if (cli_parse_u64(s, 0, max, &v) != 0) {
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--json") == 0) {
+        c->json = true;
+        return 1;
+    }
+    if (strcmp(a, "--checksums") == 0) {
+        c->checksums = true;
+        return 1;
+    }
+    if (strcmp(a, "--allow-unsafe-pickle") == 0) {
+        c->allow_unsafe_pickle = true;
+        return 1;
+    }
+    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+        c->quiet = true;
+        return 1;
+    }
+    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+        c->verbose = true;
+        return 1;
+    }
+    if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
+        const char *v = a[9] == '=' ? a + 10 : NULL;
+        if (v == NULL) {
+            if (*i + 1 >= argc) {
+                cli_usage_error("option '--threads' needs a number");
+                return -1;
+            }
+            v = argv[++*i];
+        }
+        if (parse_unsigned(v, 64, &c->threads) != 0) {
+            cli_usage_error("--threads takes a number from 0 to 64, not '%s'", v);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+int cli_positional(struct cli_common *c, const char *arg)
+{
+    if (c->target != NULL) {
+        cli_usage_error("unexpected argument '%s' (TARGET is already '%s')", arg, c->target);
+        return -1;
+    }
+    c->target = arg;
+    return 0;
+}
+
+/* The Hugging Face cache folder, as huggingface_hub chooses it. */
+static int hf_cache_dir(char *out, size_t size)
+{
+    const char *v = getenv("HF_HUB_CACHE");
+    int n;
+    if (v != NULL && v[0] != '\0') {
+        n = snprintf(out, size, "%s", v);
+    } else if ((v = getenv("HF_HOME")) != NULL && v[0] != '\0') {
+        n = snprintf(out, size, "%s/hub", v);
+    } else if ((v = getenv("XDG_CACHE_HOME")) != NULL && v[0] != '\0') {
+        n = snprintf(out, size, "%s/huggingface/hub", v);
+    } else if ((v = getenv("HOME")) != NULL && v[0] != '\0') {
+        n = snprintf(out, size, "%s/.cache/huggingface/hub", v);
+    } else {
+        return -1;
+    }
+    return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+/* TARGET as a path, else as ORG/NAME[@REVISION] in the local cache. */
+static int resolve_target(char *out, size_t size, const char *target, struct mm_error *err)
+{
+    mm_error_clear(err);
+    struct stat sb;
+    char cache[4096];
+    if (stat(target, &sb) == 0 || !mm_hf_repo_id_syntax(target) ||
+        hf_cache_dir(cache, sizeof(cache)) != 0) {
+        snprintf(out, size, "%s", target);
+        return 0;
+    }
+    return mm_hf_cache_resolve(out, size, cache, target, err) == MM_OK ? 0 : -1;
+}
+
+int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
+                       struct mm_error *err)
+{
+    if (resolve_target(out, size, c->target, err) != 0) {
+        return -1;
+    }
+    if (c->verbose && strcmp(out, c->target) != 0) {
+        fprintf(stderr, "modelmem: %s is %s in the Hugging Face cache\n", c->target, out);
+    }
+    return 0;
+}
+
+void cli_print_warnings(const struct mm_inventory *inv, const struct cli_common *c)
+{
+    const size_t n = mm_inventory_warning_count(inv);
+    size_t i;
+    if (c->quiet) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        const struct mm_warning *w = mm_inventory_warning(inv, i);
+        const struct mm_file *f = mm_inventory_file(inv, w->file);
+        if (w->offset >= 0) {
+            fprintf(stderr, "modelmem: %s: warning: %s (byte %lld) [%s]\n",
+                    f != NULL ? f->path : "?", w->message, (long long)w->offset,
+                    mm_errcode_name(w->code));
+        } else {
+            fprintf(stderr, "modelmem: %s: warning: %s [%s]\n", f != NULL ? f->path : "?",
+                    w->message, mm_errcode_name(w->code));
+        }
+    }
+}
+
+int cli_load(struct mm_inventory **out, const struct cli_common *c)
+{
+    struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
+    struct mm_error err;
+    enum mm_status st;
+    char path[4096];
+    opts.threads = c->threads;
+    opts.allow_unsafe_pickle = c->allow_unsafe_pickle;
+    if (cli_resolve_target(path, sizeof(path), c, &err) != 0) {
+        cli_print_error(&err);
+        return EXIT_INPUT;
+    }
+    st = mm_inventory_load(out, path, &opts, &err);
+    if (st != MM_OK) {
+        cli_print_error(&err);
+        return EXIT_INPUT;
+    }
+    cli_print_warnings(*out, c);
+    if (c->verbose) {
+        const size_t nf = mm_inventory_file_count(*out);
+        size_t i;
+        for (i = 0; i < nf; i++) {
+            const struct mm_file *f = mm_inventory_file(*out, i);
+            fprintf(stderr, "modelmem: read %s (%s, %llu bytes, %llu header bytes)\n", f->path,
+                    f->format, (unsigned long long)f->bytes,
+                    (unsigned long long)f->header_bytes);
+        }
+    }
+    return EXIT_OK;
+}
+
+int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd)
+{
+    int i;
+    memset(c, 0, sizeof(*c));
+    for (i = 0; i < argc; i++) {
+        const int r = cli_common_option(c, argc, argv, &i);
+        if (r < 0) {
+            return EXIT_USAGE;
+        }
+        if (r > 0) {
+            continue;
+        }
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            cli_help(stdout);
+            return -1;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return cli_usage_error("%s: unknown option '%s'", cmd, argv[i]);
+        }
+        if (cli_positional(c, argv[i]) != 0) {
+            return EXIT_USAGE;
+        }
+    }
+    if (c->target == NULL) {
+        return cli_usage_error("%s: missing TARGET", cmd);
+    }
+    return EXIT_OK;
+}

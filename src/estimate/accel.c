@@ -1,0 +1,228 @@
+/*
+ * accel.c - accelerate estimate-memory's arithmetic over the real
+ * tensors (huggingface/accelerate src/accelerate/commands/estimate.py):
+ *   total(float32)   = elements x 4 bytes; float16/bfloat16 /2, int8 /4,
+ *                      int4 /8 (rounded up to a whole byte);
+ *   largest layer    = the biggest group of tensors that accelerate would
+ *                      place as one unit, found from the names;
+ *   training (Adam)  = max of accelerate's stages computed on the float32
+ *                      total B: 4B for float32, 2B for float16/bfloat16,
+ *                      N/A for int8/int4.
+ * A pure function: const inventory in, result out.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/internal.h"
+
+static const char *const est_names[MM_EST_DTYPE_COUNT_] = {
+    [MM_EST_FLOAT32] = "float32", [MM_EST_FLOAT16] = "float16",
+    [MM_EST_BFLOAT16] = "bfloat16", [MM_EST_INT8] = "int8", [MM_EST_INT4] = "int4",
+};
+
+const char *mm_est_dtype_name(enum mm_est_dtype d)
+{
+    return (unsigned)d < MM_EST_DTYPE_COUNT_ ? est_names[d] : "unknown";
+}
+
+enum mm_status mm_est_dtype_parse(enum mm_est_dtype *out, const char *name, size_t len)
+{
+    unsigned i;
+    for (i = 0; i < MM_EST_DTYPE_COUNT_; i++) {
+        if (strlen(est_names[i]) == len && memcmp(est_names[i], name, len) == 0) {
+            *out = (enum mm_est_dtype)i;
+            return MM_OK;
+        }
+    }
+    return MM_ERR_INVALID_ARG;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0) {
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+size_t mm_layer_group_len(const char *name)
+{
+    const size_t len = strlen(name);
+    const char *last_dot = NULL;
+    size_t start = 0;
+    size_t i;
+    for (i = 0; i <= len; i++) {
+        if (i == len || name[i] == '.') {
+            if (all_digits(name + start, i - start)) {
+                return i;
+            }
+            if (i < len) {
+                last_dot = name + i;
+            }
+            start = i + 1;
+        }
+    }
+    return last_dot != NULL ? (size_t)(last_dot - name) : len;
+}
+
+struct group {
+    const char *name; /* borrowed from the inventory */
+    size_t len;
+    uint64_t params;
+};
+
+/* Sums elements per group; returns the largest (the first one on ties). */
+static enum mm_status largest_group(const struct mm_inventory *inv, struct group *best)
+{
+    const size_t n = mm_inventory_tensor_count(inv);
+    size_t cap = 16;
+    size_t *slots;
+    struct group *groups;
+    size_t ngroups = 0;
+    uint64_t seed;
+    size_t i;
+    memset(best, 0, sizeof(*best));
+    while (cap < n * 2) {
+        cap *= 2;
+    }
+    slots = calloc(cap, sizeof(*slots));
+    groups = mm_reallocarray(NULL, n + 1, sizeof(*groups));
+    if (slots == NULL || groups == NULL) {
+        free(slots);
+        free(groups);
+        return MM_ERR_NOMEM;
+    }
+    seed = mm_hash_seed(slots); /* names from the file: see mm_hash_seed */
+    for (i = 0; i < n; i++) {
+        const struct mm_tensor *t = mm_inventory_tensor(inv, i);
+        const size_t glen = mm_layer_group_len(t->name);
+        size_t s = (size_t)mm_hash_seeded(seed, t->name, glen) & (cap - 1);
+        struct group *g = NULL;
+        while (slots[s] != 0) {
+            struct group *o = &groups[slots[s] - 1];
+            if (o->len == glen && memcmp(o->name, t->name, glen) == 0) {
+                g = o;
+                break;
+            }
+            s = (s + 1) & (cap - 1);
+        }
+        if (g == NULL) {
+            g = &groups[ngroups++];
+            g->name = t->name;
+            g->len = glen;
+            g->params = 0;
+            slots[s] = ngroups;
+        }
+        if (!mm_add_u64(&g->params, g->params, t->numel)) {
+            g->params = UINT64_MAX;
+        }
+    }
+    for (i = 0; i < ngroups; i++) {
+        if (i == 0 || groups[i].params > best->params) {
+            *best = groups[i];
+        }
+    }
+    free(slots);
+    free(groups);
+    return MM_OK;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return mm_mul_u64(&r, a, b) ? r : UINT64_MAX;
+}
+
+/* ceil(x / d) */
+static uint64_t div_up(uint64_t x, uint64_t d)
+{
+    return x / d + (x % d != 0);
+}
+
+enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventory *inv,
+                               const struct mm_estimate_params *params,
+                               struct mm_error *err)
+{
+    static const enum mm_est_dtype defaults[] = {MM_EST_FLOAT32, MM_EST_FLOAT16, MM_EST_INT8,
+                                                 MM_EST_INT4};
+    const struct mm_totals *tot;
+    struct group best;
+    uint64_t b32;
+    uint64_t l32;
+    size_t i;
+    mm_error_clear(err);
+    if (out == NULL || inv == NULL) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
+                       "no inventory");
+    }
+    memset(out, 0, sizeof(*out));
+    if (params != NULL && params->ndtypes > MM_ESTIMATE_MAX_ROWS) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
+                       "more than %d dtypes", MM_ESTIMATE_MAX_ROWS);
+    }
+    tot = mm_inventory_totals(inv);
+    out->parameters = tot->parameters;
+    out->stored_bytes = tot->bytes;
+    memcpy(out->parameters_by_dtype, tot->parameters_by_dtype, sizeof(out->parameters_by_dtype));
+    if (largest_group(inv, &best) != MM_OK) {
+        return mm_fail_nomem(err, NULL);
+    }
+    if (best.name != NULL) {
+        const size_t n = best.len < MM_LIMIT_NAME ? best.len : MM_LIMIT_NAME;
+        memcpy(out->largest_layer, best.name, n);
+        out->largest_layer[n] = '\0';
+    }
+    out->largest_layer_parameters = best.params;
+    b32 = sat_mul(tot->parameters, 4);
+    l32 = sat_mul(best.params, 4);
+    if (params == NULL || params->ndtypes == 0) {
+        out->nrows = sizeof(defaults) / sizeof(defaults[0]);
+        for (i = 0; i < out->nrows; i++) {
+            out->rows[i].dtype = defaults[i];
+        }
+    } else {
+        out->nrows = params->ndtypes;
+        for (i = 0; i < out->nrows; i++) {
+            if ((unsigned)params->dtypes[i] >= MM_EST_DTYPE_COUNT_) {
+                return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
+                               "unknown estimate dtype %d", (int)params->dtypes[i]);
+            }
+            out->rows[i].dtype = params->dtypes[i];
+        }
+    }
+    for (i = 0; i < out->nrows; i++) {
+        struct mm_estimate_row *r = &out->rows[i];
+        switch (r->dtype) {
+        case MM_EST_FLOAT32:
+            r->total_bytes = b32;
+            r->largest_layer_bytes = l32;
+            r->training_adam_bytes = sat_mul(b32, 4);
+            r->has_training = 1;
+            break;
+        case MM_EST_FLOAT16:
+        case MM_EST_BFLOAT16:
+            r->total_bytes = div_up(b32, 2);
+            r->largest_layer_bytes = div_up(l32, 2);
+            r->training_adam_bytes = sat_mul(b32, 2);
+            r->has_training = 1;
+            break;
+        case MM_EST_INT8:
+            r->total_bytes = div_up(b32, 4);
+            r->largest_layer_bytes = div_up(l32, 4);
+            break;
+        case MM_EST_INT4:
+        case MM_EST_DTYPE_COUNT_:
+            r->total_bytes = div_up(b32, 8);
+            r->largest_layer_bytes = div_up(l32, 8);
+            break;
+        }
+    }
+    return MM_OK;
+}

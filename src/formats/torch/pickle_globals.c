@@ -1,0 +1,199 @@
+/*
+ * pickle_globals.c - every global a pickle names, classified.
+ *
+ * The allow-list is what torch.save and transformers' Trainer write
+ * (torch's own weights_only unpickler allows the same kind of names):
+ * collections.OrderedDict, torch._utils._rebuild_*, torch.*Storage, torch
+ * dtypes, torch.Size, torch.device, and the numpy/_codecs reconstructors of
+ * an RNG state. The deny-list is the callables pickle scanners (picklescan,
+ * modelscan) treat as code execution. Anything else is unknown: reported,
+ * not refused. Nothing named here is ever imported or called.
+ */
+#include <string.h>
+
+#include "formats/torch/pickle.h"
+
+struct gname {
+    const char *module;
+    const char *name; /* NULL: every name in the module (and its submodules) */
+};
+
+static const struct gname safe[] = {
+    {"collections", "OrderedDict"},
+    {"collections", "defaultdict"},
+    {"torch._utils", "_rebuild_tensor"},
+    {"torch._utils", "_rebuild_tensor_v2"},
+    {"torch._utils", "_rebuild_tensor_v3"},
+    {"torch._utils", "_rebuild_parameter"},
+    {"torch._utils", "_rebuild_parameter_with_state"},
+    {"torch._utils", "_rebuild_meta_tensor_no_storage"},
+    {"torch._utils", "_rebuild_qtensor"},
+    {"torch._utils", "_rebuild_sparse_tensor"},
+    {"torch._utils", "_rebuild_nested_tensor"},
+    {"torch._utils", "_rebuild_device_tensor_from_numpy"},
+    {"torch._utils", "_rebuild_wrapper_subclass"},
+    {"torch._tensor", "_rebuild_from_type_v2"},
+    {"torch._tensor", "_rebuild_from_type"},
+    {"torch", "Size"},
+    {"torch", "device"},
+    {"torch", "strided"},
+    {"torch", "sparse_coo"},
+    {"torch", "contiguous_format"},
+    {"torch", "channels_last"},
+    {"torch", "preserve_format"},
+    {"torch", "per_tensor_affine"},
+    {"torch", "per_channel_affine"},
+    {"torch", "per_channel_affine_float_qparams"},
+    {"torch.nn.parameter", "Parameter"},
+    {"numpy.core.multiarray", "_reconstruct"},
+    {"numpy._core.multiarray", "_reconstruct"},
+    {"numpy.core.multiarray", "scalar"},
+    {"numpy._core.multiarray", "scalar"},
+    {"numpy", "ndarray"},
+    {"numpy", "dtype"},
+    {"_codecs", "encode"},
+    {"copyreg", "_reconstructor"},
+    {"copy_reg", "_reconstructor"},
+    {"builtins", "object"},
+    {"builtins", "set"},
+    {"builtins", "frozenset"},
+    {"builtins", "bytearray"},
+    {"builtins", "complex"},
+    {"builtins", "slice"},
+    {"__builtin__", "object"},
+    {"__builtin__", "set"},
+    {"__builtin__", "frozenset"},
+    {"__builtin__", "bytearray"},
+    {"__builtin__", "complex"},
+};
+
+/* torch dtype objects (torch.float32 ...), by every name torch gives them. */
+static const char *const torch_dtypes[] = {
+    "float32", "float", "float64", "double", "float16", "half", "bfloat16", "int64", "long",
+    "int32", "int", "int16", "short", "int8", "uint8", "uint16", "uint32", "uint64", "bool",
+    "complex32", "chalf", "complex64", "cfloat", "complex128", "cdouble", "qint8", "quint8",
+    "qint32", "quint4x2", "quint2x4", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz",
+    "float8_e5m2fnuz", "float8_e8m0fnu", "float4_e2m1fn_x2", "bits8", "bits16",
+};
+
+static const struct gname unsafe[] = {
+    {"os", NULL},
+    {"posix", NULL},
+    {"nt", NULL},
+    {"subprocess", NULL},
+    {"_posixsubprocess", NULL},
+    {"runpy", NULL},
+    {"shutil", NULL},
+    {"socket", NULL},
+    {"webbrowser", NULL},
+    {"pty", NULL},
+    {"importlib", NULL},
+    {"sys", NULL},
+    {"ctypes", NULL},
+    {"multiprocessing", NULL},
+    {"code", NULL},
+    {"codeop", NULL},
+    {"pdb", NULL},
+    {"bdb", NULL},
+    {"commands", NULL},
+    {"pickle", NULL},
+    {"_pickle", NULL},
+    {"marshal", NULL},
+    {"asyncio", NULL},
+    {"urllib", NULL},
+    {"urllib2", NULL},
+    {"http", NULL},
+    {"httplib", NULL},
+    {"requests", NULL},
+    {"ftplib", NULL},
+    {"telnetlib", NULL},
+    {"smtplib", NULL},
+    {"signal", NULL},
+    {"pydoc", NULL},
+    {"timeit", NULL},
+    {"cProfile", NULL},
+    {"profile", NULL},
+    {"trace", NULL},
+    {"builtins", "eval"},
+    {"builtins", "exec"},
+    {"builtins", "compile"},
+    {"builtins", "open"},
+    {"builtins", "getattr"},
+    {"builtins", "setattr"},
+    {"builtins", "delattr"},
+    {"builtins", "__import__"},
+    {"builtins", "globals"},
+    {"builtins", "locals"},
+    {"builtins", "vars"},
+    {"builtins", "input"},
+    {"builtins", "breakpoint"},
+    {"__builtin__", "eval"},
+    {"__builtin__", "exec"},
+    {"__builtin__", "execfile"},
+    {"__builtin__", "compile"},
+    {"__builtin__", "open"},
+    {"__builtin__", "file"},
+    {"__builtin__", "getattr"},
+    {"__builtin__", "setattr"},
+    {"__builtin__", "__import__"},
+    {"__builtin__", "apply"},
+    {"__builtin__", "reload"},
+    {"__builtin__", "input"},
+    {"operator", "attrgetter"},
+    {"operator", "methodcaller"},
+    {"numpy.testing._private.utils", "runstring"},
+    {"torch.hub", NULL},
+    {"torch.serialization", "load"},
+    {"torch", "load"},
+};
+
+static bool eq(const char *s, size_t len, const char *z)
+{
+    return strlen(z) == len && memcmp(s, z, len) == 0;
+}
+
+/* `module` is z or a submodule of z. */
+static bool in_module(const char *module, size_t mlen, const char *z)
+{
+    const size_t zl = strlen(z);
+    return mlen >= zl && memcmp(module, z, zl) == 0 && (mlen == zl || module[zl] == '.');
+}
+
+static bool listed(const struct gname *list, size_t n, const char *module, size_t mlen,
+                   const char *name, size_t nlen)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (list[i].name == NULL ? in_module(module, mlen, list[i].module)
+                                 : (eq(module, mlen, list[i].module) &&
+                                    eq(name, nlen, list[i].name))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+enum mm_global_class mm_pickle_classify(const char *module, size_t mlen, const char *name,
+                                        size_t nlen)
+{
+    size_t i;
+    if (listed(unsafe, sizeof(unsafe) / sizeof(unsafe[0]), module, mlen, name, nlen)) {
+        return MM_GLOBAL_UNSAFE;
+    }
+    if (listed(safe, sizeof(safe) / sizeof(safe[0]), module, mlen, name, nlen)) {
+        return MM_GLOBAL_SAFE;
+    }
+    /* torch.FloatStorage ... torch.UntypedStorage, torch.cuda.HalfStorage */
+    if ((eq(module, mlen, "torch") || eq(module, mlen, "torch.cuda")) && nlen > 7 &&
+        memcmp(name + nlen - 7, "Storage", 7) == 0) {
+        return MM_GLOBAL_SAFE;
+    }
+    if (eq(module, mlen, "torch")) {
+        for (i = 0; i < sizeof(torch_dtypes) / sizeof(torch_dtypes[0]); i++) {
+            if (eq(name, nlen, torch_dtypes[i])) {
+                return MM_GLOBAL_SAFE;
+            }
+        }
+    }
+    return MM_GLOBAL_UNKNOWN;
+}

@@ -1,0 +1,387 @@
+/*
+ * verify.c - a downloaded model checked against itself. Each weight file is
+ * read on its own first, so every broken file is reported; then the model
+ * as a whole (index against shards, names unique across files); then the
+ * index's metadata.total_size against the bytes the tensors occupy.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/checked.h"
+#include "core/internal.h"
+#include "core/sha256.h"
+#include "model/target.h"
+
+struct mm_verify_report {
+    char *base; /* the target's folder with a trailing '/': stripped from paths */
+    struct mm_problem *problems;
+    size_t n;
+    size_t cap;
+    size_t nfiles;
+    size_t nerrors;
+    size_t nchecksums;
+    int truncated;
+};
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s != NULL ? s : "");
+}
+
+static void problem_free(struct mm_problem *p)
+{
+    free((void *)(uintptr_t)p->file);
+    free((void *)(uintptr_t)p->tensor);
+    free((void *)(uintptr_t)p->message);
+}
+
+/* Appends a problem to the list. */
+static enum mm_status push_problem(struct mm_verify_report *rep, enum mm_severity sev,
+                                   enum mm_errcode code, const char *file, const char *tensor,
+                                   int64_t offset, const char *message)
+{
+    struct mm_problem *p;
+    if (!mm_grow((void **)&rep->problems, &rep->cap, rep->n + 1, sizeof(*rep->problems))) {
+        return MM_ERR_NOMEM;
+    }
+    p = &rep->problems[rep->n];
+    p->severity = sev;
+    p->code = code;
+    p->offset = offset;
+    if (file != NULL && rep->base != NULL && strncmp(file, rep->base, strlen(rep->base)) == 0) {
+        file += strlen(rep->base);
+    }
+    p->file = dup_or_empty(file);
+    p->tensor = dup_or_empty(tensor);
+    p->message = dup_or_empty(message);
+    if (p->file == NULL || p->tensor == NULL || p->message == NULL) {
+        problem_free(p);
+        return MM_ERR_NOMEM;
+    }
+    rep->n++;
+    return MM_OK;
+}
+
+/* Adds a problem; past MM_LIMIT_PROBLEMS only counts it, and the list ends
+ * with one limit-problems entry that says so. */
+static enum mm_status add_problem(struct mm_verify_report *rep, enum mm_severity sev,
+                                  enum mm_errcode code, const char *file, const char *tensor,
+                                  int64_t offset, const char *message)
+{
+    char msg[MM_ERROR_MESSAGE_MAX];
+    if (sev == MM_SEVERITY_ERROR) {
+        rep->nerrors++;
+    }
+    if (rep->n < MM_LIMIT_PROBLEMS) {
+        return push_problem(rep, sev, code, file, tensor, offset, message);
+    }
+    if (rep->truncated) {
+        return MM_OK;
+    }
+    rep->truncated = 1;
+    snprintf(msg, sizeof(msg), "more than %u problems: the rest are counted, not listed",
+             MM_LIMIT_PROBLEMS);
+    return push_problem(rep, MM_SEVERITY_WARNING, MM_E_LIMIT_PROBLEMS, NULL, NULL, -1, msg);
+}
+
+static enum mm_status add_error(struct mm_verify_report *rep, const struct mm_error *e)
+{
+    return add_problem(rep, MM_SEVERITY_ERROR, e->code, e->file, e->tensor, e->offset,
+                       e->message);
+}
+
+void mm_verify_free(struct mm_verify_report *rep)
+{
+    size_t i;
+    if (rep == NULL) {
+        return;
+    }
+    for (i = 0; i < rep->n; i++) {
+        problem_free(&rep->problems[i]);
+    }
+    free(rep->problems);
+    free(rep->base);
+    free(rep);
+}
+
+/* Paths in problems are shown relative to the target's folder, as inspect
+ * shows them. */
+static enum mm_status set_base(struct mm_verify_report *rep, const char *target)
+{
+    struct stat sb;
+    const size_t len = strlen(target);
+    size_t keep = len;
+    if (stat(target, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        const char *slash = strrchr(target, '/');
+        if (slash == NULL) {
+            return MM_OK;
+        }
+        keep = (size_t)(slash - target);
+    }
+    while (keep > 1 && target[keep - 1] == '/') {
+        keep--;
+    }
+    rep->base = malloc(keep + 2);
+    if (rep->base == NULL) {
+        return MM_ERR_NOMEM;
+    }
+    memcpy(rep->base, target, keep);
+    rep->base[keep] = '/';
+    rep->base[keep + 1] = '\0';
+    return MM_OK;
+}
+
+/* A file's warnings as problems: a pickle global that can run code is an
+ * error whatever --allow-unsafe-pickle says, any other one a warning.
+ * *unsafe is set when there was such an error. */
+static enum mm_status add_warnings(struct mm_verify_report *rep, const struct mm_inventory *inv,
+                                   const char *path, bool *unsafe)
+{
+    const size_t n = mm_inventory_warning_count(inv);
+    size_t i;
+    *unsafe = false;
+    for (i = 0; i < n; i++) {
+        const struct mm_warning *w = mm_inventory_warning(inv, i);
+        const bool is_unsafe = w->code == MM_E_UNSAFE_GLOBAL;
+        const enum mm_status st =
+            add_problem(rep, is_unsafe ? MM_SEVERITY_ERROR : MM_SEVERITY_WARNING, w->code, path,
+                        NULL, w->offset, w->message);
+        if (st != MM_OK) {
+            return st;
+        }
+        *unsafe = *unsafe || is_unsafe;
+    }
+    return MM_OK;
+}
+
+/* Each file alone: its own header and layout. Pickles are read with
+ * unsafe globals allowed, so that every one of them is reported. */
+static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_target_files *tf,
+                                  const struct mm_load_options *lopts, size_t *bad)
+{
+    struct mm_load_options o = MM_LOAD_OPTIONS_INIT;
+    const struct mm_load_options *opts = &o;
+    size_t i;
+    if (lopts != NULL) {
+        o.threads = lopts->threads;
+    }
+    o.allow_unsafe_pickle = 1;
+    *bad = 0;
+    for (i = 0; i < tf->n; i++) {
+        struct mm_inventory *inv = NULL;
+        struct mm_error e;
+        bool unsafe = false;
+        enum mm_status st = mm_inventory_load(&inv, tf->paths[i], opts, &e);
+        if (st == MM_OK) {
+            st = add_warnings(rep, inv, tf->paths[i], &unsafe);
+            *bad += unsafe ? 1 : 0;
+        }
+        if (st == MM_ERR_NOMEM) {
+            mm_inventory_free(inv);
+            return st;
+        }
+        if (st != MM_OK) {
+            (*bad)++;
+            if (e.code == MM_E_NOT_FOUND && tf->index_path != NULL) {
+                e.code = MM_E_SHARD_MISSING;
+                snprintf(e.message, sizeof(e.message), "shard named by the index is missing");
+            }
+            st = add_error(rep, &e);
+        }
+        mm_inventory_free(inv);
+        if (st != MM_OK) {
+            return st;
+        }
+    }
+    return MM_OK;
+}
+
+/* The 64 lowercase hex digits of a cache blob's name, or NULL. */
+static const char *blob_digest(const char *real)
+{
+    const char *base = strrchr(real, '/');
+    size_t i;
+    if (base == NULL || base - real < 6 || strncmp(base - 6, "/blobs", 6) != 0) {
+        return NULL;
+    }
+    base++;
+    for (i = 0; i < 64; i++) {
+        const char ch = base[i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+            return NULL;
+        }
+    }
+    return base[64] == '\0' ? base : NULL;
+}
+
+#define HASH_CHUNK (1u << 20)
+
+/* SHA-256 of a whole file, in hex. */
+static enum mm_status hash_file(const char *path, char hex[65], struct mm_error *e)
+{
+    struct mm_source src;
+    struct mm_sha256 h;
+    uint8_t digest[32];
+    uint8_t *buf;
+    uint64_t off = 0;
+    unsigned i;
+    enum mm_status st = mm_source_open(&src, path, path, e);
+    if (st != MM_OK) {
+        return st;
+    }
+    buf = malloc(HASH_CHUNK);
+    if (buf == NULL) {
+        mm_source_close(&src);
+        return mm_fail_nomem(e, path);
+    }
+    mm_sha256_init(&h);
+    while (off < src.size) {
+        size_t got = 0;
+        st = mm_source_read_some(&src, off, buf, HASH_CHUNK, &got, e);
+        if (st != MM_OK) {
+            break;
+        }
+        if (got == 0) {
+            st = mm_fail(e, MM_ERR_IO, MM_E_IO, path, NULL, (int64_t)off,
+                         "file shrank while being read");
+            break;
+        }
+        mm_sha256_update(&h, buf, got);
+        off += got;
+    }
+    free(buf);
+    mm_source_close(&src);
+    if (st != MM_OK) {
+        return st;
+    }
+    mm_sha256_final(&h, digest);
+    for (i = 0; i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    }
+    return MM_OK;
+}
+
+static enum mm_status check_checksums(struct mm_verify_report *rep,
+                                      const struct mm_target_files *tf)
+{
+    size_t i;
+    for (i = 0; i < tf->n; i++) {
+        char *real = realpath(tf->paths[i], NULL);
+        const char *want = real != NULL ? blob_digest(real) : NULL;
+        char got[65];
+        struct mm_error e;
+        enum mm_status st = MM_OK;
+        if (want != NULL) {
+            st = hash_file(real, got, &e);
+            if (st == MM_OK) {
+                rep->nchecksums++;
+                if (strcmp(got, want) != 0) {
+                    char msg[MM_ERROR_MESSAGE_MAX];
+                    snprintf(msg, sizeof(msg), "SHA-256 is %.16s..., the cache names it %.16s...",
+                             got, want);
+                    st = add_problem(rep, MM_SEVERITY_ERROR, MM_E_CHECKSUM, tf->paths[i], NULL,
+                                     -1, msg);
+                }
+            } else if (st != MM_ERR_NOMEM) {
+                st = add_error(rep, &e);
+            }
+        }
+        free(real);
+        if (st != MM_OK) {
+            return st;
+        }
+    }
+    return MM_OK;
+}
+
+enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
+                         const struct mm_verify_options *vopts, struct mm_error *err)
+{
+    const struct mm_load_options *opts = vopts != NULL ? &vopts->load : NULL;
+    struct mm_verify_report *rep;
+    struct mm_target_files tf;
+    struct mm_error e;
+    struct mm_inventory *inv = NULL;
+    size_t bad = 0;
+    enum mm_status st;
+    mm_error_clear(err);
+    *out = NULL;
+    if (target == NULL) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "no target");
+    }
+    rep = calloc(1, sizeof(*rep));
+    if (rep == NULL || set_base(rep, target) != MM_OK) {
+        mm_verify_free(rep);
+        return mm_fail_nomem(err, target);
+    }
+    st = mm_target_files(&tf, target, &e);
+    if (st == MM_ERR_NOMEM) {
+        mm_verify_free(rep);
+        return mm_fail_nomem(err, target);
+    }
+    if (st != MM_OK) {
+        /* The target itself (folder, index) is unusable: that is the finding. */
+        st = add_error(rep, &e);
+        goto out;
+    }
+    rep->nfiles = tf.n;
+    st = check_files(rep, &tf, opts, &bad);
+    if (st == MM_OK && vopts != NULL && vopts->checksums) {
+        st = check_checksums(rep, &tf);
+    }
+    if (st == MM_OK && bad == 0) {
+        /* The whole model: index against shards, names across files. */
+        st = mm_inventory_load(&inv, target, opts, &e);
+        if (st == MM_ERR_NOMEM) {
+            goto done;
+        }
+        if (st != MM_OK) {
+            st = add_error(rep, &e);
+        } else if (tf.has_total_size && tf.total_size != mm_inventory_totals(inv)->bytes) {
+            char msg[MM_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof(msg),
+                     "metadata.total_size is %llu but the tensors occupy %llu bytes",
+                     (unsigned long long)tf.total_size,
+                     (unsigned long long)mm_inventory_totals(inv)->bytes);
+            st = add_problem(rep, MM_SEVERITY_WARNING, MM_E_INDEX_TOTAL_SIZE, tf.index_path,
+                             NULL, -1, msg);
+        }
+    }
+done:
+    mm_inventory_free(inv);
+    mm_target_files_free(&tf);
+out:
+    if (st != MM_OK) {
+        mm_verify_free(rep);
+        return mm_fail_nomem(err, target);
+    }
+    *out = rep;
+    return MM_OK;
+}
+
+size_t mm_verify_problem_count(const struct mm_verify_report *rep)
+{
+    return rep == NULL ? 0 : rep->n;
+}
+
+const struct mm_problem *mm_verify_problem(const struct mm_verify_report *rep, size_t i)
+{
+    return (rep == NULL || i >= rep->n) ? NULL : &rep->problems[i];
+}
+
+size_t mm_verify_file_count(const struct mm_verify_report *rep)
+{
+    return rep == NULL ? 0 : rep->nfiles;
+}
+
+size_t mm_verify_error_count(const struct mm_verify_report *rep)
+{
+    return rep == NULL ? 0 : rep->nerrors;
+}
+
+size_t mm_verify_checksum_count(const struct mm_verify_report *rep)
+{
+    return rep == NULL ? 0 : rep->nchecksums;
+}
