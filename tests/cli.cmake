@@ -38,6 +38,14 @@ mm_cli_test(cli_readme_sample readme_sample.sh $<TARGET_FILE:modelmem_cli>
 mm_cli_test(cli_doc_sync doc_sync.sh ${PROJECT_SOURCE_DIR}/README.md
   ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${PROJECT_SOURCE_DIR}/src/core/error.c
   ${PROJECT_SOURCE_DIR}/include/modelmem.h ${PROJECT_SOURCE_DIR}/examples/estimate.c)
+# The install step as a packager runs it, and modelmem.pc from that prefix.
+if(MODELMEM_SANITIZE)
+  set(MM_INSTALL_CFLAGS "-fsanitize=address,undefined")
+else()
+  set(MM_INSTALL_CFLAGS "")
+endif()
+mm_cli_test(cli_install install.sh ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR}
+  "${MM_INSTALL_CFLAGS}")
 mm_cli_test(cli_example_estimate example.sh $<TARGET_FILE:example_estimate> ${MM_CLI_DATA})
 
 # groff is not among the build's packages: lint the man page where it is.
