@@ -47,4 +47,24 @@ expect_rc 0
 run "$BIN" "$FIX/malformed/tensor_beyond_storage.pt"
 expect_rc 1
 expect_stderr_one_line "modelmem: $FIX/malformed/tensor_beyond_storage.pt: tensor (offset 0, 9 elements) extends past its storage 0 of 16 bytes (tensor w, byte 183)"
+# A dotted name part is resolved as Python resolves it (torch + os.system is
+# os.system): refused by inspect, estimate and verify alike.
+for f in dotted_global_os_system.pt dotted_memoize_hub_load.pt dotted_inst_os_system.pt; do
+    run "$BIN" inspect "$FIX/malformed/$f"
+    expect_rc 1
+    expect_stdout_empty
+    expect_stderr_one_line "modelmem: $FIX/malformed/$f: pickle imports torch."
+    grep -q "a dotted name, which can reach any callable" "$ERR" || fail "$f: not refused as dotted"
+    run "$BIN" "$FIX/malformed/$f"
+    expect_rc 1
+    expect_stdout_empty
+    grep -q "pickle imports torch" "$ERR" || fail "$f: estimate does not refuse it"
+    run "$BIN" verify "$FIX/malformed/$f"
+    expect_rc 1
+    grep -q "unsafe-pickle-global" "$OUT" || fail "$f: verify does not report unsafe-pickle-global"
+done
+run "$BIN" inspect --allow-unsafe-pickle "$FIX/malformed/dotted_global_os_system.pt"
+expect_rc 0
+expect_stderr_one_line "modelmem: dotted_global_os_system.pt: warning: pickle imports torch.os.system, a dotted name, which can reach any callable (not run) (byte 48) [unsafe-pickle-global]"
+[ -e "$PWNED" ] && fail "a pickle's command ran: $PWNED exists"
 finish

@@ -94,7 +94,8 @@ void mm_pickle_free(struct mm_pickle *p);
 
 /* What a global is (pickle_globals.c): on the allow-list of what tensor
  * checkpoints and Trainer RNG-state files reference; a known way to run
- * code (os.system, builtins.eval, subprocess.*, ...); or neither. */
+ * code (os.system, builtins.eval, subprocess.*, ..., and any name part with
+ * a dot, which Python resolves attribute by attribute); or neither. */
 enum mm_global_class { MM_GLOBAL_SAFE = 0, MM_GLOBAL_UNKNOWN, MM_GLOBAL_UNSAFE };
 
 enum mm_global_class mm_pickle_classify(const char *module, size_t module_len, const char *name,

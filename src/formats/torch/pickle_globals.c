@@ -7,7 +7,8 @@
  * dtypes, torch.Size, torch.device, and the numpy/_codecs reconstructors of
  * an RNG state. The deny-list is the callables pickle scanners (picklescan,
  * modelscan) treat as code execution. Anything else is unknown: reported,
- * not refused. Nothing named here is ever imported or called.
+ * not refused. A name part with a dot is refused (dotted(), below). Nothing
+ * named here is ever imported or called.
  */
 #include <string.h>
 
@@ -173,10 +174,56 @@ static bool listed(const struct gname *list, size_t n, const char *module, size_
     return false;
 }
 
+/*
+ * A name part with a dot: what Python reaches with it, and why it is refused.
+ *
+ * CPython's Unpickler.find_class (Lib/pickle.py; _pickle.c's find_class does
+ * the same) runs __import__(module), then, when the pickle's protocol is 4 or
+ * more, _getattribute(sys.modules[module], name): one getattr per
+ * dot-separated part of the name, each on the object the previous one gave.
+ * Below protocol 4 it is a single getattr of the whole name, which fails on
+ * the dot. GLOBAL, STACK_GLOBAL and INST all go through find_class, and the
+ * protocol is whatever the last PROTO opcode said, wherever in the stream it
+ * came (checked on CPython 3.11, both implementations). So
+ * "\x80\x04ctorch\nos.system\n" is torch.os, the os module that torch
+ * imported, then its system: os.system. Likewise torch + builtins.eval is
+ * builtins.eval, torch + hub.load is torch.hub.load (which downloads and runs
+ * a repository's code), torch + _utils.os.system is os.system wherever
+ * torch._utils imports os.
+ *
+ * A module's attributes include every module it imported, and every object
+ * has __class__ (a class has __subclasses__, a function __globals__), so a
+ * dotted name can reach any callable whatever its first part says: what an
+ * attribute chain holds is not something the names alone can vouch for. The
+ * classifier is not told the protocol, so every dotted name is taken as
+ * resolved, and refused:
+ *  - through an attribute that is not on the allow-list (torch.os,
+ *    torch.hub, builtins.object.__subclasses__, ...): it reaches what that
+ *    attribute holds, which nothing here can know;
+ *  - with an empty part (a..b, a leading or trailing dot): Python fails on
+ *    it, and nothing a checkpoint needs is spelled that way;
+ *  - even when it spells an allow-listed global from a parent module (torch
+ *    + _utils._rebuild_tensor_v2). Python would reach the same function, as
+ *    long as the package's __init__ has not bound that attribute to
+ *    something else, but no writer produces it: pickle's save_global writes
+ *    obj.__module__ and obj.__qualname__, and every allow-listed global is
+ *    defined at the top of its module, so its qualname has no dot. Such a
+ *    name is therefore hand-made, and the allow-list stays a list of exact
+ *    (module, name) pairs.
+ * --allow-unsafe-pickle reads such a file anyway, as for any unsafe global.
+ */
+static bool dotted(const char *name, size_t nlen)
+{
+    return memchr(name, '.', nlen) != NULL;
+}
+
 enum mm_global_class mm_pickle_classify(const char *module, size_t mlen, const char *name,
                                         size_t nlen)
 {
     size_t i;
+    if (dotted(name, nlen)) {
+        return MM_GLOBAL_UNSAFE;
+    }
     if (listed(unsafe, sizeof(unsafe) / sizeof(unsafe[0]), module, mlen, name, nlen)) {
         return MM_GLOBAL_UNSAFE;
     }

@@ -1,7 +1,8 @@
 /*
  * torch_globals.c - the pickle global callback of the PyTorch reader
  * (torch.h): each global the pickle names is classified (pickle_globals.c),
- * then refused, warned about once, or let through.
+ * then refused, warned about once, or let through. A dotted name part is
+ * classified as Python resolves it, attribute by attribute: unsafe.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,11 @@ enum mm_status mm_torch_on_global(void *ctx, const char *module, size_t mlen,
 {
     struct mm_tctx *x = ctx;
     const enum mm_global_class cls = mm_pickle_classify(module, mlen, name, nlen);
+    /* a dotted name part is unsafe whatever it spells (pickle_globals.c):
+     * the message says why, as the name alone may look harmless */
+    const char *const why = memchr(name, '.', nlen) != NULL
+                                ? "a dotted name, which can reach any callable"
+                                : "which can run code";
     char full[200];
     char msg[MM_ERROR_MESSAGE_MAX + 64];
     bool seen = false;
@@ -51,9 +57,9 @@ enum mm_status mm_torch_on_global(void *ctx, const char *module, size_t mlen,
              (int)(nlen > 95 ? 95 : nlen), name);
     if (cls == MM_GLOBAL_UNSAFE && !mm_inv_allow_unsafe_pickle(x->inv)) {
         return mm_fail(err, MM_ERR_UNSAFE, MM_E_UNSAFE_GLOBAL, x->src->name, NULL, (int64_t)at,
-                       "pickle imports %s, which can run code: refused (nothing was run; "
+                       "pickle imports %s, %s: refused (nothing was run; "
                        "--allow-unsafe-pickle reads the file anyway)",
-                       full);
+                       full, why);
     }
     if (already_warned(x, full, &seen) != MM_OK) {
         return mm_fail_nomem(err, x->src->name);
@@ -61,11 +67,12 @@ enum mm_status mm_torch_on_global(void *ctx, const char *module, size_t mlen,
     if (seen) {
         return MM_OK;
     }
-    snprintf(msg, sizeof(msg),
-             cls == MM_GLOBAL_UNSAFE
-                 ? "pickle imports %s, which can run code (not run)"
-                 : "pickle imports %s, not a tensor-checkpoint global (not run)",
-             full);
+    if (cls == MM_GLOBAL_UNSAFE) {
+        snprintf(msg, sizeof(msg), "pickle imports %s, %s (not run)", full, why);
+    } else {
+        snprintf(msg, sizeof(msg), "pickle imports %s, not a tensor-checkpoint global (not run)",
+                 full);
+    }
     if (mm_inv_add_warning(x->inv, cls == MM_GLOBAL_UNSAFE ? MM_E_UNSAFE_GLOBAL
                                                            : MM_E_UNKNOWN_GLOBAL,
                            x->file, (int64_t)at, msg) != MM_OK) {
