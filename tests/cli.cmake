@@ -59,3 +59,9 @@ endif()
 mm_add_test(test_conformance ${CMAKE_CURRENT_SOURCE_DIR}/test_conformance.c)
 target_link_libraries(test_conformance PRIVATE ${MM_CLI_CJSON_LIB})
 mm_cli_test(cli_malformed malformed.sh $<TARGET_FILE:modelmem_cli> ${MM_FIXTURES})
+
+# Text from files on a terminal: hostile names, metadata, paths and pickle
+# globals through every command, escaped and on modelmem's own lines.
+mm_add_test(test_cli_escape ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_escape.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/hostile_gen.c ${PROJECT_SOURCE_DIR}/src/cli/output.c)
+add_dependencies(test_cli_escape modelmem_cli)

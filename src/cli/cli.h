@@ -41,7 +41,21 @@ void out_i64(struct out *o, int64_t v);
 /* A JSON string literal, quotes included. */
 void out_json_str(struct out *o, const char *s);
 void out_json_strn(struct out *o, const char *s, size_t n);
-/* printf-style, for the rare formatted piece. */
+/*
+ * Text that came from a file or the file system (tensor names, metadata,
+ * paths, messages that quote them), as a terminal may safely show it:
+ * printable ASCII and well-formed UTF-8 as they are; C0 controls (newline
+ * and carriage return included), DEL and bytes that are not well-formed
+ * UTF-8 as \xHH; C1 controls as \u0080..\u009f. Nothing of it can move
+ * the cursor, end the line or start a terminal escape sequence. Every
+ * such piece of text reaches stdout or stderr through these (JSON output
+ * escapes as JSON does: out_json_str).
+ */
+void out_text(struct out *o, const char *s);
+void out_textn(struct out *o, const char *s, size_t n);
+/* The columns out_text takes for s (one per code point, as written). */
+size_t out_text_width(const char *s);
+/* printf-style, for the rare formatted piece (never text from a file). */
 void out_fmt(struct out *o, const char *fmt, ...) MM_PRINTF(2, 3);
 
 /* {"BF16": 7168, ...}: the nonzero counts of a per-dtype array. */

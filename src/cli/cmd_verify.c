@@ -64,7 +64,9 @@ static void render_text(struct out *o, const struct mm_verify_report *rep, bool 
         snprintf(e.tensor, sizeof(e.tensor), "%s", p->tensor);
         snprintf(e.message, sizeof(e.message), "%s", p->message);
         mm_error_format(line, sizeof(line), &e);
-        out_fmt(o, "%s %s: %s\n", severity_name(p->severity), mm_errcode_name(p->code), line);
+        out_fmt(o, "%s %s: ", severity_name(p->severity), mm_errcode_name(p->code));
+        out_text(o, line);
+        out_str(o, "\n");
         warnings += p->severity == MM_SEVERITY_WARNING;
     }
     if (!quiet) {

@@ -1,6 +1,7 @@
 /* output.c - the front end's writers: a buffered writer with fast integers,
- * JSON string literals, and the sizes and counts people read. Every
- * renderer writes through it; it calls nothing of the front end above it. */
+ * JSON string literals, text from files made safe for a terminal, and the
+ * sizes and counts people read. Every renderer writes through it; it calls
+ * nothing of the front end above it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,6 +115,122 @@ void out_json_strn(struct out *o, const char *s, size_t n)
 void out_json_str(struct out *o, const char *s)
 {
     out_json_strn(o, s, strlen(s));
+}
+
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629, Table 3:
+ * no overlong forms, no surrogates, nothing past U+10FFFF) and its code
+ * point; 0 when the bytes there are not one. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    const unsigned char b0 = s[0];
+    size_t len;
+    size_t i;
+    uint32_t c;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
+        len = 2;
+        c = b0 & 0x1fu;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+        len = 3;
+        c = b0 & 0x0fu;
+        lo = b0 == 0xe0 ? 0xa0 : 0x80;
+        hi = b0 == 0xed ? 0x9f : 0xbf;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+        len = 4;
+        c = b0 & 0x07u;
+        lo = b0 == 0xf0 ? 0x90 : 0x80;
+        hi = b0 == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (len > n || s[1] < lo || s[1] > hi) {
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        c = (c << 6) | (s[i] & 0x3fu);
+    }
+    *cp = c;
+    return len;
+}
+
+/* How out_textn shows the text at s[0..n): the bytes to copy as they are
+ * (*len of them, esc left empty), or the escape that stands for the first
+ * *len bytes (written into esc, NUL-terminated). */
+static void text_piece(const unsigned char *s, size_t n, size_t *len, char esc[8])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint32_t cp = 0;
+    size_t k;
+    esc[0] = '\0';
+    if (s[0] >= 0x20 && s[0] < 0x7f) {
+        *len = 1;
+        return;
+    }
+    k = s[0] < 0x80 ? 0 : utf8_seq(s, n, &cp);
+    if (k == 0) {
+        /* a C0 control, DEL, or a byte that is not well-formed UTF-8 */
+        *len = 1;
+        snprintf(esc, 8, "\\x%c%c", hex[s[0] >> 4], hex[s[0] & 15]);
+    } else if (cp <= 0x9f) {
+        /* a C1 control (U+0080-U+009F): CSI and OSC for many terminals */
+        *len = k;
+        snprintf(esc, 8, "\\u%04x", (unsigned)cp);
+    } else {
+        *len = k;
+    }
+}
+
+void out_textn(struct out *o, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    size_t run = 0;
+    while (i < n) {
+        char esc[8];
+        size_t len;
+        if (u[i] >= 0x20 && u[i] < 0x7f) {
+            i++; /* printable ASCII, the common case */
+            continue;
+        }
+        text_piece(u + i, n - i, &len, esc);
+        if (esc[0] != '\0') {
+            out_bytes(o, s + run, i - run);
+            out_str(o, esc);
+            run = i + len;
+        }
+        i += len;
+    }
+    out_bytes(o, s + run, n - run);
+}
+
+void out_text(struct out *o, const char *s)
+{
+    out_textn(o, s, strlen(s));
+}
+
+size_t out_text_width(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    const size_t n = strlen(s);
+    size_t i = 0;
+    size_t w = 0;
+    while (i < n) {
+        char esc[8];
+        size_t len;
+        if (u[i] >= 0x20 && u[i] < 0x7f) {
+            i++;
+            w++;
+            continue;
+        }
+        text_piece(u + i, n - i, &len, esc);
+        w += esc[0] != '\0' ? strlen(esc) : 1;
+        i += len;
+    }
+    return w;
 }
 
 void out_fmt(struct out *o, const char *fmt, ...)

@@ -200,8 +200,9 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
     out_fmt(o, "%sLogical parameters: %s", li, num);
     if (mm_config_quant_method(m->cfg) != NULL) {
         fmt_thousands(a, sizeof(a), m->stored_parameters);
-        out_fmt(o, " (quantization: %s; %s elements as stored)",
-                mm_config_quant_method(m->cfg), a);
+        out_str(o, " (quantization: ");
+        out_text(o, mm_config_quant_method(m->cfg));
+        out_fmt(o, "; %s elements as stored)", a);
     }
     out_str(o, "\n");
     if (!m->any) {

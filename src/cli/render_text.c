@@ -1,21 +1,10 @@
 /* render_text.c - tables for people: inspect's listing and accelerate's
  * estimate table (box drawing as accelerate's create_ascii_table draws it,
- * or Markdown). */
+ * or Markdown). Names, paths and metadata from the files, and TARGET, are
+ * written with out_text and measured with out_text_width. */
 #include <string.h>
 
 #include "cli/cli.h"
-
-/* Characters (UTF-8 code points) in s. */
-static size_t width(const char *s)
-{
-    size_t n = 0;
-    for (; *s != '\0'; s++) {
-        if (((unsigned char)*s & 0xc0) != 0x80) {
-            n++;
-        }
-    }
-    return n;
-}
 
 static void repeat(struct out *o, const char *s, size_t n)
 {
@@ -27,17 +16,17 @@ static void repeat(struct out *o, const char *s, size_t n)
 /* Python's str.center(w): the odd space goes left when w is odd. */
 static void centered(struct out *o, const char *s, size_t w)
 {
-    const size_t len = width(s);
+    const size_t len = out_text_width(s);
     size_t marg;
     size_t left;
     if (len >= w) {
-        out_str(o, s);
+        out_text(o, s);
         return;
     }
     marg = w - len;
     left = marg / 2 + (marg & w & 1);
     repeat(o, " ", left);
-    out_str(o, s);
+    out_text(o, s);
     repeat(o, " ", marg - left);
 }
 
@@ -100,9 +89,9 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
     size_t i;
     const char *row[NCOLS];
     for (c = 0; c < NCOLS; c++) {
-        w[c] = width(headers[c]);
+        w[c] = out_text_width(headers[c]);
         for (i = 0; i < nrows; i++) {
-            const size_t cw = width(cells[i][c]);
+            const size_t cw = out_text_width(cells[i][c]);
             w[c] = cw > w[c] ? cw : w[c];
         }
         sum += w[c];
@@ -110,9 +99,9 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
     /* accelerate widens the last column by twice the title's excess over
      * the separator line (|len(title) - len(separator)|, so even when the
      * title is only longer than the bare column widths). */
-    if (width(title) > sum) {
+    if (out_text_width(title) > sum) {
         const size_t sep = sum + NCOLS + 1;
-        const size_t tw = width(title);
+        const size_t tw = out_text_width(title);
         const size_t diff = tw > sep ? tw - sep : sep - tw;
         w[NCOLS - 1] += 2 * diff;
         sum += 2 * diff;
@@ -142,7 +131,7 @@ static void markdown_table(struct out *o, const char *title, char cells[][NCOLS]
 {
     size_t i;
     out_str(o, "### ");
-    out_str(o, title);
+    out_text(o, title);
     out_str(o, "\n\n| dtype | Largest Layer | Total Size | Training using Adam |\n");
     out_str(o, "|:------|--------------:|-----------:|-------------------:|\n");
     for (i = 0; i < nrows; i++) {
@@ -195,8 +184,9 @@ void render_estimate_text(struct out *o, const struct mm_estimate *e,
             num, size, mm_inventory_file_count(inv),
             mm_inventory_file_count(inv) == 1 ? "" : "s", mm_inventory_tensor_count(inv));
     fmt_thousands(num, sizeof(num), e->largest_layer_parameters);
-    out_fmt(o, "%sLargest layer: %s (%s parameters)\n", markdown ? "- " : "",
-            e->largest_layer[0] != '\0' ? e->largest_layer : "(none)", num);
+    out_str(o, markdown ? "- Largest layer: " : "Largest layer: ");
+    out_text(o, e->largest_layer[0] != '\0' ? e->largest_layer : "(none)");
+    out_fmt(o, " (%s parameters)\n", num);
 }
 
 void render_inspect_text(struct out *o, const struct mm_inventory *inv, const char *target)
@@ -211,24 +201,29 @@ void render_inspect_text(struct out *o, const struct mm_inventory *inv, const ch
     size_t namew = 4;
     uint32_t k;
     for (i = 0; i < nt; i++) {
-        const size_t w = width(mm_inventory_tensor(inv, i)->name);
+        const size_t w = out_text_width(mm_inventory_tensor(inv, i)->name);
         namew = w > namew ? w : namew;
     }
     if (namew > 60) {
         namew = 60;
     }
-    out_fmt(o, "%s\n", target);
+    out_text(o, target);
+    out_str(o, "\n");
     out_str(o, "files:\n");
     for (i = 0; i < nf; i++) {
         const struct mm_file *f = mm_inventory_file(inv, i);
         fmt_size(size, sizeof(size), f->bytes);
-        out_fmt(o, "  [%zu] %s  %s  %s, header %llu bytes\n", i, f->path, f->format, size,
-                (unsigned long long)f->header_bytes);
+        out_fmt(o, "  [%zu] ", i);
+        out_text(o, f->path);
+        out_str(o, "  ");
+        out_text(o, f->format);
+        out_fmt(o, "  %s, header %llu bytes\n", size, (unsigned long long)f->header_bytes);
     }
     out_fmt(o, "tensors:\n  %-*s  %-8s  %-22s  %4s  %12s  %s\n", (int)namew, "NAME", "DTYPE",
             "SHAPE", "FILE", "OFFSET", "BYTES");
     for (i = 0; i < nt; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(inv, i);
+        const size_t tw = out_text_width(t->name);
         char shape[256];
         size_t sl = 0;
         shape[sl++] = '[';
@@ -239,8 +234,8 @@ void render_inspect_text(struct out *o, const struct mm_inventory *inv, const ch
         shape[sl++] = ']';
         shape[sl] = '\0';
         out_str(o, "  ");
-        out_str(o, t->name);
-        repeat(o, " ", width(t->name) < namew ? namew - width(t->name) : 0);
+        out_text(o, t->name);
+        repeat(o, " ", tw < namew ? namew - tw : 0);
         out_fmt(o, "  %-8s  %-22s  %4u  %12llu  %llu\n", mm_dtype_name(t->dtype), shape, t->file,
                 (unsigned long long)t->offset, (unsigned long long)t->nbytes);
     }
@@ -248,7 +243,11 @@ void render_inspect_text(struct out *o, const struct mm_inventory *inv, const ch
         out_str(o, "metadata:\n");
         for (i = 0; i < nm; i++) {
             const struct mm_meta *m = mm_inventory_meta(inv, i);
-            out_fmt(o, "  [%u] %s = %s\n", m->file, m->key, m->value);
+            out_fmt(o, "  [%u] ", m->file);
+            out_text(o, m->key);
+            out_str(o, " = ");
+            out_text(o, m->value);
+            out_str(o, "\n");
         }
     }
     fmt_thousands(num, sizeof(num), tot->parameters);

@@ -8,11 +8,19 @@
 
 #include "cli/cli.h"
 
+/* Diagnostics go to stderr through a struct out, so that text from a file
+ * in them passes the one escaping writer (out_text) as it does on stdout;
+ * each function flushes what it wrote before returning. */
 void cli_print_error(const struct mm_error *err)
 {
     char line[MM_ERROR_FILE_MAX + MM_ERROR_TENSOR_MAX + MM_ERROR_MESSAGE_MAX + 64];
+    struct out e;
+    out_init(&e, stderr);
     mm_error_format(line, sizeof(line), err);
-    fprintf(stderr, "modelmem: %s\n", line);
+    out_str(&e, "modelmem: ");
+    out_text(&e, line);
+    out_str(&e, "\n");
+    out_flush(&e);
 }
 
 int cli_usage_error(const char *fmt, ...)
@@ -143,7 +151,14 @@ int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
         return -1;
     }
     if (c->verbose && strcmp(out, c->target) != 0) {
-        fprintf(stderr, "modelmem: %s is %s in the Hugging Face cache\n", c->target, out);
+        struct out e;
+        out_init(&e, stderr);
+        out_str(&e, "modelmem: ");
+        out_text(&e, c->target);
+        out_str(&e, " is ");
+        out_text(&e, out);
+        out_str(&e, " in the Hugging Face cache\n");
+        out_flush(&e);
     }
     return 0;
 }
@@ -152,21 +167,43 @@ void cli_print_warnings(const struct mm_inventory *inv, const struct cli_common 
 {
     const size_t n = mm_inventory_warning_count(inv);
     size_t i;
-    if (c->quiet) {
+    struct out e;
+    if (c->quiet || n == 0) {
         return;
     }
+    out_init(&e, stderr);
     for (i = 0; i < n; i++) {
         const struct mm_warning *w = mm_inventory_warning(inv, i);
         const struct mm_file *f = mm_inventory_file(inv, w->file);
+        out_str(&e, "modelmem: ");
+        out_text(&e, f != NULL ? f->path : "?");
+        out_str(&e, ": warning: ");
+        out_text(&e, w->message);
         if (w->offset >= 0) {
-            fprintf(stderr, "modelmem: %s: warning: %s (byte %lld) [%s]\n",
-                    f != NULL ? f->path : "?", w->message, (long long)w->offset,
-                    mm_errcode_name(w->code));
-        } else {
-            fprintf(stderr, "modelmem: %s: warning: %s [%s]\n", f != NULL ? f->path : "?",
-                    w->message, mm_errcode_name(w->code));
+            out_fmt(&e, " (byte %lld)", (long long)w->offset);
         }
+        out_fmt(&e, " [%s]\n", mm_errcode_name(w->code));
     }
+    out_flush(&e);
+}
+
+/* -v: the files read, one line each. */
+static void print_files_read(const struct mm_inventory *inv)
+{
+    const size_t nf = mm_inventory_file_count(inv);
+    size_t i;
+    struct out e;
+    out_init(&e, stderr);
+    for (i = 0; i < nf; i++) {
+        const struct mm_file *f = mm_inventory_file(inv, i);
+        out_str(&e, "modelmem: read ");
+        out_text(&e, f->path);
+        out_str(&e, " (");
+        out_text(&e, f->format);
+        out_fmt(&e, ", %llu bytes, %llu header bytes)\n", (unsigned long long)f->bytes,
+                (unsigned long long)f->header_bytes);
+    }
+    out_flush(&e);
 }
 
 int cli_load(struct mm_inventory **out, const struct cli_common *c)
@@ -188,14 +225,7 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
     }
     cli_print_warnings(*out, c);
     if (c->verbose) {
-        const size_t nf = mm_inventory_file_count(*out);
-        size_t i;
-        for (i = 0; i < nf; i++) {
-            const struct mm_file *f = mm_inventory_file(*out, i);
-            fprintf(stderr, "modelmem: read %s (%s, %llu bytes, %llu header bytes)\n", f->path,
-                    f->format, (unsigned long long)f->bytes,
-                    (unsigned long long)f->header_bytes);
-        }
+        print_files_read(*out);
     }
     return EXIT_OK;
 }
