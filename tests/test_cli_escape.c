@@ -373,6 +373,12 @@ static void test_gguf_strings(void **state)
               "general.name = x\\x1b]0;t\\x07\\x0d\\x0amodelmem: forged gguf\\xff\\xc0\\u009b\n");
     expect_in("inspect", r->out, "evil\\x1b[2Jkey\\xfe = 1\n");
     expect_in("inspect", r->out, "  blk.0\\x1b[31m\\x0amodelmem: forged\\xfe ");
+    /* JSON stays valid UTF-8: C1 controls escaped, bytes that are not
+     * UTF-8 replaced by U+FFFD. */
+    r = run_checked("inspect", "--json", NULL, "strings.gguf");
+    expect_in("inspect --json", r->out,
+              "x\\u001b]0;t\\u0007\\r\\nmodelmem: forged gguf\\ufffd\\ufffd\\u009b\"");
+    expect_in("inspect --json", r->out, "\"blk.0\\u001b[31m\\nmodelmem: forged\\ufffd\"");
 }
 
 static void test_index_and_folder_names(void **state)

@@ -63,6 +63,8 @@ void out_i64(struct out *o, int64_t v)
     }
 }
 
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
 void out_json_strn(struct out *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -74,6 +76,33 @@ void out_json_strn(struct out *o, const char *s, size_t n)
         char esc[6];
         const char *e = NULL;
         size_t elen = 2;
+        if (ch >= 0x80) {
+            /* Well-formed UTF-8 passes, but for the C1 controls, escaped as
+             * JSON escapes controls; a byte that is not UTF-8 becomes U+FFFD,
+             * so that the document stays valid JSON (RFC 8259, section 8.1). */
+            uint32_t cp = 0;
+            const size_t k = utf8_seq((const unsigned char *)s + i, n - i, &cp);
+            if (k > 0 && cp > 0x9f) {
+                i += k - 1;
+                continue;
+            }
+            out_bytes(o, s + run, i - run);
+            if (k == 0) {
+                out_bytes(o, "\\ufffd", 6);
+                run = i + 1;
+            } else {
+                esc[0] = '\\';
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = hex[cp >> 4];
+                esc[5] = hex[cp & 15];
+                out_bytes(o, esc, 6);
+                i += k - 1;
+                run = i + 1;
+            }
+            continue;
+        }
         if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x7f) {
             continue;
         }
