@@ -688,7 +688,10 @@ int mm_hf_repo_id_syntax(const char *id);
  * `cache_dir` (the caller's choice: $HF_HUB_CACHE, else $HF_HOME/hub, else
  * ~/.cache/huggingface/hub) to its snapshot folder, written to `out`.
  * Revision defaults to "main"; refs/<revision> gives the commit. Nothing is
- * downloaded: a repository not in the cache is MM_ERR_NOT_FOUND.
+ * downloaded: a repository not in the cache is MM_ERR_NOT_FOUND. `out` is
+ * the snapshot's real path; a ref or snapshot folder whose real path leaves
+ * models--ORG--NAME, or a ref holding a path that climbs out (".."), is
+ * MM_ERR_UNSAFE (shard-outside-folder), naming that ref or folder.
  */
 enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache_dir,
                                    const char *repo_id, struct mm_error *err);

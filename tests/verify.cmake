@@ -1,6 +1,10 @@
 mm_add_test(test_verify test_verify.c)
 mm_add_test(test_sha256 test_sha256.c)
-mm_add_test(test_hfcache test_hfcache.c)
+# The Hugging Face cache; links out of a repository folder at every level,
+# the library's open(2) wrapped to prove nothing outside is opened.
+mm_add_test(test_hfcache test_hfcache.c ${PROJECT_SOURCE_DIR}/tests/hostile_gen.c)
+target_link_options(test_hfcache PRIVATE -Wl,--wrap=open)
+add_dependencies(test_hfcache modelmem_cli)
 mm_add_test(test_target test_target.c)
 
 # Allocation failures: every allocation the library makes is failed in turn

@@ -4,14 +4,18 @@
  * layout (huggingface_hub file_download.py): <cache>/models--ORG--NAME/
  * refs/<revision> holds a commit hash; snapshots/<commit>/ holds the files,
  * as links into ../../blobs/. Nothing is ever downloaded; the caller picks
- * the cache folder (the library reads no environment variable).
+ * the cache folder (the library reads no environment variable). The cache
+ * stays the cache: a ref, the commit it names or a snapshot folder that
+ * leads out of models--ORG--NAME is refused (shard-outside-folder).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "core/internal.h"
+#include "model/path_safety.h"
 
 /* Hub names: letters, digits, '-', '_', '.'; no "..", not starting '.'. */
 static bool hub_name_ok(const char *s, size_t n)
@@ -68,17 +72,147 @@ static bool is_dir(const char *p)
     return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/* A ref holds a commit hash, the name of a folder of snapshots/: a ref
+ * that is absolute or has a ".." component names a path that leaves it. */
+static bool ref_climbs(const char *s)
+{
+    const char *p = s;
+    if (s[0] == '/') {
+        return true;
+    }
+    while (*p != '\0') {
+        const char *end = strchr(p, '/');
+        const size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            return true;
+        }
+        p += n + (end != NULL ? 1 : 0);
+    }
+    return false;
+}
+
+/*
+ * The real path of a ref file or snapshot folder of the repository whose
+ * real path is `repo_real`, in *out (owned), when it lies inside it: a
+ * link there (or a linked refs/ or snapshots/ folder) that leads out of
+ * models--ORG--NAME is MM_E_SHARD_OUTSIDE_FOLDER, so that a cache cannot
+ * make modelmem read files elsewhere. *out is NULL, and MM_OK returned,
+ * when `path` cannot be resolved (absent: the caller says so).
+ */
+static enum mm_status cache_entry_inside(char **out, const char *repo_real, const char *path,
+                                         const char *what, struct mm_error *err)
+{
+    enum mm_status st;
+    *out = realpath(path, NULL);
+    if (*out == NULL) {
+        return errno == ENOMEM ? mm_fail_nomem(err, path) : MM_OK;
+    }
+    if (mm_path_under(*out, repo_real)) {
+        return MM_OK;
+    }
+    st = mm_fail(err, MM_ERR_UNSAFE, MM_E_SHARD_OUTSIDE_FOLDER, path, NULL, -1,
+                 "refusing a %s outside the repository folder %s: its real path is %s", what,
+                 repo_real, *out);
+    free(*out);
+    *out = NULL;
+    return st;
+}
+
+/* The commit refs/<rev> names, in `commit`; *found is false when there is
+ * no such ref (the revision may be a commit itself). */
+static enum mm_status read_ref(char commit[130], bool *found, const char *repo_real,
+                               const char *path, struct mm_error *err)
+{
+    struct mm_source src;
+    char *real = NULL;
+    size_t got = 0;
+    enum mm_status st = cache_entry_inside(&real, repo_real, path, "ref", err);
+    *found = false;
+    if (st != MM_OK || real == NULL) {
+        return st;
+    }
+    /* the checked real path is what gets opened */
+    if (mm_source_open(&src, real, path, NULL) != MM_OK) {
+        free(real);
+        return MM_OK;
+    }
+    free(real);
+    *found = true;
+    st = mm_source_read_some(&src, 0, commit, 129, &got, err);
+    mm_source_close(&src);
+    if (st != MM_OK) {
+        return st;
+    }
+    while (got > 0 &&
+           (commit[got - 1] == '\n' || commit[got - 1] == '\r' || commit[got - 1] == ' ')) {
+        got--;
+    }
+    commit[got] = '\0';
+    if (strlen(commit) == got && ref_climbs(commit)) {
+        return mm_fail(err, MM_ERR_UNSAFE, MM_E_SHARD_OUTSIDE_FOLDER, path, NULL, -1,
+                       "the ref names a path out of the snapshots folder, not a commit hash");
+    }
+    if (!revision_ok(commit, got)) {
+        return mm_fail(err, MM_ERR_MALFORMED, MM_E_INVALID_ARG, path, NULL, -1,
+                       "ref does not hold a commit hash");
+    }
+    return MM_OK;
+}
+
+/* The snapshot folder repo/snapshots/<commit>, checked to lie in the
+ * repository folder: its real path, in `out`. */
+static enum mm_status resolve_snapshot(char *out, size_t out_size, const char *repo,
+                                       const char *repo_real, const char *commit,
+                                       const char *repo_id, const char *rev,
+                                       struct mm_error *err)
+{
+    char path[MM_ERROR_FILE_MAX + 160];
+    char *real = NULL;
+    enum mm_status st;
+    int n = snprintf(path, sizeof(path), "%s/snapshots/%s", repo, commit);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
+                       "cache path too long");
+    }
+    st = cache_entry_inside(&real, repo_real, path, "snapshot folder", err);
+    if (st != MM_OK) {
+        return st;
+    }
+    if (real == NULL || !is_dir(real)) {
+        free(real);
+        return mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, repo_id, NULL, -1,
+                       "revision %s is not in the Hugging Face cache (%s)", rev, repo);
+    }
+    n = snprintf(out, out_size, "%s", real);
+    free(real);
+    if (n < 0 || (size_t)n >= out_size) {
+        return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
+                       "cache path too long");
+    }
+    return MM_OK;
+}
+
+/*
+ * Every step is checked to stay in models--ORG--NAME (its real path: the
+ * repository folder may itself be a link, as the cache folder may): the
+ * ref file, the commit it names, the snapshot folder. The files of the
+ * snapshot are then checked by the loader, as for any folder (their links
+ * into ../../blobs/ stay in the repository folder).
+ */
 enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache_dir,
                                    const char *repo_id, struct mm_error *err)
 {
     char repo[MM_ERROR_FILE_MAX];
     char path[MM_ERROR_FILE_MAX + 160];
     char commit[130];
+    char *repo_real = NULL;
     const char *slash;
     const char *at;
     const char *rev = "main";
     size_t org_len;
     size_t name_len;
+    bool found = false;
+    enum mm_status st;
     int n;
     mm_error_clear(err);
     if (out == NULL || out_size == 0 || cache_dir == NULL || repo_id == NULL ||
@@ -105,44 +239,28 @@ enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache
                        "downloaded)",
                        cache_dir);
     }
+    repo_real = realpath(repo, NULL);
+    if (repo_real == NULL) {
+        return errno == ENOMEM ? mm_fail_nomem(err, repo)
+                               : mm_fail(err, MM_ERR_IO, MM_E_IO, repo, NULL, -1,
+                                         "cannot resolve the folder: %s", strerror(errno));
+    }
     /* refs/<rev> names the commit; a revision that is itself a snapshot
      * folder (a commit hash) is used as it is. */
     n = snprintf(path, sizeof(path), "%s/refs/%s", repo, rev);
     if (n < 0 || (size_t)n >= sizeof(path)) {
-        return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
-                       "cache path too long");
+        st = mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
+                     "cache path too long");
+        goto out;
     }
-    {
-        struct mm_source src;
-        size_t got = 0;
-        if (mm_source_open(&src, path, path, NULL) == MM_OK) {
-            enum mm_status st = mm_source_read_some(&src, 0, commit, sizeof(commit) - 1, &got,
-                                                    err);
-            mm_source_close(&src);
-            if (st != MM_OK) {
-                return st;
-            }
-            while (got > 0 && (commit[got - 1] == '\n' || commit[got - 1] == '\r' ||
-                               commit[got - 1] == ' ')) {
-                got--;
-            }
-            commit[got] = '\0';
-            if (!revision_ok(commit, got)) {
-                return mm_fail(err, MM_ERR_MALFORMED, MM_E_INVALID_ARG, path, NULL, -1,
-                               "ref does not hold a commit hash");
-            }
-        } else {
-            snprintf(commit, sizeof(commit), "%s", rev);
-        }
+    st = read_ref(commit, &found, repo_real, path, err);
+    if (st == MM_OK && !found) {
+        snprintf(commit, sizeof(commit), "%s", rev);
     }
-    n = snprintf(out, out_size, "%s/snapshots/%s", repo, commit);
-    if (n < 0 || (size_t)n >= out_size) {
-        return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
-                       "cache path too long");
+    if (st == MM_OK) {
+        st = resolve_snapshot(out, out_size, repo, repo_real, commit, repo_id, rev, err);
     }
-    if (!is_dir(out)) {
-        return mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, repo_id, NULL, -1,
-                       "revision %s is not in the Hugging Face cache (%s)", rev, repo);
-    }
-    return MM_OK;
+out:
+    free(repo_real);
+    return st;
 }

@@ -23,8 +23,7 @@ void mm_real_dir_free(struct mm_real_dir *rd)
     rd->real = NULL;
 }
 
-/* True when `real` is `root` or lies below it (both real paths). */
-static bool path_under(const char *real, const char *root)
+bool mm_path_under(const char *real, const char *root)
 {
     const size_t n = strlen(root);
     if (n == 1 && root[0] == '/') {
@@ -127,7 +126,7 @@ enum mm_status mm_path_inside(char **out, const char *root, struct mm_real_dir *
     if (real == NULL) {
         return errno == ENOMEM ? mm_fail_nomem(err, path) : MM_OK;
     }
-    if (path_under(real, root)) {
+    if (mm_path_under(real, root)) {
         *out = real;
         return MM_OK;
     }

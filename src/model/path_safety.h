@@ -15,6 +15,10 @@ struct mm_real_dir {
 #define MM_REAL_DIR_INIT {NULL, NULL}
 void mm_real_dir_free(struct mm_real_dir *rd);
 
+/* True when the real path `real` is the real path `root` or lies below it
+ * (a whole-component prefix: /a/bc is not below /a/b). */
+bool mm_path_under(const char *real, const char *root);
+
 /* The root files of the model folder `dir` must lie in: its real path, or
  * for a Hugging Face cache snapshot (models--ORG--NAME/snapshots/REV) the
  * repository folder models--ORG--NAME. *out is owned by the caller. */

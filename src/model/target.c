@@ -166,17 +166,23 @@ static enum mm_status check_jobs(struct mm_plan *pl, struct mm_error *err)
     return st;
 }
 
-/* A JSON file found in the folder (an index, model_index.json) lies in it. */
-static enum mm_status check_inside(const struct mm_plan *pl, const char *path,
+/* A JSON file found in the folder (an index, model_index.json) lies in it.
+ * Its checked real path, the one to open, goes to *real (owned) when `real`
+ * is not NULL; it stays NULL without a root or when the file is absent. */
+static enum mm_status check_inside(const struct mm_plan *pl, const char *path, char **real,
                                    struct mm_error *err)
 {
     struct mm_real_dir rd = MM_REAL_DIR_INIT;
-    char *real = NULL;
+    char *got = NULL;
     enum mm_status st = MM_OK;
     if (pl->root != NULL) {
-        st = mm_path_inside(&real, pl->root, &rd, path, err);
+        st = mm_path_inside(&got, pl->root, &rd, path, err);
     }
-    free(real);
+    if (real != NULL) {
+        *real = got;
+    } else {
+        free(got);
+    }
     mm_real_dir_free(&rd);
     return st;
 }
@@ -189,19 +195,21 @@ enum mm_status mm_path_check_inside(const char *folder, const char *path,
     memset(&pl, 0, sizeof(pl));
     st = set_root(&pl, folder, err);
     if (st == MM_OK) {
-        st = check_inside(&pl, path, err);
+        st = check_inside(&pl, path, NULL, err);
     }
     free(pl.root);
     return st;
 }
 
-/* Reads a whole small file (an index, model_index.json) into memory. */
-static enum mm_status slurp(const char *path, uint8_t **out, size_t *len,
+/* Reads a whole small file (an index, model_index.json) into memory: opens
+ * `real` when not NULL (the real path checked to lie in the folder), else
+ * `path`, which errors name. */
+static enum mm_status slurp(const char *real, const char *path, uint8_t **out, size_t *len,
                             struct mm_error *err)
 {
     struct mm_source src;
     uint8_t *buf;
-    enum mm_status st = mm_source_open(&src, path, path, err);
+    enum mm_status st = mm_source_open(&src, real != NULL ? real : path, path, err);
     *out = NULL;
     *len = 0;
     if (st != MM_OK) {
@@ -247,8 +255,10 @@ static char *dir_of(const char *path)
     return d;
 }
 
-static enum mm_status plan_index(struct mm_plan *pl, const char *index_path, const char *prefix,
-                                 struct mm_error *err)
+/* The index index_path (opened as `real` when not NULL, see slurp) and the
+ * shards it names. */
+static enum mm_status plan_index(struct mm_plan *pl, const char *index_path, const char *real,
+                                 const char *prefix, struct mm_error *err)
 {
     struct mm_plan_index *pi;
     uint8_t *data;
@@ -262,7 +272,7 @@ static enum mm_status plan_index(struct mm_plan *pl, const char *index_path, con
     }
     pi = &pl->indexes[pl->nindexes];
     memset(pi, 0, sizeof(*pi));
-    st = slurp(index_path, &data, &len, err);
+    st = slurp(real, index_path, &data, &len, err);
     if (st != MM_OK) {
         return st;
     }
@@ -286,6 +296,24 @@ static enum mm_status plan_index(struct mm_plan *pl, const char *index_path, con
         st = plan_add(pl, dir, pl->indexes[id].index.shards[i], prefix, id, err);
     }
     free(dir);
+    return st;
+}
+
+/* An index found in folder `dir`: like every file the folder leads to, it
+ * must lie in the model folder before it is read (a link in a Hugging Face
+ * cache snapshot, for one, must not lead out of the repository folder). */
+static enum mm_status plan_found_index(struct mm_plan *pl, const char *dir, const char *name,
+                                       const char *prefix, struct mm_error *err)
+{
+    char *path = join(dir, name);
+    char *real = NULL;
+    enum mm_status st = path == NULL ? mm_fail_nomem(err, dir)
+                                     : check_inside(pl, path, &real, err);
+    if (st == MM_OK) {
+        st = plan_index(pl, path, real, prefix, err);
+    }
+    free(real);
+    free(path);
     return st;
 }
 
@@ -408,10 +436,7 @@ static enum mm_status plan_torch(struct mm_plan *pl, const char *dir, const char
     enum mm_status st = MM_OK;
     for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
         if (has_file(dir, indexes[i])) {
-            char *path = join(dir, indexes[i]);
-            st = path == NULL ? mm_fail_nomem(err, dir) : plan_index(pl, path, prefix, err);
-            free(path);
-            return st;
+            return plan_found_index(pl, dir, indexes[i], prefix, err);
         }
     }
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -474,12 +499,7 @@ static enum mm_status plan_weights(struct mm_plan *pl, const char *dir, const ch
         }
     }
     if (pick != NULL) {
-        char *path = join(dir, pick);
-        st = path == NULL ? mm_fail_nomem(err, dir) : check_inside(pl, path, err);
-        if (st == MM_OK) {
-            st = plan_index(pl, path, prefix, err);
-        }
-        free(path);
+        st = plan_found_index(pl, dir, pick, prefix, err);
         free_names(names, n);
         *found = pl->njobs - before;
         return st;
@@ -589,6 +609,7 @@ static enum mm_status plan_pipeline(struct mm_plan *pl, const char *dir, const c
                                     bool is_modules, size_t *found, struct mm_error *err)
 {
     char *path = join(dir, file);
+    char *real = NULL;
     uint8_t *data = NULL;
     size_t len;
     struct mm_json j;
@@ -600,10 +621,11 @@ static enum mm_status plan_pipeline(struct mm_plan *pl, const char *dir, const c
     if (path == NULL) {
         return mm_fail_nomem(err, dir);
     }
-    st = check_inside(pl, path, err);
+    st = check_inside(pl, path, &real, err);
     if (st == MM_OK) {
-        st = slurp(path, &data, &len, err);
+        st = slurp(real, path, &data, &len, err);
     }
+    free(real);
     if (st != MM_OK) {
         free(path);
         return st;
@@ -763,7 +785,7 @@ enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_
             st = dir == NULL ? mm_fail_nomem(err, target) : set_root(pl, dir, err);
             free(dir);
             if (st == MM_OK) {
-                st = plan_index(pl, target, prefix, err);
+                st = plan_index(pl, target, NULL, prefix, err);
             }
         } else if (st == MM_OK) {
             char *dir = dir_of(target);
@@ -795,13 +817,19 @@ enum mm_status mm_target_files(struct mm_target_files *out, const char *target,
         return st;
     }
     out->paths = calloc(pl.njobs + 1, sizeof(char *));
-    if (out->paths == NULL) {
+    out->reals = calloc(pl.njobs + 1, sizeof(char *));
+    if (out->paths == NULL || out->reals == NULL) {
+        free(out->paths);
+        free(out->reals);
+        memset(out, 0, sizeof(*out));
         mm_plan_free(&pl);
         return mm_fail_nomem(err, target);
     }
     for (i = 0; i < pl.njobs; i++) {
         out->paths[i] = pl.jobs[i].path;
+        out->reals[i] = pl.jobs[i].real;
         pl.jobs[i].path = NULL;
+        pl.jobs[i].real = NULL;
         out->n++;
     }
     /* verify reports one index's total size: the first one's */
@@ -820,8 +848,10 @@ void mm_target_files_free(struct mm_target_files *tf)
     size_t i;
     for (i = 0; i < tf->n; i++) {
         free(tf->paths[i]);
+        free(tf->reals[i]);
     }
     free(tf->paths);
+    free(tf->reals);
     free(tf->index_path);
     memset(tf, 0, sizeof(*tf));
 }

@@ -16,6 +16,9 @@
 /* The weight files a TARGET resolves to, as the loader would open them. */
 struct mm_target_files {
     char **paths;
+    char **reals; /* per path: its real path, checked to lie in the model
+                   * folder; NULL for a single file named as TARGET or an
+                   * absent file */
     size_t n;
     char *index_path; /* NULL without an index */
     int has_total_size;

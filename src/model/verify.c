@@ -218,8 +218,9 @@ static const char *blob_digest(const char *real)
 
 #define HASH_CHUNK (1u << 20)
 
-/* SHA-256 of a whole file, in hex. */
-static enum mm_status hash_file(const char *path, char hex[65], struct mm_error *e)
+/* SHA-256 of a whole file, in hex: opens `real`, errors name `path`. */
+static enum mm_status hash_file(const char *real, const char *path, char hex[65],
+                                struct mm_error *e)
 {
     struct mm_source src;
     struct mm_sha256 h;
@@ -227,7 +228,7 @@ static enum mm_status hash_file(const char *path, char hex[65], struct mm_error 
     uint8_t *buf;
     uint64_t off = 0;
     unsigned i;
-    enum mm_status st = mm_source_open(&src, path, path, e);
+    enum mm_status st = mm_source_open(&src, real, path, e);
     if (st != MM_OK) {
         return st;
     }
@@ -268,13 +269,17 @@ static enum mm_status check_checksums(struct mm_verify_report *rep,
 {
     size_t i;
     for (i = 0; i < tf->n; i++) {
-        char *real = realpath(tf->paths[i], NULL);
+        /* the real path the plan checked to lie in the model folder (the
+         * repository folder in the cache), so that a link swapped since
+         * then is not followed; a single file named as TARGET has none */
+        char *fresh = tf->reals[i] == NULL ? realpath(tf->paths[i], NULL) : NULL;
+        const char *real = tf->reals[i] != NULL ? tf->reals[i] : fresh;
         const char *want = real != NULL ? blob_digest(real) : NULL;
         char got[65];
         struct mm_error e;
         enum mm_status st = MM_OK;
         if (want != NULL) {
-            st = hash_file(real, got, &e);
+            st = hash_file(real, tf->paths[i], got, &e);
             if (st == MM_OK) {
                 rep->nchecksums++;
                 if (strcmp(got, want) != 0) {
@@ -288,7 +293,7 @@ static enum mm_status check_checksums(struct mm_verify_report *rep,
                 st = add_error(rep, &e);
             }
         }
-        free(real);
+        free(fresh);
         if (st != MM_OK) {
             return st;
         }
