@@ -174,6 +174,12 @@ enum mm_errcode {
     MM_E_CONFIG_INVALID,  /* config.json: a value of the wrong type or range */
     MM_E_GEOMETRY_UNKNOWN, /* no layers/heads from config.json or tensor names */
     MM_E_LIMIT_CONFIG_BYTES, /* config.json over MM_LIMIT_CONFIG_BYTES */
+    /* PyTorch, where torch.load refuses or never reaches the bytes */
+    MM_E_PICKLE_FRAME,         /* a FRAME whose length is not where its opcodes end */
+    MM_E_PICKLE_UTF8,          /* a unicode opcode's bytes are not UTF-8 */
+    MM_E_PICKLE_BUFFER,        /* NEXT_BUFFER: out-of-band data torch.load never gives */
+    MM_E_PICKLE_TRAILING,      /* bytes after the STOP of a one-pickle member or file */
+    MM_E_ZIP_FOLDERS,          /* zip members under more than one top-level folder */
     MM_E_COUNT_ /* number of codes; not a code */
 };
 

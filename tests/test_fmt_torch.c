@@ -240,6 +240,18 @@ static void test_malformed(void **state)
         {"unknown_opcode.pt", "unknown-pickle-opcode", 49},
         {"pickle_too_large.pt", "limit-pickle-bytes", -1},
         {"impossible_inflated_size.pt", "invalid-zip", -1},
+        /* strict where torch is strict (gen_malformed.py strict()) */
+        {"frame_past_end.pt", "pickle-frame-length", 48},
+        {"frame_straddled.pt", "pickle-frame-length", 57},
+        {"frame_before_end.pt", "pickle-frame-length", 58},
+        {"short_binunicode_not_utf8.pt", "pickle-string-not-utf8", 48},
+        {"binunicode_not_utf8.pt", "pickle-string-not-utf8", 48},
+        {"binunicode8_not_utf8.pt", "pickle-string-not-utf8", 48},
+        {"next_buffer.pt", "pickle-out-of-band-buffer", 48},
+        {"readonly_buffer_not_bytes.pt", "invalid-pickle", 50},
+        {"pickle_trailing_data.pt", "pickle-trailing-data", 186},
+        {"pickle_trailing_data.pkl", "pickle-trailing-data", 4},
+        {"zip_two_folders.pt", "zip-mixed-folders", 494},
     };
     size_t i;
     (void)state;
@@ -602,7 +614,7 @@ static void test_protocol5(void **state)
     /* FRAME, SHORT_BINUNICODE, MEMOIZE, BINGET, LONG_BINGET, BININT, BININT1,
      * BININT2, LONG1, LONG4, BINFLOAT, BINBYTES8, BYTEARRAY8, SHORT_BINBYTES,
      * BINSTRING, SHORT_BINSTRING, BINUNICODE8, EMPTY_SET, ADDITEMS, FROZENSET,
-     * TUPLE1-3, NEWOBJ, NEWOBJ_EX, BUILD, NEXT_BUFFER, READONLY_BUFFER, DUP,
+     * TUPLE1-3, NEWOBJ, NEWOBJ_EX, BUILD, READONLY_BUFFER, DUP,
      * POP, POP_MARK, INST, OBJ, PERSID, BINPERSID, APPENDS, SETITEMS */
     static const uint8_t p[] = {
         0x80, 5, 0x95, 0, 0, 0, 0, 0, 0, 0, 0,     /* PROTO 5, FRAME 0 */
@@ -626,7 +638,7 @@ static void test_protocol5(void **state)
         0x8c, 1, 'o', 0x8c, 1, 'm', 0x8c, 1, 'C', 0x93, ')', 0x81,
         '}', 0x8c, 1, 'a', 'K', 9, 's', 'b',        /* "o": m.C() with state {"a": 9} */
         0x8c, 1, 'x', 0x8c, 1, 'm', 0x8c, 1, 'D', 0x93, ')', '}', 0x92, /* NEWOBJ_EX */
-        0x8c, 1, 'n', 0x97, 0x98,                   /* "n": a buffer, read-only */
+        0x8c, 1, 'n', 'C', 1, 'x', 0x98,            /* "n": b"x", read-only */
         0x8c, 1, 'd', 'N', '2', '0',                /* "d": None (DUP, POP) */
         '(', 'K', 5, '1',                           /* MARK ... POP_MARK */
         0x8c, 1, 'p', 'P', '7', '\n',               /* "p": PERSID "7" */
@@ -659,6 +671,39 @@ static void test_protocol5(void **state)
     assert_string_equal(meta(inv, "L.1"), "2");
     assert_int_equal(mm_inventory_warning_count(inv), 4); /* m.C, m.D, m.E, m.F */
     mm_inventory_free(inv);
+}
+
+/* What Lib/pickle.py's _Unframer and str(b, 'utf-8', 'surrogatepass')
+ * accept and refuse, beyond the fixtures (gen_malformed.py strict()). */
+static void test_strict_pickles(void **state)
+{
+    /* a frame may end between an opcode and its argument, which is then
+     * read outside it (_pickle.c writes a large argument so) */
+    static const uint8_t split[] = {0x80, 4, 0x95, 6, 0, 0, 0, 0, 0, 0, 0, '}', 0x8c, 1, 'k',
+                                    0x8c, 2, 'v', 'w', 's', '.'};
+    /* frames back to back, the last ending at STOP */
+    static const uint8_t two[] = {0x80, 4, 0x95, 1, 0, 0, 0, 0, 0, 0, 0, ']',
+                                  0x95, 1, 0, 0, 0, 0, 0, 0, 0, '.'};
+    /* an encoded surrogate passes ('surrogatepass') */
+    static const uint8_t surrogate[] = {0x80, 4, '}', 0x8c, 1, 's', 0x8c, 3, 0xed, 0xa0, 0x80,
+                                        's', '.'};
+    /* GLOBAL's line runs past the end of its frame */
+    static const uint8_t line[] = {0x80, 4, 0x95, 2, 0, 0, 0, 0, 0, 0, 0, 'c', 'm', '\n', 'C',
+                                   '\n', '.'};
+    /* a 4-byte sequence above U+10FFFF; a truncated one */
+    static const uint8_t big[] = {0x80, 4, 0x8c, 4, 0xf4, 0x90, 0x80, 0x80, '.'};
+    static const uint8_t cut[] = {0x80, 4, 0x8c, 2, 'a', 0xe2, '.'};
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    (void)state;
+    assert_int_equal(mm_inventory_load_memory(&inv, split, sizeof(split), "s.pkl", &err), MM_OK);
+    assert_string_equal(meta(inv, "k"), "vw");
+    mm_inventory_free(inv);
+    mem_ok(two, sizeof(two));
+    mem_ok(surrogate, sizeof(surrogate));
+    mem_fails(line, sizeof(line), "pickle-frame-length");
+    mem_fails(big, sizeof(big), "pickle-string-not-utf8");
+    mem_fails(cut, sizeof(cut), "pickle-string-not-utf8");
 }
 
 static void test_bad_protocol(void **state)
@@ -843,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_limit_zip_entries),
         cmocka_unit_test(test_protocol0),
         cmocka_unit_test(test_protocol5),
+        cmocka_unit_test(test_strict_pickles),
         cmocka_unit_test(test_bad_protocol),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test_setup_teardown(test_folders, make_tmp, remove_tmp),

@@ -111,6 +111,11 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_CONFIG_INVALID] = "invalid-config",
     [MM_E_GEOMETRY_UNKNOWN] = "geometry-unknown",
     [MM_E_LIMIT_CONFIG_BYTES] = "limit-config-bytes",
+    [MM_E_PICKLE_FRAME] = "pickle-frame-length",
+    [MM_E_PICKLE_UTF8] = "pickle-string-not-utf8",
+    [MM_E_PICKLE_BUFFER] = "pickle-out-of-band-buffer",
+    [MM_E_PICKLE_TRAILING] = "pickle-trailing-data",
+    [MM_E_ZIP_FOLDERS] = "zip-mixed-folders",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)

@@ -456,7 +456,10 @@ static bool ascii16(const uint8_t *p)
     return acc < 0x80;
 }
 
-bool mm_utf8_valid(const uint8_t *p, size_t len, size_t *bad_at)
+/* UTF-8 as Python's 'utf-8' codec reads it; with `surrogates`, as its
+ * 'surrogatepass' error handler does (U+D800..U+DFFF encoded as three bytes
+ * accepted). */
+static bool utf8_check(const uint8_t *p, size_t len, bool surrogates, size_t *bad_at)
 {
     size_t i = 0;
     while (i < len) {
@@ -502,11 +505,21 @@ bool mm_utf8_valid(const uint8_t *p, size_t len, size_t *bad_at)
             }
             cp = (cp << 6) | (p[i + k] & 0x3f);
         }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        if (cp < min || cp > 0x10ffff || (!surrogates && cp >= 0xd800 && cp <= 0xdfff)) {
             *bad_at = i;
             return false;
         }
         i += n;
     }
     return true;
+}
+
+bool mm_utf8_valid(const uint8_t *p, size_t len, size_t *bad_at)
+{
+    return utf8_check(p, len, false, bad_at);
+}
+
+bool mm_utf8_valid_surrogatepass(const uint8_t *p, size_t len, size_t *bad_at)
+{
+    return utf8_check(p, len, true, bad_at);
 }

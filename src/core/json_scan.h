@@ -74,6 +74,10 @@ enum mm_status mm_json_syntax(struct mm_json *j, const char *what);
 /* Checks that bytes are valid UTF-8 (no overlongs, no surrogates); on
  * failure *bad_at is the index of the first bad byte. */
 bool mm_utf8_valid(const uint8_t *p, size_t len, size_t *bad_at);
+/* The same, but UTF-8-encoded surrogates (ED A0..BF xx) pass, as Python's
+ * bytes.decode('utf-8', 'surrogatepass') lets them: the pickle unicode
+ * opcodes (Lib/pickle.py load_binunicode). */
+bool mm_utf8_valid_surrogatepass(const uint8_t *p, size_t len, size_t *bad_at);
 /* Writes code point cp (<= 0x10FFFF) as UTF-8 at dst (room for 4 bytes);
  * returns the bytes written. Shared with the pickle reader's text decoding. */
 size_t mm_utf8_put(char *dst, unsigned cp);

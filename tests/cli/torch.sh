@@ -2,7 +2,8 @@
 # a malicious pickle is one error line naming the global and its offset,
 # exit 1, and nothing runs; --allow-unsafe-pickle reads it with a warning
 # line on stderr; unknown globals are warnings (stderr, inspect --json
-# "warnings"); verify reports them; -q silences warnings.
+# "warnings"); verify reports them; -q silences warnings; what torch.load
+# refuses or never reaches is refused with its code and offset.
 . "$(dirname "$0")/lib.sh"
 BIN=$1
 JSONCHECK=$2
@@ -67,4 +68,22 @@ run "$BIN" inspect --allow-unsafe-pickle "$FIX/malformed/dotted_global_os_system
 expect_rc 0
 expect_stderr_one_line "modelmem: dotted_global_os_system.pt: warning: pickle imports torch.os.system, a dotted name, which can reach any callable (not run) (byte 48) [unsafe-pickle-global]"
 [ -e "$PWNED" ] && fail "a pickle's command ran: $PWNED exists"
+# strict where torch is strict: refused, exit 1, the code and the offset
+for case in frame_past_end.pt:pickle-frame-length:48 \
+    short_binunicode_not_utf8.pt:pickle-string-not-utf8:48 \
+    next_buffer.pt:pickle-out-of-band-buffer:48 \
+    pickle_trailing_data.pt:pickle-trailing-data:186 \
+    pickle_trailing_data.pkl:pickle-trailing-data:4 \
+    zip_two_folders.pt:zip-mixed-folders:494; do
+    file=${case%%:*}
+    rest=${case#*:}
+    run "$BIN" inspect "$FIX/malformed/$file"
+    expect_rc 1
+    expect_stdout_empty
+    expect_stderr_one_line "modelmem: $FIX/malformed/$file: "
+    grep -q "(byte ${rest#*:})\$" "$ERR" || fail "$file: not refused at byte ${rest#*:}"
+    run "$BIN" verify "$FIX/malformed/$file"
+    expect_rc 1
+    grep -q "^error ${rest%%:*}: " "$OUT" || fail "$file: verify does not report ${rest%%:*}"
+done
 finish

@@ -77,6 +77,39 @@ static const struct mm_zip_entry *find_data_pkl(const struct mm_zip *z)
     return NULL;
 }
 
+/* torch's PyTorchStreamReader takes the archive folder from the first
+ * member's name and looks every record up under it (caffe2/serialize/
+ * inline_container.cc): a member under another folder is never reached,
+ * and a data.pkl there is not found. */
+static enum mm_status check_one_folder(struct mm_tctx *x)
+{
+    size_t i = 0;
+    for (i = 0; i < x->zip.n; i++) {
+        const struct mm_zip_entry *e = &x->zip.entries[i];
+        if (e->name_len < x->prefix_len || memcmp(e->name, x->prefix, x->prefix_len) != 0) {
+            return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_ZIP_FOLDERS, x->src->name, NULL,
+                           (int64_t)e->cd_offset,
+                           "zip member %s is not under %.*s, the folder of data.pkl: torch "
+                           "reads one archive folder", e->name, (int)x->prefix_len,
+                           x->prefix);
+        }
+    }
+    return MM_OK;
+}
+
+/* Where torch reads exactly one pickle (data.pkl; a plain pickle file),
+ * pickle.load stops at STOP: whatever follows is never reached. */
+static enum mm_status check_one_pickle(const struct mm_tctx *x, size_t len)
+{
+    if (x->pk.consumed < len) {
+        return mm_fail(x->err, MM_ERR_MALFORMED, MM_E_PICKLE_TRAILING, x->src->name, NULL,
+                       (int64_t)(x->pk.base + x->pk.consumed),
+                       "%zu bytes follow the pickle's STOP opcode, which torch never reads",
+                       len - x->pk.consumed);
+    }
+    return MM_OK;
+}
+
 /* Reads a small member such as ARCHIVE/byteorder when present. */
 static enum mm_status small_member(struct mm_tctx *x, const char *leaf, uint8_t **out,
                                    size_t *len)
@@ -136,7 +169,10 @@ static enum mm_status read_zip(struct mm_tctx *x, uint64_t *header_bytes)
     }
     x->prefix = pkl->name;
     x->prefix_len = (size_t)((const char *)memchr(pkl->name, '/', pkl->name_len) - pkl->name) + 1;
-    st = check_small_members(x);
+    st = check_one_folder(x);
+    if (st == MM_OK) {
+        st = check_small_members(x);
+    }
     if (st == MM_OK) {
         st = mm_zip_read(&data, &len, &x->zip, x->src, pkl, MM_LIMIT_PICKLE_BYTES,
                          MM_E_LIMIT_PICKLE_BYTES, x->err);
@@ -147,6 +183,9 @@ static enum mm_status read_zip(struct mm_tctx *x, uint64_t *header_bytes)
     if (st == MM_OK) {
         st = mm_pickle_run(&x->pk, data, len, start, x->src->name, mm_torch_on_global, x,
                            x->err);
+    }
+    if (st == MM_OK) {
+        st = check_one_pickle(x, len);
     }
     free(data);
     *header_bytes = pkl->comp_size;
@@ -172,6 +211,9 @@ static enum mm_status read_plain(struct mm_tctx *x, uint64_t *header_bytes)
     if (st == MM_OK) {
         st = mm_pickle_run(&x->pk, buf, (size_t)x->src->size, 0, x->src->name,
                            mm_torch_on_global, x, x->err);
+    }
+    if (st == MM_OK) {
+        st = check_one_pickle(x, (size_t)x->src->size);
     }
     free(buf);
     *header_bytes = x->pk.consumed;

@@ -8,7 +8,11 @@
  * and SETITEM(S)/APPEND(S) add items, persistent ids are kept as they are.
  * Every global named is passed to the caller's callback first, with its
  * byte offset, so that it can be classified before anything else happens.
- * Each limit (MM_LIMIT_PICKLE_*) fails with its own error code.
+ * Each limit (MM_LIMIT_PICKLE_*) fails with its own error code. What
+ * CPython's unpickler refuses without buffers is refused too: frames whose
+ * length is not where their opcodes end, unicode strings that are not UTF-8
+ * (surrogates pass), NEXT_BUFFER. Bytes after STOP are the caller's concern
+ * (p->consumed).
  */
 #ifndef MM_PICKLE_H
 #define MM_PICKLE_H
@@ -31,8 +35,7 @@ enum mm_pk_kind {
     MM_PK_SET,    /* kids (set and frozenset) */
     MM_PK_GLOBAL, /* v.s "module.name"; `n` = length of the module part */
     MM_PK_CALL,   /* kids: MM_PK_CALL_* slots, MM_PK_NO_NODE where absent */
-    MM_PK_PERSID, /* kids[0]: the persistent id */
-    MM_PK_BUFFER  /* an out-of-band buffer (protocol 5): no content */
+    MM_PK_PERSID  /* kids[0]: the persistent id */
 };
 
 /* Slots of a call record's kids. */

@@ -43,6 +43,9 @@ enum mm_status mm_pkvm_op_strings(struct mm_pkvm *m, bool *done)
         if (st == MM_OK) {
             st = mm_pkvm_arg_bytes(m, mm_le32(b), &s);
         }
+        if (st == MM_OK && m->op == 'X') {
+            return mm_pkvm_push_utf8(m, s, mm_le32(b));
+        }
         return st == MM_OK ? mm_pkvm_push_string(m, m->op == 'B' ? MM_PK_BYTES : MM_PK_STR, s,
                                                  mm_le32(b))
                            : st;
@@ -53,6 +56,9 @@ enum mm_status mm_pkvm_op_strings(struct mm_pkvm *m, bool *done)
         if (st == MM_OK) {
             st = mm_pkvm_arg_bytes(m, b[0], &s);
         }
+        if (st == MM_OK && m->op == 0x8c) {
+            return mm_pkvm_push_utf8(m, s, b[0]);
+        }
         return st == MM_OK ? mm_pkvm_push_string(m, m->op == 'C' ? MM_PK_BYTES : MM_PK_STR, s, b[0])
                            : st;
     case 0x8d: /* BINUNICODE8 */
@@ -62,9 +68,10 @@ enum mm_status mm_pkvm_op_strings(struct mm_pkvm *m, bool *done)
         if (st == MM_OK) {
             st = mm_pkvm_arg_bytes(m, mm_le64(b), &s);
         }
-        return st == MM_OK ? mm_pkvm_push_string(m, m->op == 0x8d ? MM_PK_STR : MM_PK_BYTES, s,
-                                                 (size_t)mm_le64(b))
-                           : st;
+        if (st == MM_OK && m->op == 0x8d) {
+            return mm_pkvm_push_utf8(m, s, (size_t)mm_le64(b));
+        }
+        return st == MM_OK ? mm_pkvm_push_string(m, MM_PK_BYTES, s, (size_t)mm_le64(b)) : st;
     default:
         *done = false;
         return MM_OK;
@@ -82,16 +89,15 @@ enum mm_status mm_pkvm_op_numbers(struct mm_pkvm *m, bool *done)
     *done = true;
     switch (m->op) {
     case 'I': /* INT (I00/I01 are False/True) */
-        if (mm_cursor_remain(&m->c) >= 3 && m->c.p[m->c.pos] == '0' &&
-            (m->c.p[m->c.pos + 1] == '0' || m->c.p[m->c.pos + 1] == '1') &&
-            m->c.p[m->c.pos + 2] == '\n') {
-            v = m->c.p[m->c.pos + 1] - '0';
-            m->c.pos += 3;
-            return mm_pkvm_push_scalar(m, MM_PK_BOOL, v, 0);
-        }
-        /* fall through */
     case 'L': /* LONG */
-        st = mm_pkvm_arg_decimal(m, &v, &big);
+        st = mm_pkvm_arg_line(m, &s, &len);
+        if (st != MM_OK) {
+            return st;
+        }
+        if (m->op == 'I' && len == 2 && s[0] == '0' && (s[1] == '0' || s[1] == '1')) {
+            return mm_pkvm_push_scalar(m, MM_PK_BOOL, s[1] - '0', 0);
+        }
+        st = mm_pkvm_decimal(m, s, len, &v, &big);
         return st == MM_OK ? mm_pkvm_push_scalar(m, big ? MM_PK_BIGINT : MM_PK_INT, v, 0) : st;
     case 'J': /* BININT */
         st = mm_pkvm_arg_fixed(m, 4, &b);
@@ -344,12 +350,23 @@ enum mm_status mm_pkvm_op_objects(struct mm_pkvm *m, bool *done)
         return st == MM_OK ? mm_pkvm_vfail(m, MM_ERR_UNSUPPORTED, MM_E_PICKLE_INVALID,
                                            "copyreg extension codes are not in a standard Python")
                            : st;
-    case 0x97: /* NEXT_BUFFER */
-        return mm_pkvm_push_scalar(m, MM_PK_BUFFER, 0, 0);
-    case 0x98: /* READONLY_BUFFER */
-        return mm_pkvm_top(m, &a);
-    case 0x95: /* FRAME: framing is transparent */
-        return mm_pkvm_arg_fixed(m, 8, &b);
+    case 0x97: /* NEXT_BUFFER: torch.load passes no out-of-band buffers */
+        return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_BUFFER,
+                             "pickle stream refers to out-of-band data but no buffers are "
+                             "given (torch.load gives none)");
+    case 0x98: /* READONLY_BUFFER: memoryview() of the top, a TypeError for
+                * what is surely no buffer (not bytes, a call's result or a
+                * global, which might be) */
+        st = mm_pkvm_top(m, &a);
+        if (st == MM_OK && m->p->nodes[a].kind != MM_PK_BYTES &&
+            m->p->nodes[a].kind != MM_PK_CALL && m->p->nodes[a].kind != MM_PK_GLOBAL &&
+            m->p->nodes[a].kind != MM_PK_PERSID) {
+            return mm_pkvm_invalid(m, "READONLY_BUFFER on a value that is not a buffer");
+        }
+        return st;
+    case 0x95: /* FRAME */
+        st = mm_pkvm_arg_fixed(m, 8, &b);
+        return st == MM_OK ? mm_pkvm_frame_begin(m, mm_le64(b)) : st;
     case 0x80: /* PROTO */
         st = mm_pkvm_arg_fixed(m, 1, &b);
         if (st == MM_OK && b[0] > 5) {

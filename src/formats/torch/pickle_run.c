@@ -17,6 +17,10 @@ static enum mm_status run(struct mm_pkvm *m)
         bool done = false;
         enum mm_status st;
         m->op_at = mm_cursor_offset(&m->c);
+        st = mm_pkvm_frame_read(m, 1); /* leaves a used-up frame; cannot cross one */
+        if (st != MM_OK) {
+            return st;
+        }
         if (!mm_cursor_u8(&m->c, &m->op)) {
             m->p->ran_out = 1;
             return mm_fail(m->err, MM_ERR_MALFORMED, MM_E_TRUNCATED, m->file, NULL,

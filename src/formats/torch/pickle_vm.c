@@ -234,14 +234,77 @@ enum mm_status mm_pkvm_push_string(struct mm_pkvm *m, uint8_t kind, const void *
     return st == MM_OK ? mm_pkvm_push(m, id) : st;
 }
 
+/* ---- Frames ---------------------------------------------------------------- */
+
+/*
+ * Protocol 4 frames (PEP 3154): FRAME n says that the next n bytes hold
+ * whole opcodes. Lib/pickle.py's _Unframer reads every opcode and argument
+ * through the current frame: a read that finds the frame used up leaves it
+ * and reads on outside; one that would cross the frame's end is "pickle
+ * exhausted before end of frame"; a FRAME before the end of the current one
+ * is "beginning of a new frame before end of current frame". A frame that
+ * runs past the end of the data is refused when it begins, as _pickle.c's
+ * load_frame (which reads the whole frame first) refuses it.
+ */
+static enum mm_status frame_fail(struct mm_pkvm *m, const char *what)
+{
+    return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_FRAME,
+                         "%s the frame ending at byte %llu (pickle exhausted before end of "
+                         "frame)", what, (unsigned long long)(m->c.base + m->frame_end));
+}
+
+/* Leaves a frame that is used up; true while one is being read. */
+static bool frame_on(struct mm_pkvm *m)
+{
+    if (m->in_frame && m->c.pos == m->frame_end) {
+        m->in_frame = false;
+    }
+    return m->in_frame;
+}
+
+enum mm_status mm_pkvm_frame_read(struct mm_pkvm *m, size_t n)
+{
+    if (n == 0 || !frame_on(m)) {
+        return MM_OK;
+    }
+    if (n > m->frame_end - m->c.pos) {
+        return frame_fail(m, "an argument crosses");
+    }
+    return MM_OK;
+}
+
+enum mm_status mm_pkvm_frame_begin(struct mm_pkvm *m, uint64_t n)
+{
+    if (frame_on(m)) {
+        return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_FRAME,
+                             "a new frame begins %zu bytes before the end of the current one "
+                             "(beginning of a new frame before end of current frame)",
+                             m->frame_end - m->c.pos);
+    }
+    if (n > mm_cursor_remain(&m->c)) {
+        m->p->ran_out = 1; /* a legacy file's pickles are read in parts */
+        return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_FRAME,
+                             "a frame of %llu bytes runs past the end of the pickle data "
+                             "(%zu bytes left)", (unsigned long long)n, mm_cursor_remain(&m->c));
+    }
+    m->in_frame = true;
+    m->frame_end = m->c.pos + (size_t)n;
+    return MM_OK;
+}
+
 /* ---- Arguments ------------------------------------------------------------ */
 
 enum mm_status mm_pkvm_arg_bytes(struct mm_pkvm *m, uint64_t n, const uint8_t **out)
 {
+    enum mm_status st;
     if (n > MM_LIMIT_PICKLE_STRING) {
         return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STRING,
                              "argument of %llu bytes (limit %u)", (unsigned long long)n,
                              MM_LIMIT_PICKLE_STRING);
+    }
+    st = mm_pkvm_frame_read(m, (size_t)n);
+    if (st != MM_OK) {
+        return st;
     }
     if (!mm_cursor_take(&m->c, (size_t)n, out)) {
         return mm_pkvm_truncated(m);
@@ -251,13 +314,19 @@ enum mm_status mm_pkvm_arg_bytes(struct mm_pkvm *m, uint64_t n, const uint8_t **
 
 enum mm_status mm_pkvm_arg_fixed(struct mm_pkvm *m, size_t n, const uint8_t **out)
 {
+    const enum mm_status st = mm_pkvm_frame_read(m, n);
+    if (st != MM_OK) {
+        return st;
+    }
     return mm_cursor_take(&m->c, n, out) ? MM_OK : mm_pkvm_truncated(m);
 }
 
-/* A newline-terminated line (the newline not included). */
+/* A newline-terminated line (the newline not included); inside a frame the
+ * newline must come before the frame's end (_Unframer.readline). */
 enum mm_status mm_pkvm_arg_line(struct mm_pkvm *m, const uint8_t **out, size_t *len)
 {
-    const size_t rem = mm_cursor_remain(&m->c);
+    const bool framed = frame_on(m);
+    const size_t rem = framed ? m->frame_end - m->c.pos : mm_cursor_remain(&m->c);
     const uint8_t *start = m->c.p + m->c.pos;
     const uint8_t *nl = memchr(start, '\n', rem > MM_LIMIT_PICKLE_STRING + 1
                                                  ? MM_LIMIT_PICKLE_STRING + 1
@@ -267,7 +336,7 @@ enum mm_status mm_pkvm_arg_line(struct mm_pkvm *m, const uint8_t **out, size_t *
             return mm_pkvm_vfail(m, MM_ERR_LIMIT, MM_E_LIMIT_PICKLE_STRING,
                                  "line longer than %u bytes", MM_LIMIT_PICKLE_STRING);
         }
-        return mm_pkvm_truncated(m);
+        return framed ? frame_fail(m, "a line crosses") : mm_pkvm_truncated(m);
     }
     *out = start;
     *len = (size_t)(nl - start);
@@ -275,19 +344,14 @@ enum mm_status mm_pkvm_arg_line(struct mm_pkvm *m, const uint8_t **out, size_t *
     return MM_OK;
 }
 
-/* A decimal integer line: INT, LONG, GET, PUT. *big is set when it does not
- * fit 64 bits. A trailing 'L' (LONG) is accepted. */
-enum mm_status mm_pkvm_arg_decimal(struct mm_pkvm *m, int64_t *out, bool *big)
+/* A decimal integer line's text: INT, LONG, GET, PUT. *big is set when it
+ * does not fit 64 bits. A trailing 'L' (LONG) is accepted. */
+enum mm_status mm_pkvm_decimal(struct mm_pkvm *m, const uint8_t *s, size_t len, int64_t *out,
+                               bool *big)
 {
-    const uint8_t *s = NULL;
-    size_t len = 0;
     size_t i = 0;
     bool neg = false;
     uint64_t v = 0;
-    enum mm_status st = mm_pkvm_arg_line(m, &s, &len);
-    if (st != MM_OK) {
-        return st;
-    }
     *big = false;
     if (len > 0 && s[len - 1] == 'L') {
         len--;
@@ -318,6 +382,14 @@ enum mm_status mm_pkvm_arg_decimal(struct mm_pkvm *m, int64_t *out, bool *big)
         *out = (int64_t)v;
     }
     return MM_OK;
+}
+
+enum mm_status mm_pkvm_arg_decimal(struct mm_pkvm *m, int64_t *out, bool *big)
+{
+    const uint8_t *s = NULL;
+    size_t len = 0;
+    const enum mm_status st = mm_pkvm_arg_line(m, &s, &len);
+    return st == MM_OK ? mm_pkvm_decimal(m, s, len, out, big) : st;
 }
 
 /* A little-endian two's complement integer of n bytes (LONG1, LONG4). */
@@ -429,4 +501,17 @@ enum mm_status mm_pkvm_push_text(struct mm_pkvm *m, const uint8_t *s, size_t len
     st = mm_pkvm_push_string(m, MM_PK_STR, out, o);
     free(out);
     return st;
+}
+
+/* Lib/pickle.py load_binunicode and kin: str(data, 'utf-8', 'surrogatepass'),
+ * which refuses any other invalid sequence (UnicodeDecodeError). */
+enum mm_status mm_pkvm_push_utf8(struct mm_pkvm *m, const uint8_t *s, size_t len)
+{
+    size_t bad = 0;
+    if (!mm_utf8_valid_surrogatepass(s, len, &bad)) {
+        return mm_pkvm_vfail(m, MM_ERR_MALFORMED, MM_E_PICKLE_UTF8,
+                             "string of %zu bytes is not UTF-8: 0x%02x at its byte %zu", len,
+                             s[bad], bad);
+    }
+    return mm_pkvm_push_string(m, MM_PK_STR, s, len);
 }

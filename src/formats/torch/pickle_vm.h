@@ -27,6 +27,10 @@ struct mm_pkvm {
     struct mm_error *err;
     uint64_t op_at; /* offset of the opcode being run */
     uint8_t op;
+    /* the protocol 4 frame being read (Lib/pickle.py _Unframer): its bytes
+     * end at cursor position frame_end */
+    bool in_frame;
+    size_t frame_end;
     uint32_t *stack;
     size_t sp;
     size_t stack_cap;
@@ -67,12 +71,22 @@ enum mm_status mm_pkvm_pop_mark(struct mm_pkvm *m, size_t *from);
 enum mm_status mm_pkvm_push_seq(struct mm_pkvm *m, uint8_t kind, size_t from, size_t n);
 enum mm_status mm_pkvm_push_scalar(struct mm_pkvm *m, uint8_t kind, int64_t i, double f);
 enum mm_status mm_pkvm_push_string(struct mm_pkvm *m, uint8_t kind, const void *s, size_t len);
+/* Every read of the opcode stream (the opcode, then each argument) goes
+ * through the current frame: one that finds it used up leaves it, one that
+ * would cross its end fails (pickle-frame-length). */
+enum mm_status mm_pkvm_frame_read(struct mm_pkvm *m, size_t n);
+/* FRAME: the next n bytes are a frame. */
+enum mm_status mm_pkvm_frame_begin(struct mm_pkvm *m, uint64_t n);
 enum mm_status mm_pkvm_arg_bytes(struct mm_pkvm *m, uint64_t n, const uint8_t **out);
 enum mm_status mm_pkvm_arg_fixed(struct mm_pkvm *m, size_t n, const uint8_t **out);
 enum mm_status mm_pkvm_arg_line(struct mm_pkvm *m, const uint8_t **out, size_t *len);
+enum mm_status mm_pkvm_decimal(struct mm_pkvm *m, const uint8_t *s, size_t len, int64_t *out,
+                              bool *big);
 enum mm_status mm_pkvm_arg_decimal(struct mm_pkvm *m, int64_t *out, bool *big);
 enum mm_status mm_pkvm_push_long_bytes(struct mm_pkvm *m, const uint8_t *b, uint64_t n);
 enum mm_status mm_pkvm_push_text(struct mm_pkvm *m, const uint8_t *s, size_t len, bool literal);
+/* A BINUNICODE string, which must be UTF-8 (surrogates pass). */
+enum mm_status mm_pkvm_push_utf8(struct mm_pkvm *m, const uint8_t *s, size_t len);
 
 /* pickle_objects.c */
 enum mm_status mm_pkvm_push_global(struct mm_pkvm *m, const uint8_t *mod, size_t mlen,
