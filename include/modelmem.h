@@ -422,6 +422,8 @@ struct mm_estimate {
 /*
  * accelerate estimate-memory's arithmetic over the real tensors: a pure
  * function of the inventory and the parameters. `params` may be NULL.
+ * MM_ERR_LIMIT (MM_E_SHAPE_OVERFLOW) when a figure would pass 2^64 - 1:
+ * every figure given is exact, none is clamped.
  */
 enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventory *inv,
                                const struct mm_estimate_params *params,
@@ -509,8 +511,10 @@ void mm_geometry_from_tensors(struct mm_geometry *out, const struct mm_inventory
  * multiplied back to the elements they hold, auxiliary quantization tensors
  * (scales, zero points, g_idx, absmax...) and rank-0 tensors skipped, as
  * the quantization config `cfg` (may be NULL) directs. `out_by_dtype`
- * (may be NULL) has MM_DTYPE_COUNT_ entries. Pure; MM_ERR_NOMEM is the only
- * failure (an MLX model's name table).
+ * (may be NULL) has MM_DTYPE_COUNT_ entries. Pure; fails with MM_ERR_NOMEM
+ * (an MLX model's name table) or MM_ERR_LIMIT when the count would pass
+ * 2^64 - 1 (a quantization config with absurdly few bits); the count is
+ * exact, never clamped.
  */
 enum mm_status mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype,
                                      const struct mm_inventory *inv,
@@ -592,8 +596,9 @@ struct mm_device {
     uint64_t training_bytes;
     int inference_fits;     /* with device_bytes given */
     int training_fits;
-    int64_t inference_headroom; /* device_bytes - inference_bytes */
-    int64_t training_headroom;
+    int64_t inference_headroom; /* device_bytes - inference_bytes, exact; 0 when
+                                   inference was not asked for */
+    int64_t training_headroom;  /* the same for training */
     unsigned inference_min_gpus; /* smallest count that fits; 0 = none up to the limit */
     unsigned training_min_gpus;
 };
@@ -614,7 +619,10 @@ struct mm_memory {
  * Inference and training memory: a pure function of the inventory, the
  * model's config (may be NULL: geometry is then inferred from the tensors)
  * and the parameters. Fails with MM_E_GEOMETRY_UNKNOWN when KV cache or
- * activations are asked for and no geometry can be found.
+ * activations are asked for and no geometry can be found, and with
+ * MM_ERR_LIMIT when any figure would not fit its field (a byte count past
+ * 2^64 - 1, a headroom outside the int64 range): every figure given is the
+ * true one, none is clamped (`out` then holds zeros).
  */
 enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *inv,
                              const struct mm_config *cfg, const struct mm_memory_params *params,

@@ -652,6 +652,99 @@ static void test_fits(void **state)
     assert_int_equal(r.device.inference_min_gpus, 4);
 }
 
+/* A headroom is device_bytes - total exactly, from -2^63 to 2^63 - 1; one
+ * outside that range is an overflow (MM_ERR_LIMIT, nothing handed out),
+ * never a clamped value. */
+static void test_headroom_range(void **state)
+{
+    struct mm_inventory *inv = load("tiny-llama");
+    struct mm_config *cfg = config("tiny-llama");
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    struct mm_error err;
+    uint64_t need;
+    (void)state;
+    p.inference = 1;
+    p.context = 100;
+    p.batch = 2;
+    p.overhead_bytes = 0;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    need = r.inference.total_bytes;
+    assert_int_equal(need, 537279232 - MM_DEFAULT_OVERHEAD_BYTES);
+    /* short by exactly 2^63 bytes: the lowest headroom; a byte more is an
+     * overflow */
+    p.device_bytes = 1024;
+    p.overhead_bytes = (1ull << 63) + 1024 - need;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    assert_true(r.device.inference_headroom == INT64_MIN);
+    assert_false(r.device.inference_fits);
+    p.overhead_bytes++;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_ERR_LIMIT);
+    assert_true(r.device.inference_headroom == 0 && r.inference.total_bytes == 0);
+    /* 2^63 - 1 bytes to spare: the highest; a byte more is an overflow */
+    p.overhead_bytes = 0;
+    p.device_bytes = need + (uint64_t)INT64_MAX;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    assert_true(r.device.inference_headroom == INT64_MAX);
+    p.device_bytes++;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_ERR_LIMIT);
+    p.overhead_bytes = MM_DEFAULT_OVERHEAD_BYTES;
+    p.device_bytes = UINT64_MAX;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_ERR_LIMIT);
+    /* training alone: its headroom the same way */
+    p.inference = 0;
+    p.train = MM_TRAIN_FULL;
+    p.device_bytes = 0;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    need = r.training.total_bytes;
+    p.device_bytes = need + (uint64_t)INT64_MAX;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    assert_true(r.device.training_headroom == INT64_MAX);
+    assert_true(r.device.inference_headroom == 0); /* not asked for */
+    p.device_bytes++;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_ERR_LIMIT);
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+}
+
+/* Quantization bits so few that the logical count passes 2^64 - 1 is an
+ * overflow, reported; fewer than 32 / 2^32 but not that few, exact. */
+static void test_logical_overflow(void **state)
+{
+    static const char head[] =
+        "{\"hidden_size\": 64, \"intermediate_size\": 128, \"model_type\": \"llama\", "
+        "\"num_attention_heads\": 4, \"num_hidden_layers\": 1, \"num_key_value_heads\": 4, "
+        "\"vocab_size\": 16, \"quantization_config\": {\"group_size\": 32, "
+        "\"quant_method\": \"gptq\", \"bits\": ";
+    struct mm_inventory *inv = load("gptq");
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    struct mm_config *cfg = NULL;
+    struct mm_error err;
+    uint64_t by_dtype[MM_DTYPE_COUNT_];
+    uint64_t total = 0;
+    char json[512];
+    (void)state;
+    /* 2^-28 bits: each of the 256 I32 qweight elements holds 2^33 */
+    snprintf(json, sizeof(json), "%s3.7252902984619140625e-09}}", head);
+    assert_int_equal(mm_config_parse(&cfg, json, strlen(json), "config.json", &err), MM_OK);
+    assert_int_equal(mm_logical_parameters(&total, by_dtype, inv, cfg), MM_OK);
+    assert_int_equal(by_dtype[MM_DTYPE_I32], 256ull << 33);
+    assert_int_equal(total, (256ull << 33) + 2112);
+    mm_config_free(cfg);
+    /* 1e-300 bits: 3.2e301 each, past 2^64 */
+    snprintf(json, sizeof(json), "%s1e-300}}", head);
+    assert_int_equal(mm_config_parse(&cfg, json, strlen(json), "config.json", &err), MM_OK);
+    assert_int_equal(mm_logical_parameters(&total, by_dtype, inv, cfg), MM_ERR_LIMIT);
+    assert_int_equal(total, 0);
+    assert_int_equal(by_dtype[MM_DTYPE_F16], 0);
+    p.inference = 1;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_ERR_LIMIT);
+    assert_int_equal(err.code, MM_E_CONFIG_INVALID);
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+}
+
 static void test_errors(void **state)
 {
     struct mm_inventory *inv = load("tiny-llama");
@@ -830,6 +923,7 @@ int main(void)
         cmocka_unit_test(test_encoder_only),
         cmocka_unit_test(test_training_full),     cmocka_unit_test(test_training_lora),
         cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),
+        cmocka_unit_test(test_headroom_range),    cmocka_unit_test(test_logical_overflow),
         cmocka_unit_test(test_errors),            cmocka_unit_test(test_gpus),
         cmocka_unit_test(test_llama2_7b_sparse),
     };

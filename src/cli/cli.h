@@ -118,6 +118,8 @@ struct cli_memory {
     struct mm_config *cfg;
     const struct mm_gpu *gpu; /* --gpu NAME */
     char gpu_label[64];       /* --gpu SIZE */
+    const char *typed[6];     /* values as typed of the options that size the figures, in
+                                 memory_options.c's order; NULL when not given */
     char *targets_buf;
     bool utf8;                /* the locale's charset is UTF-8 */
     bool color;               /* stdout is a terminal and NO_COLOR is unset */

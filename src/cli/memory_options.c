@@ -10,6 +10,17 @@
 
 #include "cli/cli.h"
 
+/* Tokens when --context is not given. */
+#define DEFAULT_CONTEXT 4096u
+
+/* The options whose values size the figures, indexes of cli_memory.typed,
+ * in the order an overflow names them. */
+enum sized { S_CONTEXT, S_BATCH, S_OVERHEAD, S_LORA_RANK, S_GPUS, S_GPU, S_COUNT };
+static const char *const sized_names[S_COUNT] = {"--context", "--batch", "--overhead",
+                                                 "--lora-rank", "--gpus", "--gpu"};
+_Static_assert(sizeof(((struct cli_memory *)0)->typed) == S_COUNT * sizeof(const char *),
+               "cli_memory.typed has one entry per sized option");
+
 /* The value of "--name V" or "--name=V"; 1 when `a` is that option, 0 when
  * not, -1 (printed) when the value is missing. */
 static int value_of(const char **out, int argc, char **argv, int *i, const char *name)
@@ -261,7 +272,7 @@ void cli_memory_init(struct cli_memory *m)
     const struct mm_memory_params init = MM_MEMORY_PARAMS_INIT;
     memset(m, 0, sizeof(*m));
     m->params = init;
-    m->params.context = 4096;
+    m->params.context = DEFAULT_CONTEXT;
 }
 
 void cli_memory_free(struct cli_memory *m)
@@ -291,8 +302,17 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
             return -1;
         }
         if (r > 0) {
+            size_t s;
             m->any = true;
-            return take(m, names[k], v) == 0 ? 1 : -1;
+            if (take(m, names[k], v) != 0) {
+                return -1;
+            }
+            for (s = 0; s < S_COUNT; s++) {
+                if (strcmp(names[k], sized_names[s]) == 0) {
+                    m->typed[s] = v;
+                }
+            }
+            return 1;
         }
     }
     return 0;
@@ -343,21 +363,150 @@ int cli_memory_config(struct cli_memory *m, const char *target, bool quiet)
     return EXIT_OK;
 }
 
+/* Option `k`'s figure in `to` set as it is in `from`. */
+static void set_sized(struct mm_memory_params *to, const struct mm_memory_params *from,
+                      enum sized k)
+{
+    switch (k) {
+    case S_CONTEXT:
+        to->context = from->context;
+        break;
+    case S_BATCH:
+        to->batch = from->batch;
+        break;
+    case S_OVERHEAD:
+        to->overhead_bytes = from->overhead_bytes;
+        break;
+    case S_LORA_RANK:
+        to->lora_rank = from->lora_rank;
+        break;
+    case S_GPUS:
+        to->gpus = from->gpus;
+        break;
+    case S_GPU:
+    case S_COUNT:
+        to->device_bytes = from->device_bytes;
+        break;
+    }
+}
+
+/* Whether the estimate with `q` overflows (MM_ERR_LIMIT). */
+static bool overflows(const struct cli_memory *m, const struct mm_inventory *inv,
+                      const struct mm_memory_params *q)
+{
+    struct mm_memory r;
+    struct mm_error err;
+    return mm_memory_run(&r, inv, m->cfg, q, &err) == MM_ERR_LIMIT;
+}
+
+/* Marks in `named` the options given that drove an overflow: those without
+ * which it goes away (--gpu, which only matters through a headroom, when no
+ * other one does); else those that overflow with the others at their
+ * defaults; else all given. Returns false when it overflows with all of
+ * them at their defaults: the model, not an option, is to blame. */
+static bool overflow_drivers(bool *named, const struct cli_memory *m,
+                             const struct mm_inventory *inv)
+{
+    const struct mm_memory_params init = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory_params dflt = init;
+    struct mm_memory_params base = m->params;
+    size_t n = 0;
+    int k;
+    dflt.context = DEFAULT_CONTEXT;
+    dflt.device_bytes = 0; /* no verdict */
+    for (k = 0; k < S_COUNT; k++) {
+        named[k] = false;
+        if (m->typed[k] != NULL) {
+            set_sized(&base, &dflt, (enum sized)k);
+        }
+    }
+    if (overflows(m, inv, &base)) {
+        return false;
+    }
+    for (k = 0; k < S_COUNT; k++) {
+        struct mm_memory_params q = m->params;
+        if (m->typed[k] != NULL && (k != S_GPU || n == 0)) {
+            set_sized(&q, &dflt, (enum sized)k);
+            named[k] = !overflows(m, inv, &q);
+            n += named[k];
+        }
+    }
+    if (n == 0) {
+        for (k = 0; k < S_COUNT; k++) {
+            struct mm_memory_params q = base;
+            set_sized(&q, &m->params, (enum sized)k);
+            named[k] = m->typed[k] != NULL && overflows(m, inv, &q);
+            n += named[k];
+        }
+    }
+    if (n == 0) {
+        for (k = 0; k < S_COUNT; k++) {
+            named[k] = m->typed[k] != NULL;
+        }
+    }
+    return true;
+}
+
+/* A figure would overflow: a usage error naming the options that drove it,
+ * each with its value as typed (a GPU by its table name), or the library's
+ * error when the model alone overflows. */
+static int overflow_error(const struct cli_memory *m, const struct mm_inventory *inv,
+                          const struct mm_error *err)
+{
+    bool named[S_COUNT];
+    char list[512];
+    size_t used = 0;
+    unsigned count = 0;
+    int k;
+    if (!overflow_drivers(named, m, inv)) {
+        if (m->config_file[0] == '\0') {
+            cli_print_error(err);
+        } else {
+            fprintf(stderr, "modelmem: %s: %s, even with --context, --batch, --overhead and "
+                            "--gpu at their defaults\n",
+                    m->config_file, err->message);
+        }
+        return EXIT_INPUT;
+    }
+    list[0] = '\0';
+    for (k = 0; k < S_COUNT; k++) {
+        const char *v = k == S_GPU && m->gpu != NULL ? m->gpu->name : m->typed[k];
+        if (named[k] && used < sizeof(list)) {
+            const int w = snprintf(list + used, sizeof(list) - used, "%s%s %s",
+                                   count > 0 ? ", " : "", sized_names[k], v);
+            used += w > 0 ? (size_t)w : 0;
+            count++;
+        }
+    }
+    return cli_usage_error("%s: the estimate would overflow 64-bit figures; choose %s", list,
+                           count > 1 ? "smaller values" : "a smaller value");
+}
+
 int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
 {
     struct mm_error err;
+    enum mm_status st;
     m->params.inference = m->any;
     memset(&m->result, 0, sizeof(m->result));
     m->stored_parameters = mm_inventory_totals(inv)->parameters;
-    if (mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv,
-                              m->cfg) != MM_OK) {
+    st = mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv, m->cfg);
+    if (st == MM_ERR_LIMIT) {
+        fprintf(stderr, "modelmem: %s: the logical parameter count would pass 2^64 - 1\n",
+                m->config_file[0] != '\0' ? m->config_file : "config.json");
+        return EXIT_INPUT;
+    }
+    if (st != MM_OK) {
         fputs("modelmem: out of memory\n", stderr);
         return EXIT_INPUT;
     }
     if (!m->any) {
         return EXIT_OK;
     }
-    if (mm_memory_run(&m->result, inv, m->cfg, &m->params, &err) != MM_OK) {
+    st = mm_memory_run(&m->result, inv, m->cfg, &m->params, &err);
+    if (st == MM_ERR_LIMIT) {
+        return overflow_error(m, inv, &err);
+    }
+    if (st != MM_OK) {
         cli_print_error(&err);
         return EXIT_INPUT;
     }

@@ -8,7 +8,8 @@
  *   training (Adam)  = max of accelerate's stages computed on the float32
  *                      total B: 4B for float32, 2B for float16/bfloat16,
  *                      N/A for int8/int4.
- * A pure function: const inventory in, result out.
+ * A pure function: const inventory in, result out. A figure past 2^64 - 1
+ * is MM_ERR_LIMIT, never a clamped value.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,8 @@ struct group {
     uint64_t params;
 };
 
-/* Sums elements per group; returns the largest (the first one on ties). */
+/* Sums elements per group; returns the largest (the first one on ties).
+ * MM_ERR_LIMIT when a group's sum passes 2^64 - 1. */
 static enum mm_status largest_group(const struct mm_inventory *inv, struct group *best)
 {
     const size_t n = mm_inventory_tensor_count(inv);
@@ -87,6 +89,7 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
     struct group *groups;
     size_t ngroups = 0;
     uint64_t seed;
+    enum mm_status st = MM_OK;
     size_t i;
     memset(best, 0, sizeof(*best));
     while (cap < n * 2) {
@@ -121,7 +124,8 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
             slots[s] = ngroups;
         }
         if (!mm_add_u64(&g->params, g->params, t->numel)) {
-            g->params = UINT64_MAX;
+            st = MM_ERR_LIMIT;
+            goto out;
         }
     }
     for (i = 0; i < ngroups; i++) {
@@ -129,15 +133,21 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
             *best = groups[i];
         }
     }
+out:
     free(slots);
     free(groups);
-    return MM_OK;
+    return st;
 }
 
-static uint64_t sat_mul(uint64_t a, uint64_t b)
+/* a x b, or 0 with *overflow set: a figure is exact or not given at all. */
+static uint64_t mul_checked(int *overflow, uint64_t a, uint64_t b)
 {
     uint64_t r;
-    return mm_mul_u64(&r, a, b) ? r : UINT64_MAX;
+    if (!mm_mul_u64(&r, a, b)) {
+        *overflow = 1;
+        return 0;
+    }
+    return r;
 }
 
 /* ceil(x / d) */
@@ -154,8 +164,10 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
                                                  MM_EST_INT4};
     const struct mm_totals *tot;
     struct group best;
-    uint64_t b32;
-    uint64_t l32;
+    uint64_t p;
+    uint64_t l;
+    int overflow = 0;
+    enum mm_status st;
     size_t i;
     mm_error_clear(err);
     if (out == NULL || inv == NULL) {
@@ -171,8 +183,13 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
     out->parameters = tot->parameters;
     out->stored_bytes = tot->bytes;
     memcpy(out->parameters_by_dtype, tot->parameters_by_dtype, sizeof(out->parameters_by_dtype));
-    if (largest_group(inv, &best) != MM_OK) {
+    st = largest_group(inv, &best);
+    if (st == MM_ERR_NOMEM) {
         return mm_fail_nomem(err, NULL);
+    }
+    if (st != MM_OK) {
+        return mm_fail(err, st, MM_E_SHAPE_OVERFLOW, NULL, NULL, -1,
+                       "a layer's element count passes 2^64 - 1");
     }
     if (best.name != NULL) {
         const size_t n = best.len < MM_LIMIT_NAME ? best.len : MM_LIMIT_NAME;
@@ -180,8 +197,6 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
         out->largest_layer[n] = '\0';
     }
     out->largest_layer_parameters = best.params;
-    b32 = sat_mul(tot->parameters, 4);
-    l32 = sat_mul(best.params, 4);
     if (params == NULL || params->ndtypes == 0) {
         out->nrows = sizeof(defaults) / sizeof(defaults[0]);
         for (i = 0; i < out->nrows; i++) {
@@ -197,32 +212,41 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
             out->rows[i].dtype = params->dtypes[i];
         }
     }
+    /* 4 bytes a parameter in float32, 2, 1, a half (rounded up) in int4;
+     * Adam's training figure is four times the weights */
+    p = tot->parameters;
+    l = best.params;
     for (i = 0; i < out->nrows; i++) {
         struct mm_estimate_row *r = &out->rows[i];
         switch (r->dtype) {
         case MM_EST_FLOAT32:
-            r->total_bytes = b32;
-            r->largest_layer_bytes = l32;
-            r->training_adam_bytes = sat_mul(b32, 4);
+            r->total_bytes = mul_checked(&overflow, p, 4);
+            r->largest_layer_bytes = mul_checked(&overflow, l, 4);
+            r->training_adam_bytes = mul_checked(&overflow, p, 16);
             r->has_training = 1;
             break;
         case MM_EST_FLOAT16:
         case MM_EST_BFLOAT16:
-            r->total_bytes = div_up(b32, 2);
-            r->largest_layer_bytes = div_up(l32, 2);
-            r->training_adam_bytes = sat_mul(b32, 2);
+            r->total_bytes = mul_checked(&overflow, p, 2);
+            r->largest_layer_bytes = mul_checked(&overflow, l, 2);
+            r->training_adam_bytes = mul_checked(&overflow, p, 8);
             r->has_training = 1;
             break;
         case MM_EST_INT8:
-            r->total_bytes = div_up(b32, 4);
-            r->largest_layer_bytes = div_up(l32, 4);
+            r->total_bytes = p;
+            r->largest_layer_bytes = l;
             break;
         case MM_EST_INT4:
         case MM_EST_DTYPE_COUNT_:
-            r->total_bytes = div_up(b32, 8);
-            r->largest_layer_bytes = div_up(l32, 8);
+            r->total_bytes = div_up(p, 2);
+            r->largest_layer_bytes = div_up(l, 2);
             break;
         }
+    }
+    if (overflow) {
+        memset(out, 0, sizeof(*out));
+        return mm_fail(err, MM_ERR_LIMIT, MM_E_SHAPE_OVERFLOW, NULL, NULL, -1,
+                       "the model's byte figures pass 2^64 - 1");
     }
     return MM_OK;
 }

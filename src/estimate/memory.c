@@ -24,7 +24,9 @@
 #include "core/checked.h"
 #include "model/config_internal.h"
 
-/* Arithmetic that remembers an overflow instead of wrapping. */
+/* Arithmetic that remembers an overflow instead of wrapping. Once one is
+ * set the figures mean nothing: mm_memory_run then returns MM_ERR_LIMIT
+ * and hands none of them out. */
 struct calc {
     int overflow;
 };
@@ -478,12 +480,22 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
     training_total(c, dtr);
 }
 
-static int64_t headroom(uint64_t cap, uint64_t need)
+/* cap - need exactly, or an overflow when that does not fit an int64:
+ * from -2^63 (need - cap - 1 <= INT64_MAX) to 2^63 - 1. */
+static int64_t headroom(struct calc *c, uint64_t cap, uint64_t need)
 {
     if (cap >= need) {
-        return cap - need > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(cap - need);
+        if (cap - need > (uint64_t)INT64_MAX) {
+            c->overflow = 1;
+            return 0;
+        }
+        return (int64_t)(cap - need);
     }
-    return need - cap > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)(need - cap);
+    if (need - cap - 1 > (uint64_t)INT64_MAX) {
+        c->overflow = 1;
+        return 0;
+    }
+    return -(int64_t)(need - cap - 1) - 1;
 }
 
 /* The smallest device count (same parallelism; tensor parallel when none
@@ -547,7 +559,12 @@ static enum mm_status load_model(struct model *m, const struct mm_inventory *inv
     m->cfg = cfg;
     m->stored = tot->bytes;
     m->wbytes = float_width(tot);
-    if (mm_logical_parameters(&m->params, NULL, inv, cfg) != MM_OK) {
+    st = mm_logical_parameters(&m->params, NULL, inv, cfg);
+    if (st == MM_ERR_LIMIT) {
+        return mm_fail(err, st, MM_E_CONFIG_INVALID, NULL, NULL, -1,
+                       "the logical parameter count passes 2^64 - 1 (quantization bits)");
+    }
+    if (st != MM_OK) {
         return mm_fail_nomem(err, NULL);
     }
     st = mm_estimate_run(&est, inv, NULL, err);
@@ -618,14 +635,18 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
         struct mm_device *d = &out->device;
         d->inference_fits = d->inference_bytes <= p->device_bytes;
         d->training_fits = d->training_bytes <= p->device_bytes;
-        d->inference_headroom = headroom(p->device_bytes, d->inference_bytes);
-        d->training_headroom = headroom(p->device_bytes, d->training_bytes);
+        d->inference_headroom =
+            out->has_inference ? headroom(&c, p->device_bytes, d->inference_bytes) : 0;
+        d->training_headroom =
+            out->has_training ? headroom(&c, p->device_bytes, d->training_bytes) : 0;
         min_gpus(&c, &m, p, &out->inference, &out->training, d, out->has_inference,
                  out->has_training);
     }
     if (c.overflow) {
+        memset(out, 0, sizeof(*out));
         return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, NULL, NULL, -1,
-                       "a memory figure exceeds 2^64 bytes; lower --context or --batch");
+                       "a memory figure would pass 2^64 - 1 bytes, or a headroom leave "
+                       "the int64 range");
     }
     return MM_OK;
 }

@@ -526,8 +526,9 @@ static struct frac multiplier(const struct qctx *c, const struct mm_tensor *t)
         if (strcmp(suf, "qweight") == 0) {
             const double bits = (cJSON_IsNumber(b) && b->valuedouble > 0) ? b->valuedouble : 4;
             const double f = 32.0 / bits;
-            /* Math.max(1, Math.floor(32 / bits)); absurdly small bits capped */
-            r.num = f < 1 ? 1 : f < 4294967296.0 ? (uint64_t)f : 4294967296u;
+            /* Math.max(1, Math.floor(32 / bits)), exactly; bits so small
+             * that it passes 2^64 - 1 is num 0, an overflow for the caller */
+            r.num = f < 1 ? 1 : f < 18446744073709551616.0 ? (uint64_t)f : 0;
         } else if (t->dtype == MM_DTYPE_U8 && number_is(c->q, "bits", 4)) {
             r.num = 2;
         } else if (t->dtype == MM_DTYPE_U8 && number_is(c->q, "bits", 2)) {
@@ -562,6 +563,7 @@ enum mm_status mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype
     struct qctx c;
     const size_t n = mm_inventory_tensor_count(inv);
     uint64_t total = 0;
+    enum mm_status st = MM_OK;
     size_t i;
     memset(&c, 0, sizeof(c));
     c.q = mm_config_quant(cfg);
@@ -584,18 +586,30 @@ enum mm_status mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype
             continue;
         }
         f = multiplier(&c, t);
-        /* Math.round(elements * num / den), exactly */
-        if (!mm_mul_u64(&v, t->numel, 2 * f.num) || !mm_add_u64(&v, v, f.den)) {
-            v = UINT64_MAX;
-        } else {
-            v /= 2 * f.den;
+        /* Math.round(elements * num / den), exactly; a count past 2^64 - 1
+         * is reported, never clamped (den is at most 32) */
+        v = 0;
+        if (t->numel != 0 &&
+            (f.num == 0 || !mm_mul_u64(&v, t->numel, f.num) || !mm_mul_u64(&v, v, 2) ||
+             !mm_add_u64(&v, v, f.den))) {
+            st = MM_ERR_LIMIT;
+            goto out;
         }
+        v /= 2 * f.den;
+        if (!mm_add_u64(&total, total, v)) {
+            st = MM_ERR_LIMIT;
+            goto out;
+        }
+        /* each dtype's sum is at most the total, which did not overflow */
         if (out_by_dtype != NULL && (unsigned)t->dtype < MM_DTYPE_COUNT_) {
             out_by_dtype[t->dtype] += v;
         }
-        total = mm_add_u64(&total, total, v) ? total : UINT64_MAX;
+    }
+    *out_total = total;
+out:
+    if (st != MM_OK && out_by_dtype != NULL) {
+        memset(out_by_dtype, 0, sizeof(uint64_t) * MM_DTYPE_COUNT_);
     }
     free(c.slots);
-    *out_total = total;
-    return MM_OK;
+    return st;
 }

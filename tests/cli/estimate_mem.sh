@@ -200,4 +200,91 @@ for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer ada
     run "$BIN" tiny-llama $bad
     expect_rc 2
 done
+
+# An option value that would make a figure overflow is a usage error naming
+# the options that drive it; a figure printed is the true one, never a
+# clamped one (JSON numbers past 2^53 are checked as text).
+overflow() {
+    expect_rc 2
+    expect_stdout_empty
+    [ "$(wc -l <"$ERR")" -eq 2 ] || fail "the overflow error is not two lines"
+    case $(head -n 1 "$ERR") in
+    "modelmem: $1: the estimate would overflow "*) ;;
+    *) fail "the overflow error does not name '$1'" ;;
+    esac
+    sed -n 2p "$ERR" | grep -q "^Try 'modelmem --help'" || fail "no line pointing to --help"
+}
+has() {
+    grep -q -- "$1" "$OUT" || fail "no '$1' in the output"
+}
+# fixtures/tiny-llama, 2,675,840 bytes before the overhead at 4,096 tokens
+run "$BIN" ../tiny-llama --overhead 17179869183GiB --gpu H100 --json
+overflow "--overhead 17179869183GiB"
+run "$BIN" ../tiny-llama --overhead 17179869183GiB --json
+expect_rc 0
+has '"total_bytes": 18446744072638485632,'
+run "$BIN" ../tiny-llama --overhead 17179869183GiB --gpu H100
+overflow "--overhead 17179869183GiB"
+run "$BIN" ../tiny-llama --gpu 16000000TiB --json
+overflow "--gpu 16000000TiB"
+run "$BIN" ../tiny-llama --context 4294967295 --batch 4294967295 --json
+overflow "--context 4294967295, --batch 4294967295"
+run "$BIN" ../tiny-llama --context 4294967295 --batch 4294967295 --attention eager
+overflow "--context 4294967295"
+# short by exactly 2^63 bytes: the lowest headroom there is; a byte more
+# is an overflow
+run "$BIN" ../tiny-llama --overhead 9223372036852100992 --gpu 1KiB --json
+expect_rc 0
+has '"inference_headroom_bytes": -9223372036854775808,'
+run "$BIN" ../tiny-llama --overhead 9223372036852100993 --gpu 1KiB --json
+overflow "--overhead 9223372036852100993"
+run "$BIN" ../tiny-llama --overhead 4611686018427387904 --gpu 1KiB --json
+expect_rc 0
+has '"inference_headroom_bytes": -4611686018430062720,'
+# a big model: Llama 3 70B's geometry, 4,294,967,295 tokens, full training;
+# 94 sequences need 9,306,622,657,634,684,928 bytes (under 2^64), 2^63 more
+# than an H100 holds
+BIG="tiny-llama --config config-llama-3-70b/config.json --context 4294967295 --train full"
+# shellcheck disable=SC2086
+run "$BIN" $BIG --batch 94 --json
+expect_rc 0
+has '"total_bytes": 9306622657634684928}'
+# shellcheck disable=SC2086
+run "$BIN" $BIG --batch 94 --gpu H100 --json
+overflow "--context 4294967295, --batch 94"
+# shellcheck disable=SC2086
+run "$BIN" $BIG --batch 93 --gpu H100 --json
+expect_rc 0
+has '"training_headroom_bytes": -9207615948102209024,'
+# shellcheck disable=SC2086
+# 4,294,967,295 sequences overflow at the default 4,096 tokens too: only
+# --batch is to blame
+# shellcheck disable=SC2086
+run "$BIN" $BIG --batch 4294967295 --lora-rank 65536 --gpus 4096 --parallel zero3
+overflow "--batch 4294967295"
+# shellcheck disable=SC2086
+run "$BIN" $BIG --batch 1 --gpu 16000000TiB --overhead 1KiB --json
+overflow "--gpu 16000000TiB"
+# A geometry that overflows at the default 4,096 tokens is the model's
+# fault, an input error naming its config.json: 2^53 hidden.
+mkdir "$TMP/big"
+cp tiny-llama/model.safetensors "$TMP/big/"
+sed 's/"hidden_size": [0-9]*/"hidden_size": 9007199254740992/' tiny-llama/config.json \
+    >"$TMP/big/config.json"
+run "$BIN" "$TMP/big" --batch 1
+expect_rc 1
+expect_stdout_empty
+expect_stderr_one_line "modelmem: $TMP/big/config.json: a memory figure would pass 2^64 - 1"
+run "$BIN" "$TMP/big" --context 100 --json
+expect_rc 0
+has '"total_bytes": 7205759404329893568,'
+# A quantization config whose bits would push the logical parameter count
+# past 2^64 is an input error, not a usage error.
+mkdir "$TMP/q"
+cp gptq/model.safetensors "$TMP/q/"
+sed 's/"bits": 4,/"bits": 1e-300,/' gptq/config.json >"$TMP/q/config.json"
+run "$BIN" "$TMP/q" --json
+expect_rc 1
+expect_stdout_empty
+expect_stderr_one_line "modelmem: $TMP/q/config.json: the logical parameter count"
 finish
