@@ -71,7 +71,10 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
-/* Prints a usage error and returns EXIT_USAGE. */
+/* Prints "modelmem: " and the formatted line on stderr, through the
+ * escaping writer (file names and config text may hold anything). */
+void cli_diag(const char *fmt, ...) MM_PRINTF(1, 2);
+/* Prints a usage error (escaped, as cli_diag) and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) MM_PRINTF(1, 2);
 
 /*

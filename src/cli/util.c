@@ -23,14 +23,34 @@ void cli_print_error(const struct mm_error *err)
     out_flush(&e);
 }
 
+/* "modelmem: " and the formatted line, escaped, on stderr. */
+static void vdiag(const char *fmt, va_list ap)
+{
+    char line[2048];
+    struct out e;
+    out_init(&e, stderr);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    out_str(&e, "modelmem: ");
+    out_text(&e, line);
+    out_str(&e, "\n");
+    out_flush(&e);
+}
+
+void cli_diag(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(fmt, ap);
+    va_end(ap);
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("modelmem: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vdiag(fmt, ap);
     va_end(ap);
-    fputs("\nTry 'modelmem --help' for more information.\n", stderr);
+    fputs("Try 'modelmem --help' for more information.\n", stderr);
     return EXIT_USAGE;
 }
 
