@@ -27,6 +27,10 @@ struct mm_pkvm {
     struct mm_error *err;
     uint64_t op_at; /* offset of the opcode being run */
     uint8_t op;
+    /* The protocol of the last PROTO opcode, 0 before any: CPython's
+     * Unpickler starts at 0 and each PROTO sets it, wherever it comes
+     * (Lib/pickle.py load_proto); find_class reads it for every global. */
+    uint8_t proto;
     uint32_t *stack;
     size_t sp;
     size_t stack_cap;
