@@ -340,6 +340,89 @@ static void test_dotted_globals(void **state)
     }
 }
 
+/* A pickle in memory naming one global: loaded with no warning (MM_E_NONE),
+ * with the warning `code` whose message holds `text`, or refused as unsafe
+ * with that message. */
+static void mem_global(const char *pkl, enum mm_errcode code, const char *text)
+{
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    const enum mm_status st =
+        mm_inventory_load_memory(&inv, (const uint8_t *)pkl, strlen(pkl), "g.pkl", &err);
+    if (code == MM_E_UNSAFE_GLOBAL) {
+        if (st != MM_ERR_UNSAFE) {
+            fail_msg("%s: not refused", pkl);
+        }
+        assert_int_equal(err.code, code);
+        assert_non_null(strstr(err.message, text));
+        return;
+    }
+    if (st != MM_OK) {
+        fail_msg("%s: %s: %s", pkl, mm_errcode_name(err.code), err.message);
+    }
+    if (code == MM_E_NONE) {
+        assert_int_equal(mm_inventory_warning_count(inv), 0);
+    } else {
+        assert_int_equal(mm_inventory_warning_count(inv), 1);
+        assert_int_equal(mm_inventory_warning(inv, 0)->code, code);
+        assert_non_null(strstr(mm_inventory_warning(inv, 0)->message, text));
+    }
+    mm_inventory_free(inv);
+}
+
+/* Python 2 names, which Python maps to Python 3 ones below protocol 3 before
+ * importing (Lib/_compat_pickle.py): __builtin__.eval is builtins.eval,
+ * cPickle.loads pickle.loads, commands.getoutput subprocess.getoutput.
+ * Refused through GLOBAL, STACK_GLOBAL and INST, with protocol 2, with no
+ * PROTO (protocol 0) and with PROTO 4 then PROTO 2; from protocol 3 on
+ * nothing is mapped, and cPickle.loads is an unknown global. */
+static void test_compat_globals(void **state)
+{
+    static const struct {
+        const char *file;
+        const char *global;
+        int64_t offset;
+    } cases[] = {
+        {"compat_builtin_eval.pt", "__builtin__.eval (read as builtins.eval below protocol 3)",
+         48},
+        {"compat_cpickle_loads.pt", "cPickle.loads (read as pickle.loads below protocol 3)", 48},
+        {"compat_commands_getoutput.pt",
+         "commands.getoutput (read as subprocess.getoutput below protocol 3)", 48},
+        {"compat_stack_global_cpickle_loads.pt", "(read as pickle.loads", 70},
+        {"compat_inst_cpickle_loads.pt", "(read as pickle.loads", 141},
+        {"compat_last_proto_cpickle_loads.pt", "(read as pickle.loads", 50},
+    };
+    struct mm_inventory *inv = NULL;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        refused_unless_allowed(cases[i].file, cases[i].global, cases[i].offset);
+    }
+    inv = load_ok(BAD "/compat_proto3_cpickle_loads.pt", 0);
+    assert_int_equal(mm_inventory_tensor_count(inv), 1);
+    assert_int_equal(mm_inventory_warning_count(inv), 1);
+    assert_int_equal(mm_inventory_warning(inv, 0)->code, MM_E_UNKNOWN_GLOBAL);
+    assert_int_equal(mm_inventory_warning(inv, 0)->offset, 193);
+    assert_non_null(strstr(mm_inventory_warning(inv, 0)->message, "cPickle.loads,"));
+    mm_inventory_free(inv);
+    /* in memory: the allow-list as Python 3 names it (copy_reg, __builtin__
+     * at protocol 2 are copyreg, builtins); a mapped module refused by its
+     * Python 3 name with no PROTO (http.server) but not at protocol 3; a
+     * deny-listed spelling refused even where Python 3 maps it to nothing
+     * it has */
+    mem_global("\x80\x02}Va\nccopy_reg\n_reconstructor\n"
+               "(c__builtin__\nobject\nc__builtin__\nobject\nNtRs.", MM_E_NONE, NULL);
+    mem_global("}Va\ncSimpleHTTPServer\ntest\n)Rs.", MM_E_UNSAFE_GLOBAL,
+               "SimpleHTTPServer.test (read as http.server.test below protocol 3)");
+    mem_global("\x80\x03" "cSimpleHTTPServer\ntest\n)R.", MM_E_UNKNOWN_GLOBAL,
+               "SimpleHTTPServer.test,");
+    mem_global("\x80\x02" "cexceptions\nValueError\n)R.", MM_E_UNKNOWN_GLOBAL,
+               "exceptions.ValueError (read as builtins.ValueError below protocol 3)");
+    mem_global("\x80\x02" "c__builtin__\nexecfile\n)R.", MM_E_UNSAFE_GLOBAL,
+               "__builtin__.execfile (read as builtins.execfile below protocol 3)");
+    assert_int_not_equal(access(PWNED, F_OK), 0);
+}
+
 static void test_unknown_global(void **state)
 {
     struct mm_inventory *inv = load_ok(BAD "/unknown_global.pt", 0);
@@ -877,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_malicious),
         cmocka_unit_test(test_dotted_globals),
+        cmocka_unit_test(test_compat_globals),
         cmocka_unit_test(test_unknown_global),
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_limit_ops),

@@ -86,4 +86,30 @@ for case in frame_past_end.pt:pickle-frame-length:48 \
     expect_rc 1
     grep -q "^error ${rest%%:*}: " "$OUT" || fail "$file: verify does not report ${rest%%:*}"
 done
+# Below protocol 3 a Python 2 name is read as Python maps it
+# (__builtin__.eval is builtins.eval): refused by inspect, estimate and
+# verify; from protocol 3 on it is not mapped, an unknown global.
+for f in compat_builtin_eval.pt compat_cpickle_loads.pt compat_commands_getoutput.pt; do
+    run "$BIN" inspect "$FIX/malformed/$f"
+    expect_rc 1
+    expect_stdout_empty
+    expect_stderr_one_line "modelmem: $FIX/malformed/$f: pickle imports "
+    grep -q "below protocol 3), which can run code" "$ERR" || fail "$f: not refused as mapped"
+    grep -q "(byte 48)" "$ERR" || fail "$f: the error does not give the byte offset 48"
+    run "$BIN" "$FIX/malformed/$f"
+    expect_rc 1
+    expect_stdout_empty
+    run "$BIN" verify "$FIX/malformed/$f"
+    expect_rc 1
+    grep -q "unsafe-pickle-global" "$OUT" || fail "$f: verify does not report unsafe-pickle-global"
+done
+run "$BIN" inspect --allow-unsafe-pickle "$FIX/malformed/compat_cpickle_loads.pt"
+expect_rc 0
+expect_stderr_one_line "modelmem: compat_cpickle_loads.pt: warning: pickle imports cPickle.loads (read as pickle.loads below protocol 3), which can run code (not run) (byte 48) [unsafe-pickle-global]"
+run "$BIN" inspect --json "$FIX/malformed/compat_proto3_cpickle_loads.pt"
+expect_rc 0
+expect_stderr_one_line "modelmem: compat_proto3_cpickle_loads.pt: warning: pickle imports cPickle.loads, not a tensor-checkpoint global (not run) (byte 193) [unknown-pickle-global]"
+"$JSONCHECK" warnings/0/code=unknown-pickle-global warnings/0/offset=193 \
+    tensors/0/name=w <"$OUT" || fail "compat_proto3_cpickle_loads.pt: inspect --json warnings"
+[ -e "$PWNED" ] && fail "a pickle's command ran: $PWNED exists"
 finish

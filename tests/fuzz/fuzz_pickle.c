@@ -5,13 +5,13 @@
 #include "formats/torch/pickle.h"
 
 static enum mm_status on_global(void *ctx, const char *module, size_t module_len,
-                                const char *name, size_t name_len, uint64_t at,
-                                struct mm_error *err)
+                                const char *name, size_t name_len, unsigned proto,
+                                uint64_t at, struct mm_error *err)
 {
     (void)ctx;
     (void)at;
     (void)err;
-    (void)mm_pickle_classify(module, module_len, name, name_len);
+    (void)mm_pickle_classify(module, module_len, name, name_len, proto);
     return MM_OK;
 }
 

@@ -59,10 +59,13 @@ struct mm_pk_node {
     } v;
 };
 
-/* Called for every global a pickle names, before it is used. A status
- * other than MM_OK stops the run with err as the callback filled it. */
+/* Called for every global a pickle names, before it is used, with the
+ * protocol the pickle's last PROTO opcode gave (0 before any), which decides
+ * how Python resolves the name. A status other than MM_OK stops the run with
+ * err as the callback filled it. */
 typedef enum mm_status (*mm_pickle_global_fn)(void *ctx, const char *module, size_t module_len,
-                                              const char *name, size_t name_len, uint64_t at,
+                                              const char *name, size_t name_len,
+                                              unsigned proto, uint64_t at,
                                               struct mm_error *err);
 
 struct mm_pickle {
@@ -95,14 +98,25 @@ enum mm_status mm_pickle_run(struct mm_pickle *p, const uint8_t *data, size_t le
                              void *ctx, struct mm_error *err);
 void mm_pickle_free(struct mm_pickle *p);
 
-/* What a global is (pickle_globals.c): on the allow-list of what tensor
- * checkpoints and Trainer RNG-state files reference; a known way to run
- * code (os.system, builtins.eval, subprocess.*, ..., and any name part with
- * a dot, which Python resolves attribute by attribute); or neither. */
+/* What a global is (pickle_globals.c), named in a pickle of protocol
+ * `proto`: on the allow-list of what tensor checkpoints and Trainer
+ * RNG-state files reference; a known way to run code (os.system,
+ * builtins.eval, subprocess.*, ..., any name part with a dot, which Python
+ * resolves attribute by attribute, and below protocol 3 any Python 2 name
+ * that Python maps to one of these: __builtin__.eval, cPickle.loads,
+ * commands.getoutput); or neither. */
 enum mm_global_class { MM_GLOBAL_SAFE = 0, MM_GLOBAL_UNKNOWN, MM_GLOBAL_UNSAFE };
 
 enum mm_global_class mm_pickle_classify(const char *module, size_t module_len, const char *name,
-                                        size_t name_len);
+                                        size_t name_len, unsigned proto);
+
+/* The global CPython's Unpickler imports for the one a pickle of protocol
+ * `proto` names: below protocol 3, a Python 2 name is mapped to its Python 3
+ * one (fix_imports, on by default and in torch.load; Lib/_compat_pickle.py).
+ * When it maps, *module and *name are set to static strings, their lengths
+ * too, and true is returned; otherwise nothing changes. */
+bool mm_pickle_fix_import(const char **module, size_t *module_len, const char **name,
+                          size_t *name_len, unsigned proto);
 
 static inline const struct mm_pk_node *mm_pk_node(const struct mm_pickle *p, uint32_t id)
 {

@@ -20,8 +20,8 @@ enum mm_status mm_pkvm_push_global(struct mm_pkvm *m, const uint8_t *mod, size_t
     char *full;
     enum mm_status st;
     if (m->on_global != NULL) {
-        st = m->on_global(m->ctx, (const char *)mod, mlen, (const char *)name, nlen, m->op_at,
-                          m->err);
+        st = m->on_global(m->ctx, (const char *)mod, mlen, (const char *)name, nlen, m->proto,
+                          m->op_at, m->err);
         if (st != MM_OK) {
             return st;
         }

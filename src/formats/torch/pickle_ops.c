@@ -373,6 +373,9 @@ enum mm_status mm_pkvm_op_objects(struct mm_pkvm *m, bool *done)
             return mm_pkvm_vfail(m, MM_ERR_UNSUPPORTED, MM_E_BAD_VERSION,
                                  "pickle protocol %u (0 to 5 are read)", b[0]);
         }
+        if (st == MM_OK) {
+            m->proto = b[0];
+        }
         return st;
     default:
         *done = false;

@@ -31,6 +31,10 @@ struct mm_pkvm {
      * end at cursor position frame_end */
     bool in_frame;
     size_t frame_end;
+    /* The protocol of the last PROTO opcode, 0 before any: CPython's
+     * Unpickler starts at 0 and each PROTO sets it, wherever it comes
+     * (Lib/pickle.py load_proto); find_class reads it for every global. */
+    uint8_t proto;
     uint32_t *stack;
     size_t sp;
     size_t stack_cap;

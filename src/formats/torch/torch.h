@@ -67,8 +67,8 @@ enum mm_status mm_torch_persid(size_t *index, struct mm_tctx *x, uint32_t pid,
 
 /* The pickle global callback: classifies, refuses or warns (torch_globals.c). */
 enum mm_status mm_torch_on_global(void *ctx, const char *module, size_t module_len,
-                                  const char *name, size_t name_len, uint64_t at,
-                                  struct mm_error *err);
+                                  const char *name, size_t name_len, unsigned proto,
+                                  uint64_t at, struct mm_error *err);
 
 /* The storage called `key`, or NULL. */
 struct mm_tstorage *mm_torch_find_storage(const struct mm_tctx *x, const char *key, size_t len);
