@@ -530,14 +530,16 @@ enum mm_status mm_config_parse(struct mm_config **out, const void *data, size_t 
     return MM_OK;
 }
 
-enum mm_status mm_config_load(struct mm_config **out, const char *path, struct mm_error *err)
+/* Reads the config at `open_path`; errors name `path`. */
+static enum mm_status load_named(struct mm_config **out, const char *open_path, const char *path,
+                                 struct mm_error *err)
 {
     struct mm_source src;
     char *buf;
     enum mm_status st;
     mm_error_clear(err);
     *out = NULL;
-    st = mm_source_open(&src, path, path, err);
+    st = mm_source_open(&src, open_path, path, err);
     if (st != MM_OK) {
         return st;
     }
@@ -558,6 +560,11 @@ enum mm_status mm_config_load(struct mm_config **out, const char *path, struct m
     }
     free(buf);
     return st;
+}
+
+enum mm_status mm_config_load(struct mm_config **out, const char *path, struct mm_error *err)
+{
+    return load_named(out, path, path, err);
 }
 
 void mm_config_free(struct mm_config *cfg)
@@ -609,17 +616,19 @@ int mm_config_path(char *out, size_t size, const char *target)
     return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
-/* config.json lies in the model folder `dir`, as every weight file must. */
-static enum mm_status config_inside(const char *dir, const char *path, struct mm_error *err)
+/* config.json lies in the model folder `dir`, as every weight file must;
+ * *real receives the real path checked, which is the one opened, so that a
+ * link swapped after the check is not followed. */
+static enum mm_status config_inside(char **real, const char *dir, const char *path,
+                                    struct mm_error *err)
 {
     struct mm_real_dir rd = MM_REAL_DIR_INIT;
     char *root = NULL;
-    char *real = NULL;
     enum mm_status st = mm_model_root(&root, dir, err);
+    *real = NULL;
     if (st == MM_OK) {
-        st = mm_path_inside(&real, root, &rd, path, err);
+        st = mm_path_inside(real, root, &rd, path, err);
     }
-    free(real);
     free(root);
     mm_real_dir_free(&rd);
     return st;
@@ -630,6 +639,7 @@ enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
 {
     char path[4096];
     char dir[4096];
+    char *real = NULL;
     const char *slash;
     enum mm_status st;
     mm_error_clear(err);
@@ -644,9 +654,10 @@ enum mm_status mm_config_load_for(struct mm_config **out, const char *target,
     if (dir[0] == '\0') {
         snprintf(dir, sizeof(dir), "/");
     }
-    st = config_inside(dir, path, err);
-    if (st != MM_OK) {
-        return st;
+    st = config_inside(&real, dir, path, err);
+    if (st == MM_OK) {
+        st = load_named(out, real != NULL ? real : path, path, err);
     }
-    return mm_config_load(out, path, err);
+    free(real);
+    return st;
 }
