@@ -1,0 +1,265 @@
+/*
+ * fit.c - the inference plan for one device and for each of N, and the fit
+ * questions as users ask them: does it fit on this device, on how many
+ * devices at the least (counting only the sizes the runtime accepts), what
+ * is the longest context at this batch, how many sequences of this context
+ * at once.
+ *
+ * The longest context is solved from the plan's own arithmetic, not by
+ * scanning: vLLM's is its KV blocks per sequence x 16 tokens; for the other
+ * runtimes the per-device total is a polynomial of degree 1 (2 with eager
+ * attention) in the context on each side of the sliding window, so the
+ * answer is the root of that polynomial, computed from three exact values
+ * of the plan, then checked (and corrected for the plan's ceiling
+ * divisions) with exact evaluations on either side.
+ */
+#include <string.h>
+
+#include "estimate/plan.h"
+
+/* Corrections tried after the closed form before falling back to bisection;
+ * a ceiling division moves the total by less than one byte per term. */
+#define FIX_STEPS 64
+
+static void plan_at(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+                    const struct mm_memory_params *p, const struct mm_plan_at *at)
+{
+    if (p->runtime == MM_RUNTIME_VLLM) {
+        mm_plan_vllm(c, out, m, p, at);
+    } else {
+        mm_plan_transformers(c, out, m, p, at, p->runtime);
+    }
+}
+
+/* Square root by Newton's method (no libm for one call); v >= 0. */
+static double root(double v)
+{
+    double r = v > 1 ? v : 1;
+    int k;
+    for (k = 0; k < 200; k++) {
+        const double next = (r + v / r) / 2;
+        if (next >= r) {
+            break;
+        }
+        r = next;
+    }
+    return r;
+}
+
+/* Bytes of KV the verdict needs on a vLLM device: whole blocks per sequence. */
+static uint64_t vllm_need(struct mm_calc *c, const struct mm_plan *pl, const struct mm_plan_at *at)
+{
+    const uint64_t blocks =
+        mm_calc_mul(c, at->batch, mm_calc_ceil_div(at->context, MM_VLLM_BLOCK_SIZE));
+    return mm_calc_mul(c, mm_calc_mul(c, blocks, MM_VLLM_BLOCK_SIZE), pl->in.kv_bytes_per_token);
+}
+
+static int64_t signed_diff(uint64_t have, uint64_t need)
+{
+    if (have >= need) {
+        return have - need > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(have - need);
+    }
+    return need - have > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)(need - have);
+}
+
+/* Whether the plan fits the device, and the headroom: for vLLM what its
+ * requested share (utilization x device) keeps beyond weights, activations,
+ * non-torch memory and the KV blocks of `batch` sequences of `context`
+ * tokens (vLLM's own question), else the device's memory less the plan's
+ * total. */
+static int fits(struct mm_calc *c, const struct mm_plan *pl, const struct mm_memory_params *p,
+                const struct mm_plan_at *at, int64_t *headroom)
+{
+    if (p->runtime == MM_RUNTIME_VLLM) {
+        const uint64_t need = vllm_need(c, pl, at);
+        const int len_ok = p->max_model_len == 0 || at->context <= p->max_model_len;
+        uint64_t used = mm_calc_add(c, pl->in.weights_bytes, pl->in.activation_bytes);
+        used = mm_calc_add(c, mm_calc_add(c, used, pl->d.non_torch_bytes), need);
+        *headroom = signed_diff(pl->d.requested_bytes, used);
+        return !pl->refused && len_ok && need <= pl->in.kv_cache_bytes &&
+               pl->in.total_bytes <= p->device_bytes;
+    }
+    *headroom = signed_diff(p->device_bytes, pl->in.total_bytes);
+    return pl->in.total_bytes <= p->device_bytes;
+}
+
+/* Device counts the runtime accepts under the split. */
+static int accepted(const struct mm_plan_model *m, const struct mm_memory_params *p, unsigned n,
+                    enum mm_parallel par)
+{
+    if (p->runtime == MM_RUNTIME_VLLM) {
+        return mm_vllm_refuses(&m->g, n, par) == NULL;
+    }
+    if (par == MM_PAR_LAYERS || par == MM_PAR_PP) {
+        return n == 1 || n <= m->g.layers;
+    }
+    return 1;
+}
+
+static unsigned min_gpus(const struct mm_plan_model *m, const struct mm_memory_params *p)
+{
+    unsigned n;
+    for (n = 1; n <= MM_LIMIT_GPUS; n++) {
+        const struct mm_plan_at at = {n, p->parallel, p->context, p->batch};
+        struct mm_calc c = {0};
+        struct mm_plan pl;
+        int64_t h;
+        if (!accepted(m, p, n, p->parallel)) {
+            continue;
+        }
+        plan_at(&c, &pl, m, p, &at);
+        if (!c.overflow && fits(&c, &pl, p, &at, &h) && !c.overflow) {
+            return n;
+        }
+    }
+    return 0;
+}
+
+/* The per-device total at context x, UINT64_MAX when it overflows. */
+static uint64_t total_at(const struct mm_plan_model *m, const struct mm_memory_params *p,
+                         uint64_t x)
+{
+    const struct mm_plan_at at = {p->gpus, p->parallel, x, p->batch};
+    struct mm_calc c = {0};
+    struct mm_plan pl;
+    plan_at(&c, &pl, m, p, &at);
+    return c.overflow ? UINT64_MAX : pl.in.total_bytes;
+}
+
+/* The largest x in [lo, hi] with f(x) <= cap, f nondecreasing, f(lo) <= cap:
+ * the root of the quadratic through f(lo), f(lo+1), f(lo+2), then exact
+ * corrections. */
+static uint64_t solve(const struct mm_plan_model *m, const struct mm_memory_params *p,
+                      uint64_t cap, uint64_t lo, uint64_t hi)
+{
+    const double f0 = (double)total_at(m, p, lo);
+    const double d1 = (double)total_at(m, p, lo + 1) - f0;
+    const double d2 = (double)total_at(m, p, lo + 2) - 2 * (double)total_at(m, p, lo + 1) + f0;
+    const double room = (double)cap - f0;
+    double t;
+    uint64_t x;
+    uint64_t a;
+    uint64_t b;
+    int k;
+    /* f(lo + t) = f0 + t d1 + t (t - 1) d2 / 2 */
+    if (d2 > 0.5) {
+        const double bq = d1 - d2 / 2;
+        t = (-bq + root(bq * bq + 2 * d2 * room)) / d2;
+    } else {
+        t = d1 > 0.5 ? room / d1 : (double)(hi - lo);
+    }
+    x = t >= (double)(hi - lo) ? hi : lo + (uint64_t)(t > 0 ? t : 0);
+    for (k = 0; k < FIX_STEPS && x < hi && total_at(m, p, x + 1) <= cap; k++) {
+        x++;
+    }
+    for (k = 0; k < FIX_STEPS && x > lo && total_at(m, p, x) > cap; k++) {
+        x--;
+    }
+    if (total_at(m, p, x) <= cap && (x == hi || total_at(m, p, x + 1) > cap)) {
+        return x;
+    }
+    /* the closed form was off by more than the rounding allows: bisect */
+    a = lo;
+    b = hi;
+    while (a < b) {
+        const uint64_t mid = a + (b - a + 1) / 2;
+        if (total_at(m, p, mid) <= cap) {
+            a = mid;
+        } else {
+            b = mid - 1;
+        }
+    }
+    return a;
+}
+
+static uint64_t max_context(const struct mm_plan_model *m, const struct mm_memory_params *p,
+                            const struct mm_plan *dev)
+{
+    const uint64_t cap = p->device_bytes;
+    const uint64_t w = mm_plan_sliding_layers(&m->g) != 0 ? m->g.sliding_window : 0;
+    if (p->runtime == MM_RUNTIME_VLLM) {
+        return dev->d.kv_blocks / p->batch * MM_VLLM_BLOCK_SIZE;
+    }
+    if (total_at(m, p, 1) > cap) {
+        return 0;
+    }
+    if (total_at(m, p, MM_LIMIT_TOKENS) <= cap) {
+        return MM_LIMIT_TOKENS;
+    }
+    if (w > 2 && w + 2 < MM_LIMIT_TOKENS && total_at(m, p, w) <= cap) {
+        return solve(m, p, cap, w, MM_LIMIT_TOKENS);
+    }
+    return solve(m, p, cap, 1, w > 2 ? w : MM_LIMIT_TOKENS);
+}
+
+/* Sequences of `context` tokens at once, x 100. vLLM prints KV tokens /
+ * max_model_len with two decimals (rounded); elsewhere every per-sequence
+ * figure is linear in the batch: (device - fixed) / per sequence, floored. */
+static int max_concurrency(struct mm_calc *c, const struct mm_plan_model *m,
+                           const struct mm_memory_params *p, const struct mm_plan *dev,
+                           uint64_t *out)
+{
+    struct mm_plan_at at = {p->gpus, p->parallel, p->context, 0};
+    struct mm_plan none;
+    struct mm_plan one;
+    uint64_t per;
+    if (p->runtime == MM_RUNTIME_VLLM) {
+        const uint64_t len = dev->d.max_model_len;
+        *out = (mm_calc_mul(c, dev->d.kv_tokens, 200) + len) / (2 * len);
+        return 1;
+    }
+    plan_at(c, &none, m, p, &at);
+    at.batch = 1;
+    plan_at(c, &one, m, p, &at);
+    per = one.in.total_bytes - none.in.total_bytes;
+    if (per == 0) {
+        return 0;
+    }
+    *out = none.in.total_bytes >= p->device_bytes
+               ? 0
+               : mm_calc_mul(c, p->device_bytes - none.in.total_bytes, 100) / per;
+    return 1;
+}
+
+static enum mm_status refuse(struct mm_error *err, const struct mm_plan_model *m,
+                             const struct mm_memory_params *p, const char *why)
+{
+    return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
+                   "vLLM cannot run on %u devices under %s: %s (%llu attention heads, %llu KV "
+                   "heads, %llu layers)",
+                   p->gpus, mm_parallel_name(p->parallel), why,
+                   (unsigned long long)m->g.heads, (unsigned long long)m->g.kv_heads,
+                   (unsigned long long)m->g.layers);
+}
+
+enum mm_status mm_plan_run(struct mm_calc *c, struct mm_memory *out, const struct mm_plan_model *m,
+                           const struct mm_memory_params *p, struct mm_error *err)
+{
+    const struct mm_plan_at one = {1, p->parallel, p->context, p->batch};
+    const struct mm_plan_at all = {p->gpus, p->parallel, p->context, p->batch};
+    struct mm_plan whole;
+    struct mm_plan dev;
+    struct mm_device *d = &out->device;
+    if (p->runtime == MM_RUNTIME_VLLM && mm_vllm_refuses(&m->g, p->gpus, p->parallel) != NULL) {
+        return refuse(err, m, p, mm_vllm_refuses(&m->g, p->gpus, p->parallel));
+    }
+    out->runtime = p->runtime;
+    out->parallel = p->parallel;
+    plan_at(c, &whole, m, p, &one);
+    plan_at(c, &dev, m, p, &all);
+    out->has_inference = 1;
+    out->inference = whole.in;
+    out->detail = whole.d;
+    out->device_inference = dev.in;
+    out->device_detail = dev.d;
+    d->inference_bytes = dev.in.total_bytes;
+    if (p->device_bytes == 0) {
+        return MM_OK;
+    }
+    d->inference_fits = fits(c, &dev, p, &all, &d->inference_headroom);
+    d->inference_min_gpus = min_gpus(m, p);
+    d->max_context = max_context(m, p, &dev);
+    d->has_max_context = 1;
+    d->has_max_concurrency = max_concurrency(c, m, p, &dev, &d->max_concurrency_x100);
+    return MM_OK;
+}
