@@ -327,6 +327,36 @@ static void test_transformers_fit(void **state)
     model_free(&m);
 }
 
+/* The longest context that trains: exact, as for inference. */
+static void test_training_max_context(void **state)
+{
+    struct model m = model(&llama3_8b, FIX "config-llama-3-8b/config.json");
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    uint64_t x;
+    (void)state;
+    p.train = MM_TRAIN_LORA;
+    p.context = 4096;
+    p.device_bytes = mm_gpu_find("A100-80GB")->usable_bytes;
+    r = plan(&m, &p);
+    assert_true(r.device.has_training_max_context);
+    x = r.device.training_max_context;
+    assert_true(x > 4096);
+    p.context = x;
+    assert_true(plan(&m, &p).device.training_fits);
+    p.context = x + 1;
+    assert_false(plan(&m, &p).device.training_fits);
+    /* eager attention: quadratic, still exact */
+    p.attention = MM_ATTN_EAGER;
+    p.context = 4096;
+    x = plan(&m, &p).device.training_max_context;
+    p.context = x;
+    assert_true(plan(&m, &p).device.training_fits);
+    p.context = x + 1;
+    assert_false(plan(&m, &p).device.training_fits);
+    model_free(&m);
+}
+
 /* Sliding windows: Gemma 2 (alternate layers slide over 4,096 tokens); the
  * longest context is found past the window, and is exact. */
 static void test_fit_sliding(void **state)
@@ -409,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_vllm_llama3_8b_h100), cmocka_unit_test(test_vllm_llama3_70b_a100),
         cmocka_unit_test(test_vllm_llama3_70b_4090), cmocka_unit_test(test_transformers_fit),
         cmocka_unit_test(test_fit_sliding),          cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_training_max_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,6 +137,7 @@ void render_runtime_json_inference(struct out *o, const struct cli_memory *m,
                                    const struct mm_runtime_detail *d);
 void render_runtime_json_fits(struct out *o, const struct cli_memory *m);
 void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool markdown);
+void render_runtime_text_training(struct out *o, const struct cli_memory *m, bool markdown);
 void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown);
 
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);

@@ -273,6 +273,7 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
             snprintf(what, sizeof(what), "training (%s)", parallel_name(m));
             verdict(o, markdown, what, r->device.training_fits, r->device.training_headroom,
                     r->device.training_min_gpus);
+            render_runtime_text_training(o, m, markdown);
         }
     }
 }

@@ -122,6 +122,20 @@ void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool ma
     out_str(o, "\n");
 }
 
+void render_runtime_text_training(struct out *o, const struct cli_memory *m, bool markdown)
+{
+    const struct mm_device *d = &m->result.device;
+    char a[32];
+    char b[32];
+    if (!d->has_training_max_context) {
+        return;
+    }
+    fmt_thousands(a, sizeof(a), d->training_max_context);
+    fmt_thousands(b, sizeof(b), m->params.batch);
+    out_fmt(o, "%slongest context that trains at batch %s: %s tokens\n",
+            markdown ? "- " : "    ", b, a);
+}
+
 void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown)
 {
     const struct mm_memory *r = &m->result;

@@ -115,26 +115,29 @@ static unsigned min_gpus(const struct mm_plan_model *m, const struct mm_memory_p
     return 0;
 }
 
-/* The per-device total at context x, UINT64_MAX when it overflows. */
-static uint64_t total_at(const struct mm_plan_model *m, const struct mm_memory_params *p,
-                         uint64_t x)
+/* The per-device inference total at context x, UINT64_MAX when it
+ * overflows. */
+struct at_ctx {
+    const struct mm_plan_model *m;
+    const struct mm_memory_params *p;
+};
+
+static uint64_t total_at(const void *arg, uint64_t x)
 {
-    const struct mm_plan_at at = {p->gpus, p->parallel, x, p->batch};
+    const struct at_ctx *a = arg;
+    const struct mm_plan_at at = {a->p->gpus, a->p->parallel, x, a->p->batch};
     struct mm_calc c = {0};
     struct mm_plan pl;
-    plan_at(&c, &pl, m, p, &at);
+    plan_at(&c, &pl, a->m, a->p, &at);
     return c.overflow ? UINT64_MAX : pl.in.total_bytes;
 }
 
-/* The largest x in [lo, hi] with f(x) <= cap, f nondecreasing, f(lo) <= cap:
- * the root of the quadratic through f(lo), f(lo+1), f(lo+2), then exact
- * corrections. */
-static uint64_t solve(const struct mm_plan_model *m, const struct mm_memory_params *p,
-                      uint64_t cap, uint64_t lo, uint64_t hi)
+uint64_t mm_fit_solve(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t lo, uint64_t hi)
 {
-    const double f0 = (double)total_at(m, p, lo);
-    const double d1 = (double)total_at(m, p, lo + 1) - f0;
-    const double d2 = (double)total_at(m, p, lo + 2) - 2 * (double)total_at(m, p, lo + 1) + f0;
+    const double f0 = (double)f(arg, lo);
+    const double f1 = (double)f(arg, lo + 1);
+    const double d1 = f1 - f0;
+    const double d2 = (double)f(arg, lo + 2) - 2 * f1 + f0;
     const double room = (double)cap - f0;
     double t;
     uint64_t x;
@@ -149,13 +152,13 @@ static uint64_t solve(const struct mm_plan_model *m, const struct mm_memory_para
         t = d1 > 0.5 ? room / d1 : (double)(hi - lo);
     }
     x = t >= (double)(hi - lo) ? hi : lo + (uint64_t)(t > 0 ? t : 0);
-    for (k = 0; k < FIX_STEPS && x < hi && total_at(m, p, x + 1) <= cap; k++) {
+    for (k = 0; k < FIX_STEPS && x < hi && f(arg, x + 1) <= cap; k++) {
         x++;
     }
-    for (k = 0; k < FIX_STEPS && x > lo && total_at(m, p, x) > cap; k++) {
+    for (k = 0; k < FIX_STEPS && x > lo && f(arg, x) > cap; k++) {
         x--;
     }
-    if (total_at(m, p, x) <= cap && (x == hi || total_at(m, p, x + 1) > cap)) {
+    if (f(arg, x) <= cap && (x == hi || f(arg, x + 1) > cap)) {
         return x;
     }
     /* the closed form was off by more than the rounding allows: bisect */
@@ -163,7 +166,7 @@ static uint64_t solve(const struct mm_plan_model *m, const struct mm_memory_para
     b = hi;
     while (a < b) {
         const uint64_t mid = a + (b - a + 1) / 2;
-        if (total_at(m, p, mid) <= cap) {
+        if (f(arg, mid) <= cap) {
             a = mid;
         } else {
             b = mid - 1;
@@ -172,24 +175,29 @@ static uint64_t solve(const struct mm_plan_model *m, const struct mm_memory_para
     return a;
 }
 
+uint64_t mm_fit_max(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t window)
+{
+    if (f(arg, 1) > cap) {
+        return 0;
+    }
+    if (f(arg, MM_LIMIT_TOKENS) <= cap) {
+        return MM_LIMIT_TOKENS;
+    }
+    if (window > 2 && window + 2 < MM_LIMIT_TOKENS && f(arg, window) <= cap) {
+        return mm_fit_solve(f, arg, cap, window, MM_LIMIT_TOKENS);
+    }
+    return mm_fit_solve(f, arg, cap, 1, window > 2 ? window : MM_LIMIT_TOKENS);
+}
+
 static uint64_t max_context(const struct mm_plan_model *m, const struct mm_memory_params *p,
                             const struct mm_plan *dev)
 {
-    const uint64_t cap = p->device_bytes;
-    const uint64_t w = mm_plan_sliding_layers(&m->g) != 0 ? m->g.sliding_window : 0;
+    const struct at_ctx a = {m, p};
     if (p->runtime == MM_RUNTIME_VLLM) {
         return dev->d.kv_blocks / p->batch * MM_VLLM_BLOCK_SIZE;
     }
-    if (total_at(m, p, 1) > cap) {
-        return 0;
-    }
-    if (total_at(m, p, MM_LIMIT_TOKENS) <= cap) {
-        return MM_LIMIT_TOKENS;
-    }
-    if (w > 2 && w + 2 < MM_LIMIT_TOKENS && total_at(m, p, w) <= cap) {
-        return solve(m, p, cap, w, MM_LIMIT_TOKENS);
-    }
-    return solve(m, p, cap, 1, w > 2 ? w : MM_LIMIT_TOKENS);
+    return mm_fit_max(total_at, &a, p->device_bytes,
+                      mm_plan_sliding_layers(&m->g) != 0 ? m->g.sliding_window : 0);
 }
 
 /* Sequences of `context` tokens at once, x 100. vLLM prints KV tokens /

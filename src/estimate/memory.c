@@ -496,6 +496,27 @@ static enum mm_status load_model(struct model *m, const struct mm_inventory *inv
     return MM_OK;
 }
 
+/* The per-device training total at context x (for the longest context that
+ * trains, mm_fit_max); UINT64_MAX where it overflows. */
+struct train_at {
+    const struct model *m;
+    const struct mm_memory_params *q;
+};
+
+static uint64_t train_total_at(const void *arg, uint64_t x)
+{
+    const struct train_at *a = arg;
+    struct mm_memory_params q = *a->q;
+    struct calc c = {0};
+    struct mm_training t;
+    struct mm_training dt;
+    q.context = x;
+    training(&c, &t, a->m, &q);
+    training_total(&c, &t);
+    per_device(&c, a->m, &q, q.gpus, &t, &dt);
+    return c.overflow ? UINT64_MAX : dt.total_bytes;
+}
+
 static int from_gguf(const struct mm_inventory *inv)
 {
     const size_t n = mm_inventory_file_count(inv);
@@ -579,9 +600,12 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
     out->device.training_bytes = out->device_training.total_bytes;
     if (q.device_bytes != 0 && out->has_training) {
         struct mm_device *d = &out->device;
+        const struct train_at at = {&m, &q};
         d->training_fits = d->training_bytes <= q.device_bytes;
         d->training_headroom = headroom(q.device_bytes, d->training_bytes);
         d->training_min_gpus = min_gpus(&c, &m, &q, &out->training);
+        d->training_max_context = mm_fit_max(train_total_at, &at, q.device_bytes, 0);
+        d->has_training_max_context = 1;
     }
     if (c.overflow) {
         return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, NULL, NULL, -1,

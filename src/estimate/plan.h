@@ -88,6 +88,18 @@ void mm_plan_vllm(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_m
 
 /* ---- fit.c --------------------------------------------------------------------- */
 
+/* A memory total as a function of the context, nondecreasing; UINT64_MAX
+ * where it overflows. */
+typedef uint64_t (*mm_fit_fn)(const void *arg, uint64_t context);
+/* The largest x in [lo, hi] with f(x) <= cap, given f(lo) <= cap and f a
+ * polynomial of degree 2 at most on [lo, hi] up to ceiling divisions: the
+ * root from three exact values, then exact corrections. */
+uint64_t mm_fit_solve(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t lo, uint64_t hi);
+/* The longest context with f <= cap (0 when even 1 token is too many,
+ * MM_LIMIT_TOKENS at most), solving each side of a sliding `window`
+ * (0 = none) on its own. */
+uint64_t mm_fit_max(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t window);
+
 /*
  * Fills out->inference, device_inference, runtime, parallel, detail,
  * device_detail and the inference half of out->device (verdict, smallest
