@@ -175,28 +175,32 @@ uint64_t mm_fit_solve(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t lo, u
     return a;
 }
 
-uint64_t mm_fit_max(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t window)
+int mm_fit_max(uint64_t *out, mm_fit_fn f, const void *arg, uint64_t cap, uint64_t window)
 {
+    *out = 0;
     if (f(arg, 1) > cap) {
-        return 0;
+        return 1;
     }
-    if (f(arg, MM_LIMIT_TOKENS) <= cap) {
-        return MM_LIMIT_TOKENS;
+    if (f(arg, MM_FIT_CONTEXT_MAX) <= cap) {
+        return 0; /* the context does not bound it */
     }
-    if (window > 2 && window + 2 < MM_LIMIT_TOKENS && f(arg, window) <= cap) {
-        return mm_fit_solve(f, arg, cap, window, MM_LIMIT_TOKENS);
+    if (window > 2 && window + 2 < MM_FIT_CONTEXT_MAX && f(arg, window) <= cap) {
+        *out = mm_fit_solve(f, arg, cap, window, MM_FIT_CONTEXT_MAX);
+    } else {
+        *out = mm_fit_solve(f, arg, cap, 1, window > 2 ? window : MM_FIT_CONTEXT_MAX);
     }
-    return mm_fit_solve(f, arg, cap, 1, window > 2 ? window : MM_LIMIT_TOKENS);
+    return 1;
 }
 
-static uint64_t max_context(const struct mm_plan_model *m, const struct mm_memory_params *p,
-                            const struct mm_plan *dev)
+static int max_context(uint64_t *out, const struct mm_plan_model *m,
+                       const struct mm_memory_params *p, const struct mm_plan *dev)
 {
     const struct at_ctx a = {m, p};
     if (p->runtime == MM_RUNTIME_VLLM) {
-        return dev->d.kv_blocks / p->batch * MM_VLLM_BLOCK_SIZE;
+        *out = dev->d.kv_blocks / p->batch * MM_VLLM_BLOCK_SIZE;
+        return 1;
     }
-    return mm_fit_max(total_at, &a, p->device_bytes,
+    return mm_fit_max(out, total_at, &a, p->device_bytes,
                       mm_plan_sliding_layers(&m->g) != 0 ? m->g.sliding_window : 0);
 }
 
@@ -266,8 +270,7 @@ enum mm_status mm_plan_run(struct mm_calc *c, struct mm_memory *out, const struc
     }
     d->inference_fits = fits(c, &dev, p, &all, &d->inference_headroom);
     d->inference_min_gpus = min_gpus(m, p);
-    d->max_context = max_context(m, p, &dev);
-    d->has_max_context = 1;
+    d->has_max_context = max_context(&d->max_context, m, p, &dev);
     d->has_max_concurrency = max_concurrency(c, m, p, &dev, &d->max_concurrency_x100);
     return MM_OK;
 }

@@ -604,8 +604,8 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
         d->training_fits = d->training_bytes <= q.device_bytes;
         d->training_headroom = headroom(q.device_bytes, d->training_bytes);
         d->training_min_gpus = min_gpus(&c, &m, &q, &out->training);
-        d->training_max_context = mm_fit_max(train_total_at, &at, q.device_bytes, 0);
-        d->has_training_max_context = 1;
+        d->has_training_max_context =
+            mm_fit_max(&d->training_max_context, train_total_at, &at, q.device_bytes, 0);
     }
     if (c.overflow) {
         return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, NULL, NULL, -1,

@@ -95,10 +95,13 @@ typedef uint64_t (*mm_fit_fn)(const void *arg, uint64_t context);
  * polynomial of degree 2 at most on [lo, hi] up to ceiling divisions: the
  * root from three exact values, then exact corrections. */
 uint64_t mm_fit_solve(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t lo, uint64_t hi);
-/* The longest context with f <= cap (0 when even 1 token is too many,
- * MM_LIMIT_TOKENS at most), solving each side of a sliding `window`
- * (0 = none) on its own. */
-uint64_t mm_fit_max(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t window);
+/* Contexts searched: up to 2^53, the largest integer JSON keeps exactly. */
+#define MM_FIT_CONTEXT_MAX 9007199254740992ull
+/* The longest context with f <= cap into *out (0 when even 1 token is too
+ * many), solving each side of a sliding `window` (0 = none) on its own.
+ * Returns 0 when the context does not bound it (f(2^53) <= cap): no figure
+ * applies, none is clamped. */
+int mm_fit_max(uint64_t *out, mm_fit_fn f, const void *arg, uint64_t cap, uint64_t window);
 
 /*
  * Fills out->inference, device_inference, runtime, parallel, detail,
