@@ -138,7 +138,8 @@ void render_runtime_json_inference(struct out *o, const struct cli_memory *m,
 void render_runtime_json_fits(struct out *o, const struct cli_memory *m);
 void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool markdown);
 void render_runtime_text_training(struct out *o, const struct cli_memory *m, bool markdown);
-void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown);
+void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,
+                                bool per_device);
 
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
 /* The members estimate --json adds (each line starts with ",\n"). */

@@ -213,7 +213,7 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
         snprintf(title, sizeof(title), "%s", head);
         n = inference_parts(parts, &r->inference);
         scenario(o, m, title, parts, n, r->inference.total_bytes, markdown);
-        render_runtime_text_detail(o, m, markdown);
+        render_runtime_text_detail(o, m, markdown, false);
     }
     if (r->has_training) {
         heading(head, sizeof(head), m, "Training");
@@ -248,6 +248,7 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
                      parallel_name(m));
             n = inference_parts(parts, &r->device_inference);
             scenario(o, m, title, parts, n, r->device_inference.total_bytes, markdown);
+            render_runtime_text_detail(o, m, markdown, true);
         }
         if (r->has_training) {
             snprintf(title, sizeof(title), "Training per device (%u GPUs, %s)", p->gpus,

@@ -136,10 +136,11 @@ void render_runtime_text_training(struct out *o, const struct cli_memory *m, boo
             markdown ? "- " : "    ", b, a);
 }
 
-void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown)
+void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,
+                                bool per_device)
 {
     const struct mm_memory *r = &m->result;
-    const struct mm_runtime_detail *d = &r->device_detail;
+    const struct mm_runtime_detail *d = per_device ? &r->device_detail : &r->detail;
     const char *li = markdown ? "\n- " : "  ";
     char t[32];
     char s[32];
@@ -156,7 +157,7 @@ void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool 
     fmt_size(sa, sizeof(sa), d->sampler_bytes);
     fmt_size(nt, sizeof(nt), d->non_torch_bytes);
     fmt_size(cg, sizeof(cg), d->cuda_graph_bytes);
-    out_fmt(o, "%svLLM, tensor parallel %llu per device: profiled %s tokens, %s sequences "
+    out_fmt(o, "%svLLM (tensor parallel %llu): profiled %s tokens, %s sequences "
                "(forward %s, sampler %s); non-torch %s, CUDA graphs %s\n",
             li, (unsigned long long)d->tensor_parallel, t, s, fw, sa, nt, cg);
     if (m->params.device_bytes != 0) {

@@ -83,7 +83,9 @@ static uint64_t batched_tokens(const struct mm_memory_params *p)
     if (p->max_num_batched_tokens != 0) {
         return p->max_num_batched_tokens;
     }
-    if (p->device_bytes == 0 || (p->device_bytes >= 70 * GIB && !name_has(p->device_name, "a100"))) {
+    /* with no device, as on an H100 */
+    if (p->device_bytes == 0 ||
+        (p->device_bytes >= 70 * GIB && !name_has(p->device_name, "a100"))) {
         return 8192;
     }
     return 2048;
