@@ -24,11 +24,19 @@
 static void plan_at(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
                     const struct mm_memory_params *p, const struct mm_plan_at *at)
 {
-    if (p->runtime == MM_RUNTIME_VLLM) {
-        mm_plan_vllm(c, out, m, p, at);
-    } else {
-        mm_plan_transformers(c, out, m, p, at, p->runtime);
-    }
+    mm_runtime_ops(p->runtime)->plan(c, out, m, p, at);
+}
+
+static int preallocates(const struct mm_memory_params *p)
+{
+    return mm_runtime_ops(p->runtime)->preallocates;
+}
+
+static const char *refuses(const struct mm_plan_model *m, const struct mm_memory_params *p,
+                           unsigned n, enum mm_parallel par)
+{
+    const mm_refuse_fn f = mm_runtime_ops(p->runtime)->refuses;
+    return f != NULL ? f(&m->g, n, par) : NULL;
 }
 
 /* Square root by Newton's method (no libm for one call); v >= 0. */
@@ -46,7 +54,8 @@ static double root(double v)
     return r;
 }
 
-/* Bytes of KV the verdict needs on a vLLM device: whole blocks per sequence. */
+/* Bytes of KV the verdict needs where the runtime preallocates: whole
+ * blocks per sequence. */
 static uint64_t vllm_need(struct mm_calc *c, const struct mm_plan *pl, const struct mm_plan_at *at)
 {
     const uint64_t blocks =
@@ -70,7 +79,7 @@ static int64_t signed_diff(uint64_t have, uint64_t need)
 static int fits(struct mm_calc *c, const struct mm_plan *pl, const struct mm_memory_params *p,
                 const struct mm_plan_at *at, int64_t *headroom)
 {
-    if (p->runtime == MM_RUNTIME_VLLM) {
+    if (preallocates(p)) {
         const uint64_t need = vllm_need(c, pl, at);
         const int len_ok = p->max_model_len == 0 || at->context <= p->max_model_len;
         uint64_t used = mm_calc_add(c, pl->in.weights_bytes, pl->in.activation_bytes);
@@ -83,19 +92,6 @@ static int fits(struct mm_calc *c, const struct mm_plan *pl, const struct mm_mem
     return pl->in.total_bytes <= p->device_bytes;
 }
 
-/* Device counts the runtime accepts under the split. */
-static int accepted(const struct mm_plan_model *m, const struct mm_memory_params *p, unsigned n,
-                    enum mm_parallel par)
-{
-    if (p->runtime == MM_RUNTIME_VLLM) {
-        return mm_vllm_refuses(&m->g, n, par) == NULL;
-    }
-    if (par == MM_PAR_LAYERS || par == MM_PAR_PP) {
-        return n == 1 || n <= m->g.layers;
-    }
-    return 1;
-}
-
 static unsigned min_gpus(const struct mm_plan_model *m, const struct mm_memory_params *p)
 {
     unsigned n;
@@ -104,7 +100,7 @@ static unsigned min_gpus(const struct mm_plan_model *m, const struct mm_memory_p
         struct mm_calc c = {0};
         struct mm_plan pl;
         int64_t h;
-        if (!accepted(m, p, n, p->parallel)) {
+        if (refuses(m, p, n, p->parallel) != NULL) {
             continue;
         }
         plan_at(&c, &pl, m, p, &at);
@@ -196,7 +192,7 @@ static int max_context(uint64_t *out, const struct mm_plan_model *m,
                        const struct mm_memory_params *p, const struct mm_plan *dev)
 {
     const struct at_ctx a = {m, p};
-    if (p->runtime == MM_RUNTIME_VLLM) {
+    if (preallocates(p)) {
         *out = dev->d.kv_blocks / p->batch * MM_VLLM_BLOCK_SIZE;
         return 1;
     }
@@ -215,7 +211,7 @@ static int max_concurrency(struct mm_calc *c, const struct mm_plan_model *m,
     struct mm_plan none;
     struct mm_plan one;
     uint64_t per;
-    if (p->runtime == MM_RUNTIME_VLLM) {
+    if (preallocates(p)) {
         const uint64_t len = dev->d.max_model_len;
         *out = (mm_calc_mul(c, dev->d.kv_tokens, 200) + len) / (2 * len);
         return 1;
@@ -237,9 +233,9 @@ static enum mm_status refuse(struct mm_error *err, const struct mm_plan_model *m
                              const struct mm_memory_params *p, const char *why)
 {
     return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
-                   "vLLM cannot run on %u devices under %s: %s (%llu attention heads, %llu KV "
+                   "%s cannot run on %u devices under %s: %s (%llu attention heads, %llu KV "
                    "heads, %llu layers)",
-                   p->gpus, mm_parallel_name(p->parallel), why,
+                   mm_runtime_name(p->runtime), p->gpus, mm_parallel_name(p->parallel), why,
                    (unsigned long long)m->g.heads, (unsigned long long)m->g.kv_heads,
                    (unsigned long long)m->g.layers);
 }
@@ -252,8 +248,8 @@ enum mm_status mm_plan_run(struct mm_calc *c, struct mm_memory *out, const struc
     struct mm_plan whole;
     struct mm_plan dev;
     struct mm_device *d = &out->device;
-    if (p->runtime == MM_RUNTIME_VLLM && mm_vllm_refuses(&m->g, p->gpus, p->parallel) != NULL) {
-        return refuse(err, m, p, mm_vllm_refuses(&m->g, p->gpus, p->parallel));
+    if (refuses(m, p, p->gpus, p->parallel) != NULL) {
+        return refuse(err, m, p, refuses(m, p, p->gpus, p->parallel));
     }
     out->runtime = p->runtime;
     out->parallel = p->parallel;

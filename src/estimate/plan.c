@@ -35,19 +35,31 @@ uint64_t mm_calc_ceil_div(uint64_t x, uint64_t d)
     return d == 0 ? x : x / d + (x % d != 0);
 }
 
+/* Each runtime's own way of using several devices: vLLM shards every layer
+ * (--tensor-parallel-size); transformers' device_map="auto" and llama.cpp's
+ * default --split-mode layer put whole layers on each device. */
+static const struct mm_runtime_ops runtimes[] = {
+    {MM_RUNTIME_TRANSFORMERS, "transformers", mm_plan_transformers, NULL, MM_PAR_LAYERS, 0},
+    {MM_RUNTIME_VLLM, "vllm", mm_plan_vllm, mm_vllm_refuses, MM_PAR_TP, 1},
+    {MM_RUNTIME_LLAMACPP, "llama.cpp", mm_plan_llamacpp, NULL, MM_PAR_LAYERS, 0},
+};
+
+const struct mm_runtime_ops *mm_runtime_ops(enum mm_runtime rt)
+{
+    size_t i;
+    for (i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++) {
+        if (runtimes[i].id == rt) {
+            return &runtimes[i];
+        }
+    }
+    return &runtimes[0];
+}
+
 const char *mm_runtime_name(enum mm_runtime rt)
 {
-    switch (rt) {
-    case MM_RUNTIME_TRANSFORMERS:
-        return "transformers";
-    case MM_RUNTIME_VLLM:
-        return "vllm";
-    case MM_RUNTIME_LLAMACPP:
-        return "llama.cpp";
-    case MM_RUNTIME_DEFAULT:
-        break;
-    }
-    return NULL;
+    return rt == MM_RUNTIME_DEFAULT || (unsigned)rt > MM_RUNTIME_LLAMACPP
+               ? NULL
+               : mm_runtime_ops(rt)->name;
 }
 
 const char *mm_parallel_name(enum mm_parallel par)
@@ -67,15 +79,9 @@ enum mm_runtime mm_plan_runtime(enum mm_runtime rt, const struct mm_plan_model *
     return m->gguf ? MM_RUNTIME_LLAMACPP : MM_RUNTIME_TRANSFORMERS;
 }
 
-/* Each runtime's own way of using several devices: vLLM shards every layer
- * (--tensor-parallel-size); transformers' device_map="auto" and llama.cpp's
- * default --split-mode layer put whole layers on each device. */
 enum mm_parallel mm_plan_parallel(enum mm_parallel par, enum mm_runtime rt)
 {
-    if (par != MM_PAR_NONE) {
-        return par;
-    }
-    return rt == MM_RUNTIME_VLLM ? MM_PAR_TP : MM_PAR_LAYERS;
+    return par != MM_PAR_NONE ? par : mm_runtime_ops(rt)->own_split;
 }
 
 uint64_t mm_plan_kv_layers(const struct mm_geometry *g)

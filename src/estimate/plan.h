@@ -51,7 +51,28 @@ struct mm_plan_at {
     uint64_t batch;
 };
 
-/* ---- plan.c: shared pieces ------------------------------------------------ */
+/* ---- plan.c: the runtimes and what they share ------------------------------ */
+
+typedef void (*mm_plan_fn)(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+                           const struct mm_memory_params *p, const struct mm_plan_at *at);
+/* NULL when the runtime accepts `n` devices split `par`, else why not. */
+typedef const char *(*mm_refuse_fn)(const struct mm_geometry *g, unsigned n,
+                                    enum mm_parallel par);
+
+/* One runtime. Adding one is a plan file and a row of plan.c's table. */
+struct mm_runtime_ops {
+    enum mm_runtime id;
+    const char *name;
+    mm_plan_fn plan;
+    mm_refuse_fn refuses; /* NULL: every split and count is accepted */
+    enum mm_parallel own_split; /* what MM_PAR_NONE stands for */
+    /* The KV cache takes what is left of a share of the device (vLLM): the
+     * verdict and the fit answers count KV blocks, not the total. */
+    int preallocates;
+};
+
+/* The row of a resolved runtime (never MM_RUNTIME_DEFAULT). */
+const struct mm_runtime_ops *mm_runtime_ops(enum mm_runtime rt);
 
 /* The runtime MM_RUNTIME_DEFAULT stands for, and the split MM_PAR_NONE
  * stands for under a runtime. */
@@ -72,11 +93,15 @@ uint64_t mm_plan_kv_split(const struct mm_plan_model *m, unsigned n);
 /* Sum of an inference's parts into total_bytes. */
 void mm_plan_total(struct mm_calc *c, struct mm_inference *in);
 
-/* ---- plan_transformers.c: transformers, and llama.cpp as it is today ---- */
+/* ---- plan_transformers.c ------------------------------------------------------ */
 
 void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
-                          const struct mm_memory_params *p, const struct mm_plan_at *at,
-                          enum mm_runtime rt);
+                          const struct mm_memory_params *p, const struct mm_plan_at *at);
+
+/* ---- plan_llamacpp.c ------------------------------------------------------- */
+
+void mm_plan_llamacpp(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+                      const struct mm_memory_params *p, const struct mm_plan_at *at);
 
 /* ---- plan_vllm.c ------------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 /*
  * plan_transformers.c - inference as `from_pretrained` then `generate`
- * holds it (transformers), and the llama.cpp plan as it stands until its
- * own allocation is modelled (same figures, under its name).
+ * holds it (transformers); also what plan_llamacpp.c gives until
+ * llama.cpp's own allocation is modelled.
  *
  *  weights     the checkpoint's stored bytes, as loaded
  *  KV cache    generate's default DynamicCache: every layer's K and V for
@@ -39,12 +39,10 @@ static uint64_t activations(struct mm_calc *c, const struct mm_plan_model *m,
 }
 
 void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
-                          const struct mm_memory_params *p, const struct mm_plan_at *at,
-                          enum mm_runtime rt)
+                          const struct mm_memory_params *p, const struct mm_plan_at *at)
 {
     struct mm_inference *in = &out->in;
     const unsigned n = at->n;
-    (void)rt;
     memset(out, 0, sizeof(*out));
     in->weights_bytes = m->stored;
     in->kv_cache_bytes = mm_plan_kv(c, m, at->context, at->batch);
@@ -60,10 +58,13 @@ void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct m
             in->activation_bytes = mm_calc_ceil_div(in->activation_bytes, n);
             break;
         case MM_PAR_PP:
-        case MM_PAR_LAYERS:
-            in->weights_bytes = mm_calc_ceil_div(in->weights_bytes, n);
-            in->kv_cache_bytes = mm_calc_ceil_div(in->kv_cache_bytes, n);
+        case MM_PAR_LAYERS: {
+            /* no finer than one layer per device; more devices stay idle */
+            const uint64_t k = m->g.layers != 0 && m->g.layers < n ? m->g.layers : n;
+            in->weights_bytes = mm_calc_ceil_div(in->weights_bytes, k);
+            in->kv_cache_bytes = mm_calc_ceil_div(in->kv_cache_bytes, k);
             break;
+        }
         case MM_PAR_ZERO3:
             in->weights_bytes = mm_calc_add(c, mm_calc_ceil_div(in->weights_bytes, n),
                                             m->gathered);
