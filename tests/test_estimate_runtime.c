@@ -418,6 +418,13 @@ static void test_defaults(void **state)
     assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
     assert_int_equal(r.runtime, MM_RUNTIME_LLAMACPP);
     assert_int_equal(r.parallel, MM_PAR_LAYERS);
+    /* a version 1 caller: MM_PAR_NONE still means a replica per device */
+    p.version = 1;
+    p.gpus = 2;
+    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+    assert_int_equal(r.parallel, MM_PAR_DP);
+    assert_int_equal(r.device_inference.weights_bytes, r.inference.weights_bytes);
+    p.version = MM_MEMORY_PARAMS_VERSION;
     /* vLLM takes tp, pp and dp only */
     p.runtime = MM_RUNTIME_VLLM;
     p.gpus = 2;

@@ -22,11 +22,14 @@
  *                 vocabulary on every rank, which is why tp did not lower it).
  *  non-torch    = CUDA context, cuBLAS/cuDNN workspaces: 1.79 GiB on a
  *                 data-centre part (PR #10511, H100), 0.35 GiB on a GeForce
- *                 card; NCCL buffers for tp x pp > 1 add as much again (the
- *                 same log: 3.58 GiB at tp 2)
+ *                 card (an RTX 3090 measurement, issue 11 of this project);
+ *                 NCCL buffers for tp x pp > 1 add as much again (the same
+ *                 log: 3.58 GiB at tp 2; assumed alike on GeForce cards)
  *  CUDA graphs  = 0.36 GiB captured after the KV cache is allocated, from the
  *                 share utilization leaves free (vLLM logs 0.17-0.36 GiB
- *                 for 7-8B models); not in the KV arithmetic
+ *                 for 7-8B models); not in the KV arithmetic (recent vLLM
+ *                 can estimate them in the budget with
+ *                 VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, not by default)
  *  KV cache     = requested - weights - activations - non-torch, in whole
  *                 blocks of 16 tokens x every KV layer on the device
  *
