@@ -194,7 +194,7 @@ static int max_context(uint64_t *out, const struct mm_plan_model *m,
     const struct at_ctx a = {m, p};
     if (preallocates(p)) {
         *out = dev->d.kv_blocks / p->batch * MM_VLLM_BLOCK_SIZE;
-        return 1;
+        return dev->in.kv_bytes_per_token != 0; /* no KV cache: no bound */
     }
     return mm_fit_max(out, total_at, &a, p->device_bytes,
                       mm_plan_sliding_layers(&m->g) != 0 ? m->g.sliding_window : 0);
@@ -214,7 +214,7 @@ static int max_concurrency(struct mm_calc *c, const struct mm_plan_model *m,
     if (preallocates(p)) {
         const uint64_t len = dev->d.max_model_len;
         *out = (mm_calc_mul(c, dev->d.kv_tokens, 200) + len) / (2 * len);
-        return 1;
+        return dev->in.kv_bytes_per_token != 0;
     }
     plan_at(c, &none, m, p, &at);
     at.batch = 1;

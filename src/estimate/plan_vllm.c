@@ -179,7 +179,7 @@ static void kv_cache(struct mm_calc *c, struct mm_plan *out, const struct mm_pla
         mm_calc_mul(c, at->batch, mm_calc_ceil_div(at->context, MM_VLLM_BLOCK_SIZE));
     uint64_t fixed;
     (void)m;
-    if (p->device_bytes == 0 || page == 0) {
+    if (p->device_bytes == 0) {
         out->in.kv_cache_bytes = mm_calc_mul(c, want_blocks, page);
         return;
     }
@@ -189,6 +189,10 @@ static void kv_cache(struct mm_calc *c, struct mm_plan *out, const struct mm_pla
     fixed = mm_calc_add(c, fixed, out->d.non_torch_bytes);
     out->d.kv_available_bytes =
         out->d.requested_bytes > fixed ? out->d.requested_bytes - fixed : 0;
+    if (page == 0) { /* no KV cache (an encoder): only the rest must fit */
+        out->refused = fixed > out->d.requested_bytes;
+        return;
+    }
     out->d.kv_blocks = out->d.kv_available_bytes / page;
     out->d.kv_tokens = mm_calc_mul(c, out->d.kv_blocks, MM_VLLM_BLOCK_SIZE);
     out->in.kv_cache_bytes = mm_calc_mul(c, out->d.kv_blocks, page);
