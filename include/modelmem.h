@@ -525,9 +525,22 @@ enum mm_status mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype
 enum mm_train_mode { MM_TRAIN_NONE = 0, MM_TRAIN_FULL, MM_TRAIN_LORA, MM_TRAIN_QLORA };
 enum mm_optimizer { MM_OPT_ADAMW = 0, MM_OPT_ADAMW8BIT, MM_OPT_SGD, MM_OPT_ADAFACTOR };
 enum mm_precision { MM_PREC_BF16_MIXED = 0, MM_PREC_FP16_MIXED, MM_PREC_FP32 };
+/* MM_PAR_NONE: the runtime's own split (vLLM: tensor parallel; transformers
+ * and llama.cpp: layers across devices); MM_PAR_DP asks for a full replica
+ * on every device; MM_PAR_LAYERS is device_map="auto"'s layer split. */
 enum mm_parallel {
-    MM_PAR_NONE = 0, MM_PAR_TP, MM_PAR_PP, MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3
+    MM_PAR_NONE = 0, MM_PAR_TP, MM_PAR_PP, MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3,
+    MM_PAR_LAYERS, MM_PAR_DP
 };
+/* Whose allocation the inference plan follows (modelmem(1), RUNTIMES).
+ * MM_RUNTIME_DEFAULT: llama.cpp for a GGUF model, else transformers. */
+enum mm_runtime {
+    MM_RUNTIME_DEFAULT = 0, MM_RUNTIME_TRANSFORMERS, MM_RUNTIME_VLLM, MM_RUNTIME_LLAMACPP
+};
+/* "transformers", "vllm", "llama.cpp"; NULL for MM_RUNTIME_DEFAULT. */
+const char *mm_runtime_name(enum mm_runtime rt);
+/* "dp", "tp", "pp", "zero1", "zero2", "zero3", "layers"; NULL for MM_PAR_NONE. */
+const char *mm_parallel_name(enum mm_parallel par);
 /* Fused attention (flash, memory-efficient SDPA: transformers' default)
  * keeps no s x s matrix; eager attention keeps scores and probabilities. */
 enum mm_attention { MM_ATTN_SDPA = 0, MM_ATTN_EAGER };
@@ -561,11 +574,26 @@ struct mm_memory_params {
     enum mm_parallel parallel;
     uint64_t device_bytes;   /* usable memory per device; 0 = no verdict */
     enum mm_attention attention;
+    /* ---- version 2 ---- */
+    enum mm_runtime runtime;
+    int overhead_set;        /* overhead_bytes replaces the runtime's default
+                                (vLLM: its non-torch memory and CUDA graphs) */
+    uint32_t gpu_util_ppm;   /* vLLM --gpu-memory-utilization, millionths; 0 = 900000 */
+    uint64_t max_num_batched_tokens; /* vLLM; 0 = its default for the device */
+    uint64_t max_num_seqs;   /* vLLM; 0 = 256 */
+    uint64_t max_model_len;  /* vLLM; 0 = context */
+    const char *device_name; /* borrowed; vLLM's defaults look at it ("A100") */
 };
-#define MM_MEMORY_PARAMS_VERSION 1
+#define MM_MEMORY_PARAMS_VERSION 2
 #define MM_MEMORY_PARAMS_INIT                                                                    \
     {MM_MEMORY_PARAMS_VERSION, 0, 0, 1, 0, MM_DEFAULT_OVERHEAD_BYTES, MM_TRAIN_NONE,           \
-     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, 0, 16, 0, {NULL}, 1, MM_PAR_NONE, 0, MM_ATTN_SDPA}
+     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, 0, 16, 0, {NULL}, 1, MM_PAR_NONE, 0, MM_ATTN_SDPA,      \
+     MM_RUNTIME_DEFAULT, 0, 0, 0, 0, 0, NULL}
+
+/* vLLM's figures (cache_config.block_size 16 tokens; see modelmem(1)). */
+#define MM_VLLM_BLOCK_SIZE 16u
+/* Largest --context, --max-model-len, --max-num-batched-tokens. */
+#define MM_LIMIT_TOKENS 4294967295ull
 
 struct mm_inference {
     uint64_t weights_bytes;    /* stored bytes of the checkpoint, as loaded */
@@ -575,6 +603,24 @@ struct mm_inference {
     uint64_t total_bytes;
     uint64_t kv_bytes_per_token; /* one token of one sequence in every layer,
                                     before any window */
+    uint64_t host_bytes;       /* held in host memory instead, never in the above */
+};
+
+/* A runtime's own figures for one device (zero where they do not apply). */
+struct mm_runtime_detail {
+    uint64_t tensor_parallel;     /* vLLM: TP size of the plan */
+    uint32_t gpu_util_ppm;        /* vLLM: gpu_memory_utilization, millionths */
+    uint64_t requested_bytes;     /* vLLM: utilization x the device's memory */
+    uint64_t max_num_batched_tokens, max_num_seqs, max_model_len, block_size;
+    uint64_t forward_bytes;       /* vLLM: the profiled forward pass */
+    uint64_t sampler_bytes;       /* vLLM: the profiled sampler */
+    uint64_t non_torch_bytes;     /* vLLM: CUDA context, cuBLAS workspaces, NCCL */
+    uint64_t cuda_graph_bytes;    /* vLLM: captured outside the utilization budget */
+    uint64_t rotary_cache_bytes;  /* vLLM: cos/sin cache, part of weights_bytes */
+    uint64_t kv_available_bytes;  /* vLLM with a device: what the KV cache gets */
+    uint64_t kv_blocks;           /* vLLM with a device: blocks of block_size tokens */
+    uint64_t kv_tokens;           /* vLLM with a device: kv_blocks x block_size */
+    uint64_t cuda_context_bytes;  /* transformers: the CUDA context and allocator slack */
 };
 
 struct mm_training {
@@ -601,6 +647,15 @@ struct mm_device {
     int64_t training_headroom;  /* the same for training */
     unsigned inference_min_gpus; /* smallest count that fits; 0 = none up to the limit */
     unsigned training_min_gpus;
+    /* longest context of each of `batch` sequences that fits; 0 = none */
+    uint64_t max_context;
+    int has_max_context;
+    /* sequences of `context` tokens at once, x 100 (two decimals) */
+    uint64_t max_concurrency_x100;
+    int has_max_concurrency;
+    /* longest context that trains at `batch`; 0 = none */
+    uint64_t training_max_context;
+    int has_training_max_context;
 };
 
 struct mm_memory {
@@ -613,6 +668,10 @@ struct mm_memory {
     struct mm_device device;
     struct mm_inference device_inference; /* per device, after the split */
     struct mm_training device_training;
+    enum mm_runtime runtime;       /* the runtime the inference plan followed */
+    enum mm_parallel parallel;     /* the split per_device and the verdict assume */
+    struct mm_runtime_detail detail;        /* for `inference` (one device) */
+    struct mm_runtime_detail device_detail; /* for `device_inference` */
 };
 
 /*
@@ -622,7 +681,11 @@ struct mm_memory {
  * activations are asked for and no geometry can be found, and with
  * MM_ERR_LIMIT when any figure would not fit its field (a byte count past
  * 2^64 - 1, a headroom outside the int64 range): every figure given is the
- * true one, none is clamped (`out` then holds zeros).
+ * true one, none is clamped (`out` then holds zeros); with
+ * MM_ERR_INVALID_ARG (MM_E_INVALID_ARG) when the runtime refuses the split
+ * (vLLM: a tensor-parallel size that does not divide the attention heads).
+ * Versions 1 and 2 of the parameters are accepted; version 1 callers get
+ * version 2's defaults for the fields it lacks.
  */
 enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *inv,
                              const struct mm_config *cfg, const struct mm_memory_params *params,

@@ -14,3 +14,12 @@ add_test(NAME cli_hub_crosscheck
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/hub_crosscheck.sh $<TARGET_FILE:modelmem_cli>
     ${PROJECT_SOURCE_DIR}/fixtures/estimate ${MM_SHARED}/tools/hfhub-count.mjs)
 set_tests_properties(cli_hub_crosscheck PROPERTIES SKIP_RETURN_CODE 77)
+
+# The inference plans per runtime and the fit answers, on Llama-3 layouts
+# built at test time as sparse files (test_estimate_runtime.c), and the
+# command line's runtime options (cli/runtime.sh).
+mm_add_test(test_estimate_runtime test_estimate_runtime.c)
+add_test(NAME cli_runtime
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/runtime.sh $<TARGET_FILE:modelmem_cli>
+    $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
+set_tests_properties(cli_runtime PROPERTIES SKIP_RETURN_CODE 77)

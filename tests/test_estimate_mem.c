@@ -646,6 +646,7 @@ static void test_fits(void **state)
      * n = 2 holds 536,870,912 + 76,096 + 25,600 + 102,464 = 537,075,072,
      * n = 3 537,007,020, n = 4 536,972,992: the first that fits */
     p.device_bytes = 537000000;
+    p.parallel = MM_PAR_TP; /* transformers' own split (layers) never fits */
     r = run_tiny("tiny-llama", &p);
     assert_false(r.device.inference_fits);
     assert_int_equal(r.device.inference_headroom, -279232);
@@ -766,9 +767,13 @@ static void test_errors(void **state)
     }
     p.gpus = 0;
     assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_ERR_INVALID_ARG);
-    /* a context so long that the figures pass 2^64 */
+    /* a context beyond MM_LIMIT_TOKENS is refused; a batch so large that the
+     * figures pass 2^64 is an overflow, never a clamped figure */
     p.gpus = 1;
-    p.context = UINT64_MAX / 2;
+    p.context = MM_LIMIT_TOKENS + 1;
+    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_ERR_INVALID_ARG);
+    p.context = MM_LIMIT_TOKENS;
+    p.batch = UINT64_MAX / 2;
     assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_ERR_LIMIT);
     mm_inventory_free(inv);
 }

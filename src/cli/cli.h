@@ -129,6 +129,7 @@ struct cli_memory {
     struct mm_memory result;
     uint64_t logical_by_dtype[MM_DTYPE_COUNT_];
     uint64_t stored_parameters; /* elements as stored, for comparison */
+    const char *vllm_option;    /* the last vLLM-only option given, or NULL */
 };
 
 void cli_memory_init(struct cli_memory *m);
@@ -141,6 +142,23 @@ void cli_memory_style(struct cli_memory *m);
 int cli_memory_config(struct cli_memory *m, const char *target, bool quiet);
 /* Computes m->result; EXIT_OK or a printed error. */
 int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv);
+
+/* --runtime and vLLM's settings (runtime_options.c): as cli_memory_option;
+ * cli_runtime_check refuses vLLM settings without --runtime vllm. */
+int cli_runtime_option(struct cli_memory *m, int argc, char **argv, int *i);
+int cli_runtime_check(const struct cli_memory *m);
+
+/* The runtime's figures (render_runtime.c): `"runtime_detail": {...}` and
+ * host_bytes after an inference object's members; the fit answers after
+ * fits' members; the text lines after each verdict. */
+void render_runtime_json_inference(struct out *o, const struct cli_memory *m,
+                                   const struct mm_inference *in,
+                                   const struct mm_runtime_detail *d);
+void render_runtime_json_fits(struct out *o, const struct cli_memory *m);
+void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool markdown);
+void render_runtime_text_training(struct out *o, const struct cli_memory *m, bool markdown);
+void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,
+                                bool per_device);
 
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
 /* The members estimate --json adds (each line starts with ",\n"). */

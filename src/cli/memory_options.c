@@ -147,12 +147,14 @@ static int set_gpu(struct cli_memory *m, const char *v)
     if (g != NULL) {
         m->gpu = g;
         m->params.device_bytes = g->usable_bytes;
+        m->params.device_name = g->name;
         return 0;
     }
     if (parse_size(v, 1, &bytes) == 0 && bytes > 0) {
         m->gpu = NULL;
         snprintf(m->gpu_label, sizeof(m->gpu_label), "%s", v);
         m->params.device_bytes = bytes;
+        m->params.device_name = NULL;
         return 0;
     }
     return cli_usage_error("--gpu: unknown GPU '%s' (a size such as 24GiB or 80GB, or one "
@@ -172,8 +174,8 @@ static int take_choice(const char *opt, const char *v)
         {"--optimizer", {"adamw", "adamw8bit", "sgd", "adafactor"},
          "adamw, adamw8bit, sgd or adafactor"},
         {"--precision", {"bf16-mixed", "fp16-mixed", "fp32"}, "fp32, bf16-mixed or fp16-mixed"},
-        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3"},
-         "dp, tp, pp, zero1, zero2 or zero3"},
+        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3", "layers"},
+         "dp, tp, pp, layers, zero1, zero2 or zero3"},
         {"--attention", {"sdpa", "eager"}, "sdpa or eager"},
     };
     size_t t;
@@ -205,6 +207,7 @@ static int take_number(struct cli_memory *m, const char *opt, const char *v)
                    : cli_usage_error("--batch takes a number of sequences, not '%s'", v);
     }
     if (strcmp(opt, "--overhead") == 0) {
+        p->overhead_set = 1;
         return parse_size(v, 0, &p->overhead_bytes) == 0
                    ? 0
                    : cli_usage_error("--overhead takes a size such as 512MiB, not '%s'", v);
@@ -260,7 +263,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     } else if (strcmp(opt, "--precision") == 0) {
         p->precision = (enum mm_precision)k;
     } else if (strcmp(opt, "--parallel") == 0) {
-        p->parallel = (enum mm_parallel)k;
+        p->parallel = k == 0 ? MM_PAR_DP : (enum mm_parallel)k;
     } else {
         p->attention = (enum mm_attention)k;
     }
@@ -290,6 +293,10 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
                                         "--lora-targets", "--gpus", "--parallel", "--gpu",
                                         "--attention", "--config", NULL};
     size_t k;
+    const int rt = cli_runtime_option(m, argc, argv, i);
+    if (rt != 0) {
+        return rt;
+    }
     if (strcmp(argv[*i], "--grad-checkpointing") == 0) {
         m->params.checkpointing = 1;
         m->any = true;
@@ -502,13 +509,17 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
     if (!m->any) {
         return EXIT_OK;
     }
+    if (cli_runtime_check(m) != EXIT_OK) {
+        return EXIT_USAGE;
+    }
     st = mm_memory_run(&m->result, inv, m->cfg, &m->params, &err);
     if (st == MM_ERR_LIMIT) {
         return overflow_error(m, inv, &err);
     }
     if (st != MM_OK) {
         cli_print_error(&err);
-        return EXIT_INPUT;
+        /* a split the runtime refuses */
+        return err.status == MM_ERR_INVALID_ARG ? EXIT_USAGE : EXIT_INPUT;
     }
     return EXIT_OK;
 }

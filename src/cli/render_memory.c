@@ -18,10 +18,11 @@ static const char *const glyph_ascii[MAX_PARTS] = {"#", "=", "+", ".", "%", "~"}
 static const char *const colour[MAX_PARTS] = {"\033[34m", "\033[33m", "\033[32m",
                                               "\033[35m", "\033[36m", "\033[31m"};
 
-static const char *parallel_name(enum mm_parallel p)
+/* The split the figures assume (the runtime's own when none was asked). */
+static const char *parallel_name(const struct cli_memory *m)
 {
-    static const char *const names[] = {"dp", "tp", "pp", "zero1", "zero2", "zero3"};
-    return (unsigned)p <= MM_PAR_ZERO3 ? names[p] : "dp";
+    const char *s = mm_parallel_name(m->result.parallel);
+    return s != NULL ? s : "dp";
 }
 
 static const char *geometry_name(enum mm_geometry_source s)
@@ -213,6 +214,7 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
         snprintf(title, sizeof(title), "%s", head);
         n = inference_parts(parts, &r->inference);
         scenario(o, m, title, parts, n, r->inference.total_bytes, markdown);
+        render_runtime_text_detail(o, m, markdown, false);
     }
     if (r->has_training) {
         heading(head, sizeof(head), m, "Training");
@@ -244,13 +246,14 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
         size_t n;
         if (r->has_inference) {
             snprintf(title, sizeof(title), "Inference per device (%u GPUs, %s)", p->gpus,
-                     parallel_name(p->parallel));
+                     parallel_name(m));
             n = inference_parts(parts, &r->device_inference);
             scenario(o, m, title, parts, n, r->device_inference.total_bytes, markdown);
+            render_runtime_text_detail(o, m, markdown, true);
         }
         if (r->has_training) {
             snprintf(title, sizeof(title), "Training per device (%u GPUs, %s)", p->gpus,
-                     parallel_name(p->parallel));
+                     parallel_name(m));
             n = training_parts(parts, &r->device_training);
             scenario(o, m, title, parts, n, r->device_training.total_bytes, markdown);
         }
@@ -260,12 +263,19 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
         out_fmt(o, "\n%s%s (usable %s per device):\n%s", markdown ? "### " : "",
                 m->gpu != NULL ? m->gpu->name : m->gpu_label, a, markdown ? "\n" : "");
         if (r->has_inference) {
-            verdict(o, markdown, "inference", r->device.inference_fits,
-                    r->device.inference_headroom, r->device.inference_min_gpus);
+            char what[64];
+            snprintf(what, sizeof(what), "inference (%s, %s)", mm_runtime_name(r->runtime),
+                     parallel_name(m));
+            verdict(o, markdown, what, r->device.inference_fits, r->device.inference_headroom,
+                    r->device.inference_min_gpus);
+            render_runtime_text_fits(o, m, markdown);
         }
         if (r->has_training) {
-            verdict(o, markdown, "training", r->device.training_fits,
-                    r->device.training_headroom, r->device.training_min_gpus);
+            char what[64];
+            snprintf(what, sizeof(what), "training (%s)", parallel_name(m));
+            verdict(o, markdown, what, r->device.training_fits, r->device.training_headroom,
+                    r->device.training_min_gpus);
+            render_runtime_text_training(o, m, markdown);
         }
     }
 }
@@ -280,7 +290,8 @@ static void member(struct out *o, const char *key, uint64_t v, bool first)
     out_u64(o, v);
 }
 
-static void json_inference(struct out *o, const struct mm_inference *in)
+static void json_inference(struct out *o, const struct cli_memory *m,
+                           const struct mm_inference *in, const struct mm_runtime_detail *d)
 {
     out_str(o, "{");
     member(o, "weights_bytes", in->weights_bytes, true);
@@ -289,6 +300,7 @@ static void json_inference(struct out *o, const struct mm_inference *in)
     member(o, "overhead_bytes", in->overhead_bytes, false);
     member(o, "total_bytes", in->total_bytes, false);
     member(o, "kv_bytes_per_token", in->kv_bytes_per_token, false);
+    render_runtime_json_inference(o, m, in, d);
     out_str(o, "}");
 }
 
@@ -348,6 +360,8 @@ static void json_fits(struct out *o, const struct cli_memory *m)
     out_json_str(o, m->gpu != NULL ? m->gpu->name : m->gpu_label);
     out_str(o, ", ");
     member(o, "usable_bytes", m->params.device_bytes, true);
+    out_str(o, ", \"parallel\": ");
+    out_json_str(o, parallel_name(m));
     if (r->has_inference) {
         fit(o, "inference", r->device.inference_fits, r->device.inference_headroom,
             r->device.inference_min_gpus);
@@ -356,6 +370,7 @@ static void json_fits(struct out *o, const struct cli_memory *m)
         fit(o, "training", r->device.training_fits, r->device.training_headroom,
             r->device.training_min_gpus);
     }
+    render_runtime_json_fits(o, m);
     out_str(o, "}");
 }
 
@@ -383,9 +398,11 @@ void render_memory_json(struct out *o, const struct cli_memory *m)
     out_u64(o, m->params.context);
     out_str(o, ",\n  \"batch\": ");
     out_u64(o, m->params.batch);
+    out_str(o, ",\n  \"runtime\": ");
+    out_json_str(o, mm_runtime_name(r->runtime));
     if (r->has_inference) {
         out_str(o, ",\n  \"inference\": ");
-        json_inference(o, &r->inference);
+        json_inference(o, m, &r->inference, &r->detail);
     }
     if (r->has_training) {
         out_str(o, ",\n  \"training\": ");
@@ -394,10 +411,10 @@ void render_memory_json(struct out *o, const struct cli_memory *m)
     out_str(o, ",\n  \"per_device\": {\"gpus\": ");
     out_u64(o, m->params.gpus);
     out_str(o, ", \"parallel\": ");
-    out_json_str(o, parallel_name(m->params.parallel));
+    out_json_str(o, parallel_name(m));
     if (r->has_inference) {
         out_str(o, ", \"inference\": ");
-        json_inference(o, &r->device_inference);
+        json_inference(o, m, &r->device_inference, &r->device_detail);
     }
     if (r->has_training) {
         out_str(o, ", \"training\": ");

@@ -5,23 +5,18 @@
  * and their sources are in modelmem(1) and the README, "How the estimates
  * are made"; in short:
  *
- *  inference = weights as stored + KV cache + activation workspace + overhead
- *    KV  = batch x bytes x per-layer width x tokens held, summed over layers:
- *          width 2 x kv_heads x head_dim (K and V), or kv_lora_rank +
- *          qk_rope_head_dim for DeepSeek MLA (one latent, no factor 2);
- *          a sliding-window layer holds min(context, window) tokens.
- *    act = batch x context x (2 hidden + 3 intermediate) x 2 bytes (one
- *          layer's residual, normed input and MLP gate/up/product during
- *          prefill, flash/SDPA attention without an s^2 score matrix)
- *          + batch x vocab x 4 (the last position's fp32 logits).
+ *  inference: the runtime's plan (plan_transformers.c, plan_vllm.c) and
+ *    the fit questions (fit.c);
  *  training: weights, fp32 master copy, gradients, optimizer states, and
  *    activations per layer s.b.h.(34 + 5.a.s/h) bytes (Korthikanti et al.
  *    2022, 16-bit), 2.s.b.h with full recomputation plus one layer
  *    recomputed, plus 6.s.b.V for the logits (bf16, then fp32 for the loss).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "core/checked.h"
+#include "estimate/plan.h"
 #include "model/config_internal.h"
 
 /* Arithmetic that remembers an overflow instead of wrapping. Once one is
@@ -59,11 +54,6 @@ static uint64_t mul3(struct calc *c, uint64_t a, uint64_t b, uint64_t d)
 static uint64_t ceil_div(uint64_t x, uint64_t d)
 {
     return d == 0 ? x : x / d + (x % d != 0);
-}
-
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-    return a < b ? a : b;
 }
 
 /* ---- What the model is ------------------------------------------------- */
@@ -270,46 +260,6 @@ static uint64_t adafactor_elems(struct calc *c, const struct model *m)
     return sum;
 }
 
-/* ---- Inference ------------------------------------------------------------ */
-
-/* Bytes of one token in one layer's cache. */
-static uint64_t kv_width(struct calc *c, const struct mm_geometry *g, unsigned bytes)
-{
-    if (g->kv_lora_rank != 0) {
-        return mul(c, add(c, g->kv_lora_rank, g->qk_rope_head_dim), bytes);
-    }
-    return mul3(c, 2, mul(c, g->kv_heads, g->head_dim), bytes);
-}
-
-static uint64_t kv_cache(struct calc *c, const struct mm_geometry *g,
-                         const struct mm_memory_params *p, unsigned bytes)
-{
-    const uint64_t none = min_u64(g->no_kv_layers, g->layers);
-    uint64_t tokens;
-    uint64_t sliding;
-    if (g->encoder_only) {
-        return 0;
-    }
-    sliding = g->sliding_window != 0 ? min_u64(g->sliding_layers, g->layers - none) : 0;
-    tokens = mul(c, g->layers - none - sliding, p->context);
-    tokens = add(c, tokens, mul(c, sliding, min_u64(p->context, g->sliding_window)));
-    return mul3(c, kv_width(c, g, bytes), tokens, p->batch);
-}
-
-static uint64_t inference_activations(struct calc *c, const struct model *m,
-                                      const struct mm_memory_params *p)
-{
-    const struct mm_geometry *g = &m->g;
-    const uint64_t width = add(c, mul(c, 2, g->hidden), mul(c, 3, g->intermediate));
-    uint64_t work = mul3(c, mul(c, p->batch, p->context), width, m->wbytes);
-    if (p->attention == MM_ATTN_EAGER) {
-        /* one layer's scores and probabilities, batch x heads x s^2 each */
-        const uint64_t scores = mul3(c, mul(c, p->batch, g->heads), p->context, p->context);
-        work = add(c, work, mul3(c, scores, 2, m->wbytes));
-    }
-    return add(c, work, mul3(c, p->batch, g->vocab, 4));
-}
-
 /* ---- Training ------------------------------------------------------------- */
 
 /* Korthikanti et al. 2022, eq. 2 and 4 (tensor parallel t, no sequence
@@ -403,60 +353,35 @@ static void training_total(struct calc *c, struct mm_training *t)
     t->total_bytes = add(c, v, t->overhead_bytes);
 }
 
-static void inference_total(struct calc *c, struct mm_inference *in)
-{
-    uint64_t v = add(c, in->weights_bytes, in->kv_cache_bytes);
-    v = add(c, v, in->activation_bytes);
-    in->total_bytes = add(c, v, in->overhead_bytes);
-}
-
 /* ---- Many devices ----------------------------------------------------------- */
 
-/* Tensor parallelism splits the cache by KV heads: beyond kv_heads devices
- * each holds one head's copy (vLLM replicates them), and an MLA latent is
- * not split at all. */
-static uint64_t tp_kv_split(const struct model *m, unsigned n)
-{
-    if (m->g.kv_lora_rank != 0) {
-        return 1;
-    }
-    return m->g.kv_heads != 0 && m->g.kv_heads < n ? m->g.kv_heads : n;
-}
-
 /*
- * What one of n devices holds. Tensor parallel: weights and training
- * states split n ways, the KV cache by heads (tp_kv_split), activations
- * by Korthikanti's t formula.
- * Pipeline parallel: layers split, so weights, KV and states split;
- * activations stay whole (with 1F1B the first stage keeps n micro-batches
- * of L/n layers). ZeRO (Rajbhandari et al. 2020): stage 1 splits optimizer
- * states and the fp32 master, stage 2 also gradients, stage 3 also the
- * weights, plus the largest layer gathered whole; inference under ZeRO-1/2
- * is plain data parallelism.
+ * What one of n devices holds in training (inference: the runtime plans,
+ * fit.c). Tensor parallel: weights and training states split n ways,
+ * activations by Korthikanti's t formula. Pipeline parallel and the layer
+ * split: layers split, so weights and states split; activations stay whole
+ * (with 1F1B the first stage keeps n micro-batches of L/n layers). ZeRO
+ * (Rajbhandari et al. 2020): stage 1 splits optimizer states and the fp32
+ * master, stage 2 also gradients, stage 3 also the weights, plus the
+ * largest layer gathered whole.
  */
 static void per_device(struct calc *c, const struct model *m, const struct mm_memory_params *p,
-                       unsigned n, const struct mm_inference *in, const struct mm_training *tr,
-                       struct mm_inference *din, struct mm_training *dtr)
+                       unsigned n, const struct mm_training *tr, struct mm_training *dtr)
 {
-    const enum mm_parallel par = n > 1 ? p->parallel : MM_PAR_NONE;
+    const enum mm_parallel par = n > 1 ? p->parallel : MM_PAR_DP;
     const uint64_t gathered = mul(c, m->largest, m->wbytes);
-    *din = *in;
     *dtr = *tr;
     switch (par) {
     case MM_PAR_NONE:
+    case MM_PAR_DP:
         return;
     case MM_PAR_TP:
     case MM_PAR_PP:
-        din->weights_bytes = ceil_div(in->weights_bytes, n);
-        din->kv_cache_bytes =
-            ceil_div(in->kv_cache_bytes, par == MM_PAR_TP ? tp_kv_split(m, n) : n);
+    case MM_PAR_LAYERS:
         dtr->weights_bytes = ceil_div(tr->weights_bytes, n);
         dtr->master_bytes = ceil_div(tr->master_bytes, n);
         dtr->gradients_bytes = ceil_div(tr->gradients_bytes, n);
         dtr->optimizer_bytes = ceil_div(tr->optimizer_bytes, n);
-        if (par == MM_PAR_TP && m->g.source != MM_GEOMETRY_NONE) {
-            din->activation_bytes = ceil_div(in->activation_bytes, n);
-        }
         if (par == MM_PAR_TP && m->g.source != MM_GEOMETRY_NONE && tr->total_bytes != 0) {
             training_acts(c, m, p, n, &dtr->activations_full_bytes,
                           &dtr->activations_checkpointed_bytes);
@@ -465,7 +390,6 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
         }
         break;
     case MM_PAR_ZERO3:
-        din->weights_bytes = add(c, ceil_div(in->weights_bytes, n), gathered);
         dtr->weights_bytes = add(c, ceil_div(tr->weights_bytes, n), gathered);
         /* fall through */
     case MM_PAR_ZERO2:
@@ -476,7 +400,6 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
         dtr->optimizer_bytes = ceil_div(tr->optimizer_bytes, n);
         break;
     }
-    inference_total(c, din);
     training_total(c, dtr);
 }
 
@@ -498,49 +421,59 @@ static int64_t headroom(struct calc *c, uint64_t cap, uint64_t need)
     return -(int64_t)(need - cap - 1) - 1;
 }
 
-/* The smallest device count (same parallelism; tensor parallel when none
- * was chosen) whose per-device figure fits. */
-static void min_gpus(struct calc *c, const struct model *m, const struct mm_memory_params *p,
-                     const struct mm_inference *in, const struct mm_training *tr,
-                     struct mm_device *d, int want_inf, int want_train)
+/* The smallest device count, under the same split, whose training figure
+ * fits. */
+static unsigned min_gpus(struct calc *c, const struct model *m, const struct mm_memory_params *p,
+                         const struct mm_training *tr)
 {
-    struct mm_memory_params q = *p;
     unsigned n;
-    if (q.parallel == MM_PAR_NONE) {
-        q.parallel = MM_PAR_TP;
-    }
-    for (n = 1; n <= MM_LIMIT_GPUS && ((want_inf && d->inference_min_gpus == 0) ||
-                                       (want_train && d->training_min_gpus == 0));
-         n++) {
-        struct mm_inference din;
+    for (n = 1; n <= MM_LIMIT_GPUS; n++) {
         struct mm_training dtr;
-        per_device(c, m, &q, n, in, tr, &din, &dtr);
-        if (want_inf && d->inference_min_gpus == 0 && din.total_bytes <= p->device_bytes) {
-            d->inference_min_gpus = n;
-        }
-        if (want_train && d->training_min_gpus == 0 && dtr.total_bytes <= p->device_bytes) {
-            d->training_min_gpus = n;
+        per_device(c, m, p, n, tr, &dtr);
+        if (dtr.total_bytes <= p->device_bytes) {
+            return n;
         }
     }
+    return 0;
 }
 
 /* ---- The entry point ------------------------------------------------------ */
 
-static enum mm_status check_params(const struct mm_memory_params *p, struct mm_error *err)
+/* Checks the caller's parameters into `q`, version 2: a version 1 caller's
+ * struct ends before `runtime`, its overhead was always its own and its
+ * MM_PAR_NONE meant a replica per device. */
+static enum mm_status check_params(struct mm_memory_params *q, const struct mm_memory_params *p,
+                                   struct mm_error *err)
 {
+    const struct mm_memory_params init = MM_MEMORY_PARAMS_INIT;
     const char *why = NULL;
-    if (p->version != MM_MEMORY_PARAMS_VERSION) {
+    *q = init;
+    if (p->version == 1) {
+        memcpy(q, p, offsetof(struct mm_memory_params, runtime));
+        q->version = MM_MEMORY_PARAMS_VERSION;
+        q->overhead_set = 1;
+        q->parallel = q->parallel == MM_PAR_NONE ? MM_PAR_DP : q->parallel;
+    } else if (p->version == MM_MEMORY_PARAMS_VERSION) {
+        *q = *p;
+    } else {
         why = "unknown parameters version";
-    } else if (p->gpus == 0 || p->gpus > MM_LIMIT_GPUS) {
+    }
+    if (why != NULL) {
+    } else if (q->gpus == 0 || q->gpus > MM_LIMIT_GPUS) {
         why = "gpus out of range";
-    } else if (p->batch == 0) {
+    } else if (q->batch == 0) {
         why = "batch must be at least 1";
-    } else if (p->nlora_targets > MM_LIMIT_LORA_TARGETS) {
+    } else if (q->nlora_targets > MM_LIMIT_LORA_TARGETS) {
         why = "too many LoRA targets";
-    } else if ((unsigned)p->train > MM_TRAIN_QLORA || (unsigned)p->optimizer > MM_OPT_ADAFACTOR ||
-               (unsigned)p->precision > MM_PREC_FP32 || (unsigned)p->parallel > MM_PAR_ZERO3 ||
-               (unsigned)p->attention > MM_ATTN_EAGER) {
+    } else if ((unsigned)q->train > MM_TRAIN_QLORA || (unsigned)q->optimizer > MM_OPT_ADAFACTOR ||
+               (unsigned)q->precision > MM_PREC_FP32 || (unsigned)q->parallel > MM_PAR_DP ||
+               (unsigned)q->attention > MM_ATTN_EAGER ||
+               (unsigned)q->runtime > MM_RUNTIME_LLAMACPP) {
         why = "unknown mode";
+    } else if (q->gpu_util_ppm > 1000000 || q->context > MM_LIMIT_TOKENS ||
+               q->max_model_len > MM_LIMIT_TOKENS || q->max_num_batched_tokens > MM_LIMIT_TOKENS ||
+               q->max_num_seqs > MM_LIMIT_TOKENS) {
+        why = "a runtime setting out of range";
     }
     if (why != NULL) {
         return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "%s", why);
@@ -580,12 +513,74 @@ static enum mm_status load_model(struct model *m, const struct mm_inventory *inv
     return MM_OK;
 }
 
+/* The per-device training total at context x (for the longest context that
+ * trains, mm_fit_max); UINT64_MAX where it overflows. */
+struct train_at {
+    const struct model *m;
+    const struct mm_memory_params *q;
+};
+
+static uint64_t train_total_at(const void *arg, uint64_t x)
+{
+    const struct train_at *a = arg;
+    struct mm_memory_params q = *a->q;
+    struct calc c = {0};
+    struct mm_training t;
+    struct mm_training dt;
+    q.context = x;
+    training(&c, &t, a->m, &q);
+    training_total(&c, &t);
+    per_device(&c, a->m, &q, q.gpus, &t, &dt);
+    return c.overflow ? UINT64_MAX : dt.total_bytes;
+}
+
+static int from_gguf(const struct mm_inventory *inv)
+{
+    const size_t n = mm_inventory_file_count(inv);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (strcmp(mm_inventory_file(inv, i)->format, "gguf") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The inference plan of the runtime (fit.c), with the runtime and the split
+ * resolved in `q`. */
+static enum mm_status inference(struct calc *c, struct mm_memory *out, const struct model *m,
+                                struct mm_memory_params *q, struct mm_error *err)
+{
+    struct mm_plan_model pm;
+    struct mm_calc pc = {0};
+    enum mm_status st;
+    memset(&pm, 0, sizeof(pm));
+    pm.cfg = m->cfg;
+    pm.g = m->g;
+    pm.stored = m->stored;
+    pm.gathered = mul(c, m->largest, m->wbytes);
+    pm.wbytes = m->wbytes;
+    pm.kv_bytes = q->kv_bytes != 0 ? q->kv_bytes : m->wbytes;
+    pm.gguf = from_gguf(m->inv);
+    q->runtime = mm_plan_runtime(q->runtime, &pm);
+    q->parallel = mm_plan_parallel(q->parallel, q->runtime);
+    out->runtime = q->runtime;
+    out->parallel = q->parallel;
+    if (!q->inference) {
+        return MM_OK;
+    }
+    st = mm_plan_run(&pc, out, &pm, q, err);
+    c->overflow |= pc.overflow;
+    return st;
+}
+
 enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *inv,
                              const struct mm_config *cfg, const struct mm_memory_params *p,
                              struct mm_error *err)
 {
     struct calc c = {0};
     struct model m;
+    struct mm_memory_params q;
     enum mm_status st;
     mm_error_clear(err);
     if (out == NULL || inv == NULL || p == NULL) {
@@ -593,7 +588,7 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
                        "no inventory or parameters");
     }
     memset(out, 0, sizeof(*out));
-    st = check_params(p, err);
+    st = check_params(&q, p, err);
     if (st == MM_OK) {
         st = load_model(&m, inv, cfg, err);
     }
@@ -602,45 +597,32 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
     }
     out->logical_parameters = m.params;
     out->geometry = m.g;
-    if ((p->inference || p->train != MM_TRAIN_NONE) && m.g.source == MM_GEOMETRY_NONE) {
+    if ((q.inference || q.train != MM_TRAIN_NONE) && m.g.source == MM_GEOMETRY_NONE) {
         const char *file = mm_inventory_file_count(inv) > 0 ? mm_inventory_file(inv, 0)->path
                                                             : NULL;
         return mm_fail(err, MM_ERR_UNSUPPORTED, MM_E_GEOMETRY_UNKNOWN, file, NULL, -1,
                        "no config.json geometry and no attention layers recognised in the "
                        "tensor names: KV cache and activations cannot be estimated");
     }
-    if (p->inference) {
-        const unsigned kvb = p->kv_bytes != 0 ? p->kv_bytes : m.wbytes;
-        out->has_inference = 1;
-        out->inference.weights_bytes = m.stored;
-        out->inference.kv_cache_bytes = kv_cache(&c, &m.g, p, kvb);
-        out->inference.kv_bytes_per_token =
-            m.g.encoder_only ? 0
-                             : mul(&c, kv_width(&c, &m.g, kvb),
-                                   m.g.layers - min_u64(m.g.no_kv_layers, m.g.layers));
-        out->inference.activation_bytes = inference_activations(&c, &m, p);
-        out->inference.overhead_bytes = p->overhead_bytes;
-        inference_total(&c, &out->inference);
+    st = inference(&c, out, &m, &q, err);
+    if (st != MM_OK) {
+        return st;
     }
-    if (p->train != MM_TRAIN_NONE) {
+    if (q.train != MM_TRAIN_NONE) {
         out->has_training = 1;
-        training(&c, &out->training, &m, p);
+        training(&c, &out->training, &m, &q);
         training_total(&c, &out->training);
     }
-    per_device(&c, &m, p, p->gpus, &out->inference, &out->training, &out->device_inference,
-               &out->device_training);
-    out->device.inference_bytes = out->device_inference.total_bytes;
+    per_device(&c, &m, &q, q.gpus, &out->training, &out->device_training);
     out->device.training_bytes = out->device_training.total_bytes;
-    if (p->device_bytes != 0) {
+    if (q.device_bytes != 0 && out->has_training) {
         struct mm_device *d = &out->device;
-        d->inference_fits = d->inference_bytes <= p->device_bytes;
-        d->training_fits = d->training_bytes <= p->device_bytes;
-        d->inference_headroom =
-            out->has_inference ? headroom(&c, p->device_bytes, d->inference_bytes) : 0;
-        d->training_headroom =
-            out->has_training ? headroom(&c, p->device_bytes, d->training_bytes) : 0;
-        min_gpus(&c, &m, p, &out->inference, &out->training, d, out->has_inference,
-                 out->has_training);
+        const struct train_at at = {&m, &q};
+        d->training_fits = d->training_bytes <= q.device_bytes;
+        d->training_headroom = headroom(&c, q.device_bytes, d->training_bytes);
+        d->training_min_gpus = min_gpus(&c, &m, &q, &out->training);
+        d->has_training_max_context =
+            mm_fit_max(&d->training_max_context, train_total_at, &at, q.device_bytes, 0);
     }
     if (c.overflow) {
         memset(out, 0, sizeof(*out));

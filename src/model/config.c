@@ -601,6 +601,11 @@ int mm_config_quant_is_mlx(const struct mm_config *cfg)
     return cfg != NULL && cfg->quant_is_mlx;
 }
 
+const cJSON *mm_config_root(const struct mm_config *cfg)
+{
+    return cfg != NULL ? cfg->root : NULL;
+}
+
 int mm_config_path(char *out, size_t size, const char *target)
 {
     struct stat sb;

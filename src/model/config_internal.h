@@ -17,6 +17,8 @@
 const cJSON *mm_config_quant(const struct mm_config *cfg);
 /* `expert_dtype` (top level or in text_config), or NULL. */
 const char *mm_config_expert_dtype(const struct mm_config *cfg);
+/* The whole parsed document (borrowed), or NULL. */
+const cJSON *mm_config_root(const struct mm_config *cfg);
 /* 1 when the effective quantization config is MLX's. */
 int mm_config_quant_is_mlx(const struct mm_config *cfg);
 
