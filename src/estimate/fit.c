@@ -63,24 +63,6 @@ static uint64_t vllm_need(struct mm_calc *c, const struct mm_plan *pl, const str
     return mm_calc_mul(c, mm_calc_mul(c, blocks, MM_VLLM_BLOCK_SIZE), pl->in.kv_bytes_per_token);
 }
 
-/* have - need exactly, or an overflow (never a clamped figure) when that
- * does not fit an int64: from -2^63 (need - have - 1 <= INT64_MAX) to
- * 2^63 - 1. */
-static int64_t signed_diff(struct mm_calc *c, uint64_t have, uint64_t need)
-{
-    if (have >= need) {
-        if (have - need > (uint64_t)INT64_MAX) {
-            c->overflow = 1;
-            return 0;
-        }
-        return (int64_t)(have - need);
-    }
-    if (need - have - 1 > (uint64_t)INT64_MAX) {
-        c->overflow = 1;
-        return 0;
-    }
-    return -(int64_t)(need - have - 1) - 1;
-}
 
 /* Whether the plan fits the device, and the headroom: for vLLM what its
  * requested share (utilization x device) keeps beyond weights, activations,
@@ -95,11 +77,11 @@ static int fits(struct mm_calc *c, const struct mm_plan *pl, const struct mm_mem
         const int len_ok = p->max_model_len == 0 || at->context <= p->max_model_len;
         uint64_t used = mm_calc_add(c, pl->in.weights_bytes, pl->in.activation_bytes);
         used = mm_calc_add(c, mm_calc_add(c, used, pl->d.non_torch_bytes), need);
-        *headroom = signed_diff(c, pl->d.requested_bytes, used);
+        *headroom = mm_calc_diff(c, pl->d.requested_bytes, used);
         return !pl->refused && len_ok && need <= pl->in.kv_cache_bytes &&
                pl->in.total_bytes <= p->device_bytes;
     }
-    *headroom = signed_diff(c, p->device_bytes, pl->in.total_bytes);
+    *headroom = mm_calc_diff(c, p->device_bytes, pl->in.total_bytes);
     return pl->in.total_bytes <= p->device_bytes;
 }
 

@@ -19,41 +19,13 @@
 #include "estimate/plan.h"
 #include "model/config_internal.h"
 
-/* Arithmetic that remembers an overflow instead of wrapping. Once one is
- * set the figures mean nothing: mm_memory_run then returns MM_ERR_LIMIT
- * and hands none of them out. */
-struct calc {
-    int overflow;
-};
+/* Arithmetic that remembers an overflow instead of wrapping (struct
+ * mm_calc, plan.h). Once one is set the figures mean nothing:
+ * mm_memory_run then returns MM_ERR_LIMIT and hands none of them out. */
 
-static uint64_t mul(struct calc *c, uint64_t a, uint64_t b)
+static uint64_t mul3(struct mm_calc *c, uint64_t a, uint64_t b, uint64_t d)
 {
-    uint64_t r;
-    if (!mm_mul_u64(&r, a, b)) {
-        c->overflow = 1;
-        return UINT64_MAX;
-    }
-    return r;
-}
-
-static uint64_t add(struct calc *c, uint64_t a, uint64_t b)
-{
-    uint64_t r;
-    if (!mm_add_u64(&r, a, b)) {
-        c->overflow = 1;
-        return UINT64_MAX;
-    }
-    return r;
-}
-
-static uint64_t mul3(struct calc *c, uint64_t a, uint64_t b, uint64_t d)
-{
-    return mul(c, mul(c, a, b), d);
-}
-
-static uint64_t ceil_div(uint64_t x, uint64_t d)
-{
-    return d == 0 ? x : x / d + (x % d != 0);
+    return mm_calc_mul(c, mm_calc_mul(c, a, b), d);
 }
 
 /* ---- What the model is ------------------------------------------------- */
@@ -153,7 +125,7 @@ static int dims_from_geometry(const struct mm_geometry *g, const char *mod, size
  * model's geometry for the usual projection names, else the packed shape
  * unpacked by 32/bits (GPTQ packs the input dimension, AWQ the output, MLX
  * and compressed-tensors the input of an [out, in] weight). */
-static int lora_dims(struct calc *c, const struct model *m, const struct mm_tensor *t,
+static int lora_dims(struct mm_calc *c, const struct model *m, const struct mm_tensor *t,
                      const char *suf, const char *mod, size_t ml, uint64_t *out, uint64_t *in)
 {
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(mm_config_quant(m->cfg), "bits");
@@ -176,17 +148,17 @@ static int lora_dims(struct calc *c, const struct model *m, const struct mm_tens
         return 0;
     }
     *out = t->shape[0];
-    *in = mul(c, t->shape[1], 32 / bits);
+    *in = mm_calc_mul(c, t->shape[1], 32 / bits);
     if (strcmp(suf, "qweight") == 0) {
         const int awq = method != NULL && strcmp(method, "awq") == 0;
-        *in = awq ? t->shape[0] : mul(c, t->shape[0], 32 / bits);
-        *out = awq ? mul(c, t->shape[1], 32 / bits) : t->shape[1];
+        *in = awq ? t->shape[0] : mm_calc_mul(c, t->shape[0], 32 / bits);
+        *out = awq ? mm_calc_mul(c, t->shape[1], 32 / bits) : t->shape[1];
     }
     return 1;
 }
 
 /* LoRA: r x (in + out) per targeted weight (PEFT's A: r x in, B: out x r). */
-static uint64_t lora_params(struct calc *c, const struct model *m,
+static uint64_t lora_params(struct mm_calc *c, const struct model *m,
                             const struct mm_memory_params *p)
 {
     const size_t n = mm_inventory_tensor_count(m->inv);
@@ -201,7 +173,7 @@ static uint64_t lora_params(struct calc *c, const struct model *m,
         uint64_t in;
         if (suf != NULL && lora_target(mod, ml, p) &&
             lora_dims(c, m, t, suf, mod, ml, &out, &in)) {
-            sum = add(c, sum, mul(c, p->lora_rank, add(c, in, out)));
+            sum = mm_calc_add(c, sum, mm_calc_mul(c, p->lora_rank, mm_calc_add(c, in, out)));
         }
     }
     return sum;
@@ -218,7 +190,7 @@ static int is_embedding_or_head(const char *n)
  * per 64 weights 32 bytes of codes + an 8-bit block scale, per 256 blocks
  * one fp32 second-level scale; everything but 2-D linear weights (norms,
  * embeddings, the LM head) stays 16-bit, as bitsandbytes leaves it. */
-static uint64_t nf4_bytes(struct calc *c, const struct model *m)
+static uint64_t nf4_bytes(struct mm_calc *c, const struct model *m)
 {
     const size_t n = mm_inventory_tensor_count(m->inv);
     uint64_t sum = 0;
@@ -230,11 +202,11 @@ static uint64_t nf4_bytes(struct calc *c, const struct model *m)
         const struct mm_tensor *t = mm_inventory_tensor(m->inv, i);
         const uint64_t e = t->numel;
         if (t->rank == 2 && !is_embedding_or_head(t->name)) {
-            sum = add(c, sum, ceil_div(e, 2));
-            sum = add(c, sum, ceil_div(e, 64));
-            sum = add(c, sum, mul(c, 4, ceil_div(e, 64 * 256)));
+            sum = mm_calc_add(c, sum, mm_calc_ceil_div(e, 2));
+            sum = mm_calc_add(c, sum, mm_calc_ceil_div(e, 64));
+            sum = mm_calc_add(c, sum, mm_calc_mul(c, 4, mm_calc_ceil_div(e, 64 * 256)));
         } else {
-            sum = add(c, sum, mul(c, e, 2));
+            sum = mm_calc_add(c, sum, mm_calc_mul(c, e, 2));
         }
     }
     return sum;
@@ -243,7 +215,7 @@ static uint64_t nf4_bytes(struct calc *c, const struct model *m)
 /* Adafactor's factored second moment (Shazeer & Stern 2018, as in
  * transformers' Adafactor without momentum): a row and a column vector per
  * matrix, the full tensor otherwise; fp32. */
-static uint64_t adafactor_elems(struct calc *c, const struct model *m)
+static uint64_t adafactor_elems(struct mm_calc *c, const struct model *m)
 {
     const size_t n = mm_inventory_tensor_count(m->inv);
     uint64_t sum = 0;
@@ -251,10 +223,10 @@ static uint64_t adafactor_elems(struct calc *c, const struct model *m)
     for (i = 0; i < n; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(m->inv, i);
         if (t->rank >= 2 && t->shape[t->rank - 1] != 0 && t->shape[t->rank - 2] != 0) {
-            sum = add(c, sum, t->numel / t->shape[t->rank - 1]);
-            sum = add(c, sum, t->numel / t->shape[t->rank - 2]);
+            sum = mm_calc_add(c, sum, t->numel / t->shape[t->rank - 1]);
+            sum = mm_calc_add(c, sum, t->numel / t->shape[t->rank - 2]);
         } else {
-            sum = add(c, sum, t->numel);
+            sum = mm_calc_add(c, sum, t->numel);
         }
     }
     return sum;
@@ -269,21 +241,21 @@ static uint64_t adafactor_elems(struct calc *c, const struct model *m)
  * softmax output and dropout mask that eager attention keeps; fused
  * (flash, memory-efficient SDPA) kernels keep none of them, so it is only
  * counted with MM_ATTN_EAGER (the paper's own assumption). */
-static uint64_t layer_acts(struct calc *c, const struct model *m,
+static uint64_t layer_acts(struct mm_calc *c, const struct model *m,
                            const struct mm_memory_params *p, uint64_t t)
 {
     const struct mm_geometry *g = &m->g;
     const uint64_t sbh = mul3(c, p->context, p->batch, g->hidden);
-    uint64_t v = add(c, mul(c, 10, sbh), ceil_div(mul(c, 24, sbh), t));
+    uint64_t v = mm_calc_add(c, mm_calc_mul(c, 10, sbh), mm_calc_ceil_div(mm_calc_mul(c, 24, sbh), t));
     if (p->attention == MM_ATTN_EAGER) {
         const uint64_t attn =
-            mul3(c, mul(c, 5, g->heads), mul(c, p->context, p->context), p->batch);
-        v = add(c, v, ceil_div(attn, t));
+            mul3(c, mm_calc_mul(c, 5, g->heads), mm_calc_mul(c, p->context, p->context), p->batch);
+        v = mm_calc_add(c, v, mm_calc_ceil_div(attn, t));
     }
-    return p->precision == MM_PREC_FP32 ? mul(c, v, 2) : v;
+    return p->precision == MM_PREC_FP32 ? mm_calc_mul(c, v, 2) : v;
 }
 
-static void training_acts(struct calc *c, const struct model *m,
+static void training_acts(struct mm_calc *c, const struct model *m,
                           const struct mm_memory_params *p, uint64_t t, uint64_t *full,
                           uint64_t *ckpt)
 {
@@ -291,51 +263,51 @@ static void training_acts(struct calc *c, const struct model *m,
     const uint64_t one = layer_acts(c, m, p, t);
     const int fp32 = p->precision == MM_PREC_FP32;
     const uint64_t logits =
-        ceil_div(mul3(c, mul(c, p->context, p->batch), g->vocab, fp32 ? 8 : 6), t);
-    const uint64_t inputs = mul3(c, fp32 ? 4 : 2, mul(c, p->context, p->batch), g->hidden);
-    *full = add(c, mul(c, g->layers, one), logits);
+        mm_calc_ceil_div(mul3(c, mm_calc_mul(c, p->context, p->batch), g->vocab, fp32 ? 8 : 6), t);
+    const uint64_t inputs = mul3(c, fp32 ? 4 : 2, mm_calc_mul(c, p->context, p->batch), g->hidden);
+    *full = mm_calc_add(c, mm_calc_mul(c, g->layers, one), logits);
     /* full recomputation: every other layer keeps only its input while the
      * layer being recomputed holds all of its activations (its own input
      * among them) */
-    *ckpt = add(c, add(c, mul(c, g->layers - (g->layers > 0), inputs), one), logits);
+    *ckpt = mm_calc_add(c, mm_calc_add(c, mm_calc_mul(c, g->layers - (g->layers > 0), inputs), one), logits);
 }
 
 /* Optimizer state bytes for `n` trainable parameters. */
-static uint64_t optimizer_bytes(struct calc *c, const struct model *m,
+static uint64_t optimizer_bytes(struct mm_calc *c, const struct model *m,
                                 const struct mm_memory_params *p, uint64_t n)
 {
     switch (p->optimizer) {
     case MM_OPT_ADAMW:
-        return mul(c, n, 8); /* m and v in fp32 */
+        return mm_calc_mul(c, n, 8); /* m and v in fp32 */
     case MM_OPT_ADAMW8BIT:
-        return mul(c, n, 2); /* bitsandbytes: m and v in 8 bits */
+        return mm_calc_mul(c, n, 2); /* bitsandbytes: m and v in 8 bits */
     case MM_OPT_SGD:
-        return mul(c, n, 4); /* momentum buffer in fp32 */
+        return mm_calc_mul(c, n, 4); /* momentum buffer in fp32 */
     case MM_OPT_ADAFACTOR:
         if (p->train == MM_TRAIN_FULL) {
-            return mul(c, adafactor_elems(c, m), 4);
+            return mm_calc_mul(c, adafactor_elems(c, m), 4);
         }
-        return mul(c, n, 4); /* LoRA factors are thin: about one vector each */
+        return mm_calc_mul(c, n, 4); /* LoRA factors are thin: about one vector each */
     }
     return 0;
 }
 
-static void training(struct calc *c, struct mm_training *t, const struct model *m,
+static void training(struct mm_calc *c, struct mm_training *t, const struct model *m,
                      const struct mm_memory_params *p)
 {
     const int mixed = p->precision != MM_PREC_FP32;
     memset(t, 0, sizeof(*t));
     if (p->train == MM_TRAIN_FULL) {
         t->trainable_parameters = m->params;
-        t->weights_bytes = mul(c, m->params, mixed ? 2 : 4);
-        t->master_bytes = mixed ? mul(c, m->params, 4) : 0;
-        t->gradients_bytes = mul(c, m->params, mixed ? 2 : 4);
+        t->weights_bytes = mm_calc_mul(c, m->params, mixed ? 2 : 4);
+        t->master_bytes = mixed ? mm_calc_mul(c, m->params, 4) : 0;
+        t->gradients_bytes = mm_calc_mul(c, m->params, mixed ? 2 : 4);
     } else {
         const uint64_t base = p->train == MM_TRAIN_QLORA ? nf4_bytes(c, m) : m->stored;
         t->trainable_parameters = lora_params(c, m, p);
         /* PEFT keeps adapters in fp32 (autocast_adapter_dtype) */
-        t->weights_bytes = add(c, base, mul(c, t->trainable_parameters, 4));
-        t->gradients_bytes = mul(c, t->trainable_parameters, 4);
+        t->weights_bytes = mm_calc_add(c, base, mm_calc_mul(c, t->trainable_parameters, 4));
+        t->gradients_bytes = mm_calc_mul(c, t->trainable_parameters, 4);
     }
     t->optimizer_bytes = optimizer_bytes(c, m, p, t->trainable_parameters);
     training_acts(c, m, p, 1, &t->activations_full_bytes, &t->activations_checkpointed_bytes);
@@ -344,13 +316,13 @@ static void training(struct calc *c, struct mm_training *t, const struct model *
     t->overhead_bytes = p->overhead_bytes;
 }
 
-static void training_total(struct calc *c, struct mm_training *t)
+static void training_total(struct mm_calc *c, struct mm_training *t)
 {
-    uint64_t v = add(c, t->weights_bytes, t->master_bytes);
-    v = add(c, v, t->gradients_bytes);
-    v = add(c, v, t->optimizer_bytes);
-    v = add(c, v, t->activation_bytes);
-    t->total_bytes = add(c, v, t->overhead_bytes);
+    uint64_t v = mm_calc_add(c, t->weights_bytes, t->master_bytes);
+    v = mm_calc_add(c, v, t->gradients_bytes);
+    v = mm_calc_add(c, v, t->optimizer_bytes);
+    v = mm_calc_add(c, v, t->activation_bytes);
+    t->total_bytes = mm_calc_add(c, v, t->overhead_bytes);
 }
 
 /* ---- Many devices ----------------------------------------------------------- */
@@ -365,11 +337,11 @@ static void training_total(struct calc *c, struct mm_training *t)
  * master, stage 2 also gradients, stage 3 also the weights, plus the
  * largest layer gathered whole.
  */
-static void per_device(struct calc *c, const struct model *m, const struct mm_memory_params *p,
+static void per_device(struct mm_calc *c, const struct model *m, const struct mm_memory_params *p,
                        unsigned n, const struct mm_training *tr, struct mm_training *dtr)
 {
     const enum mm_parallel par = n > 1 ? p->parallel : MM_PAR_DP;
-    const uint64_t gathered = mul(c, m->largest, m->wbytes);
+    const uint64_t gathered = mm_calc_mul(c, m->largest, m->wbytes);
     *dtr = *tr;
     switch (par) {
     case MM_PAR_NONE:
@@ -378,10 +350,10 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
     case MM_PAR_TP:
     case MM_PAR_PP:
     case MM_PAR_LAYERS:
-        dtr->weights_bytes = ceil_div(tr->weights_bytes, n);
-        dtr->master_bytes = ceil_div(tr->master_bytes, n);
-        dtr->gradients_bytes = ceil_div(tr->gradients_bytes, n);
-        dtr->optimizer_bytes = ceil_div(tr->optimizer_bytes, n);
+        dtr->weights_bytes = mm_calc_ceil_div(tr->weights_bytes, n);
+        dtr->master_bytes = mm_calc_ceil_div(tr->master_bytes, n);
+        dtr->gradients_bytes = mm_calc_ceil_div(tr->gradients_bytes, n);
+        dtr->optimizer_bytes = mm_calc_ceil_div(tr->optimizer_bytes, n);
         if (par == MM_PAR_TP && m->g.source != MM_GEOMETRY_NONE && tr->total_bytes != 0) {
             training_acts(c, m, p, n, &dtr->activations_full_bytes,
                           &dtr->activations_checkpointed_bytes);
@@ -390,40 +362,23 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
         }
         break;
     case MM_PAR_ZERO3:
-        dtr->weights_bytes = add(c, ceil_div(tr->weights_bytes, n), gathered);
+        dtr->weights_bytes = mm_calc_add(c, mm_calc_ceil_div(tr->weights_bytes, n), gathered);
         /* fall through */
     case MM_PAR_ZERO2:
-        dtr->gradients_bytes = ceil_div(tr->gradients_bytes, n);
+        dtr->gradients_bytes = mm_calc_ceil_div(tr->gradients_bytes, n);
         /* fall through */
     case MM_PAR_ZERO1:
-        dtr->master_bytes = ceil_div(tr->master_bytes, n);
-        dtr->optimizer_bytes = ceil_div(tr->optimizer_bytes, n);
+        dtr->master_bytes = mm_calc_ceil_div(tr->master_bytes, n);
+        dtr->optimizer_bytes = mm_calc_ceil_div(tr->optimizer_bytes, n);
         break;
     }
     training_total(c, dtr);
 }
 
-/* cap - need exactly, or an overflow when that does not fit an int64:
- * from -2^63 (need - cap - 1 <= INT64_MAX) to 2^63 - 1. */
-static int64_t headroom(struct calc *c, uint64_t cap, uint64_t need)
-{
-    if (cap >= need) {
-        if (cap - need > (uint64_t)INT64_MAX) {
-            c->overflow = 1;
-            return 0;
-        }
-        return (int64_t)(cap - need);
-    }
-    if (need - cap - 1 > (uint64_t)INT64_MAX) {
-        c->overflow = 1;
-        return 0;
-    }
-    return -(int64_t)(need - cap - 1) - 1;
-}
 
 /* The smallest device count, under the same split, whose training figure
  * fits. */
-static unsigned min_gpus(struct calc *c, const struct model *m, const struct mm_memory_params *p,
+static unsigned min_gpus(struct mm_calc *c, const struct model *m, const struct mm_memory_params *p,
                          const struct mm_training *tr)
 {
     unsigned n;
@@ -524,7 +479,7 @@ static uint64_t train_total_at(const void *arg, uint64_t x)
 {
     const struct train_at *a = arg;
     struct mm_memory_params q = *a->q;
-    struct calc c = {0};
+    struct mm_calc c = {0};
     struct mm_training t;
     struct mm_training dt;
     q.context = x;
@@ -548,7 +503,7 @@ static int from_gguf(const struct mm_inventory *inv)
 
 /* The inference plan of the runtime (fit.c), with the runtime and the split
  * resolved in `q`. */
-static enum mm_status inference(struct calc *c, struct mm_memory *out, const struct model *m,
+static enum mm_status inference(struct mm_calc *c, struct mm_memory *out, const struct model *m,
                                 struct mm_memory_params *q, struct mm_error *err)
 {
     struct mm_plan_model pm;
@@ -558,7 +513,7 @@ static enum mm_status inference(struct calc *c, struct mm_memory *out, const str
     pm.cfg = m->cfg;
     pm.g = m->g;
     pm.stored = m->stored;
-    pm.gathered = mul(c, m->largest, m->wbytes);
+    pm.gathered = mm_calc_mul(c, m->largest, m->wbytes);
     pm.wbytes = m->wbytes;
     pm.kv_bytes = q->kv_bytes != 0 ? q->kv_bytes : m->wbytes;
     pm.gguf = from_gguf(m->inv);
@@ -578,7 +533,7 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
                              const struct mm_config *cfg, const struct mm_memory_params *p,
                              struct mm_error *err)
 {
-    struct calc c = {0};
+    struct mm_calc c = {0};
     struct model m;
     struct mm_memory_params q;
     enum mm_status st;
@@ -619,7 +574,7 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
         struct mm_device *d = &out->device;
         const struct train_at at = {&m, &q};
         d->training_fits = d->training_bytes <= q.device_bytes;
-        d->training_headroom = headroom(&c, q.device_bytes, d->training_bytes);
+        d->training_headroom = mm_calc_diff(&c, q.device_bytes, d->training_bytes);
         d->training_min_gpus = min_gpus(&c, &m, &q, &out->training);
         d->has_training_max_context =
             mm_fit_max(&d->training_max_context, train_total_at, &at, q.device_bytes, 0);

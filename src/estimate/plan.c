@@ -30,6 +30,23 @@ uint64_t mm_calc_add(struct mm_calc *c, uint64_t a, uint64_t b)
     return r;
 }
 
+int64_t mm_calc_diff(struct mm_calc *c, uint64_t have, uint64_t need)
+{
+    if (have >= need) {
+        if (have - need > (uint64_t)INT64_MAX) {
+            c->overflow = 1;
+            return 0;
+        }
+        return (int64_t)(have - need);
+    }
+    /* from -2^63: need - have - 1 <= INT64_MAX */
+    if (need - have - 1 > (uint64_t)INT64_MAX) {
+        c->overflow = 1;
+        return 0;
+    }
+    return -(int64_t)(need - have - 1) - 1;
+}
+
 uint64_t mm_calc_ceil_div(uint64_t x, uint64_t d)
 {
     return d == 0 ? x : x / d + (x % d != 0);

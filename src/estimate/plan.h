@@ -23,6 +23,9 @@ uint64_t mm_calc_mul(struct mm_calc *c, uint64_t a, uint64_t b);
 uint64_t mm_calc_add(struct mm_calc *c, uint64_t a, uint64_t b);
 /* ceil(x / d); x when d is 0 */
 uint64_t mm_calc_ceil_div(uint64_t x, uint64_t d);
+/* have - need exactly (a headroom), or 0 and an overflow when that leaves
+ * the int64 range: never a clamped figure. */
+int64_t mm_calc_diff(struct mm_calc *c, uint64_t have, uint64_t need);
 
 /* What the plans need of the model. */
 struct mm_plan_model {
