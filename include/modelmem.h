@@ -453,6 +453,13 @@ struct mm_geometry {
     uint64_t qk_rope_head_dim;
     int encoder_only;         /* BERT-like: no KV cache */
     uint64_t no_kv_layers;    /* layers without a KV cache (linear attention, SSM) */
+    /* Layers that keep a recurrent state per sequence, whatever the context
+     * (Gated DeltaNet linear attention, Mamba), and its size in elements per
+     * layer and sequence: the convolution window and the recurrent (SSM)
+     * state, as vLLM's MambaStateShapeCalculator sizes them. */
+    uint64_t state_layers;
+    uint64_t conv_state_elems;
+    uint64_t recurrent_state_elems;
 };
 
 struct mm_config;
@@ -565,6 +572,9 @@ struct mm_inference {
     uint64_t total_bytes;
     uint64_t kv_bytes_per_token; /* one token of one sequence in every layer,
                                     before any window */
+    uint64_t state_bytes;        /* the recurrent state of linear-attention and
+                                    state-space layers for `batch` sequences,
+                                    counted in kv_cache_bytes */
 };
 
 struct mm_training {

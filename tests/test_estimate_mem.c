@@ -201,6 +201,65 @@ static void test_kv_published(void **state)
     assert_int_equal(g.vocab, 32064);
 }
 
+/* One sequence of `context` tokens with a 16-bit cache, on the config at
+ * `dir` (the layout comes from tiny-llama-noconfig: only the config's
+ * geometry matters here). */
+static struct mm_memory plan_at(const char *dir, uint64_t context)
+{
+    struct mm_inventory *inv = load("tiny-llama-noconfig");
+    struct mm_config *cfg = config(dir);
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    struct mm_error err;
+    p.inference = 1;
+    p.context = context;
+    p.kv_bytes = 2;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+    return r;
+}
+
+/* Hybrid models whose layer kinds come from a rule, not a list (issue 11). */
+static void test_kv_hybrid(void **state)
+{
+    struct mm_memory r;
+    (void)state;
+    /* Qwen3-Next-80B-A3B as released: full_attention_interval 4 and no
+     * layer_types, so 12 of 48 layers attend: 12 x 2 x 2 heads x 256 x 2
+     * bytes = 24,576 bytes a token, 0.75 GiB at 32k (not 3.0 GiB). The 36
+     * Gated DeltaNet layers keep, per sequence, a conv state of
+     * (2 x 16 x 128 + 32 x 128) x 3 = 24,576 and a recurrent state of
+     * 32 x 128 x 128 = 524,288 elements: 36 x 548,864 x 2 = 39,518,208. */
+    r = plan_at("config-qwen3-next-80b-a3b", 32768);
+    assert_int_equal(r.geometry.layers, 48);
+    assert_int_equal(r.geometry.no_kv_layers, 36);
+    assert_int_equal(r.geometry.state_layers, 36);
+    assert_int_equal(r.geometry.conv_state_elems, 24576);
+    assert_int_equal(r.geometry.recurrent_state_elems, 524288);
+    assert_int_equal(r.inference.kv_bytes_per_token, 24576);
+    assert_int_equal(r.inference.state_bytes, 39518208ull);
+    assert_int_equal(r.inference.kv_cache_bytes, 805306368ull + 39518208ull);
+    /* the state does not grow with the context */
+    r = plan_at("config-qwen3-next-80b-a3b", 1024);
+    assert_int_equal(r.inference.state_bytes, 39518208ull);
+    assert_int_equal(r.inference.kv_cache_bytes, 24576ull * 1024 + 39518208ull);
+    /* Nemotron-H-8B: hybrid_override_pattern, 4 '*' of 52 layers attend,
+     * 24 Mamba-2 layers: conv (128 x 64 + 2 x 8 x 128) x 3 = 30,720,
+     * recurrent 128 x 64 x 128 = 1,048,576 elements */
+    r = plan_at("config-nemotron-h-8b", 8192);
+    assert_int_equal(r.geometry.no_kv_layers, 48);
+    assert_int_equal(r.geometry.state_layers, 24);
+    assert_int_equal(r.inference.kv_bytes_per_token, 4 * 2 * 8 * 128 * 2);
+    assert_int_equal(r.inference.state_bytes, 24ull * (30720 + 1048576) * 2);
+    /* Jamba v0.1: attention where i % 8 == 4 (4 of 32 layers); Mamba with
+     * d_inner 2 x 4096: conv 8,192 x 3, ssm 8,192 x 16 */
+    r = plan_at("config-jamba-v0.1", 8192);
+    assert_int_equal(r.geometry.no_kv_layers, 28);
+    assert_int_equal(r.inference.kv_bytes_per_token, 4 * 2 * 8 * 128 * 2);
+    assert_int_equal(r.inference.state_bytes, 28ull * (24576 + 131072) * 2);
+}
+
 /* The real config.json files of ../shared/realmodels, where present. */
 static void test_kv_realmodels(void **state)
 {
@@ -823,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_logical_quantized), cmocka_unit_test(test_logical_hub_variants),
         cmocka_unit_test(test_logical_plain),
         cmocka_unit_test(test_kv_published),      cmocka_unit_test(test_kv_realmodels),
+        cmocka_unit_test(test_kv_hybrid),
         cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_mutations),
         cmocka_unit_test(test_config_limit),      cmocka_unit_test(test_config_outside),
         cmocka_unit_test(test_config_path),

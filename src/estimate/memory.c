@@ -9,7 +9,9 @@
  *    KV  = batch x bytes x per-layer width x tokens held, summed over layers:
  *          width 2 x kv_heads x head_dim (K and V), or kv_lora_rank +
  *          qk_rope_head_dim for DeepSeek MLA (one latent, no factor 2);
- *          a sliding-window layer holds min(context, window) tokens.
+ *          a sliding-window layer holds min(context, window) tokens;
+ *          plus, per sequence, the recurrent state of linear-attention and
+ *          state-space layers (conv + recurrent elements x weight width).
  *    act = batch x context x (2 hidden + 3 intermediate) x 2 bytes (one
  *          layer's residual, normed input and MLP gate/up/product during
  *          prefill, flash/SDPA attention without an s^2 score matrix)
@@ -294,6 +296,17 @@ static uint64_t kv_cache(struct calc *c, const struct mm_geometry *g,
     return mul3(c, kv_width(c, g, bytes), tokens, p->batch);
 }
 
+/* Linear-attention and Mamba layers: a fixed state per sequence, in the
+ * model's float type (vLLM's mamba_cache_dtype "auto"), whatever the
+ * context and whatever --kv-dtype says of the attention cache. */
+static uint64_t state_bytes(struct calc *c, const struct model *m,
+                            const struct mm_memory_params *p)
+{
+    const struct mm_geometry *g = &m->g;
+    const uint64_t elems = add(c, g->conv_state_elems, g->recurrent_state_elems);
+    return mul3(c, mul(c, g->state_layers, elems), m->wbytes, p->batch);
+}
+
 static uint64_t inference_activations(struct calc *c, const struct model *m,
                                       const struct mm_memory_params *p)
 {
@@ -446,8 +459,13 @@ static void per_device(struct calc *c, const struct model *m, const struct mm_me
     case MM_PAR_TP:
     case MM_PAR_PP:
         din->weights_bytes = ceil_div(in->weights_bytes, n);
+        /* the recurrent state splits by heads like the weights (vLLM
+         * divides its heads by the tensor-parallel size) */
+        din->state_bytes = ceil_div(in->state_bytes, n);
         din->kv_cache_bytes =
-            ceil_div(in->kv_cache_bytes, par == MM_PAR_TP ? tp_kv_split(m, n) : n);
+            add(c, ceil_div(in->kv_cache_bytes - in->state_bytes,
+                            par == MM_PAR_TP ? tp_kv_split(m, n) : n),
+                din->state_bytes);
         dtr->weights_bytes = ceil_div(tr->weights_bytes, n);
         dtr->master_bytes = ceil_div(tr->master_bytes, n);
         dtr->gradients_bytes = ceil_div(tr->gradients_bytes, n);
@@ -596,7 +614,9 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
         const unsigned kvb = p->kv_bytes != 0 ? p->kv_bytes : m.wbytes;
         out->has_inference = 1;
         out->inference.weights_bytes = m.stored;
-        out->inference.kv_cache_bytes = kv_cache(&c, &m.g, p, kvb);
+        out->inference.state_bytes = state_bytes(&c, &m, p);
+        out->inference.kv_cache_bytes =
+            add(&c, kv_cache(&c, &m.g, p, kvb), out->inference.state_bytes);
         out->inference.kv_bytes_per_token =
             m.g.encoder_only ? 0
                              : mul(&c, kv_width(&c, &m.g, kvb),
