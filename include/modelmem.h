@@ -460,6 +460,11 @@ struct mm_geometry {
     uint64_t state_layers;
     uint64_t conv_state_elems;
     uint64_t recurrent_state_elems;
+    unsigned state_elem_bytes; /* 0: the weights' float width (vLLM); 4 for
+                                  llama.cpp, which keeps the state in F32 */
+    /* The config sizes a recurrent state (linear_* or mamba_* keys) but no
+     * rule says which layers hold it: every layer counts as attention. */
+    int hybrid_unresolved;
 };
 
 struct mm_config;

@@ -252,6 +252,29 @@ static void test_kv_hybrid(void **state)
     assert_int_equal(r.geometry.state_layers, 24);
     assert_int_equal(r.inference.kv_bytes_per_token, 4 * 2 * 8 * 128 * 2);
     assert_int_equal(r.inference.state_bytes, 24ull * (30720 + 1048576) * 2);
+    /* a config that sizes a Gated DeltaNet but says nothing of which layers
+     * use it is flagged; qwen3_next takes transformers' default interval 4 */
+    {
+        static const char unresolved[] =
+            "{\"model_type\": \"custom\", \"num_hidden_layers\": 8, \"hidden_size\": 256,"
+            " \"num_attention_heads\": 4, \"linear_num_key_heads\": 2,"
+            " \"linear_key_head_dim\": 8, \"linear_num_value_heads\": 2,"
+            " \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";
+        static const char dflt[] =
+            "{\"model_type\": \"qwen3_next\", \"num_hidden_layers\": 8,"
+            " \"hidden_size\": 256, \"num_attention_heads\": 4}";
+        struct mm_config *cfg = NULL;
+        struct mm_error err;
+        assert_int_equal(mm_config_parse(&cfg, unresolved, sizeof(unresolved) - 1, "c", &err),
+                         MM_OK);
+        assert_true(mm_config_geometry(cfg)->hybrid_unresolved);
+        assert_int_equal(mm_config_geometry(cfg)->no_kv_layers, 0);
+        mm_config_free(cfg);
+        assert_int_equal(mm_config_parse(&cfg, dflt, sizeof(dflt) - 1, "c", &err), MM_OK);
+        assert_false(mm_config_geometry(cfg)->hybrid_unresolved);
+        assert_int_equal(mm_config_geometry(cfg)->no_kv_layers, 6);
+        mm_config_free(cfg);
+    }
     /* Jamba v0.1: attention where i % 8 == 4 (4 of 32 layers); Mamba with
      * d_inner 2 x 4096: conv 8,192 x 3, ssm 8,192 x 16 */
     r = plan_at("config-jamba-v0.1", 8192);
@@ -539,6 +562,23 @@ static void test_gguf_metadata(void **state)
         mm_inventory_free(inv);
     }
     assert_int_equal(r.inference.kv_cache_bytes, 64 * (2 * 16 + 2 * 4));
+    /* Qwen3-Next in GGUF: qwen3next.full_attention_interval 4, so 12 of 48
+     * blocks attend (2 x 2 x 256 x 2 bytes each, 24,576 a token); the 36
+     * others keep llama.cpp's F32 recurrent state: (4 - 1) x (4096 + 2 x 16
+     * x 128) + 128 x 4096 = 548,864 elements, 36 x 548,864 x 4 bytes */
+    {
+        struct mm_inventory *inv = load("gguf-qwen3next");
+        struct mm_error err;
+        p.context = 32768;
+        p.kv_bytes = 2;
+        assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+        mm_inventory_free(inv);
+    }
+    assert_int_equal(r.geometry.no_kv_layers, 36);
+    assert_int_equal(r.geometry.state_layers, 36);
+    assert_int_equal(r.inference.kv_bytes_per_token, 24576);
+    assert_int_equal(r.inference.state_bytes, 36ull * 548864 * 4);
+    assert_int_equal(r.inference.kv_cache_bytes, 805306368ull + 36ull * 548864 * 4);
 }
 
 static void test_encoder_only(void **state)

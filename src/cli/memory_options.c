@@ -339,6 +339,10 @@ int cli_memory_config(struct cli_memory *m, const char *target, bool quiet)
             fprintf(stderr, "modelmem: warning: %s (config ignored)\n", line);
         }
         m->config_file[0] = '\0';
+    } else if (!quiet && mm_config_geometry(m->cfg)->hybrid_unresolved) {
+        fprintf(stderr, "modelmem: warning: %s: the config sizes linear-attention or "
+                        "state-space layers but not which layers they are; every layer is "
+                        "counted as attention\n", m->config_file);
     }
     return EXIT_OK;
 }

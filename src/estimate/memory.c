@@ -296,15 +296,17 @@ static uint64_t kv_cache(struct calc *c, const struct mm_geometry *g,
     return mul3(c, kv_width(c, g, bytes), tokens, p->batch);
 }
 
-/* Linear-attention and Mamba layers: a fixed state per sequence, in the
- * model's float type (vLLM's mamba_cache_dtype "auto"), whatever the
- * context and whatever --kv-dtype says of the attention cache. */
+/* Linear-attention and Mamba layers: a fixed state per sequence, whatever
+ * the context and whatever --kv-dtype says of the attention cache: in the
+ * model's float type (vLLM's mamba_cache_dtype "auto") unless the geometry
+ * says otherwise (llama.cpp's F32 recurrent cache). */
 static uint64_t state_bytes(struct calc *c, const struct model *m,
                             const struct mm_memory_params *p)
 {
     const struct mm_geometry *g = &m->g;
     const uint64_t elems = add(c, g->conv_state_elems, g->recurrent_state_elems);
-    return mul3(c, mul(c, g->state_layers, elems), m->wbytes, p->batch);
+    const unsigned bytes = g->state_elem_bytes != 0 ? g->state_elem_bytes : m->wbytes;
+    return mul3(c, mul(c, g->state_layers, elems), bytes, p->batch);
 }
 
 static uint64_t inference_activations(struct calc *c, const struct model *m,

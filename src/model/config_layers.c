@@ -11,7 +11,9 @@
  *    '-' MLP, 'E' MoE (NemotronHConfig._pattern_to_list).
  *  - `full_attention_interval` N (Qwen3-Next, Qwen3.5): layer i is full
  *    attention when (i + 1) % N == 0, else Gated DeltaNet linear attention
- *    (Qwen3NextConfig.__post_init__).
+ *    (Qwen3NextConfig.__post_init__, whose default N is 4).
+ *  A config that sizes a recurrent state but matches no rule is flagged
+ *  (hybrid_unresolved) and counted as attention throughout.
  *  - `attn_layer_period` P and `attn_layer_offset` O (Jamba): layer i is
  *    attention when i % P == O, else Mamba (JambaConfig.layers_block_type).
  *  - `attn_layer_indices` (Bamba): those layers attend, the others Mamba-2.
@@ -148,9 +150,14 @@ static enum mm_status from_period(const struct mm_cfg_ctx *c, uint64_t layers, s
     uint64_t off = 0;
     int found = 0;
     int f_off = 0;
+    const char *mt = mm_cfg_str(c->obj, "model_type");
     enum mm_status st = mm_cfg_uint(c, "full_attention_interval", &n, &found);
     if (st != MM_OK) {
         return st;
+    }
+    if (!found && mt != NULL && strcmp(mt, "qwen3_next") == 0) {
+        n = 4; /* Qwen3NextConfig's default */
+        found = 1;
     }
     if (found && n > 0) {
         memset(k, 0, sizeof(*k));
@@ -310,6 +317,8 @@ enum mm_status mm_cfg_layer_kinds(const struct mm_cfg_ctx *c, struct mm_geometry
         g->state_layers = k.state;
     } else if (mt != NULL && strcmp(mt, "falcon_h1") == 0) {
         g->state_layers = g->layers; /* attention and Mamba-2 in every layer */
+    } else {
+        g->hybrid_unresolved = g->conv_state_elems != 0 || g->recurrent_state_elems != 0;
     }
     if (g->conv_state_elems == 0 && g->recurrent_state_elems == 0) {
         g->state_layers = 0; /* a kind whose state the config does not size */

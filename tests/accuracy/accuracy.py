@@ -69,7 +69,8 @@ def main(argv):
         rows = json.load(f)["rows"]
     built = {}
     counts = {"pass": 0, "FAIL": 0, "gap": 0, "GAP NOW PASSES": 0}
-    print("%-42s %-6s %14s %14s %9s  %s" % ("row", "kind", "published", "modelmem", "error", "status"))
+    print("%-42s %-6s %14s %14s %9s  %s"
+          % ("row", "kind", "published", "modelmem", "error", "status"))
     for row in rows:
         if only and row["id"] != only:
             continue
