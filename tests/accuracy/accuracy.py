@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """modelmem against published measurements of real runs (measurements.json).
 
-    accuracy.py MODELMEM WORKDIR [--report] [--only ID]
+    accuracy.py MODELMEM WORKDIR [--report | --markdown] [--only ID]
 
 For every row: builds the model's tensor layout from its config as sparse
 files under WORKDIR (layouts.py), runs `modelmem estimate TARGET --json`
@@ -9,7 +9,8 @@ with the row's options, reads the row's key and compares it with the
 published figure: a component within 2%, a total within 5%. Every row is
 computed and printed. A row marked as a known gap is expected to miss; if it
 matches, that is printed too. Exit status 1 when a row that is not a known
-gap misses (or modelmem fails), 0 otherwise; --report always exits 0.
+gap misses (or modelmem fails), 0 otherwise; --report (every row with its
+source and setup) and --markdown (the README's table) always exit 0.
 Python 3 standard library only.
 """
 import json
@@ -60,6 +61,7 @@ def human(n):
 def main(argv):
     args = [a for a in argv[1:] if not a.startswith("--")]
     report = "--report" in argv
+    markdown = "--markdown" in argv
     only = argv[argv.index("--only") + 1] if "--only" in argv else None
     if len(args) < 2:
         print(__doc__, file=sys.stderr)
@@ -69,8 +71,11 @@ def main(argv):
         rows = json.load(f)["rows"]
     built = {}
     counts = {"pass": 0, "FAIL": 0, "gap": 0, "GAP NOW PASSES": 0}
-    print("%-42s %-6s %14s %14s %9s  %s"
-          % ("row", "kind", "published", "modelmem", "error", "status"))
+    if markdown:
+        print("| row | source | published | modelmem | error | status |\n|---|---|--:|--:|--:|---|")
+    else:
+        print("%-42s %-6s %14s %14s %9s  %s"
+              % ("row", "kind", "published", "modelmem", "error", "status"))
     for row in rows:
         if only and row["id"] != only:
             continue
@@ -88,6 +93,12 @@ def main(argv):
         else:
             status = "pass" if ok else "FAIL"
         counts[status] += 1
+        if markdown:
+            src = row["source"].replace("https://github.com/", "").replace("https://", "")
+            print("| %s | [%s](%s) | %s | %s | %+.2f%% | %s |" % (
+                row["id"], src, row["source"], human(want), human(got), 100 * err,
+                "known gap" if status == "gap" else status))
+            continue
         print("%-42s %-6s %14s %14s %+8.2f%%  %s" % (row["id"], row["kind"][:6], human(want),
                                                      human(got), 100 * err, status))
         if report:
@@ -98,7 +109,7 @@ def main(argv):
                 print("    gap:     %s; needs %s" % (row["gap"]["reason"], row["gap"]["needs"]))
     print("rows: %d pass, %d known gaps, %d known gaps now passing, %d fail"
           % (counts["pass"], counts["gap"], counts["GAP NOW PASSES"], counts["FAIL"]))
-    return 0 if report or counts["FAIL"] == 0 else 1
+    return 0 if report or markdown or counts["FAIL"] == 0 else 1
 
 
 if __name__ == "__main__":
