@@ -309,6 +309,9 @@ enum mm_status mm_cfg_layer_kinds(const struct mm_cfg_ctx *c, struct mm_geometry
     if (st != MM_OK) {
         return st;
     }
+    if (k.found && k.full + k.sliding + k.state + k.none == 0) {
+        k.found = 0; /* an empty list says nothing */
+    }
     if (k.found) {
         /* the list decides the count, as NemotronH's num_hidden_layers does */
         g->layers = k.full + k.sliding + k.state + k.none;
