@@ -275,6 +275,51 @@ static void test_kv_hybrid(void **state)
         assert_int_equal(mm_config_geometry(cfg)->no_kv_layers, 6);
         mm_config_free(cfg);
     }
+    /* Falcon-H1 runs attention and Mamba-2 side by side in every layer;
+     * Bamba's attn_layer_indices name the attention layers; NemotronH's
+     * layers_block_type uses the legacy kind names (synthetic sizes) */
+    {
+        static const char falcon[] =
+            "{\"model_type\": \"falcon_h1\", \"num_hidden_layers\": 4, \"hidden_size\": 64,"
+            " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"mamba_d_ssm\": 96,"
+            " \"mamba_n_heads\": 6, \"mamba_d_head\": 16, \"mamba_d_state\": 8,"
+            " \"mamba_n_groups\": 1, \"mamba_d_conv\": 4}";
+        static const char bamba[] =
+            "{\"model_type\": \"bamba\", \"num_hidden_layers\": 6, \"hidden_size\": 64,"
+            " \"num_attention_heads\": 4, \"attn_layer_indices\": [2, 5],"
+            " \"mamba_n_heads\": 8, \"mamba_d_head\": 16, \"mamba_d_state\": 8,"
+            " \"mamba_n_groups\": 1, \"mamba_d_conv\": 4}";
+        static const char nemotron[] =
+            "{\"model_type\": \"nemotron_h\", \"num_hidden_layers\": 4, \"hidden_size\": 64,"
+            " \"num_attention_heads\": 4, \"layers_block_type\": [\"mamba\", \"moe\","
+            " \"attention\", \"mlp\"], \"mamba_num_heads\": 8, \"mamba_head_dim\": 16,"
+            " \"ssm_state_size\": 8, \"n_groups\": 2, \"conv_kernel\": 4}";
+        struct mm_config *cfg = NULL;
+        struct mm_error err;
+        const struct mm_geometry *g;
+        assert_int_equal(mm_config_parse(&cfg, falcon, sizeof(falcon) - 1, "c", &err), MM_OK);
+        g = mm_config_geometry(cfg);
+        assert_int_equal(g->state_layers, 4);
+        assert_int_equal(g->no_kv_layers, 0);
+        /* conv (96 + 2 x 1 x 8) x 3, recurrent 6 x 16 x 8 */
+        assert_int_equal(g->conv_state_elems, 336);
+        assert_int_equal(g->recurrent_state_elems, 768);
+        mm_config_free(cfg);
+        assert_int_equal(mm_config_parse(&cfg, bamba, sizeof(bamba) - 1, "c", &err), MM_OK);
+        g = mm_config_geometry(cfg);
+        assert_int_equal(g->state_layers, 4);
+        assert_int_equal(g->no_kv_layers, 4);
+        assert_int_equal(g->conv_state_elems, (128 + 16) * 3);
+        mm_config_free(cfg);
+        assert_int_equal(mm_config_parse(&cfg, nemotron, sizeof(nemotron) - 1, "c", &err),
+                         MM_OK);
+        g = mm_config_geometry(cfg);
+        assert_int_equal(g->state_layers, 1);
+        assert_int_equal(g->no_kv_layers, 3);
+        assert_int_equal(g->conv_state_elems, (128 + 2 * 2 * 8) * 3);
+        assert_int_equal(g->recurrent_state_elems, 8 * 16 * 8);
+        mm_config_free(cfg);
+    }
     /* Jamba v0.1: attention where i % 8 == 4 (4 of 32 layers); Mamba with
      * d_inner 2 x 4096: conv 8,192 x 3, ssm 8,192 x 16 */
     r = plan_at("config-jamba-v0.1", 8192);
