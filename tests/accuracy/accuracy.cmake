@@ -6,4 +6,6 @@ if(MM_PYTHON3)
   add_test(NAME accuracy_table
     COMMAND ${MM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/accuracy.py
       $<TARGET_FILE:modelmem_cli> ${CMAKE_CURRENT_BINARY_DIR}/accuracy-layouts)
+  # 77: the build tree's file system does not keep holes
+  set_tests_properties(accuracy_table PROPERTIES SKIP_RETURN_CODE 77)
 endif()
