@@ -461,6 +461,18 @@ struct mm_geometry {
     uint64_t qk_rope_head_dim;
     int encoder_only;         /* BERT-like: no KV cache */
     uint64_t no_kv_layers;    /* layers without a KV cache (linear attention, SSM) */
+    /* Layers that keep a recurrent state per sequence, whatever the context
+     * (Gated DeltaNet linear attention, Mamba), and its size in elements per
+     * layer and sequence: the convolution window and the recurrent (SSM)
+     * state, as vLLM's MambaStateShapeCalculator sizes them. */
+    uint64_t state_layers;
+    uint64_t conv_state_elems;
+    uint64_t recurrent_state_elems;
+    unsigned state_elem_bytes; /* 0: the weights' float width (vLLM); 4 for
+                                  llama.cpp, which keeps the state in F32 */
+    /* The config sizes a recurrent state (linear_* or mamba_* keys) but no
+     * rule says which layers hold it: every layer counts as attention. */
+    int hybrid_unresolved;
 };
 
 struct mm_config;
@@ -604,6 +616,9 @@ struct mm_inference {
     uint64_t kv_bytes_per_token; /* one token of one sequence in every layer,
                                     before any window */
     uint64_t host_bytes;       /* held in host memory instead, never in the above */
+    uint64_t state_bytes;        /* the recurrent state of linear-attention and
+                                    state-space layers for `batch` sequences,
+                                    counted in kv_cache_bytes */
 };
 
 /* A runtime's own figures for one device (zero where they do not apply). */

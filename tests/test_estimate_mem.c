@@ -201,6 +201,133 @@ static void test_kv_published(void **state)
     assert_int_equal(g.vocab, 32064);
 }
 
+/* One sequence of `context` tokens with a 16-bit cache, on the config at
+ * `dir` (the layout comes from tiny-llama-noconfig: only the config's
+ * geometry matters here). */
+static struct mm_memory plan_at(const char *dir, uint64_t context)
+{
+    struct mm_inventory *inv = load("tiny-llama-noconfig");
+    struct mm_config *cfg = config(dir);
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    struct mm_error err;
+    p.inference = 1;
+    p.context = context;
+    p.kv_bytes = 2;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+    return r;
+}
+
+/* Hybrid models whose layer kinds come from a rule, not a list (issue 11). */
+static void test_kv_hybrid(void **state)
+{
+    struct mm_memory r;
+    (void)state;
+    /* Qwen3-Next-80B-A3B as released: full_attention_interval 4 and no
+     * layer_types, so 12 of 48 layers attend: 12 x 2 x 2 heads x 256 x 2
+     * bytes = 24,576 bytes a token, 0.75 GiB at 32k (not 3.0 GiB). The 36
+     * Gated DeltaNet layers keep, per sequence, a conv state of
+     * (2 x 16 x 128 + 32 x 128) x 3 = 24,576 and a recurrent state of
+     * 32 x 128 x 128 = 524,288 elements: 36 x 548,864 x 2 = 39,518,208. */
+    r = plan_at("config-qwen3-next-80b-a3b", 32768);
+    assert_int_equal(r.geometry.layers, 48);
+    assert_int_equal(r.geometry.no_kv_layers, 36);
+    assert_int_equal(r.geometry.state_layers, 36);
+    assert_int_equal(r.geometry.conv_state_elems, 24576);
+    assert_int_equal(r.geometry.recurrent_state_elems, 524288);
+    assert_int_equal(r.inference.kv_bytes_per_token, 24576);
+    assert_int_equal(r.inference.state_bytes, 39518208ull);
+    assert_int_equal(r.inference.kv_cache_bytes, 805306368ull + 39518208ull);
+    /* the state does not grow with the context */
+    r = plan_at("config-qwen3-next-80b-a3b", 1024);
+    assert_int_equal(r.inference.state_bytes, 39518208ull);
+    assert_int_equal(r.inference.kv_cache_bytes, 24576ull * 1024 + 39518208ull);
+    /* Nemotron-H-8B: hybrid_override_pattern, 4 '*' of 52 layers attend,
+     * 24 Mamba-2 layers: conv (128 x 64 + 2 x 8 x 128) x 3 = 30,720,
+     * recurrent 128 x 64 x 128 = 1,048,576 elements */
+    r = plan_at("config-nemotron-h-8b", 8192);
+    assert_int_equal(r.geometry.no_kv_layers, 48);
+    assert_int_equal(r.geometry.state_layers, 24);
+    assert_int_equal(r.inference.kv_bytes_per_token, 4 * 2 * 8 * 128 * 2);
+    assert_int_equal(r.inference.state_bytes, 24ull * (30720 + 1048576) * 2);
+    /* a config that sizes a Gated DeltaNet but says nothing of which layers
+     * use it is flagged; qwen3_next takes transformers' default interval 4 */
+    {
+        static const char unresolved[] =
+            "{\"model_type\": \"custom\", \"num_hidden_layers\": 8, \"hidden_size\": 256,"
+            " \"num_attention_heads\": 4, \"linear_num_key_heads\": 2,"
+            " \"linear_key_head_dim\": 8, \"linear_num_value_heads\": 2,"
+            " \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";
+        static const char dflt[] =
+            "{\"model_type\": \"qwen3_next\", \"num_hidden_layers\": 8,"
+            " \"hidden_size\": 256, \"num_attention_heads\": 4}";
+        struct mm_config *cfg = NULL;
+        struct mm_error err;
+        assert_int_equal(mm_config_parse(&cfg, unresolved, sizeof(unresolved) - 1, "c", &err),
+                         MM_OK);
+        assert_true(mm_config_geometry(cfg)->hybrid_unresolved);
+        assert_int_equal(mm_config_geometry(cfg)->no_kv_layers, 0);
+        mm_config_free(cfg);
+        assert_int_equal(mm_config_parse(&cfg, dflt, sizeof(dflt) - 1, "c", &err), MM_OK);
+        assert_false(mm_config_geometry(cfg)->hybrid_unresolved);
+        assert_int_equal(mm_config_geometry(cfg)->no_kv_layers, 6);
+        mm_config_free(cfg);
+    }
+    /* Falcon-H1 runs attention and Mamba-2 side by side in every layer;
+     * Bamba's attn_layer_indices name the attention layers; NemotronH's
+     * layers_block_type uses the legacy kind names (synthetic sizes) */
+    {
+        static const char falcon[] =
+            "{\"model_type\": \"falcon_h1\", \"num_hidden_layers\": 4, \"hidden_size\": 64,"
+            " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"mamba_d_ssm\": 96,"
+            " \"mamba_n_heads\": 6, \"mamba_d_head\": 16, \"mamba_d_state\": 8,"
+            " \"mamba_n_groups\": 1, \"mamba_d_conv\": 4}";
+        static const char bamba[] =
+            "{\"model_type\": \"bamba\", \"num_hidden_layers\": 6, \"hidden_size\": 64,"
+            " \"num_attention_heads\": 4, \"attn_layer_indices\": [2, 5],"
+            " \"mamba_n_heads\": 8, \"mamba_d_head\": 16, \"mamba_d_state\": 8,"
+            " \"mamba_n_groups\": 1, \"mamba_d_conv\": 4}";
+        static const char nemotron[] =
+            "{\"model_type\": \"nemotron_h\", \"num_hidden_layers\": 4, \"hidden_size\": 64,"
+            " \"num_attention_heads\": 4, \"layers_block_type\": [\"mamba\", \"moe\","
+            " \"attention\", \"mlp\"], \"mamba_num_heads\": 8, \"mamba_head_dim\": 16,"
+            " \"ssm_state_size\": 8, \"n_groups\": 2, \"conv_kernel\": 4}";
+        struct mm_config *cfg = NULL;
+        struct mm_error err;
+        const struct mm_geometry *g;
+        assert_int_equal(mm_config_parse(&cfg, falcon, sizeof(falcon) - 1, "c", &err), MM_OK);
+        g = mm_config_geometry(cfg);
+        assert_int_equal(g->state_layers, 4);
+        assert_int_equal(g->no_kv_layers, 0);
+        /* conv (96 + 2 x 1 x 8) x 3, recurrent 6 x 16 x 8 */
+        assert_int_equal(g->conv_state_elems, 336);
+        assert_int_equal(g->recurrent_state_elems, 768);
+        mm_config_free(cfg);
+        assert_int_equal(mm_config_parse(&cfg, bamba, sizeof(bamba) - 1, "c", &err), MM_OK);
+        g = mm_config_geometry(cfg);
+        assert_int_equal(g->state_layers, 4);
+        assert_int_equal(g->no_kv_layers, 4);
+        assert_int_equal(g->conv_state_elems, (128 + 16) * 3);
+        mm_config_free(cfg);
+        assert_int_equal(mm_config_parse(&cfg, nemotron, sizeof(nemotron) - 1, "c", &err),
+                         MM_OK);
+        g = mm_config_geometry(cfg);
+        assert_int_equal(g->state_layers, 1);
+        assert_int_equal(g->no_kv_layers, 3);
+        assert_int_equal(g->conv_state_elems, (128 + 2 * 2 * 8) * 3);
+        assert_int_equal(g->recurrent_state_elems, 8 * 16 * 8);
+        mm_config_free(cfg);
+    }
+    /* Jamba v0.1: attention where i % 8 == 4 (4 of 32 layers); Mamba with
+     * d_inner 2 x 4096: conv 8,192 x 3, ssm 8,192 x 16 */
+    r = plan_at("config-jamba-v0.1", 8192);
+    assert_int_equal(r.geometry.no_kv_layers, 28);
+    assert_int_equal(r.inference.kv_bytes_per_token, 4 * 2 * 8 * 128 * 2);
+    assert_int_equal(r.inference.state_bytes, 28ull * (24576 + 131072) * 2);
+}
+
 /* The real config.json files of ../shared/realmodels, where present. */
 static void test_kv_realmodels(void **state)
 {
@@ -480,6 +607,23 @@ static void test_gguf_metadata(void **state)
         mm_inventory_free(inv);
     }
     assert_int_equal(r.inference.kv_cache_bytes, 64 * (2 * 16 + 2 * 4));
+    /* Qwen3-Next in GGUF: qwen3next.full_attention_interval 4, so 12 of 48
+     * blocks attend (2 x 2 x 256 x 2 bytes each, 24,576 a token); the 36
+     * others keep llama.cpp's F32 recurrent state: (4 - 1) x (4096 + 2 x 16
+     * x 128) + 128 x 4096 = 548,864 elements, 36 x 548,864 x 4 bytes */
+    {
+        struct mm_inventory *inv = load("gguf-qwen3next");
+        struct mm_error err;
+        p.context = 32768;
+        p.kv_bytes = 2;
+        assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+        mm_inventory_free(inv);
+    }
+    assert_int_equal(r.geometry.no_kv_layers, 36);
+    assert_int_equal(r.geometry.state_layers, 36);
+    assert_int_equal(r.inference.kv_bytes_per_token, 24576);
+    assert_int_equal(r.inference.state_bytes, 36ull * 548864 * 4);
+    assert_int_equal(r.inference.kv_cache_bytes, 805306368ull + 36ull * 548864 * 4);
 }
 
 static void test_encoder_only(void **state)
@@ -921,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_logical_quantized), cmocka_unit_test(test_logical_hub_variants),
         cmocka_unit_test(test_logical_plain),
         cmocka_unit_test(test_kv_published),      cmocka_unit_test(test_kv_realmodels),
+        cmocka_unit_test(test_kv_hybrid),
         cmocka_unit_test(test_config_errors),     cmocka_unit_test(test_config_mutations),
         cmocka_unit_test(test_config_limit),      cmocka_unit_test(test_config_outside),
         cmocka_unit_test(test_config_path),

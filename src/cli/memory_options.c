@@ -366,6 +366,10 @@ int cli_memory_config(struct cli_memory *m, const char *target, bool quiet)
             cli_diag("warning: %s (config ignored)", line);
         }
         m->config_file[0] = '\0';
+    } else if (!quiet && mm_config_geometry(m->cfg)->hybrid_unresolved) {
+        cli_diag("warning: %s: the config sizes linear-attention or state-space layers but "
+                 "not which layers they are; every layer is counted as attention",
+                 m->config_file);
     }
     return EXIT_OK;
 }

@@ -300,6 +300,7 @@ static void json_inference(struct out *o, const struct cli_memory *m,
     member(o, "overhead_bytes", in->overhead_bytes, false);
     member(o, "total_bytes", in->total_bytes, false);
     member(o, "kv_bytes_per_token", in->kv_bytes_per_token, false);
+    member(o, "state_bytes", in->state_bytes, false);
     render_runtime_json_inference(o, m, in, d);
     out_str(o, "}");
 }
@@ -335,6 +336,9 @@ static void json_geometry(struct out *o, const struct mm_geometry *g)
     member(o, "kv_lora_rank", g->kv_lora_rank, false);
     member(o, "qk_rope_head_dim", g->qk_rope_head_dim, false);
     member(o, "no_kv_layers", g->no_kv_layers, false);
+    member(o, "state_layers", g->state_layers, false);
+    member(o, "conv_state_elements", g->conv_state_elems, false);
+    member(o, "recurrent_state_elements", g->recurrent_state_elems, false);
     out_str(o, ", \"encoder_only\": ");
     out_str(o, g->encoder_only ? "true" : "false");
     out_str(o, "}");

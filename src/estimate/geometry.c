@@ -9,13 +9,16 @@
  * 32, 16, 8 dividing both the q and k widths (128 and 64 cover Llama,
  * Mistral, Qwen, GPT-2 and BERT; Gemma's 256 cannot be told from the
  * shapes). The result says MM_GEOMETRY_TENSORS so that the caller can say
- * it is a guess. A pure function of the inventory.
+ * it is a guess. GGUF files carry their geometry in metadata, hybrids of
+ * attention and recurrent layers included (gguf_recurrent). A pure
+ * function of the inventory.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/internal.h"
 
 /* The layer index after a known block container, else -1. */
@@ -146,6 +149,38 @@ static uint64_t gguf_vocab(const struct mm_inventory *inv, const char *arch)
     return v;
 }
 
+/* llama.cpp's hybrids of attention and recurrent layers (qwen3next,
+ * qwen35): layer il attends when (il + 1) % ARCH.full_attention_interval
+ * == 0, the others keep a recurrent state per sequence, sized as
+ * llama.cpp's n_embd_r() and n_embd_s() size it: (ssm.conv_kernel - 1) x
+ * (ssm.inner_size + 2 x ssm.group_count x ssm.state_size) and
+ * ssm.state_size x ssm.inner_size elements, held in F32. */
+static void gguf_recurrent(struct mm_geometry *g, const struct mm_inventory *inv,
+                           const char *arch)
+{
+    const uint64_t interval = meta_u64(inv, arch, "full_attention_interval");
+    const uint64_t conv = meta_u64(inv, arch, "ssm.conv_kernel");
+    const uint64_t inner = meta_u64(inv, arch, "ssm.inner_size");
+    const uint64_t state = meta_u64(inv, arch, "ssm.state_size");
+    const uint64_t groups = meta_u64(inv, arch, "ssm.group_count");
+    uint64_t width;
+    uint64_t r;
+    uint64_t s;
+    if (interval == 0 || conv == 0 || inner == 0 || state == 0) {
+        return;
+    }
+    if (!mm_mul_u64(&width, groups, state) || !mm_mul_u64(&width, width, 2) ||
+        !mm_add_u64(&width, width, inner) || !mm_mul_u64(&r, width, conv - 1) ||
+        !mm_mul_u64(&s, state, inner)) {
+        return; /* metadata too large to be a real model: attention only */
+    }
+    g->no_kv_layers = g->layers - g->layers / interval;
+    g->state_layers = g->no_kv_layers;
+    g->conv_state_elems = r;
+    g->recurrent_state_elems = s;
+    g->state_elem_bytes = 4;
+}
+
 static int gguf_geometry(struct mm_geometry *g, const struct mm_inventory *inv)
 {
     const char *arch = meta_value(inv, "general.architecture");
@@ -181,6 +216,7 @@ static int gguf_geometry(struct mm_geometry *g, const struct mm_inventory *inv)
                             : strcmp(arch, "gemma3") == 0 ? g->layers - g->layers / 6
                                                           : g->layers;
     }
+    gguf_recurrent(g, inv, arch);
     g->encoder_only = strcmp(arch, "bert") == 0 || strcmp(arch, "nomic-bert") == 0;
     g->source = MM_GEOMETRY_GGUF;
     return 1;

@@ -141,6 +141,18 @@ uint64_t mm_plan_kv(struct mm_calc *c, const struct mm_plan_model *m, uint64_t c
     return mm_calc_mul(c, mm_calc_mul(c, mm_plan_kv_width(c, m), tokens), batch);
 }
 
+/* Linear-attention and Mamba layers: a fixed state per sequence, whatever
+ * the context and whatever --kv-dtype says of the attention cache: in the
+ * model's float type (vLLM's mamba_cache_dtype "auto") unless the geometry
+ * says otherwise (llama.cpp's F32 recurrent cache). */
+uint64_t mm_plan_state(struct mm_calc *c, const struct mm_plan_model *m, uint64_t batch)
+{
+    const struct mm_geometry *g = &m->g;
+    const uint64_t elems = mm_calc_add(c, g->conv_state_elems, g->recurrent_state_elems);
+    const unsigned bytes = g->state_elem_bytes != 0 ? g->state_elem_bytes : m->wbytes;
+    return mm_calc_mul(c, mm_calc_mul(c, mm_calc_mul(c, g->state_layers, elems), bytes), batch);
+}
+
 uint64_t mm_plan_kv_split(const struct mm_plan_model *m, unsigned n)
 {
     if (m->g.kv_lora_rank != 0) {

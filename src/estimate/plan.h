@@ -88,6 +88,9 @@ uint64_t mm_plan_sliding_layers(const struct mm_geometry *g);
 uint64_t mm_plan_kv_width(struct mm_calc *c, const struct mm_plan_model *m);
 /* KV bytes of `batch` sequences of `ctx` tokens on one device holding the
  * whole model (sliding layers hold min(ctx, window)). */
+/* The recurrent state of linear-attention and state-space layers for
+ * `batch` sequences (README "Hybrid attention"). */
+uint64_t mm_plan_state(struct mm_calc *c, const struct mm_plan_model *m, uint64_t batch);
 uint64_t mm_plan_kv(struct mm_calc *c, const struct mm_plan_model *m, uint64_t ctx,
                     uint64_t batch);
 /* Ways tensor parallelism splits the cache: kv_heads at most (beyond, each

@@ -46,6 +46,7 @@ void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct m
     memset(out, 0, sizeof(*out));
     in->weights_bytes = m->stored;
     in->kv_cache_bytes = mm_plan_kv(c, m, at->context, at->batch);
+    in->state_bytes = mm_plan_state(c, m, at->batch);
     in->kv_bytes_per_token = mm_calc_mul(c, mm_plan_kv_width(c, m), mm_plan_kv_layers(&m->g));
     in->activation_bytes = activations(c, m, p, at->context, at->batch);
     in->overhead_bytes = p->overhead_bytes;
@@ -55,6 +56,9 @@ void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct m
         case MM_PAR_TP:
             in->weights_bytes = mm_calc_ceil_div(in->weights_bytes, n);
             in->kv_cache_bytes = mm_calc_ceil_div(in->kv_cache_bytes, mm_plan_kv_split(m, n));
+            /* the recurrent state splits by heads like the weights (vLLM
+             * divides its heads by the tensor-parallel size) */
+            in->state_bytes = mm_calc_ceil_div(in->state_bytes, n);
             in->activation_bytes = mm_calc_ceil_div(in->activation_bytes, n);
             break;
         case MM_PAR_PP:
@@ -63,6 +67,7 @@ void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct m
             const uint64_t k = m->g.layers != 0 && m->g.layers < n ? m->g.layers : n;
             in->weights_bytes = mm_calc_ceil_div(in->weights_bytes, k);
             in->kv_cache_bytes = mm_calc_ceil_div(in->kv_cache_bytes, k);
+            in->state_bytes = mm_calc_ceil_div(in->state_bytes, k);
             break;
         }
         case MM_PAR_ZERO3:
@@ -76,5 +81,7 @@ void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct m
             break;
         }
     }
+    /* counted in the cache figure, as the contract says */
+    in->kv_cache_bytes = mm_calc_add(c, in->kv_cache_bytes, in->state_bytes);
     mm_plan_total(c, in);
 }

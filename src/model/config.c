@@ -23,6 +23,7 @@
 
 #include "core/checked.h"
 #include "model/config_internal.h"
+#include "model/config_read.h"
 #include "model/path_safety.h"
 
 struct mm_config {
@@ -34,81 +35,13 @@ struct mm_config {
     struct mm_geometry geom;
 };
 
-/* Numbers JSON keeps exactly: integral and at most 2^53. */
-#define EXACT_MAX 9007199254740992.0
-
-struct ctx {
-    const char *file;
-    struct mm_error *err;
-    const cJSON *obj; /* the object keys are read from */
-    const char *where; /* "" or "text_config." */
-};
-
-static enum mm_status bad_value(const struct ctx *c, const char *key, const char *what)
-{
-    char item[128];
-    snprintf(item, sizeof(item), "%s%s", c->where, key);
-    return mm_fail(c->err, MM_ERR_MALFORMED, MM_E_CONFIG_INVALID, c->file, NULL, -1,
-                   "config item '%s' %s", item, what);
-}
-
-/* Reads a non-negative integer key; *found is cleared when absent or null. */
-static enum mm_status get_uint(const struct ctx *c, const char *key, uint64_t *out, int *found)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->obj, key);
-    *found = 0;
-    if (v == NULL || cJSON_IsNull(v)) {
-        return MM_OK;
-    }
-    if (!cJSON_IsNumber(v)) {
-        return bad_value(c, key, "is not a number");
-    }
-    if (v->valuedouble < 0 || v->valuedouble > EXACT_MAX ||
-        v->valuedouble != (double)(uint64_t)v->valuedouble) {
-        return bad_value(c, key, "is not a whole number from 0 to 2^53");
-    }
-    *out = (uint64_t)v->valuedouble;
-    *found = 1;
-    return MM_OK;
-}
-
-/* The first of several keys that is present. */
-static enum mm_status get_first(const struct ctx *c, const char *const *keys, uint64_t *out,
-                                int *found)
-{
-    size_t i;
-    *found = 0;
-    for (i = 0; keys[i] != NULL && !*found; i++) {
-        const enum mm_status st = get_uint(c, keys[i], out, found);
-        if (st != MM_OK) {
-            return st;
-        }
-    }
-    return MM_OK;
-}
-
-static int get_bool(const cJSON *obj, const char *key, int dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (cJSON_IsBool(v)) {
-        return cJSON_IsTrue(v);
-    }
-    return dflt;
-}
-
-static const char *get_str(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* BERT-like models: no decoder, no KV cache. */
 static int encoder_only(const cJSON *obj)
 {
     static const char *const types[] = {"bert", "roberta", "distilbert", "albert", "electra",
                                         "deberta", "deberta-v2", "xlm-roberta", "camembert",
                                         "mpnet", "modernbert", "nomic_bert", NULL};
-    const char *mt = get_str(obj, "model_type");
+    const char *mt = mm_cfg_str(obj, "model_type");
     size_t i;
     if (mt == NULL) {
         return 0;
@@ -121,82 +54,7 @@ static int encoder_only(const cJSON *obj)
     return 0;
 }
 
-/* `layer_types` (newer transformers configs): "sliding_attention" layers
- * hold the window, "full_attention" (or "attention") layers every token,
- * and any other kind (Qwen3-Next's "linear_attention", state-space
- * layers) keeps no KV cache. Sets *found when the list is there. */
-static enum mm_status layer_types(const struct ctx *c, struct mm_geometry *g, int *found)
-{
-    const cJSON *types = cJSON_GetObjectItemCaseSensitive(c->obj, "layer_types");
-    const cJSON *t;
-    uint64_t sliding = 0;
-    uint64_t none = 0;
-    *found = 0;
-    if (types == NULL || cJSON_IsNull(types)) {
-        return MM_OK;
-    }
-    if (!cJSON_IsArray(types)) {
-        return bad_value(c, "layer_types", "is not an array");
-    }
-    cJSON_ArrayForEach(t, types)
-    {
-        if (!cJSON_IsString(t)) {
-            return bad_value(c, "layer_types", "holds a value that is not a string");
-        }
-        if (strcmp(t->valuestring, "sliding_attention") == 0) {
-            sliding++;
-        } else if (strcmp(t->valuestring, "full_attention") != 0 &&
-                   strcmp(t->valuestring, "attention") != 0) {
-            none++;
-        }
-    }
-    g->sliding_layers = g->sliding_window != 0 ? sliding : 0;
-    g->no_kv_layers = none;
-    *found = 1;
-    return MM_OK;
-}
-
-/* Counts sliding layers: `layer_types` overrides everything; Gemma 2
- * alternates starting with a sliding layer; `sliding_window_pattern` N
- * makes layer i full when (i + 1) % N == 0; otherwise a window applies to
- * every layer (Mistral v0.1) unless `use_sliding_window` is false (Qwen2). */
-static enum mm_status sliding(const struct ctx *c, struct mm_geometry *g)
-{
-    const char *mt = get_str(c->obj, "model_type");
-    uint64_t pattern = 0;
-    int found = 0;
-    enum mm_status st = get_uint(c, "sliding_window", &g->sliding_window, &found);
-    if (st != MM_OK) {
-        return st;
-    }
-    if (!found) {
-        g->sliding_window = 0;
-    }
-    st = layer_types(c, g, &found);
-    if (st != MM_OK || found || g->sliding_window == 0) {
-        if (g->sliding_layers == 0) {
-            g->sliding_window = 0;
-        }
-        return st;
-    }
-    st = get_uint(c, "sliding_window_pattern", &pattern, &found);
-    if (st != MM_OK) {
-        return st;
-    }
-    if (found && pattern > 0) {
-        g->sliding_layers = g->layers - g->layers / pattern;
-    } else if (mt != NULL && strcmp(mt, "gemma2") == 0) {
-        g->sliding_layers = (g->layers + 1) / 2;
-    } else if (get_bool(c->obj, "use_sliding_window", 1)) {
-        g->sliding_layers = g->layers;
-    }
-    if (g->sliding_layers == 0) {
-        g->sliding_window = 0;
-    }
-    return MM_OK;
-}
-
-static enum mm_status geometry(const struct ctx *c, struct mm_geometry *g)
+static enum mm_status geometry(const struct mm_cfg_ctx *c, struct mm_geometry *g)
 {
     static const char *const k_layers[] = {"num_hidden_layers", "n_layer", "num_layers",
                                            "n_layers", NULL};
@@ -230,7 +88,7 @@ static enum mm_status geometry(const struct ctx *c, struct mm_geometry *g)
     enum mm_status st;
     memset(g, 0, sizeof(*g));
     for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-        st = get_first(c, sets[i].keys, sets[i].dst, sets[i].found);
+        st = mm_cfg_first(c, sets[i].keys, sets[i].dst, sets[i].found);
         if (st != MM_OK) {
             return st;
         }
@@ -240,8 +98,8 @@ static enum mm_status geometry(const struct ctx *c, struct mm_geometry *g)
         return MM_OK; /* not a transformer config we can read */
     }
     if (!f_kv || g->kv_heads == 0) {
-        const int mq = get_bool(c->obj, "multi_query", 0) &&
-                       !get_bool(c->obj, "new_decoder_architecture", 0);
+        const int mq = mm_cfg_bool(c->obj, "multi_query", 0) &&
+                       !mm_cfg_bool(c->obj, "new_decoder_architecture", 0);
         g->kv_heads = mq ? 1 : g->heads;
     }
     if (!f_hd || g->head_dim == 0) {
@@ -251,7 +109,7 @@ static enum mm_status geometry(const struct ctx *c, struct mm_geometry *g)
         g->intermediate = g->hidden * 4; /* GPT-2's n_inner: null means 4h */
     }
     g->encoder_only = encoder_only(c->obj);
-    st = sliding(c, g);
+    st = mm_cfg_layer_kinds(c, g);
     if (st != MM_OK) {
         return st;
     }
@@ -372,7 +230,7 @@ static const cJSON *pick_quant(const cJSON *obj, int *mlx)
     const char *mm;
     *mlx = 0;
     if (cJSON_IsObject(m)) {
-        mm = get_str(m, "quant_method");
+        mm = mm_cfg_str(m, "quant_method");
         if ((!has_key(m, "quant_method") || (mm != NULL && ascii_ieq(mm, "mlx"))) &&
             mlx_valid(m)) {
             *mlx = 1;
@@ -382,7 +240,7 @@ static const cJSON *pick_quant(const cJSON *obj, int *mlx)
     if (!cJSON_IsObject(q)) {
         return NULL;
     }
-    mm = get_str(q, "quant_method");
+    mm = mm_cfg_str(q, "quant_method");
     if ((!has_key(q, "quant_method") || (mm != NULL && ascii_ieq(mm, "mlx"))) &&
         mlx_valid(q)) {
         *mlx = 1;
@@ -390,22 +248,23 @@ static const cJSON *pick_quant(const cJSON *obj, int *mlx)
     return q;
 }
 
-static enum mm_status check_quant(const struct ctx *c, const cJSON *q)
+static enum mm_status check_quant(const struct mm_cfg_ctx *c, const cJSON *q)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(q, "quant_method");
     if (v != NULL && !cJSON_IsString(v) && !cJSON_IsNull(v)) {
-        return bad_value(c, "quantization_config.quant_method", "is not a string");
+        return mm_cfg_bad(c, "quantization_config.quant_method", "is not a string");
     }
     v = cJSON_GetObjectItemCaseSensitive(q, "bits");
     if (v != NULL && !cJSON_IsNumber(v) && !cJSON_IsNull(v)) {
-        return bad_value(c, "quantization_config.bits", "is not a number");
+        return mm_cfg_bad(c, "quantization_config.bits", "is not a number");
     }
     return MM_OK;
 }
 
 /* Duplicate keys in the objects read: refused, since which one transformers
  * (Python's json: the last) and cJSON (the first) take differ. */
-static enum mm_status no_duplicates(const struct ctx *c, const cJSON *obj, const char *what)
+static enum mm_status no_duplicates(const struct mm_cfg_ctx *c, const cJSON *obj,
+                                    const char *what)
 {
     const cJSON *a;
     cJSON_ArrayForEach(a, obj)
@@ -437,7 +296,7 @@ static unsigned depth_of(const cJSON *v, unsigned d)
 
 static enum mm_status build(struct mm_config *cfg, const char *name, struct mm_error *err)
 {
-    struct ctx c = {name, err, cfg->root, ""};
+    struct mm_cfg_ctx c = {name, err, cfg->root, ""};
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(cfg->root, "text_config");
     enum mm_status st;
     int mlx = 0;
@@ -450,14 +309,14 @@ static enum mm_status build(struct mm_config *cfg, const char *name, struct mm_e
         return st;
     }
     if (text != NULL && !cJSON_IsNull(text) && !cJSON_IsObject(text)) {
-        return bad_value(&c, "text_config", "is not an object");
+        return mm_cfg_bad(&c, "text_config", "is not an object");
     }
     st = geometry(&c, &cfg->geom);
     if (st != MM_OK) {
         return st;
     }
     if (cJSON_IsObject(text)) {
-        struct ctx t = {name, err, text, "text_config."};
+        struct mm_cfg_ctx t = {name, err, text, "text_config."};
         struct mm_geometry g;
         st = no_duplicates(&t, text, "text_config.");
         if (st == MM_OK) {
@@ -476,7 +335,7 @@ static enum mm_status build(struct mm_config *cfg, const char *name, struct mm_e
     }
     cfg->quant_is_mlx = mlx;
     if (cfg->quant != NULL) {
-        const char *m = get_str(cfg->quant, "quant_method");
+        const char *m = mm_cfg_str(cfg->quant, "quant_method");
         size_t i;
         st = check_quant(&c, cfg->quant);
         if (st != MM_OK) {
@@ -489,9 +348,9 @@ static enum mm_status build(struct mm_config *cfg, const char *name, struct mm_e
             }
         }
     }
-    cfg->expert_dtype = get_str(cfg->root, "expert_dtype");
+    cfg->expert_dtype = mm_cfg_str(cfg->root, "expert_dtype");
     if (cfg->expert_dtype == NULL && cJSON_IsObject(text)) {
-        cfg->expert_dtype = get_str(text, "expert_dtype");
+        cfg->expert_dtype = mm_cfg_str(text, "expert_dtype");
     }
     return MM_OK;
 }
