@@ -69,6 +69,39 @@ void fmt_size(char *buf, size_t size, uint64_t bytes);
 /* A decimal number from min to max, nothing after it; 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* ---- names.c: what people type for option values --------------------- */
+
+/* `v` as `list` (NULL-terminated, may be NULL) spells it, ignoring case,
+ * or the name an alias of option `opt` stands for ("paged_adamw_8bit" is
+ * "adamw8bit" for --optimizer), or `v` itself. */
+const char *cli_value_alias(const char *opt, const char *v, const char *const *list);
+/* Levenshtein distance, ignoring ASCII case; SIZE_MAX past 64 bytes. */
+size_t cli_edit_distance(const char *a, const char *b);
+/* The nearest of the names offered, when near enough to suggest. */
+struct cli_nearest {
+    const char *typed;
+    const char *best; /* borrowed from the caller; NULL when none is near */
+    size_t dist;
+};
+void cli_nearest_init(struct cli_nearest *n, const char *typed);
+void cli_nearest_offer(struct cli_nearest *n, const char *name);
+/* "; did you mean 'X'?" or "" */
+void cli_nearest_hint(char *buf, size_t size, const struct cli_nearest *n);
+/* The hint for a value of `opt` among `list` and opt's aliases. */
+void cli_did_you_mean(char *buf, size_t size, const char *opt, const char *typed,
+                      const char *const *list);
+/* The hint for an unknown option, among those --help lists. */
+void cli_option_hint(char *buf, size_t size, const char *typed);
+/* A count: digits[.digits] with an optional k/K (x1024) or m/M (x1048576),
+ * a whole number from min to max ("8k" 8192, "128k" 131072, "1.5k" 1536);
+ * 0 or -1. */
+int cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A size: digits[.digits], an optional space and a unit, KiB MiB GiB TiB
+ * (K M G T the same), KB MB GB TB (powers of ten), B; no unit is bytes,
+ * unless `need_unit`. To the nearest byte. `decimal_unit` (may be NULL)
+ * tells a power-of-ten unit. 0 or -1. */
+int cli_parse_size(const char *s, bool need_unit, uint64_t *out, bool *decimal_unit);
+
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
 /* Prints "modelmem: " and the formatted line on stderr, through the
@@ -129,6 +162,10 @@ struct cli_memory {
     struct mm_memory result;
     uint64_t logical_by_dtype[MM_DTYPE_COUNT_];
     uint64_t stored_parameters; /* elements as stored, for comparison */
+    /* --gpu as typed, resolved (option_values.c) */
+    char gpu_title[128];      /* the verdict's heading, "" for the GPU's name */
+    const char *instance;     /* a cloud instance named, or NULL */
+    unsigned instance_gpus;   /* its GPUs; --gpus unless given */
 };
 
 void cli_memory_init(struct cli_memory *m);
@@ -141,6 +178,14 @@ void cli_memory_style(struct cli_memory *m);
 int cli_memory_config(struct cli_memory *m, const char *target, bool quiet);
 /* Computes m->result; EXIT_OK or a printed error. */
 int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv);
+
+/* --gpu (option_values.c): a name found, a size (`decimal`: in GB),
+ * unknown or ambiguous (a usage error, printed: EXIT_USAGE). */
+void cli_gpu_chosen(struct cli_memory *m, const struct mm_gpu_lookup *l);
+void cli_gpu_size_title(struct cli_memory *m, const char *typed, uint64_t bytes, bool decimal);
+int cli_gpu_unknown(const char *typed, const struct mm_gpu_lookup *l);
+/* --kv-dtype's usage error for a value not known. */
+int cli_kv_dtype_unknown(const char *typed);
 
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
 /* The members estimate --json adds (each line starts with ",\n"). */

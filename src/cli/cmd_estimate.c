@@ -4,19 +4,31 @@
 
 #include "cli/cli.h"
 
-/* "--dtypes float32,float16" (also repeated or space-free lists). */
-static int parse_dtypes(struct mm_estimate_params *p, const char *list)
+/* "--dtypes float32,float16" (also repeated, and other tools' names:
+ * bf16, fp16, half, fp32...); -1 on an unknown name, printed unless
+ * `quiet`. */
+static int parse_dtypes(struct mm_estimate_params *p, const char *list, bool quiet)
 {
+    static const char *const names[] = {"float32", "float16", "bfloat16", "int8", "int4", NULL};
     const char *s = list;
     for (;;) {
         const char *comma = strchr(s, ',');
         const size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        char item[32];
+        const char *name;
         enum mm_est_dtype d;
         size_t k;
-        if (mm_est_dtype_parse(&d, s, len) != MM_OK) {
+        snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) ? len : 0), s);
+        name = cli_value_alias("--dtypes", item, names);
+        if (len >= sizeof(item) || mm_est_dtype_parse(&d, name, strlen(name)) != MM_OK) {
+            char hint[96];
+            if (quiet) {
+                return -1;
+            }
+            cli_did_you_mean(hint, sizeof(hint), "--dtypes", item, names);
             cli_usage_error("--dtypes: unknown dtype '%.*s' (choose from float32, float16, "
-                            "bfloat16, int8, int4)",
-                            (int)len, s);
+                            "bfloat16, int8, int4)%s",
+                            (int)len, s, hint);
             return -1;
         }
         for (k = 0; k < p->ndtypes; k++) {
@@ -26,7 +38,9 @@ static int parse_dtypes(struct mm_estimate_params *p, const char *list)
         }
         if (k == p->ndtypes) {
             if (p->ndtypes >= MM_ESTIMATE_MAX_ROWS) {
-                cli_usage_error("--dtypes: too many dtypes");
+                if (!quiet) {
+                    cli_usage_error("--dtypes: too many dtypes");
+                }
                 return -1;
             }
             p->dtypes[p->ndtypes++] = d;
@@ -36,6 +50,22 @@ static int parse_dtypes(struct mm_estimate_params *p, const char *list)
         }
         s = comma + 1;
     }
+}
+
+/* accelerate's own spelling, "--dtypes float32 float16": the arguments
+ * after the list that are dtype lists too (up to the next option, or one
+ * that is not: TARGET). */
+static int more_dtypes(struct mm_estimate_params *p, int argc, char **argv, int i)
+{
+    while (i + 1 < argc && argv[i + 1][0] != '-') {
+        struct mm_estimate_params tmp = *p;
+        if (parse_dtypes(&tmp, argv[i + 1], true) != 0) {
+            break;
+        }
+        *p = tmp;
+        i++;
+    }
+    return i;
 }
 
 int cli_estimate(int argc, char **argv)
@@ -84,12 +114,15 @@ int cli_estimate(int argc, char **argv)
                 }
                 v = argv[++i];
             }
-            if (parse_dtypes(&params, v) != 0) {
+            if (parse_dtypes(&params, v, false) != 0) {
                 rc = EXIT_USAGE;
                 goto out;
             }
+            i = more_dtypes(&params, argc, argv, i);
         } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("estimate: unknown option '%s'", a);
+            char hint[96];
+            cli_option_hint(hint, sizeof(hint), a);
+            rc = cli_usage_error("estimate: unknown option '%s'%s", a, hint);
             goto out;
         } else if (cli_positional(&c, a) != 0) {
             rc = EXIT_USAGE;

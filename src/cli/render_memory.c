@@ -258,7 +258,10 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
     if (p->device_bytes != 0) {
         fmt_size(a, sizeof(a), p->device_bytes);
         out_fmt(o, "\n%s%s (usable %s per device):\n%s", markdown ? "### " : "",
-                m->gpu != NULL ? m->gpu->name : m->gpu_label, a, markdown ? "\n" : "");
+                m->gpu_title[0] != '\0' ? m->gpu_title
+                : m->gpu != NULL       ? m->gpu->name
+                                       : m->gpu_label,
+                a, markdown ? "\n" : "");
         if (r->has_inference) {
             verdict(o, markdown, "inference", r->device.inference_fits,
                     r->device.inference_headroom, r->device.inference_min_gpus);
@@ -346,6 +349,10 @@ static void json_fits(struct out *o, const struct cli_memory *m)
     const struct mm_memory *r = &m->result;
     out_str(o, ",\n  \"fits\": {\"gpu\": ");
     out_json_str(o, m->gpu != NULL ? m->gpu->name : m->gpu_label);
+    if (m->instance != NULL) {
+        out_str(o, ", \"instance\": ");
+        out_json_str(o, m->instance);
+    }
     out_str(o, ", ");
     member(o, "usable_bytes", m->params.device_bytes, true);
     if (r->has_inference) {

@@ -267,7 +267,9 @@ int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd
             return -1;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error("%s: unknown option '%s'", cmd, argv[i]);
+            char hint[96];
+            cli_option_hint(hint, sizeof(hint), argv[i]);
+            return cli_usage_error("%s: unknown option '%s'%s", cmd, argv[i], hint);
         }
         if (cli_positional(c, argv[i]) != 0) {
             return EXIT_USAGE;

@@ -193,7 +193,7 @@ run "$BIN" "$TMP/m" --json
 expect_rc 0
 run "$BIN" tiny-llama --context 10 --config bad-type/config.json
 expect_rc 1
-for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer adam" \
+for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer lamb" \
     "--precision fp8" "--parallel mp" "--gpus 0" "--gpus 5000" "--gpu TPU" "--kv-dtype q4" \
     "--lora-rank 0" "--overhead 1XB" "--attention flash2"; do
     # shellcheck disable=SC2086
