@@ -703,9 +703,14 @@ struct mm_verify_options {
     /* Hash every file that is a Hugging Face cache blob (named by the
      * SHA-256 of its content) and compare: reads whole files. */
     int checksums;
+    /* Called (when not NULL) as each file is hashed, from the calling
+     * thread: the file as opened, the bytes hashed so far and its size;
+     * first with 0, last with done == total. For a progress display. */
+    void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
+    void *progress_ctx;
 };
 #define MM_VERIFY_OPTIONS_VERSION 1
-#define MM_VERIFY_OPTIONS_INIT {MM_VERIFY_OPTIONS_VERSION, MM_LOAD_OPTIONS_INIT, 0}
+#define MM_VERIFY_OPTIONS_INIT {MM_VERIFY_OPTIONS_VERSION, MM_LOAD_OPTIONS_INIT, 0, NULL, NULL}
 
 enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
                          const struct mm_verify_options *opts, struct mm_error *err);

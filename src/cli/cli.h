@@ -102,11 +102,21 @@ int cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * tells a power-of-ten unit. 0 or -1. */
 int cli_parse_size(const char *s, bool need_unit, uint64_t *out, bool *decimal_unit);
 
+/* json_error.c: with --json anywhere in argv, failures are also a
+ * modelmem.error/1 document on stdout (the first one only). */
+void cli_json_errors(int argc, char **argv);
+void cli_json_error(const char *code, const char *message, const char *file,
+                    const char *tensor, int64_t offset);
+
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
 /* Prints "modelmem: " and the formatted line on stderr, through the
  * escaping writer (file names and config text may hold anything). */
 void cli_diag(const char *fmt, ...) MM_PRINTF(1, 2);
+/* cli_diag for a failure: also the JSON error document ("input"). */
+void cli_error(const char *fmt, ...) MM_PRINTF(1, 2);
+/* "modelmem: out of memory" (and its JSON document). */
+void cli_nomem(void);
 /* Prints a usage error (escaped, as cli_diag) and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) MM_PRINTF(1, 2);
 
@@ -190,6 +200,24 @@ int cli_kv_dtype_unknown(const char *typed);
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
 /* The members estimate --json adds (each line starts with ",\n"). */
 void render_memory_json(struct out *o, const struct cli_memory *m);
+
+/* fold.c: writes `text` (what a renderer wrote: escaped, ending in a
+ * newline) with every line within `width` columns. */
+void cli_fold(struct out *o, const char *text, size_t n, size_t width);
+/* The columns text output keeps within. */
+#define CLI_TEXT_COLUMNS 80
+
+/* progress.c: verify --checksums' progress line on a terminal. */
+struct cli_progress {
+    bool on;
+    int pct;
+    const char *file;
+    size_t cols; /* of the line shown, 0 for none */
+};
+void cli_progress_init(struct cli_progress *p, bool quiet);
+/* mm_verify_options.progress, with ctx a struct cli_progress. */
+void cli_progress_update(void *ctx, const char *file, uint64_t done, uint64_t total);
+void cli_progress_end(struct cli_progress *p);
 
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);

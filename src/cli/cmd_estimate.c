@@ -68,6 +68,41 @@ static int more_dtypes(struct mm_estimate_params *p, int argc, char **argv, int 
     return i;
 }
 
+/* The text (or Markdown) output; text is folded within 80 columns. */
+static int render_text_folded(struct out *o, const struct mm_estimate *est,
+                              const struct mm_inventory *inv, const struct cli_common *c,
+                              struct cli_memory *mem)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = c->markdown ? stdout : open_memstream(&buf, &len);
+    struct out *w = f != NULL ? malloc(sizeof(*w)) : NULL;
+    if (w == NULL) {
+        if (f != NULL && f != stdout) {
+            fclose(f);
+        }
+        free(buf);
+        return -1;
+    }
+    out_init(w, f);
+    render_estimate_text(w, est, inv, c->target, c->markdown);
+    if (mem->any) {
+        cli_memory_style(mem);
+        render_memory_text(w, mem, c->markdown);
+    }
+    out_flush(w);
+    free(w);
+    if (f != stdout) {
+        if (fclose(f) != 0) {
+            free(buf);
+            return -1;
+        }
+        cli_fold(o, buf, len, CLI_TEXT_COLUMNS);
+        free(buf);
+    }
+    return 0;
+}
+
 int cli_estimate(int argc, char **argv)
 {
     struct cli_common c;
@@ -83,7 +118,7 @@ int cli_estimate(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     mem = malloc(sizeof(*mem));
     if (mem == NULL) {
-        fputs("modelmem: out of memory\n", stderr);
+        cli_nomem();
         return EXIT_INPUT;
     }
     cli_memory_init(mem);
@@ -161,7 +196,7 @@ int cli_estimate(int argc, char **argv)
     est = malloc(sizeof(*est));
     o = malloc(sizeof(*o));
     if (est == NULL || o == NULL) {
-        fputs("modelmem: out of memory\n", stderr);
+        cli_nomem();
         rc = EXIT_INPUT;
         goto out;
     }
@@ -173,12 +208,10 @@ int cli_estimate(int argc, char **argv)
     out_init(o, stdout);
     if (c.json) {
         render_estimate_json(o, est, inv, c.target, mem);
-    } else {
-        render_estimate_text(o, est, inv, c.target, c.markdown);
-        if (mem->any) {
-            cli_memory_style(mem);
-            render_memory_text(o, mem, c.markdown);
-        }
+    } else if (render_text_folded(o, est, inv, &c, mem) != 0) {
+        cli_nomem();
+        rc = EXIT_INPUT;
+        goto out;
     }
     out_flush(o);
 out:

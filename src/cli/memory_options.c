@@ -421,7 +421,7 @@ static int overflow_error(const struct cli_memory *m, const struct mm_inventory 
         if (m->config_file[0] == '\0') {
             cli_print_error(err);
         } else {
-            cli_diag("%s: %s, even with --context, --batch, --overhead and --gpu at their "
+            cli_error("%s: %s, even with --context, --batch, --overhead and --gpu at their "
                      "defaults",
                      m->config_file, err->message);
         }
@@ -453,12 +453,12 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
     m->stored_parameters = mm_inventory_totals(inv)->parameters;
     st = mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv, m->cfg);
     if (st == MM_ERR_LIMIT) {
-        cli_diag("%s: the logical parameter count would pass 2^64 - 1",
+        cli_error("%s: the logical parameter count would pass 2^64 - 1",
                  m->config_file[0] != '\0' ? m->config_file : "config.json");
         return EXIT_INPUT;
     }
     if (st != MM_OK) {
-        fputs("modelmem: out of memory\n", stderr);
+        cli_nomem();
         return EXIT_INPUT;
     }
     if (!m->any) {

@@ -17,6 +17,8 @@ void cli_print_error(const struct mm_error *err)
     struct out e;
     out_init(&e, stderr);
     mm_error_format(line, sizeof(line), err);
+    cli_json_error(mm_errcode_name(err->code), err->message, err->file, err->tensor,
+                   err->offset);
     out_str(&e, "modelmem: ");
     out_text(&e, line);
     out_str(&e, "\n");
@@ -44,11 +46,36 @@ void cli_diag(const char *fmt, ...)
     va_end(ap);
 }
 
+/* vdiag, and the JSON document with `code`. */
+static void vfail(const char *code, const char *fmt, va_list ap)
+{
+    char line[2048];
+    va_list again;
+    va_copy(again, ap);
+    vsnprintf(line, sizeof(line), fmt, again);
+    va_end(again);
+    cli_json_error(code, line, NULL, NULL, -1);
+    vdiag(fmt, ap);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail("input", fmt, ap);
+    va_end(ap);
+}
+
+void cli_nomem(void)
+{
+    cli_error("out of memory");
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vdiag(fmt, ap);
+    vfail("usage", fmt, ap);
     va_end(ap);
     fputs("Try 'modelmem --help' for more information.\n", stderr);
     return EXIT_USAGE;
@@ -95,12 +122,15 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
         c->allow_unsafe_pickle = true;
         return 1;
     }
-    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-        c->quiet = true;
-        return 1;
-    }
-    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-        c->verbose = true;
+    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0 || strcmp(a, "-v") == 0 ||
+        strcmp(a, "--verbose") == 0) {
+        const bool q = a[1] == 'q' || a[2] == 'q';
+        if (q ? c->verbose : c->quiet) {
+            cli_usage_error("-q (--quiet) and -v (--verbose) cannot be combined");
+            return -1;
+        }
+        c->quiet = c->quiet || q;
+        c->verbose = c->verbose || !q;
         return 1;
     }
     if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {

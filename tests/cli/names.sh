@@ -169,7 +169,7 @@ prec() {
     run "$BIN" tiny-llama --json --train full --precision "$1"
     expect_rc 0
     run "$BIN" tiny-llama --train full --precision "$1"
-    grep -q "$2)" "$OUT" || fail "--precision $1 is not $2"
+    tr -s ' \n' '  ' <"$OUT" | grep -q "$2)" || fail "--precision $1 is not $2"
 }
 prec bf16 "bf16 mixed"
 prec bf16-mixed "bf16 mixed"
