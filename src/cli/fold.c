@@ -138,7 +138,7 @@ static void fold_line(struct out *o, const char *s, size_t n, size_t width)
         s += k;
         n -= k;
         /* a list of items goes on under its first item */
-        if (first && items) {
+        if (first && items && indent < width / 2) {
             more = indent;
         }
         first = false;

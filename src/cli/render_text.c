@@ -30,14 +30,14 @@ static void centered(struct out *o, const char *s, size_t w)
     repeat(o, " ", marg - left);
 }
 
-/* The title's row: centred as accelerate does when it fits 80 columns,
- * else cut into lines of `inner` columns (after a '/' or a space where
- * one is in the second half), each centred. */
-static void title_lines(struct out *o, const char *title, size_t inner)
+/* The title's row: centred as accelerate does, or when `cut` and wider
+ * than the box, cut into lines of `inner` columns (after a '/' or a space
+ * where one is in the second half), each centred. */
+static void title_lines(struct out *o, const char *title, size_t inner, bool cut_it)
 {
     char part[MM_ERROR_FILE_MAX + 64];
     const char *s = title;
-    if (out_text_width(title) + 2 <= CLI_TEXT_COLUMNS) {
+    if (!cut_it || out_text_width(title) <= inner) {
         out_str(o, "│");
         centered(o, title, inner);
         out_str(o, "│\n");
@@ -136,6 +136,7 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
     size_t c;
     size_t i;
     const char *row[NCOLS];
+    bool cut = false;
     for (c = 0; c < NCOLS; c++) {
         w[c] = out_text_width(headers[c]);
         for (i = 0; i < nrows; i++) {
@@ -159,6 +160,7 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
          out_text_width(title) + 2 > CLI_TEXT_COLUMNS)) {
         /* a title that would pass 80 columns: the table keeps its own
          * width and the title takes several lines */
+        cut = true;
         sum = 0;
         for (c = 0; c < NCOLS; c++) {
             w[c] = out_text_width(headers[c]);
@@ -174,7 +176,7 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
         out_str(o, "┌");
         repeat(o, "─", inner);
         out_str(o, "┐\n");
-        title_lines(o, title, inner);
+        title_lines(o, title, inner, cut);
     }
     box_line(o, "├", "┬", "┤", w);
     box_row(o, headers, w);

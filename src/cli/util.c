@@ -68,7 +68,8 @@ void cli_error(const char *fmt, ...)
 
 void cli_nomem(void)
 {
-    cli_error("out of memory");
+    cli_json_error(mm_errcode_name(MM_E_NOMEM), "out of memory", NULL, NULL, -1);
+    cli_diag("out of memory");
 }
 
 int cli_usage_error(const char *fmt, ...)
