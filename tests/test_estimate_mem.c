@@ -811,6 +811,12 @@ static void test_gpu_lookup(void **state)
     assert_string_equal(l.gpu->name, "RTX4090-24GB");
     assert_int_equal(mm_gpu_lookup(&l, "4090"), MM_OK);
     assert_string_equal(l.gpu->name, "RTX4090-24GB");
+    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA A100-SXM-80GB"), MM_OK);
+    assert_string_equal(l.gpu->name, "A100-80GB");
+    assert_int_equal(mm_gpu_lookup(&l, "Tesla V100-FHHL-16GB"), MM_OK);
+    assert_string_equal(l.gpu->name, "V100-16GB");
+    assert_int_equal(mm_gpu_lookup(&l, "AMD Instinct MI250X/MI250"), MM_OK);
+    assert_string_equal(l.gpu->name, "MI250X-128GB");
     assert_int_equal(mm_gpu_lookup(&l, "NVIDIA H100 NVL"), MM_OK);
     assert_string_equal(l.gpu->name, "H100-NVL-94GB");
     assert_int_equal(mm_gpu_lookup(&l, "a100"), MM_ERR_INVALID_ARG);

@@ -75,7 +75,8 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * or the name an alias of option `opt` stands for ("paged_adamw_8bit" is
  * "adamw8bit" for --optimizer), or `v` itself. */
 const char *cli_value_alias(const char *opt, const char *v, const char *const *list);
-/* Levenshtein distance, ignoring ASCII case; SIZE_MAX past 64 bytes. */
+/* Edit distance (Levenshtein, a swap of neighbours counting one), ignoring
+ * ASCII case; SIZE_MAX past 64 bytes. */
 size_t cli_edit_distance(const char *a, const char *b);
 /* The nearest of the names offered, when near enough to suggest. */
 struct cli_nearest {

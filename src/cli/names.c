@@ -124,7 +124,9 @@ const char *cli_value_alias(const char *opt, const char *v, const char *const *l
 
 size_t cli_edit_distance(const char *a, const char *b)
 {
-    size_t row[DIST_MAX + 1];
+    /* optimal string alignment: insertions, deletions, substitutions and
+     * swaps of two neighbours ("inspcet") count one each */
+    size_t rows[3][DIST_MAX + 1];
     const size_t la = strlen(a);
     const size_t lb = strlen(b);
     size_t i;
@@ -133,21 +135,25 @@ size_t cli_edit_distance(const char *a, const char *b)
         return SIZE_MAX;
     }
     for (j = 0; j <= lb; j++) {
-        row[j] = j;
+        rows[0][j] = j;
     }
     for (i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
+        size_t *cur = rows[i % 3];
+        const size_t *up = rows[(i - 1) % 3];
+        const size_t *up2 = rows[(i + 1) % 3]; /* row i - 2 */
+        cur[0] = i;
         for (j = 1; j <= lb; j++) {
-            const size_t up = row[j];
-            size_t best = diag + (lower(a[i - 1]) != lower(b[j - 1]));
-            best = up + 1 < best ? up + 1 : best;
-            best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
-            diag = up;
-            row[j] = best;
+            size_t best = up[j - 1] + (lower(a[i - 1]) != lower(b[j - 1]));
+            best = up[j] + 1 < best ? up[j] + 1 : best;
+            best = cur[j - 1] + 1 < best ? cur[j - 1] + 1 : best;
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]) && up2[j - 2] + 1 < best) {
+                best = up2[j - 2] + 1;
+            }
+            cur[j] = best;
         }
     }
-    return row[lb];
+    return rows[la % 3][lb];
 }
 
 /* Close enough to suggest: one edit in four of what was typed (at least

@@ -155,7 +155,12 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 int cli_positional(struct cli_common *c, const char *arg)
 {
     if (c->target != NULL) {
-        cli_usage_error("unexpected argument '%s' (TARGET is already '%s')", arg, c->target);
+        /* "modelmem inspcet model": the first was meant as a command */
+        static const char *const commands[] = {"estimate", "inspect", "verify", NULL};
+        char hint[96];
+        cli_did_you_mean(hint, sizeof(hint), NULL, c->target, commands);
+        cli_usage_error("unexpected argument '%s' (TARGET is already '%s')%s", arg, c->target,
+                        hint);
         return -1;
     }
     c->target = arg;

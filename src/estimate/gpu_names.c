@@ -127,8 +127,8 @@ static const struct instance instances[] = {
 /* Words that name the vendor, the brand, the form factor or the memory
  * type: none of them tells two entries of the table apart. "sxm" and
  * "hbm" take the generation that follows ("sxm4", "hbm2e"). */
-static const char *const noise[] = {"nvidia", "geforce", "tesla", "quadro", "rtx",
-                                    "amd", "instinct", "pcie", "oam", "sxm", "hbm"};
+static const char *const noise[] = {"nvidia", "geforce", "tesla", "quadro", "rtx",  "amd",
+                                    "instinct", "pcie", "fhhl", "oam", "sxm", "hbm"};
 
 /* Models that are another entry's under a second name. */
 static const struct {
@@ -158,12 +158,13 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* Splits `s` into runs of letters (lower case) or digits; -1 when a run or
- * their number is too long to be a device name. */
+/* Splits `s` into runs of letters (lower case) or digits, up to a '/'
+ * (rocm-smi's "AMD Instinct MI250X/MI250" names the first); -1 when a run
+ * or their number is too long to be a device name. */
 static int runs_of(char runs[MAX_RUNS][RUN_MAX], size_t *n, const char *s)
 {
     *n = 0;
-    while (*s != '\0') {
+    while (*s != '\0' && *s != '/') {
         size_t len = 0;
         const bool alpha = is_alpha(*s);
         if (!alpha && !is_digit(*s)) {
@@ -221,8 +222,9 @@ static int parse_key(struct key *k, const char *s)
             continue;
         }
         if (is_noise(r)) {
+            /* "SXM4", "HBM2e": the generation, not "SXM-80GB"'s size */
             if ((strcmp(r, "sxm") == 0 || strcmp(r, "hbm") == 0) && i + 1 < n &&
-                is_digit(runs[i + 1][0])) {
+                is_digit(runs[i + 1][0]) && !(i + 2 < n && strcmp(runs[i + 2], "gb") == 0)) {
                 i++;
                 if (i + 1 < n && strcmp(runs[i + 1], "e") == 0) {
                     i++;

@@ -203,4 +203,11 @@ expect_rc 2
 grep -q "did you mean '--json'" "$ERR" || fail "no suggestion for --jsn"
 run "$BIN" tiny-llama --contxt=8k
 grep -q "did you mean '--context'" "$ERR" || fail "no suggestion for --contxt"
+run "$BIN" inspcet tiny-llama
+expect_rc 2
+grep -q "did you mean 'inspect'" "$ERR" || fail "no suggestion for inspcet"
+run "$BIN" tiny-llama --train fll
+grep -q "did you mean 'full'" "$ERR" || fail "no suggestion for --train fll"
+run "$BIN" tiny-llama --kv-dtype fp8_e4m2
+grep -q "did you mean 'fp8_e4m3'" "$ERR" || fail "no suggestion for fp8_e4m2"
 finish
