@@ -714,8 +714,35 @@ struct mm_gpu {
 };
 size_t mm_gpu_count(void);
 const struct mm_gpu *mm_gpu_at(size_t i);
-/* Looks a name up, ignoring case, '-', '_' and spaces; NULL if unknown. */
+/* Looks a device name up (as mm_gpu_lookup, instances excepted); NULL if
+ * unknown or ambiguous. */
 const struct mm_gpu *mm_gpu_find(const char *name);
+
+#define MM_GPU_CANDIDATES_MAX 8
+/* What a name people type for a device resolves to. */
+struct mm_gpu_lookup {
+    const struct mm_gpu *gpu; /* the device; NULL when none or several fit */
+    unsigned count;           /* devices a cloud instance has; 0 for a device name */
+    const char *instance;     /* the instance's name as its provider writes it, or NULL */
+    const char *provider;     /* "AWS", "Google Cloud", "Azure", or NULL */
+    size_t ncandidates;       /* the entries the name fits (several: ambiguous) */
+    const struct mm_gpu *candidates[MM_GPU_CANDIDATES_MAX];
+};
+/*
+ * Resolves a table name ("H100-80GB"), a product name as nvidia-smi or
+ * rocm-smi prints it ("NVIDIA H100 80GB HBM3", "Tesla T4", "AMD Instinct
+ * MI300X"), a bare model ("4090", "h200"), case and punctuation aside, or
+ * a cloud instance ("p4d.24xlarge", "a3-highgpu-8g", "ND96isr_H100_v5"):
+ * MM_OK with `gpu` (and `count` for an instance); MM_ERR_INVALID_ARG when
+ * the name fits several entries (the A100 of 40 and of 80 GB), listed in
+ * `candidates`; MM_ERR_NOT_FOUND otherwise. A size in the name ("80GB") is
+ * the memory as marketed and must agree with the entry's.
+ */
+enum mm_status mm_gpu_lookup(struct mm_gpu_lookup *out, const char *name);
+/* The names mm_gpu_lookup knows as they are written: the table's, then the
+ * instances' (for suggestions); NULL past the end. */
+size_t mm_gpu_name_count(void);
+const char *mm_gpu_name_at(size_t i);
 
 /* The largest-layer group a tensor name belongs to: the prefix through the
  * first all-digit component ("model.layers.12"), else the parent module
@@ -754,9 +781,14 @@ struct mm_verify_options {
     /* Hash every file that is a Hugging Face cache blob (named by the
      * SHA-256 of its content) and compare: reads whole files. */
     int checksums;
+    /* Called (when not NULL) as each file is hashed, from the calling
+     * thread: the file as opened, the bytes hashed so far and its size;
+     * first with 0, last with done == total. For a progress display. */
+    void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
+    void *progress_ctx;
 };
 #define MM_VERIFY_OPTIONS_VERSION 1
-#define MM_VERIFY_OPTIONS_INIT {MM_VERIFY_OPTIONS_VERSION, MM_LOAD_OPTIONS_INIT, 0}
+#define MM_VERIFY_OPTIONS_INIT {MM_VERIFY_OPTIONS_VERSION, MM_LOAD_OPTIONS_INIT, 0, NULL, NULL}
 
 enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
                          const struct mm_verify_options *opts, struct mm_error *err);

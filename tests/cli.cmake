@@ -65,3 +65,7 @@ mm_cli_test(cli_malformed malformed.sh $<TARGET_FILE:modelmem_cli> ${MM_FIXTURES
 mm_add_test(test_cli_escape ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_escape.c
   ${CMAKE_CURRENT_SOURCE_DIR}/hostile_gen.c ${PROJECT_SOURCE_DIR}/src/cli/output.c)
 add_dependencies(test_cli_escape modelmem_cli)
+mm_cli_test(cli_names names.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_jsoncheck>
+  ${PROJECT_SOURCE_DIR}/fixtures/estimate)
+mm_cli_test(cli_output output.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_jsoncheck>
+  ${PROJECT_SOURCE_DIR}/fixtures/estimate ${MM_CLI_DATA})

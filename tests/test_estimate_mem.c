@@ -944,6 +944,56 @@ static void test_gpus(void **state)
     assert_null(mm_gpu_find(""));
 }
 
+/* What people type: nvidia-smi's names, bare models, instances. */
+static void test_gpu_lookup(void **state)
+{
+    struct mm_gpu_lookup l;
+    size_t i;
+    (void)state;
+    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA H100 80GB HBM3"), MM_OK);
+    assert_string_equal(l.gpu->name, "H100-80GB");
+    assert_int_equal(l.count, 0);
+    assert_null(l.instance);
+    assert_int_equal(mm_gpu_lookup(&l, "Tesla V100-SXM2-32GB"), MM_OK);
+    assert_string_equal(l.gpu->name, "V100-32GB");
+    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA GeForce RTX 4090"), MM_OK);
+    assert_string_equal(l.gpu->name, "RTX4090-24GB");
+    assert_int_equal(mm_gpu_lookup(&l, "4090"), MM_OK);
+    assert_string_equal(l.gpu->name, "RTX4090-24GB");
+    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA A100-SXM-80GB"), MM_OK);
+    assert_string_equal(l.gpu->name, "A100-80GB");
+    assert_int_equal(mm_gpu_lookup(&l, "Tesla V100-FHHL-16GB"), MM_OK);
+    assert_string_equal(l.gpu->name, "V100-16GB");
+    assert_int_equal(mm_gpu_lookup(&l, "AMD Instinct MI250X/MI250"), MM_OK);
+    assert_string_equal(l.gpu->name, "MI250X-128GB");
+    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA H100 NVL"), MM_OK);
+    assert_string_equal(l.gpu->name, "H100-NVL-94GB");
+    assert_int_equal(mm_gpu_lookup(&l, "a100"), MM_ERR_INVALID_ARG);
+    assert_null(l.gpu);
+    assert_int_equal(l.ncandidates, 2);
+    assert_string_equal(l.candidates[0]->name, "A100-40GB");
+    assert_string_equal(l.candidates[1]->name, "A100-80GB");
+    assert_int_equal(mm_gpu_lookup(&l, "A100 60GB"), MM_ERR_NOT_FOUND);
+    assert_int_equal(mm_gpu_lookup(&l, "80GB"), MM_ERR_NOT_FOUND);
+    assert_int_equal(mm_gpu_lookup(&l, "p4de.24xlarge"), MM_OK);
+    assert_string_equal(l.gpu->name, "A100-80GB");
+    assert_int_equal(l.count, 8);
+    assert_string_equal(l.provider, "AWS");
+    assert_int_equal(mm_gpu_lookup(&l, "Standard_ND96isr_H100_v5"), MM_OK);
+    assert_string_equal(l.instance, "ND96isr_H100_v5");
+    assert_int_equal(l.count, 8);
+    assert_null(mm_gpu_find("p5.48xlarge")); /* a device name only */
+    /* every name listed resolves, every instance to a table entry */
+    for (i = 0; i < mm_gpu_name_count(); i++) {
+        assert_int_equal(mm_gpu_lookup(&l, mm_gpu_name_at(i)), MM_OK);
+        assert_non_null(l.gpu);
+    }
+    assert_null(mm_gpu_name_at(mm_gpu_name_count()));
+    /* long or odd input is no name, and no crash */
+    assert_int_equal(mm_gpu_lookup(&l, "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"), MM_ERR_NOT_FOUND);
+    assert_int_equal(mm_gpu_lookup(&l, "---"), MM_ERR_NOT_FOUND);
+}
+
 /* ---- Llama-2-7B, fp16, as a sparse file ------------------------------------ */
 
 struct buf {
@@ -1075,6 +1125,7 @@ int main(void)
         cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),
         cmocka_unit_test(test_headroom_range),    cmocka_unit_test(test_logical_overflow),
         cmocka_unit_test(test_errors),            cmocka_unit_test(test_gpus),
+        cmocka_unit_test(test_gpu_lookup),
         cmocka_unit_test(test_llama2_7b_sparse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,11 +69,55 @@ void fmt_size(char *buf, size_t size, uint64_t bytes);
 /* A decimal number from min to max, nothing after it; 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* ---- names.c: what people type for option values --------------------- */
+
+/* `v` as `list` (NULL-terminated, may be NULL) spells it, ignoring case,
+ * or the name an alias of option `opt` stands for ("paged_adamw_8bit" is
+ * "adamw8bit" for --optimizer), or `v` itself. */
+const char *cli_value_alias(const char *opt, const char *v, const char *const *list);
+/* Edit distance (Levenshtein, a swap of neighbours counting one), ignoring
+ * ASCII case; SIZE_MAX past 64 bytes. */
+size_t cli_edit_distance(const char *a, const char *b);
+/* The nearest of the names offered, when near enough to suggest. */
+struct cli_nearest {
+    const char *typed;
+    const char *best; /* borrowed from the caller; NULL when none is near */
+    size_t dist;
+};
+void cli_nearest_init(struct cli_nearest *n, const char *typed);
+void cli_nearest_offer(struct cli_nearest *n, const char *name);
+/* "; did you mean 'X'?" or "" */
+void cli_nearest_hint(char *buf, size_t size, const struct cli_nearest *n);
+/* The hint for a value of `opt` among `list` and opt's aliases. */
+void cli_did_you_mean(char *buf, size_t size, const char *opt, const char *typed,
+                      const char *const *list);
+/* The hint for an unknown option, among those --help lists. */
+void cli_option_hint(char *buf, size_t size, const char *typed);
+/* A count: digits[.digits] with an optional k/K (x1024) or m/M (x1048576),
+ * a whole number from min to max ("8k" 8192, "128k" 131072, "1.5k" 1536);
+ * 0 or -1. */
+int cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A size: digits[.digits], an optional space and a unit, KiB MiB GiB TiB
+ * (K M G T the same), KB MB GB TB (powers of ten), B; no unit is bytes,
+ * unless `need_unit`. To the nearest byte. `decimal_unit` (may be NULL)
+ * tells a power-of-ten unit. 0 or -1. */
+int cli_parse_size(const char *s, bool need_unit, uint64_t *out, bool *decimal_unit);
+
+/* json_error.c: with --json anywhere in argv, failures are also a
+ * modelmem.error/1 document on stdout (the first one only). */
+void cli_json_errors(int argc, char **argv);
+void cli_json_error(const char *code, const char *message, const char *file,
+                    const char *tensor, int64_t offset);
+
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
 /* Prints "modelmem: " and the formatted line on stderr, through the
  * escaping writer (file names and config text may hold anything). */
 void cli_diag(const char *fmt, ...) MM_PRINTF(1, 2);
+/* cli_diag for a failure: also the JSON error document ("input"). */
+void cli_error(const char *fmt, ...) MM_PRINTF(1, 2);
+/* "modelmem: out of memory" (and its JSON document). */
+void cli_nomem(void);
 /* Prints a usage error (escaped, as cli_diag) and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) MM_PRINTF(1, 2);
 
@@ -130,6 +174,10 @@ struct cli_memory {
     uint64_t logical_by_dtype[MM_DTYPE_COUNT_];
     uint64_t stored_parameters; /* elements as stored, for comparison */
     const char *vllm_option;    /* the last vLLM-only option given, or NULL */
+    /* --gpu as typed, resolved (option_values.c) */
+    char gpu_title[128];      /* the verdict's heading, "" for the GPU's name */
+    const char *instance;     /* a cloud instance named, or NULL */
+    unsigned instance_gpus;   /* its GPUs; --gpus unless given */
 };
 
 void cli_memory_init(struct cli_memory *m);
@@ -159,10 +207,35 @@ void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool ma
 void render_runtime_text_training(struct out *o, const struct cli_memory *m, bool markdown);
 void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,
                                 bool per_device);
+/* --gpu (option_values.c): a name found, a size (`decimal`: in GB),
+ * unknown or ambiguous (a usage error, printed: EXIT_USAGE). */
+void cli_gpu_chosen(struct cli_memory *m, const struct mm_gpu_lookup *l);
+void cli_gpu_size_title(struct cli_memory *m, const char *typed, uint64_t bytes, bool decimal);
+int cli_gpu_unknown(const char *typed, const struct mm_gpu_lookup *l);
+/* --kv-dtype's usage error for a value not known. */
+int cli_kv_dtype_unknown(const char *typed);
 
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
 /* The members estimate --json adds (each line starts with ",\n"). */
 void render_memory_json(struct out *o, const struct cli_memory *m);
+
+/* fold.c: writes `text` (what a renderer wrote: escaped, ending in a
+ * newline) with every line within `width` columns. */
+void cli_fold(struct out *o, const char *text, size_t n, size_t width);
+/* The columns text output keeps within. */
+#define CLI_TEXT_COLUMNS 80
+
+/* progress.c: verify --checksums' progress line on a terminal. */
+struct cli_progress {
+    bool on;
+    int pct;
+    const char *file;
+    size_t cols; /* of the line shown, 0 for none */
+};
+void cli_progress_init(struct cli_progress *p, bool quiet);
+/* mm_verify_options.progress, with ctx a struct cli_progress. */
+void cli_progress_update(void *ctx, const char *file, uint64_t done, uint64_t total);
+void cli_progress_end(struct cli_progress *p);
 
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);

@@ -4,19 +4,31 @@
 
 #include "cli/cli.h"
 
-/* "--dtypes float32,float16" (also repeated or space-free lists). */
-static int parse_dtypes(struct mm_estimate_params *p, const char *list)
+/* "--dtypes float32,float16" (also repeated, and other tools' names:
+ * bf16, fp16, half, fp32...); -1 on an unknown name, printed unless
+ * `quiet`. */
+static int parse_dtypes(struct mm_estimate_params *p, const char *list, bool quiet)
 {
+    static const char *const names[] = {"float32", "float16", "bfloat16", "int8", "int4", NULL};
     const char *s = list;
     for (;;) {
         const char *comma = strchr(s, ',');
         const size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        char item[32];
+        const char *name;
         enum mm_est_dtype d;
         size_t k;
-        if (mm_est_dtype_parse(&d, s, len) != MM_OK) {
+        snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) ? len : 0), s);
+        name = cli_value_alias("--dtypes", item, names);
+        if (len >= sizeof(item) || mm_est_dtype_parse(&d, name, strlen(name)) != MM_OK) {
+            char hint[96];
+            if (quiet) {
+                return -1;
+            }
+            cli_did_you_mean(hint, sizeof(hint), "--dtypes", item, names);
             cli_usage_error("--dtypes: unknown dtype '%.*s' (choose from float32, float16, "
-                            "bfloat16, int8, int4)",
-                            (int)len, s);
+                            "bfloat16, int8, int4)%s",
+                            (int)len, s, hint);
             return -1;
         }
         for (k = 0; k < p->ndtypes; k++) {
@@ -26,7 +38,9 @@ static int parse_dtypes(struct mm_estimate_params *p, const char *list)
         }
         if (k == p->ndtypes) {
             if (p->ndtypes >= MM_ESTIMATE_MAX_ROWS) {
-                cli_usage_error("--dtypes: too many dtypes");
+                if (!quiet) {
+                    cli_usage_error("--dtypes: too many dtypes");
+                }
                 return -1;
             }
             p->dtypes[p->ndtypes++] = d;
@@ -36,6 +50,57 @@ static int parse_dtypes(struct mm_estimate_params *p, const char *list)
         }
         s = comma + 1;
     }
+}
+
+/* accelerate's own spelling, "--dtypes float32 float16": the arguments
+ * after the list that are dtype lists too (up to the next option, or one
+ * that is not: TARGET). */
+static int more_dtypes(struct mm_estimate_params *p, int argc, char **argv, int i)
+{
+    while (i + 1 < argc && argv[i + 1][0] != '-') {
+        struct mm_estimate_params tmp = *p;
+        if (parse_dtypes(&tmp, argv[i + 1], true) != 0) {
+            break;
+        }
+        *p = tmp;
+        i++;
+    }
+    return i;
+}
+
+/* The text (or Markdown) output; text is folded within 80 columns. */
+static int render_text_folded(struct out *o, const struct mm_estimate *est,
+                              const struct mm_inventory *inv, const struct cli_common *c,
+                              struct cli_memory *mem)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = c->markdown ? stdout : open_memstream(&buf, &len);
+    struct out *w = f != NULL ? malloc(sizeof(*w)) : NULL;
+    if (w == NULL) {
+        if (f != NULL && f != stdout) {
+            fclose(f);
+        }
+        free(buf);
+        return -1;
+    }
+    out_init(w, f);
+    render_estimate_text(w, est, inv, c->target, c->markdown);
+    if (mem->any) {
+        cli_memory_style(mem);
+        render_memory_text(w, mem, c->markdown);
+    }
+    out_flush(w);
+    free(w);
+    if (f != stdout) {
+        if (fclose(f) != 0) {
+            free(buf);
+            return -1;
+        }
+        cli_fold(o, buf, len, CLI_TEXT_COLUMNS);
+        free(buf);
+    }
+    return 0;
 }
 
 int cli_estimate(int argc, char **argv)
@@ -53,7 +118,7 @@ int cli_estimate(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     mem = malloc(sizeof(*mem));
     if (mem == NULL) {
-        fputs("modelmem: out of memory\n", stderr);
+        cli_nomem();
         return EXIT_INPUT;
     }
     cli_memory_init(mem);
@@ -84,12 +149,15 @@ int cli_estimate(int argc, char **argv)
                 }
                 v = argv[++i];
             }
-            if (parse_dtypes(&params, v) != 0) {
+            if (parse_dtypes(&params, v, false) != 0) {
                 rc = EXIT_USAGE;
                 goto out;
             }
+            i = more_dtypes(&params, argc, argv, i);
         } else if (a[0] == '-' && a[1] != '\0') {
-            rc = cli_usage_error("estimate: unknown option '%s'", a);
+            char hint[96];
+            cli_option_hint(hint, sizeof(hint), a);
+            rc = cli_usage_error("estimate: unknown option '%s'%s", a, hint);
             goto out;
         } else if (cli_positional(&c, a) != 0) {
             rc = EXIT_USAGE;
@@ -128,7 +196,7 @@ int cli_estimate(int argc, char **argv)
     est = malloc(sizeof(*est));
     o = malloc(sizeof(*o));
     if (est == NULL || o == NULL) {
-        fputs("modelmem: out of memory\n", stderr);
+        cli_nomem();
         rc = EXIT_INPUT;
         goto out;
     }
@@ -140,12 +208,10 @@ int cli_estimate(int argc, char **argv)
     out_init(o, stdout);
     if (c.json) {
         render_estimate_json(o, est, inv, c.target, mem);
-    } else {
-        render_estimate_text(o, est, inv, c.target, c.markdown);
-        if (mem->any) {
-            cli_memory_style(mem);
-            render_memory_text(o, mem, c.markdown);
-        }
+    } else if (render_text_folded(o, est, inv, &c, mem) != 0) {
+        cli_nomem();
+        rc = EXIT_INPUT;
+        goto out;
     }
     out_flush(o);
 out:

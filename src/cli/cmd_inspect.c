@@ -21,7 +21,7 @@ int cli_inspect(int argc, char **argv)
     o = malloc(sizeof(*o));
     if (o == NULL) {
         mm_inventory_free(inv);
-        fputs("modelmem: out of memory\n", stderr);
+        cli_nomem();
         return EXIT_INPUT;
     }
     out_init(o, stdout);

@@ -84,7 +84,9 @@ int cli_verify(int argc, char **argv)
     struct mm_verify_options opts = MM_VERIFY_OPTIONS_INIT;
     struct mm_verify_report *rep = NULL;
     struct mm_error err;
+    struct cli_progress progress;
     struct out *o;
+    enum mm_status st;
     char path[4096];
     int rc;
     rc = cli_parse_plain(&c, argc, argv, "verify");
@@ -98,14 +100,21 @@ int cli_verify(int argc, char **argv)
     opts.load.threads = c.threads;
     opts.load.allow_unsafe_pickle = c.allow_unsafe_pickle;
     opts.checksums = c.checksums;
-    if (mm_verify(&rep, path, &opts, &err) != MM_OK) {
+    cli_progress_init(&progress, c.quiet);
+    if (progress.on && c.checksums) {
+        opts.progress = cli_progress_update;
+        opts.progress_ctx = &progress;
+    }
+    st = mm_verify(&rep, path, &opts, &err);
+    cli_progress_end(&progress);
+    if (st != MM_OK) {
         cli_print_error(&err);
         return EXIT_INPUT;
     }
     o = malloc(sizeof(*o));
     if (o == NULL) {
         mm_verify_free(rep);
-        fputs("modelmem: out of memory\n", stderr);
+        cli_nomem();
         return EXIT_INPUT;
     }
     out_init(o, stdout);

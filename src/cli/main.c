@@ -7,6 +7,7 @@
 
 int main(int argc, char **argv)
 {
+    cli_json_errors(argc, argv);
     if (argc < 2) {
         return cli_usage_error("missing TARGET");
     }

@@ -42,45 +42,6 @@ static int value_of(const char **out, int argc, char **argv, int *i, const char 
     return 1;
 }
 
-/* "512MiB", "24GiB", "80GB", "24G" (binary), "1048576" (bytes, unless
- * `need_unit`). */
-static int parse_size(const char *s, int need_unit, uint64_t *out)
-{
-    static const struct {
-        const char *unit;
-        uint64_t mult;
-    } units[] = {{"KiB", 1024ull}, {"MiB", 1048576ull}, {"GiB", 1073741824ull},
-                 {"TiB", 1099511627776ull}, {"KB", 1000ull}, {"MB", 1000000ull},
-                 {"GB", 1000000000ull}, {"TB", 1000000000000ull}, {"K", 1024ull},
-                 {"M", 1048576ull}, {"G", 1073741824ull}, {"T", 1099511627776ull}};
-    char *end = NULL;
-    unsigned long long v;
-    size_t i;
-    if (s[0] < '0' || s[0] > '9') {
-        return -1;
-    }
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s) {
-        return -1;
-    }
-    if (*end == '\0') {
-        *out = v;
-        return need_unit ? -1 : 0;
-    }
-    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcasecmp(end, units[i].unit) == 0 ||
-            (end[0] == ' ' && strcasecmp(end + 1, units[i].unit) == 0)) {
-            if (v > UINT64_MAX / units[i].mult) {
-                return -1;
-            }
-            *out = v * units[i].mult;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* Index of `s` in a NULL-terminated list, or -1. */
 static int choice(const char *s, const char *const *list)
 {
@@ -95,20 +56,16 @@ static int choice(const char *s, const char *const *list)
 
 static int kv_dtype_bytes(const char *s, unsigned *out)
 {
-    static const char *const two[] = {"fp16", "float16", "bf16", "bfloat16", "auto16", NULL};
-    static const char *const one[] = {"fp8", "fp8_e4m3", "fp8_e5m2", "int8", NULL};
-    static const char *const four[] = {"fp32", "float32", NULL};
-    if (strcmp(s, "auto") == 0) {
-        *out = 0;
-    } else if (choice(s, two) >= 0) {
-        *out = 2;
-    } else if (choice(s, one) >= 0) {
-        *out = 1;
-    } else if (choice(s, four) >= 0) {
-        *out = 4;
-    } else {
+    static const char *const names[] = {"auto", "fp32", "float32", "fp16", "float16", "bf16",
+                                        "bfloat16", "auto16", "fp8", "fp8_e4m3", "fp8_e5m2",
+                                        "int8", NULL};
+    static const unsigned bytes[] = {0, 4, 4, 2, 2, 2, 2, 2, 1, 1, 1, 1};
+    const char *name = cli_value_alias("--kv-dtype", s, names);
+    int k = choice(name, names);
+    if (k < 0) {
         return -1;
     }
+    *out = bytes[k];
     return 0;
 }
 
@@ -142,24 +99,23 @@ static int lora_targets(struct cli_memory *m, const char *list)
 
 static int set_gpu(struct cli_memory *m, const char *v)
 {
-    const struct mm_gpu *g = mm_gpu_find(v);
+    struct mm_gpu_lookup l;
+    const enum mm_status st = mm_gpu_lookup(&l, v);
     uint64_t bytes;
-    if (g != NULL) {
-        m->gpu = g;
-        m->params.device_bytes = g->usable_bytes;
-        m->params.device_name = g->name;
+    bool dec = false;
+    if (st == MM_OK) {
+        cli_gpu_chosen(m, &l);
         return 0;
     }
-    if (parse_size(v, 1, &bytes) == 0 && bytes > 0) {
+    if (st == MM_ERR_NOT_FOUND && cli_parse_size(v, true, &bytes, &dec) == 0 && bytes > 0) {
         m->gpu = NULL;
         snprintf(m->gpu_label, sizeof(m->gpu_label), "%s", v);
+        cli_gpu_size_title(m, v, bytes, dec);
         m->params.device_bytes = bytes;
         m->params.device_name = NULL;
         return 0;
     }
-    return cli_usage_error("--gpu: unknown GPU '%s' (a size such as 24GiB or 80GB, or one "
-                           "of the names 'modelmem --help' lists)",
-                           v);
+    return cli_gpu_unknown(v, &l);
 }
 
 /* The options that name one of a list: the index chosen, or -1 (printed). */
@@ -178,16 +134,20 @@ static int take_choice(const char *opt, const char *v)
          "dp, tp, pp, layers, zero1, zero2 or zero3"},
         {"--attention", {"sdpa", "eager"}, "sdpa or eager"},
     };
+    const char *name;
+    char hint[128];
     size_t t;
     int k;
     for (t = 0; strcmp(tab[t].opt, opt) != 0; t++) {
     }
+    name = cli_value_alias(opt, v, tab[t].list);
     for (k = 0; k < 7 && tab[t].list[k] != NULL; k++) {
-        if (strcmp(v, tab[t].list[k]) == 0) {
+        if (strcmp(name, tab[t].list[k]) == 0) {
             return k;
         }
     }
-    cli_usage_error("%s: choose %s, not '%s'", opt, tab[t].say, v);
+    cli_did_you_mean(hint, sizeof(hint), opt, v, tab[t].list);
+    cli_usage_error("%s: choose %s, not '%s'%s", opt, tab[t].say, v, hint);
     return -1;
 }
 
@@ -197,9 +157,11 @@ static int take_number(struct cli_memory *m, const char *opt, const char *v)
     struct mm_memory_params *p = &m->params;
     uint64_t u;
     if (strcmp(opt, "--context") == 0) {
-        return cli_parse_u64(v, 1, UINT32_MAX, &p->context) == 0
+        return cli_parse_count(v, 1, UINT32_MAX, &p->context) == 0
                    ? 0
-                   : cli_usage_error("--context takes a number of tokens, not '%s'", v);
+                   : cli_usage_error("--context takes a number of tokens such as 4096 or 8k "
+                                     "(k = 1024), not '%s'",
+                                     v);
     }
     if (strcmp(opt, "--batch") == 0) {
         return cli_parse_u64(v, 1, UINT32_MAX, &p->batch) == 0
@@ -208,9 +170,9 @@ static int take_number(struct cli_memory *m, const char *opt, const char *v)
     }
     if (strcmp(opt, "--overhead") == 0) {
         p->overhead_set = 1;
-        return parse_size(v, 0, &p->overhead_bytes) == 0
+        return cli_parse_size(v, false, &p->overhead_bytes, NULL) == 0
                    ? 0
-                   : cli_usage_error("--overhead takes a size such as 512MiB, not '%s'", v);
+                   : cli_usage_error("--overhead takes a size such as 512MiB or 1.5GiB, not '%s'", v);
     }
     if (strcmp(opt, "--lora-rank") == 0) {
         return cli_parse_u64(v, 1, 65536, &p->lora_rank) == 0
@@ -231,11 +193,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     struct mm_memory_params *p = &m->params;
     int k;
     if (strcmp(opt, "--kv-dtype") == 0) {
-        return kv_dtype_bytes(v, &p->kv_bytes) == 0
-                   ? 0
-                   : cli_usage_error("--kv-dtype: choose auto, fp32, bf16, fp16, fp8 or "
-                                     "int8, not '%s'",
-                                     v);
+        return kv_dtype_bytes(v, &p->kv_bytes) == 0 ? 0 : cli_kv_dtype_unknown(v);
     }
     if (strcmp(opt, "--lora-targets") == 0) {
         return lora_targets(m, v);
@@ -473,7 +431,7 @@ static int overflow_error(const struct cli_memory *m, const struct mm_inventory 
         if (m->config_file[0] == '\0') {
             cli_print_error(err);
         } else {
-            cli_diag("%s: %s, even with --context, --batch, --overhead and --gpu at their "
+            cli_error("%s: %s, even with --context, --batch, --overhead and --gpu at their "
                      "defaults",
                      m->config_file, err->message);
         }
@@ -498,16 +456,19 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
     struct mm_error err;
     enum mm_status st;
     m->params.inference = m->any;
+    if (m->instance_gpus > 0 && m->typed[S_GPUS] == NULL) {
+        m->params.gpus = m->instance_gpus; /* an explicit --gpus wins */
+    }
     memset(&m->result, 0, sizeof(m->result));
     m->stored_parameters = mm_inventory_totals(inv)->parameters;
     st = mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv, m->cfg);
     if (st == MM_ERR_LIMIT) {
-        cli_diag("%s: the logical parameter count would pass 2^64 - 1",
+        cli_error("%s: the logical parameter count would pass 2^64 - 1",
                  m->config_file[0] != '\0' ? m->config_file : "config.json");
         return EXIT_INPUT;
     }
     if (st != MM_OK) {
-        fputs("modelmem: out of memory\n", stderr);
+        cli_nomem();
         return EXIT_INPUT;
     }
     if (!m->any) {

@@ -159,12 +159,13 @@ static void verdict(struct out *o, bool markdown, const char *what, int fits, in
     char size[32];
     fmt_size(size, sizeof(size), headroom < 0 ? (uint64_t)(-(headroom + 1)) + 1
                                               : (uint64_t)headroom);
-    out_fmt(o, "%s%s: %s (%s %s); ", markdown ? "- " : "  ", what, fits ? "fits" : "does not fit",
-            headroom < 0 ? "short by" : "headroom", size);
+    out_fmt(o, "%s%s: %s (%s %s)\n", markdown ? "- " : "  ", what,
+            fits ? "fits" : "does not fit", headroom < 0 ? "short by" : "headroom", size);
     if (min > 0) {
-        out_fmt(o, "smallest count that fits: %u\n", min);
+        out_fmt(o, "%ssmallest count that fits: %u\n", markdown ? "- " : "    ", min);
     } else {
-        out_fmt(o, "does not fit on up to %u devices\n", MM_LIMIT_GPUS);
+        out_fmt(o, "%sdoes not fit on up to %u devices\n", markdown ? "- " : "    ",
+                MM_LIMIT_GPUS);
     }
 }
 
@@ -261,7 +262,10 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
     if (p->device_bytes != 0) {
         fmt_size(a, sizeof(a), p->device_bytes);
         out_fmt(o, "\n%s%s (usable %s per device):\n%s", markdown ? "### " : "",
-                m->gpu != NULL ? m->gpu->name : m->gpu_label, a, markdown ? "\n" : "");
+                m->gpu_title[0] != '\0' ? m->gpu_title
+                : m->gpu != NULL       ? m->gpu->name
+                                       : m->gpu_label,
+                a, markdown ? "\n" : "");
         if (r->has_inference) {
             char what[64];
             snprintf(what, sizeof(what), "inference (%s, %s)", mm_runtime_name(r->runtime),
@@ -362,6 +366,10 @@ static void json_fits(struct out *o, const struct cli_memory *m)
     const struct mm_memory *r = &m->result;
     out_str(o, ",\n  \"fits\": {\"gpu\": ");
     out_json_str(o, m->gpu != NULL ? m->gpu->name : m->gpu_label);
+    if (m->instance != NULL) {
+        out_str(o, ", \"instance\": ");
+        out_json_str(o, m->instance);
+    }
     out_str(o, ", ");
     member(o, "usable_bytes", m->params.device_bytes, true);
     out_str(o, ", \"parallel\": ");

@@ -117,7 +117,7 @@ void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool ma
     if (d->has_max_concurrency) {
         char x[32];
         hundredths(x, sizeof(x), d->max_concurrency_x100);
-        out_fmt(o, "; sequences of %s tokens at once: %sx", c, x);
+        out_fmt(o, "\n%ssequences of %s tokens at once: %sx", markdown ? "- " : "    ", c, x);
     }
     out_str(o, "\n");
 }

@@ -30,6 +30,54 @@ static void centered(struct out *o, const char *s, size_t w)
     repeat(o, " ", marg - left);
 }
 
+/* The title's row: centred as accelerate does, or when `cut` and wider
+ * than the box, cut into lines of `inner` columns (after a '/' or a space
+ * where one is in the second half), each centred. */
+static void title_lines(struct out *o, const char *title, size_t inner, bool cut_it)
+{
+    char part[MM_ERROR_FILE_MAX + 64];
+    const char *s = title;
+    if (!cut_it || out_text_width(title) <= inner) {
+        out_str(o, "│");
+        centered(o, title, inner);
+        out_str(o, "│\n");
+        return;
+    }
+    while (*s != '\0') {
+        size_t n = 0;
+        size_t cut = 0;
+        size_t cols = 0;
+        while (s[n] != '\0' && n + 8 < sizeof(part)) {
+            size_t step = 1;
+            while (((unsigned char)s[n + step] & 0xc0) == 0x80) {
+                step++;
+            }
+            memcpy(part + n, s + n, step);
+            part[n + step] = '\0';
+            if (out_text_width(part) > inner) {
+                break;
+            }
+            n += step;
+            cols = out_text_width(part);
+            if ((s[n - 1] == '/' || s[n - 1] == ' ') && cols > inner / 2) {
+                cut = n;
+            }
+        }
+        if (s[n] == '\0' || cut == 0) {
+            cut = n;
+        }
+        if (cut == 0) {
+            cut = 1; /* one escaped byte wider than the box: cannot be */
+        }
+        memcpy(part, s, cut);
+        part[cut] = '\0';
+        out_str(o, "│");
+        centered(o, part, inner);
+        out_str(o, "│\n");
+        s += cut;
+    }
+}
+
 #define NCOLS 4
 #define CELL 48
 
@@ -88,6 +136,7 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
     size_t c;
     size_t i;
     const char *row[NCOLS];
+    bool cut = false;
     for (c = 0; c < NCOLS; c++) {
         w[c] = out_text_width(headers[c]);
         for (i = 0; i < nrows; i++) {
@@ -106,13 +155,28 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
         w[NCOLS - 1] += 2 * diff;
         sum += 2 * diff;
     }
+    if (sum + NCOLS + 1 > CLI_TEXT_COLUMNS ||
+        (out_text_width(title) > sum + NCOLS - 1 &&
+         out_text_width(title) + 2 > CLI_TEXT_COLUMNS)) {
+        /* a title that would pass 80 columns: the table keeps its own
+         * width and the title takes several lines */
+        cut = true;
+        sum = 0;
+        for (c = 0; c < NCOLS; c++) {
+            w[c] = out_text_width(headers[c]);
+            for (i = 0; i < nrows; i++) {
+                const size_t cw = out_text_width(cells[i][c]);
+                w[c] = cw > w[c] ? cw : w[c];
+            }
+            sum += w[c];
+        }
+    }
     {
         size_t inner = sum + NCOLS - 1;
         out_str(o, "┌");
         repeat(o, "─", inner);
-        out_str(o, "┐\n│");
-        centered(o, title, inner);
-        out_str(o, "│\n");
+        out_str(o, "┐\n");
+        title_lines(o, title, inner, cut);
     }
     box_line(o, "├", "┬", "┤", w);
     box_row(o, headers, w);

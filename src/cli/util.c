@@ -17,6 +17,8 @@ void cli_print_error(const struct mm_error *err)
     struct out e;
     out_init(&e, stderr);
     mm_error_format(line, sizeof(line), err);
+    cli_json_error(mm_errcode_name(err->code), err->message, err->file, err->tensor,
+                   err->offset);
     out_str(&e, "modelmem: ");
     out_text(&e, line);
     out_str(&e, "\n");
@@ -44,11 +46,37 @@ void cli_diag(const char *fmt, ...)
     va_end(ap);
 }
 
+/* vdiag, and the JSON document with `code`. */
+static void vfail(const char *code, const char *fmt, va_list ap)
+{
+    char line[2048];
+    va_list again;
+    va_copy(again, ap);
+    vsnprintf(line, sizeof(line), fmt, again);
+    va_end(again);
+    cli_json_error(code, line, NULL, NULL, -1);
+    vdiag(fmt, ap);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail("input", fmt, ap);
+    va_end(ap);
+}
+
+void cli_nomem(void)
+{
+    cli_json_error(mm_errcode_name(MM_E_NOMEM), "out of memory", NULL, NULL, -1);
+    cli_diag("out of memory");
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vdiag(fmt, ap);
+    vfail("usage", fmt, ap);
     va_end(ap);
     fputs("Try 'modelmem --help' for more information.\n", stderr);
     return EXIT_USAGE;
@@ -95,12 +123,15 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
         c->allow_unsafe_pickle = true;
         return 1;
     }
-    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-        c->quiet = true;
-        return 1;
-    }
-    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-        c->verbose = true;
+    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0 || strcmp(a, "-v") == 0 ||
+        strcmp(a, "--verbose") == 0) {
+        const bool q = a[1] == 'q' || a[2] == 'q';
+        if (q ? c->verbose : c->quiet) {
+            cli_usage_error("-q (--quiet) and -v (--verbose) cannot be combined");
+            return -1;
+        }
+        c->quiet = c->quiet || q;
+        c->verbose = c->verbose || !q;
         return 1;
     }
     if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
@@ -124,7 +155,12 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
 int cli_positional(struct cli_common *c, const char *arg)
 {
     if (c->target != NULL) {
-        cli_usage_error("unexpected argument '%s' (TARGET is already '%s')", arg, c->target);
+        /* "modelmem inspcet model": the first was meant as a command */
+        static const char *const commands[] = {"estimate", "inspect", "verify", NULL};
+        char hint[96];
+        cli_did_you_mean(hint, sizeof(hint), NULL, c->target, commands);
+        cli_usage_error("unexpected argument '%s' (TARGET is already '%s')%s", arg, c->target,
+                        hint);
         return -1;
     }
     c->target = arg;
@@ -267,7 +303,9 @@ int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd
             return -1;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error("%s: unknown option '%s'", cmd, argv[i]);
+            char hint[96];
+            cli_option_hint(hint, sizeof(hint), argv[i]);
+            return cli_usage_error("%s: unknown option '%s'%s", cmd, argv[i], hint);
         }
         if (cli_positional(c, argv[i]) != 0) {
             return EXIT_USAGE;

@@ -218,9 +218,10 @@ static const char *blob_digest(const char *real)
 
 #define HASH_CHUNK (1u << 20)
 
-/* SHA-256 of a whole file, in hex: opens `real`, errors name `path`. */
+/* SHA-256 of a whole file, in hex: opens `real`, errors name `path`;
+ * tells vo's progress callback, if any, how far it got. */
 static enum mm_status hash_file(const char *real, const char *path, char hex[65],
-                                struct mm_error *e)
+                                const struct mm_verify_options *vo, struct mm_error *e)
 {
     struct mm_source src;
     struct mm_sha256 h;
@@ -238,6 +239,9 @@ static enum mm_status hash_file(const char *real, const char *path, char hex[65]
         return mm_fail_nomem(e, path);
     }
     mm_sha256_init(&h);
+    if (vo->progress != NULL) {
+        vo->progress(vo->progress_ctx, path, 0, src.size);
+    }
     while (off < src.size) {
         size_t got = 0;
         st = mm_source_read_some(&src, off, buf, HASH_CHUNK, &got, e);
@@ -251,6 +255,9 @@ static enum mm_status hash_file(const char *real, const char *path, char hex[65]
         }
         mm_sha256_update(&h, buf, got);
         off += got;
+        if (vo->progress != NULL) {
+            vo->progress(vo->progress_ctx, path, off, src.size);
+        }
     }
     free(buf);
     mm_source_close(&src);
@@ -265,7 +272,8 @@ static enum mm_status hash_file(const char *real, const char *path, char hex[65]
 }
 
 static enum mm_status check_checksums(struct mm_verify_report *rep,
-                                      const struct mm_target_files *tf)
+                                      const struct mm_target_files *tf,
+                                      const struct mm_verify_options *vo)
 {
     size_t i;
     for (i = 0; i < tf->n; i++) {
@@ -279,7 +287,7 @@ static enum mm_status check_checksums(struct mm_verify_report *rep,
         struct mm_error e;
         enum mm_status st = MM_OK;
         if (want != NULL) {
-            st = hash_file(real, tf->paths[i], got, &e);
+            st = hash_file(real, tf->paths[i], got, vo, &e);
             if (st == MM_OK) {
                 rep->nchecksums++;
                 if (strcmp(got, want) != 0) {
@@ -334,7 +342,7 @@ enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
     rep->nfiles = tf.n;
     st = check_files(rep, &tf, opts, &bad);
     if (st == MM_OK && vopts != NULL && vopts->checksums) {
-        st = check_checksums(rep, &tf);
+        st = check_checksums(rep, &tf, vopts);
     }
     if (st == MM_OK && bad == 0) {
         /* The whole model: index against shards, names across files. */

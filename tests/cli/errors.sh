@@ -1,5 +1,6 @@
 # errors.sh BIN DATA - an error is one line on stderr, "modelmem: FILE:
-# what is wrong (tensor NAME, byte OFFSET)", and nothing on stdout.
+# what is wrong (tensor NAME, byte OFFSET)", and nothing on stdout (with
+# --json, the error document modelmem.error/1).
 . "$(dirname "$0")/lib.sh"
 BIN=$1
 DATA=$2
@@ -12,13 +13,13 @@ check() { # want, then the command's arguments
         # shellcheck disable=SC2086
         run "$BIN" "$@" $json
         expect_rc 1
-        expect_stdout_empty
+        expect_no_data
         expect_stderr_one_line "modelmem: "
         expect_eq "error line" "$(cat "$ERR")" "$want"
         # shellcheck disable=SC2086
         run "$BIN" inspect "$@" $json
         expect_rc 1
-        expect_stdout_empty
+        expect_no_data
         expect_eq "inspect error line" "$(cat "$ERR")" "$want"
     done
 }

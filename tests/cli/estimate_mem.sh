@@ -182,7 +182,7 @@ cp tiny-llama/model.safetensors "$TMP/m/"
 printf '{"num_hidden_layers": "two", "num_attention_heads": 4}' >"$TMP/m/config.json"
 run "$BIN" "$TMP/m" --context 10
 expect_rc 1
-expect_stdout_empty
+expect_no_data
 expect_stderr_one_line "modelmem: $TMP/m/config.json: config item 'num_hidden_layers'"
 printf '{"num_hidden_layers": 2,' >"$TMP/m/config.json"
 run "$BIN" "$TMP/m" --context 10
@@ -193,7 +193,7 @@ run "$BIN" "$TMP/m" --json
 expect_rc 0
 run "$BIN" tiny-llama --context 10 --config bad-type/config.json
 expect_rc 1
-for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer adam" \
+for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer lamb" \
     "--precision fp8" "--parallel mp" "--gpus 0" "--gpus 5000" "--gpu TPU" "--kv-dtype q4" \
     "--lora-rank 0" "--overhead 1XB" "--attention flash2"; do
     # shellcheck disable=SC2086
@@ -206,7 +206,7 @@ done
 # clamped one (JSON numbers past 2^53 are checked as text).
 overflow() {
     expect_rc 2
-    expect_stdout_empty
+    expect_no_data
     [ "$(wc -l <"$ERR")" -eq 2 ] || fail "the overflow error is not two lines"
     case $(head -n 1 "$ERR") in
     "modelmem: $1: the estimate would overflow "*) ;;
@@ -273,7 +273,7 @@ sed 's/"hidden_size": [0-9]*/"hidden_size": 9007199254740992/' tiny-llama/config
     >"$TMP/big/config.json"
 run "$BIN" "$TMP/big" --batch 1
 expect_rc 1
-expect_stdout_empty
+expect_no_data
 expect_stderr_one_line "modelmem: $TMP/big/config.json: a memory figure would pass 2^64 - 1"
 run "$BIN" "$TMP/big" --context 100 --json
 expect_rc 0
@@ -285,6 +285,6 @@ cp gptq/model.safetensors "$TMP/q/"
 sed 's/"bits": 4,/"bits": 1e-300,/' gptq/config.json >"$TMP/q/config.json"
 run "$BIN" "$TMP/q" --json
 expect_rc 1
-expect_stdout_empty
+expect_no_data
 expect_stderr_one_line "modelmem: $TMP/q/config.json: the logical parameter count"
 finish

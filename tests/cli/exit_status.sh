@@ -23,17 +23,17 @@ for target in "$DATA/broken.safetensors" "$DATA/not-a-model.bin" "$DATA/no-such-
     "$DATA/my-model/model-00001-of-00002.safetensors.absent"; do
     run "$BIN" "$target"
     expect_rc 1
-    expect_stdout_empty
+    expect_no_data
     run "$BIN" inspect --json "$target"
     expect_rc 1
-    expect_stdout_empty
+    expect_no_data
 done
 
 # 2: usage errors.
 usage() {
     run "$BIN" "$@"
     expect_rc 2
-    expect_stdout_empty
+    expect_no_data
     case $(head -n 1 "$ERR") in
     "modelmem: "*) ;;
     *) fail "usage error does not start with 'modelmem: '" ;;

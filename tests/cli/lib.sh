@@ -6,6 +6,8 @@
 #                       `failures` counts them; `finish` exits with it)
 #   expect_rc N         the last run exited N
 #   expect_stdout_empty / expect_stderr_empty
+#   expect_no_data      a failed run: stdout empty, or with --json on the
+#                       command line the one error document only
 #   expect_stderr_one_line PREFIX   exactly one line, starting with PREFIX
 #   expect_eq WHAT GOT WANT
 #
@@ -45,6 +47,19 @@ expect_rc() {
 
 expect_stdout_empty() {
     [ ! -s "$OUT" ] || fail "stdout should be empty"
+}
+
+expect_no_data() {
+    case " $LAST " in
+    *" --json "*)
+        [ "$(wc -l <"$OUT")" -eq 1 ] || fail "stdout should be one error document"
+        case $(head -n 1 "$OUT") in
+        '{"schema": "modelmem.error/1", "error": {"code": '*) ;;
+        *) fail "stdout is not the error document" ;;
+        esac
+        ;;
+    *) expect_stdout_empty ;;
+    esac
 }
 
 expect_stderr_empty() {

@@ -2,7 +2,8 @@
 # malformed.sh BINARY FIXTURES - every malformed safetensors fixture, as a
 # user runs it: estimate, inspect --json and verify each exit 1; estimate
 # and inspect print one line on stderr naming the file, and nothing on
-# stdout; verify --json still prints its report (a JSON document).
+# stdout (inspect --json: the error document); verify --json still prints
+# its report (a JSON document).
 . "$(dirname "$0")/lib.sh"
 BIN=$1
 FIX=$2
@@ -12,12 +13,12 @@ for f in "$FIX"/safetensors/malformed/* "$FIX"/safetensors/malformed-dirs/*; do
     base=$(basename "$f")
     run "$BIN" "$f"
     expect_rc 1
-    expect_stdout_empty
+    expect_no_data
     expect_stderr_one_line "modelmem: "
     grep -q "$base" "$ERR" || fail "the error does not name $base"
     run "$BIN" inspect --json "$f"
     expect_rc 1
-    expect_stdout_empty
+    expect_no_data
     expect_stderr_one_line "modelmem: "
     run "$BIN" verify "$f"
     expect_rc 1

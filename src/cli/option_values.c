@@ -1,0 +1,93 @@
+/* option_values.c - --gpu beyond the table's own names: cloud instances
+ * (a GPU and a count), sizes in decimal units stated in binary ones, and
+ * the usage errors for a name that fits several GPUs or none (with the
+ * nearest name); --kv-dtype's error for a value not known. */
+#include <string.h>
+
+#include "cli/cli.h"
+
+void cli_gpu_chosen(struct cli_memory *m, const struct mm_gpu_lookup *l)
+{
+    m->gpu = l->gpu;
+    m->params.device_bytes = l->gpu->usable_bytes;
+    m->params.device_name = l->gpu->name;
+    m->gpu_title[0] = '\0';
+    m->instance = NULL;
+    m->instance_gpus = 0;
+    if (l->count > 0) {
+        m->instance = l->instance;
+        m->instance_gpus = l->count;
+        snprintf(m->gpu_title, sizeof(m->gpu_title), "%s (%s): %u x %s", l->instance,
+                 l->provider, l->count, l->gpu->name);
+    }
+}
+
+/* "80GB" -> "80 GB = 74.51 GiB": a decimal size says what it is in the
+ * binary units every figure is printed in. */
+void cli_gpu_size_title(struct cli_memory *m, const char *typed, uint64_t bytes, bool decimal)
+{
+    char size[32];
+    char num[32];
+    size_t n = 0;
+    m->instance = NULL;
+    m->instance_gpus = 0;
+    m->gpu_title[0] = '\0';
+    if (!decimal) {
+        return;
+    }
+    while (n + 1 < sizeof(num) && ((typed[n] >= '0' && typed[n] <= '9') || typed[n] == '.')) {
+        num[n] = typed[n];
+        n++;
+    }
+    num[n] = '\0';
+    fmt_size(size, sizeof(size), bytes);
+    snprintf(m->gpu_title, sizeof(m->gpu_title), "%s %c%c = %s", num,
+             (char)(typed[n + (typed[n] == ' ')] & ~0x20), 'B', size);
+}
+
+int cli_gpu_unknown(const char *typed, const struct mm_gpu_lookup *l)
+{
+    char hint[160];
+    struct cli_nearest n;
+    size_t i;
+    if (l->ncandidates > 1) {
+        char list[256];
+        size_t used = 0;
+        for (i = 0; i < l->ncandidates && used < sizeof(list); i++) {
+            const int w = snprintf(list + used, sizeof(list) - used, "%s%s",
+                                   i == 0 ? "" : i + 1 == l->ncandidates ? " or " : ", ",
+                                   l->candidates[i]->name);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        return cli_usage_error("--gpu: '%s' is ambiguous: %s; name one", typed, list);
+    }
+    cli_nearest_init(&n, typed);
+    for (i = 0; i < mm_gpu_name_count(); i++) {
+        cli_nearest_offer(&n, mm_gpu_name_at(i));
+    }
+    cli_nearest_hint(hint, sizeof(hint), &n);
+    return cli_usage_error("--gpu: unknown GPU '%s'%s (give a size such as 24GiB or 80GB, "
+                           "or a GPU or cloud instance modelmem(1) lists)",
+                           typed, hint);
+}
+
+int cli_kv_dtype_unknown(const char *typed)
+{
+    static const char *const names[] = {"auto", "fp32", "bf16", "fp16", "fp8", "fp8_e4m3",
+                                        "fp8_e5m2", "int8", NULL};
+    static const char *const blocks[] = {"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl", NULL};
+    char hint[128];
+    size_t i;
+    for (i = 0; blocks[i] != NULL; i++) {
+        if (strcmp(typed, blocks[i]) == 0) {
+            return cli_usage_error("--kv-dtype: llama.cpp's block type '%s' is not a whole "
+                                   "number of bytes per element and is not modelled; fp8 or "
+                                   "int8 count one byte",
+                                   typed);
+        }
+    }
+    cli_did_you_mean(hint, sizeof(hint), "--kv-dtype", typed, names);
+    return cli_usage_error("--kv-dtype: choose auto, fp32, bf16, fp16, fp8 (fp8_e4m3, "
+                           "fp8_e5m2) or int8, not '%s'%s",
+                           typed, hint);
+}
