@@ -51,3 +51,7 @@ endif()
 mm_add_test(test_conformance ${CMAKE_CURRENT_SOURCE_DIR}/test_conformance.c)
 target_link_libraries(test_conformance PRIVATE ${MM_CLI_CJSON_LIB})
 mm_cli_test(cli_malformed malformed.sh $<TARGET_FILE:modelmem_cli> ${MM_FIXTURES})
+
+# scan over a generated Hugging Face cache of 1,000 repositories and a
+# plain mirror (tests/cli/gen_cache.py, written at test time).
+mm_cli_test(cli_scan scan.sh $<TARGET_FILE:modelmem_cli> ${PROJECT_SOURCE_DIR}/fixtures)

@@ -75,6 +75,12 @@ int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd
 /* Takes a positional argument as TARGET; -1 (printed) on a second one. */
 int cli_positional(struct cli_common *c, const char *arg);
 
+/* The Hugging Face cache folder, as huggingface_hub chooses it: 0, or -1
+ * when no variable names one. */
+int cli_hf_cache_dir(char *out, size_t size);
+/* "--dtypes float32,float16" (also repeated); 0 or -1 (printed). */
+int cli_parse_dtypes(struct mm_estimate_params *p, const char *list);
+
 /* TARGET as a path, or a repository id in the local Hugging Face cache
  * resolved to its snapshot folder; -1 with err filled on failure. */
 int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
@@ -130,6 +136,7 @@ void render_memory_json(struct out *o, const struct cli_memory *m);
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);
 int cli_verify(int argc, char **argv);
+int cli_scan(int argc, char **argv);
 void cli_help(FILE *f);
 
 #endif

@@ -4,8 +4,7 @@
 
 #include "cli/cli.h"
 
-/* "--dtypes float32,float16" (also repeated or space-free lists). */
-static int parse_dtypes(struct mm_estimate_params *p, const char *list)
+int cli_parse_dtypes(struct mm_estimate_params *p, const char *list)
 {
     const char *s = list;
     for (;;) {
@@ -84,7 +83,7 @@ int cli_estimate(int argc, char **argv)
                 }
                 v = argv[++i];
             }
-            if (parse_dtypes(&params, v) != 0) {
+            if (cli_parse_dtypes(&params, v) != 0) {
                 rc = EXIT_USAGE;
                 goto out;
             }

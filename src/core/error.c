@@ -111,6 +111,7 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_CONFIG_INVALID] = "invalid-config",
     [MM_E_GEOMETRY_UNKNOWN] = "geometry-unknown",
     [MM_E_LIMIT_CONFIG_BYTES] = "limit-config-bytes",
+    [MM_E_LIMIT_SCAN_MODELS] = "limit-scan-models",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)
