@@ -216,13 +216,15 @@ static void report(const struct scan_ctx *ctx, const struct mm_scan *scan, bool 
         return;
     }
     if (mm_scan_too_deep(scan) > 0) {
-        fprintf(stderr, "modelmem: warning: %zu folders deeper than %u levels below a ROOT "
-                        "were not scanned\n",
+        fprintf(stderr,
+                "modelmem: warning: %zu folders deeper than %u levels below a ROOT "
+                "were not scanned\n",
                 mm_scan_too_deep(scan), MM_LIMIT_SCAN_DEPTH);
     }
     if (mm_scan_links_out(scan) > 0) {
-        fprintf(stderr, "modelmem: warning: %zu links to folders outside their ROOT were not "
-                        "followed\n",
+        fprintf(stderr,
+                "modelmem: warning: %zu links to folders outside their ROOT were not "
+                "followed\n",
                 mm_scan_links_out(scan));
     }
 }
@@ -268,7 +270,9 @@ static int run(struct scan_args *s)
         goto out;
     }
     qsort(ctx.rows, ctx.n, sizeof(*ctx.rows),
-          s->sort == SORT_SIZE ? cmp_size : s->sort == SORT_PARAMS ? cmp_params : cmp_name);
+          s->sort == SORT_SIZE     ? cmp_size
+          : s->sort == SORT_PARAMS ? cmp_params
+                                   : cmp_name);
     out_init(o, stdout);
     if (s->c.json) {
         render_scan_json(o, &ctx, s->roots, s->nroots, disk);

@@ -99,8 +99,7 @@ static size_t col_offset(const char *s, size_t col)
 /* Writes `s` (raw) escaped in exactly `width` columns: cut in the middle
  * with an ellipsis when longer, padded (left or right) when shorter and
  * `pad`. */
-static void cell_pad(struct out *o, const char *s, size_t width, bool right, bool utf8,
-                     bool pad)
+static void cell_pad(struct out *o, const char *s, size_t width, bool right, bool utf8, bool pad)
 {
     char esc[4096];
     const size_t cols = scan_escape(esc, sizeof(esc), s, utf8);
@@ -263,8 +262,7 @@ static void row_text(struct out *o, const struct scan_row *r, const struct layou
     out_str(o, "\n");
 }
 
-void render_scan_text(struct out *o, const struct scan_ctx *ctx, uint64_t disk_total,
-                      bool utf8)
+void render_scan_text(struct out *o, const struct scan_ctx *ctx, uint64_t disk_total, bool utf8)
 {
     struct layout l = {0, 6, 0, false}; /* "FORMAT" */
     size_t fixed;
@@ -285,8 +283,7 @@ void render_scan_text(struct out *o, const struct scan_ctx *ctx, uint64_t disk_t
         l.format = fcols > l.format ? (fcols < W_FORMAT ? fcols : W_FORMAT) : l.format;
         if (l.fits > 0) {
             verdict(esc, sizeof(esc), &ctx->rows[i]);
-            l.fits = strlen(esc) > l.fits ? (strlen(esc) < W_FITS ? strlen(esc) : W_FITS)
-                                          : l.fits;
+            l.fits = strlen(esc) > l.fits ? (strlen(esc) < W_FITS ? strlen(esc) : W_FITS) : l.fits;
         }
         errors += ctx->rows[i].err != NULL;
         params += ctx->rows[i].loaded ? ctx->rows[i].parameters : 0;
@@ -311,8 +308,8 @@ void render_scan_text(struct out *o, const struct scan_ctx *ctx, uint64_t disk_t
     cell(o, "DISK", W_SIZE, true, utf8);
     if (l.mem) {
         out_str(o, " ");
-        cell(o, ctx->mem->params.train != MM_TRAIN_NONE ? "TRAINING" : "INFERENCE", W_SIZE,
-             true, utf8);
+        cell(o, ctx->mem->params.train != MM_TRAIN_NONE ? "TRAINING" : "INFERENCE", W_SIZE, true,
+             utf8);
     }
     if (l.fits > 0) {
         out_str(o, " ");
@@ -324,8 +321,8 @@ void render_scan_text(struct out *o, const struct scan_ctx *ctx, uint64_t disk_t
     }
     fmt_thousands(a, sizeof(a), params);
     fmt_size(b, sizeof(b), disk_total);
-    snprintf(line, sizeof(line), "%zu model%s, %zu with errors; %s parameters; %s on disk",
-             ctx->n, ctx->n == 1 ? "" : "s", errors, a, b);
+    snprintf(line, sizeof(line), "%zu model%s, %zu with errors; %s parameters; %s on disk", ctx->n,
+             ctx->n == 1 ? "" : "s", errors, a, b);
     cell_pad(o, line, LINE_COLS, false, utf8, false);
     out_str(o, "\n");
 }
@@ -416,7 +413,8 @@ void render_scan_json(struct out *o, const struct scan_ctx *ctx, const char *con
         errors += ctx->rows[i].err != NULL;
         params += ctx->rows[i].loaded ? ctx->rows[i].parameters : 0;
     }
-    out_str(o, ctx->n > 0 ? "\n  ],\n  \"totals\": {\"models\": " : "],\n  \"totals\": {\"models\": ");
+    out_str(o,
+            ctx->n > 0 ? "\n  ],\n  \"totals\": {\"models\": " : "],\n  \"totals\": {\"models\": ");
     out_u64(o, ctx->n);
     out_str(o, ", \"errors\": ");
     out_u64(o, errors);

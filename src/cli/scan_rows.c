@@ -81,7 +81,8 @@ static int files_of(struct scan_row *r, const struct mm_inventory *inv, const ch
         const struct mm_file *f = mm_inventory_file(inv, i);
         char full[8192];
         const size_t flen = strlen(r->format);
-        if (strstr(r->format, f->format) == NULL && flen + strlen(f->format) + 2 < sizeof(r->format)) {
+        if (strstr(r->format, f->format) == NULL &&
+            flen + strlen(f->format) + 2 < sizeof(r->format)) {
             snprintf(r->format + flen, sizeof(r->format) - flen, "%s%s", flen > 0 ? "+" : "",
                      f->format);
         }
@@ -172,8 +173,8 @@ static int memory_of(struct scan_row *r, struct worker *w, const struct scan_ctx
     }
     memset(&m->result, 0, sizeof(m->result));
     m->stored_parameters = r->parameters;
-    if (mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv,
-                              m->cfg) != MM_OK) {
+    if (mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv, m->cfg) !=
+        MM_OK) {
         return -1;
     }
     if (m->any) {

@@ -30,7 +30,7 @@ struct scan_row {
     bool has_memory;          /* the memory plan was computed */
     uint64_t inference_bytes; /* per device */
     uint64_t training_bytes;
-    int fits;                 /* the verdict the FITS column shows */
+    int fits; /* the verdict the FITS column shows */
     unsigned min_gpus;
     char *estimate_json;      /* the "estimate" object (--json only) */
     struct scan_file_id *ids; /* the real files, sorted, unique */
@@ -58,8 +58,7 @@ void scan_row_free(struct scan_row *r);
  * not UTF-8 as \xHH; everything as \xHH when !utf8). Returns the columns. */
 size_t scan_escape(char *out, size_t size, const char *s, bool utf8);
 
-void render_scan_text(struct out *o, const struct scan_ctx *ctx, uint64_t disk_total,
-                      bool utf8);
+void render_scan_text(struct out *o, const struct scan_ctx *ctx, uint64_t disk_total, bool utf8);
 void render_scan_json(struct out *o, const struct scan_ctx *ctx, const char *const *roots,
                       size_t nroots, uint64_t disk_total);
 

@@ -4,7 +4,8 @@
  * file_download.py: models--ORG--NAME/{refs/REF, snapshots/COMMIT/,
  * blobs/}), model folders as the TARGET resolver accepts them (target.c),
  * and weight files named as ROOTs. The entries are what `modelmem scan`
- * loads, one by one; reading them is load.c's job.
+ * loads, one by one; reading them is load.c's job. A cache repository's
+ * refs and snapshots are scan_repo.c's.
  *
  * Links to folders are never followed: one that stays inside ROOT leads to
  * a folder the walk reaches by its own path, one that leaves it must not be
@@ -18,9 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "model/path_safety.h"
+#include "model/scan_walk.h"
 #include "model/target.h"
 
 struct scan_entry {
@@ -43,20 +43,7 @@ struct mm_scan {
     int all_revisions;
 };
 
-/* What one ROOT's walk needs. */
-struct walk {
-    struct mm_scan *scan;
-    size_t root;
-    const char *root_real; /* realpath of ROOT */
-    struct mm_real_dir rd;
-};
-
-/* Bytes of a ref file read: a commit hash and a newline. */
-#define REF_BYTES 130u
-/* Levels of refs/ walked: refs/main, refs/pr/1. */
-#define REF_DEPTH 3
-
-static char *join(const char *dir, const char *name)
+char *mm_scan_join(const char *dir, const char *name)
 {
     const size_t a = strlen(dir);
     const size_t b = strlen(name);
@@ -149,8 +136,8 @@ size_t mm_scan_links_out(const struct mm_scan *scan)
 /* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
  * whatever happens. Past the limit, one MM_E_LIMIT_SCAN_MODELS entry
  * stands for the rest. */
-static enum mm_status add(struct walk *w, const char *path, const char *id, const char *rev,
-                          char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err)
+enum mm_status mm_scan_add(struct walk *w, const char *path, const char *id, const char *rev,
+                           char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err)
 {
     struct mm_scan *s = w->scan;
     struct scan_entry *x;
@@ -173,8 +160,7 @@ static enum mm_status add(struct walk *w, const char *path, const char *id, cons
             goto drop;
         }
         mm_fail(e, MM_ERR_LIMIT, MM_E_LIMIT_SCAN_MODELS, path, NULL, -1,
-                "more than %u models: this one and the rest are not listed",
-                MM_LIMIT_SCAN_MODELS);
+                "more than %u models: this one and the rest are not listed", MM_LIMIT_SCAN_MODELS);
         s->full = 1;
         id = NULL;
         rev = NULL;
@@ -213,24 +199,24 @@ drop:
 }
 
 /* An entry that is only an error. */
-static enum mm_status add_error(struct walk *w, const char *path, const char *id,
-                                enum mm_status status, enum mm_errcode code, const char *msg,
-                                struct mm_error *err)
+enum mm_status mm_scan_add_error(struct walk *w, const char *path, const char *id,
+                                 enum mm_status status, enum mm_errcode code, const char *msg,
+                                 struct mm_error *err)
 {
     struct mm_error *e = malloc(sizeof(*e));
     if (e == NULL) {
         return mm_fail_nomem(err, path);
     }
     mm_fail(e, status, code, path, NULL, -1, "%s", msg);
-    return add(w, path, id, NULL, NULL, 0, e, err);
+    return mm_scan_add(w, path, id, NULL, NULL, 0, e, err);
 }
 
-static int cmp_str(const void *a, const void *b)
+int mm_scan_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_list(char **v, size_t n)
+void mm_scan_free_list(char **v, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
@@ -239,7 +225,7 @@ static void free_list(char **v, size_t n)
     free(v);
 }
 
-static enum mm_status push(char ***v, size_t *n, size_t *cap, const char *s, struct mm_error *err)
+enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, struct mm_error *err)
 {
     if (!mm_grow((void **)v, cap, *n + 1, sizeof(char *)) || ((*v)[*n] = strdup(s)) == NULL) {
         return mm_fail_nomem(err, s);
@@ -251,8 +237,8 @@ static enum mm_status push(char ***v, size_t *n, size_t *cap, const char *s, str
 /* The sub-folders of `dir` the walk enters, sorted: not hidden, not links.
  * A link to a folder outside ROOT is counted in links_out. `files`, when
  * not NULL, receives the regular files (links followed) likewise. */
-static enum mm_status list(struct walk *w, const char *dir, char ***out, size_t *n,
-                           char ***files, size_t *nfiles, struct mm_error *err)
+enum mm_status mm_scan_list(struct walk *w, const char *dir, char ***out, size_t *n, char ***files,
+                            size_t *nfiles, struct mm_error *err)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -271,13 +257,13 @@ static enum mm_status list(struct walk *w, const char *dir, char ***out, size_t 
         if (de->d_name[0] == '.') {
             continue;
         }
-        full = join(dir, de->d_name);
+        full = mm_scan_join(dir, de->d_name);
         if (full == NULL) {
             st = mm_fail_nomem(err, dir);
             break;
         }
         if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            st = push(out, n, &cap, de->d_name, err);
+            st = mm_scan_push(out, n, &cap, de->d_name, err);
         } else if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
             char *real = NULL;
             struct mm_error ignored;
@@ -286,252 +272,19 @@ static enum mm_status list(struct walk *w, const char *dir, char ***out, size_t 
             }
             free(real);
         } else if (files != NULL && S_ISREG(sb.st_mode)) {
-            st = push(files, nfiles, &fcap, de->d_name, err);
+            st = mm_scan_push(files, nfiles, &fcap, de->d_name, err);
         }
         free(full);
     }
     closedir(d);
     if (st == MM_OK) {
         if (*n > 1) {
-            qsort(*out, *n, sizeof(char *), cmp_str);
+            qsort(*out, *n, sizeof(char *), mm_scan_cmp_str);
         }
         if (files != NULL && *nfiles > 1) {
-            qsort(*files, *nfiles, sizeof(char *), cmp_str);
+            qsort(*files, *nfiles, sizeof(char *), mm_scan_cmp_str);
         }
     }
-    return st;
-}
-
-/* A revision as huggingface_hub writes one in refs/: a commit hash (any
- * name of letters, digits, '-', '_', '.' not starting with '.'). */
-static bool commit_ok(const char *s)
-{
-    size_t i;
-    if (s[0] == '\0' || s[0] == '.' || strlen(s) > 128) {
-        return false;
-    }
-    for (i = 0; s[i] != '\0'; i++) {
-        const char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* One ref: its name (relative to refs/) and the commit it holds ("" when
- * the file holds no valid commit). */
-struct ref {
-    char *name;
-    char commit[REF_BYTES + 1];
-};
-
-struct refs {
-    struct ref *v;
-    size_t n;
-    size_t cap;
-};
-
-static int cmp_ref(const void *a, const void *b)
-{
-    return strcmp(((const struct ref *)a)->name, ((const struct ref *)b)->name);
-}
-
-/* Reads the ref files under `dir` (name prefix `rel`) into `r`. */
-static enum mm_status read_refs(struct refs *r, const char *dir, const char *rel, int depth,
-                                struct mm_error *err)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    enum mm_status st = MM_OK;
-    if (d == NULL) {
-        return MM_OK; /* no refs/: a repository downloaded by commit only */
-    }
-    while (st == MM_OK && (de = readdir(d)) != NULL) {
-        char *full;
-        char *name;
-        struct stat sb;
-        if (de->d_name[0] == '.') {
-            continue;
-        }
-        full = join(dir, de->d_name);
-        name = join(rel, de->d_name);
-        if (full == NULL || name == NULL) {
-            st = mm_fail_nomem(err, dir);
-        } else if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode) && depth < REF_DEPTH) {
-            st = read_refs(r, full, name, depth + 1, err);
-        } else if (S_ISREG(sb.st_mode)) {
-            struct mm_source src;
-            size_t got = 0;
-            struct mm_error ignored;
-            struct ref *x;
-            if (!mm_grow((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v))) {
-                st = mm_fail_nomem(err, dir);
-            } else {
-                x = &r->v[r->n++];
-                x->name = name;
-                name = NULL;
-                x->commit[0] = '\0';
-                if (mm_source_open(&src, full, full, &ignored) == MM_OK) {
-                    if (mm_source_read_some(&src, 0, x->commit, REF_BYTES, &got, &ignored) !=
-                        MM_OK) {
-                        got = 0;
-                    }
-                    mm_source_close(&src);
-                }
-                while (got > 0 && (x->commit[got - 1] == '\n' || x->commit[got - 1] == '\r' ||
-                                   x->commit[got - 1] == ' ')) {
-                    got--;
-                }
-                x->commit[got] = '\0';
-                if (!commit_ok(x->commit)) {
-                    x->commit[0] = '\0';
-                }
-            }
-        }
-        free(full);
-        free(name);
-    }
-    closedir(d);
-    return st;
-}
-
-static bool has_name(char *const *names, size_t n, const char *name)
-{
-    return n > 0 && bsearch(&name, names, n, sizeof(char *), cmp_str) != NULL;
-}
-
-/* The entries of commits the refs name, in ref-name order; marks the
- * snapshots used in `used`. */
-static enum mm_status add_refs(struct walk *w, const char *repo, const char *id,
-                               const struct refs *r, char **snaps, size_t nsnaps, char *used,
-                               struct mm_error *err)
-{
-    enum mm_status st = MM_OK;
-    size_t i;
-    size_t j;
-    for (i = 0; st == MM_OK && i < r->n; i++) {
-        const struct ref *x = &r->v[i];
-        char **names = NULL;
-        size_t nn = 0;
-        size_t cap = 0;
-        char sub[REF_BYTES + 16];
-        char *path;
-        bool seen = false;
-        for (j = 0; j < i && !seen; j++) {
-            seen = x->commit[0] != '\0' && strcmp(r->v[j].commit, x->commit) == 0;
-        }
-        if (seen) {
-            continue;
-        }
-        if (x->commit[0] == '\0') {
-            char msg[MM_ERROR_MESSAGE_MAX];
-            snprintf(sub, sizeof(sub), "refs/%.100s", x->name);
-            snprintf(msg, sizeof(msg), "the ref %.100s does not hold a commit hash", x->name);
-            path = join(repo, sub);
-            st = path == NULL ? mm_fail_nomem(err, repo)
-                              : add_error(w, path, id, MM_ERR_MALFORMED, MM_E_INVALID_ARG, msg,
-                                          err);
-            free(path);
-            continue;
-        }
-        for (j = i; st == MM_OK && j < r->n; j++) {
-            if (strcmp(r->v[j].commit, x->commit) == 0) {
-                st = push(&names, &nn, &cap, r->v[j].name, err);
-            }
-        }
-        snprintf(sub, sizeof(sub), "snapshots/%s", x->commit);
-        path = join(repo, sub);
-        if (st != MM_OK || path == NULL) {
-            free_list(names, nn);
-            free(path);
-            return st != MM_OK ? st : mm_fail_nomem(err, repo);
-        }
-        if (has_name(snaps, nsnaps, x->commit)) {
-            const char *key = x->commit;
-            char **hit = bsearch(&key, snaps, nsnaps, sizeof(char *), cmp_str);
-            used[hit - snaps] = 1;
-            st = add(w, path, id, x->commit, names, nn, NULL, err);
-        } else {
-            struct mm_error *e = malloc(sizeof(*e));
-            if (e == NULL) {
-                free_list(names, nn);
-                free(path);
-                return mm_fail_nomem(err, repo);
-            }
-            mm_fail(e, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, path, NULL, -1,
-                    "refs/%.60s names commit %.60s, which is not in snapshots/ (an "
-                    "interrupted or partial download?)",
-                    x->name, x->commit);
-            st = add(w, path, id, x->commit, names, nn, e, err);
-        }
-        free(path);
-    }
-    return st;
-}
-
-/* models--ORG--NAME: the commits its refs name (every snapshot with
- * all_revisions, or when no ref exists). */
-static enum mm_status scan_repo(struct walk *w, const char *repo, const char *base,
-                                struct mm_error *err)
-{
-    struct refs r = {NULL, 0, 0};
-    char **snaps = NULL;
-    size_t nsnaps = 0;
-    char *used = NULL;
-    char id[512];
-    const char *dash = strstr(base + 8, "--");
-    char *p;
-    size_t i;
-    enum mm_status st;
-    if (dash != NULL) {
-        snprintf(id, sizeof(id), "%.*s/%s", (int)(dash - (base + 8)), base + 8, dash + 2);
-    } else {
-        snprintf(id, sizeof(id), "%s", base + 8);
-    }
-    p = join(repo, "refs");
-    st = p == NULL ? mm_fail_nomem(err, repo) : read_refs(&r, p, "", 1, err);
-    free(p);
-    if (st == MM_OK) {
-        if (r.n > 1) {
-            qsort(r.v, r.n, sizeof(*r.v), cmp_ref);
-        }
-        p = join(repo, "snapshots");
-        if (p == NULL) {
-            st = mm_fail_nomem(err, repo);
-        } else if (access(p, F_OK) == 0) {
-            st = list(w, p, &snaps, &nsnaps, NULL, NULL, err);
-        }
-        free(p);
-    }
-    if (st == MM_OK && nsnaps > 0 && (used = calloc(nsnaps, 1)) == NULL) {
-        st = mm_fail_nomem(err, repo);
-    }
-    if (st == MM_OK) {
-        st = add_refs(w, repo, id, &r, snaps, nsnaps, used, err);
-    }
-    for (i = 0; st == MM_OK && i < nsnaps; i++) {
-        if (!used[i] && (w->scan->all_revisions || r.n == 0)) {
-            char *q;
-            p = join(repo, "snapshots");
-            q = p == NULL ? NULL : join(p, snaps[i]);
-            st = q == NULL ? mm_fail_nomem(err, repo)
-                           : add(w, q, id, snaps[i], NULL, 0, NULL, err);
-            free(p);
-            free(q);
-        }
-    }
-    if (st == MM_OK && r.n == 0 && nsnaps == 0) {
-        st = add_error(w, repo, id, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND,
-                       "no ref and no snapshot in this cache repository", err);
-    }
-    for (i = 0; i < r.n; i++) {
-        free(r.v[i].name);
-    }
-    free(r.v);
-    free_list(snaps, nsnaps);
-    free(used);
     return st;
 }
 
@@ -546,24 +299,26 @@ static enum mm_status split(struct walk *w, const char *dir, struct mm_error *er
     size_t nf = 0;
     size_t i;
     size_t nindex = 0;
-    enum mm_status st = list(w, dir, &dirs, &nd, &files, &nf, err);
+    enum mm_status st = mm_scan_list(w, dir, &dirs, &nd, &files, &nf, err);
     for (i = 0; st == MM_OK && i < nf; i++) {
         nindex += ends_with(files[i], ".safetensors.index.json");
     }
     for (i = 0; st == MM_OK && i < nf; i++) {
         const char *f = files[i];
         const char *of = strstr(f, "-of-");
-        bool take = nindex > 0 ? ends_with(f, ".safetensors.index.json")
-                               : ends_with(f, ".gguf") &&
-                                     (of == NULL || (of - f >= 6 && strncmp(of - 6, "-00001", 6) == 0));
+        bool take = nindex > 0
+                        ? ends_with(f, ".safetensors.index.json")
+                        : ends_with(f, ".gguf") &&
+                              (of == NULL || (of - f >= 6 && strncmp(of - 6, "-00001", 6) == 0));
         if (take) {
-            char *p = join(dir, f);
-            st = p == NULL ? mm_fail_nomem(err, dir) : add(w, p, NULL, NULL, NULL, 0, NULL, err);
+            char *p = mm_scan_join(dir, f);
+            st = p == NULL ? mm_fail_nomem(err, dir)
+                           : mm_scan_add(w, p, NULL, NULL, NULL, 0, NULL, err);
             free(p);
         }
     }
-    free_list(dirs, nd);
-    free_list(files, nf);
+    mm_scan_free_list(dirs, nd);
+    mm_scan_free_list(files, nf);
     return st;
 }
 
@@ -579,7 +334,7 @@ static enum mm_status walk_dir(struct walk *w, const char *dir, unsigned depth,
     enum mm_status st;
     last_name(base, sizeof(base), dir);
     if (starts_with(base, "models--") && base[8] != '\0') {
-        return scan_repo(w, dir, base, err);
+        return mm_scan_repo(w, dir, base, err);
     }
     if (starts_with(base, "datasets--") || starts_with(base, "spaces--")) {
         return MM_OK;
@@ -587,7 +342,7 @@ static enum mm_status walk_dir(struct walk *w, const char *dir, unsigned depth,
     st = mm_target_files(&tf, dir, &e);
     if (st == MM_OK) {
         mm_target_files_free(&tf);
-        return add(w, dir, NULL, NULL, NULL, 0, NULL, err);
+        return mm_scan_add(w, dir, NULL, NULL, NULL, 0, NULL, err);
     }
     if (st == MM_ERR_NOMEM) {
         return mm_fail_nomem(err, dir);
@@ -603,48 +358,48 @@ static enum mm_status walk_dir(struct walk *w, const char *dir, unsigned depth,
             return mm_fail_nomem(err, dir);
         }
         *copy = e;
-        return add(w, dir, NULL, NULL, NULL, 0, copy, err);
+        return mm_scan_add(w, dir, NULL, NULL, NULL, 0, copy, err);
     }
-    st = list(w, dir, &subs, &nsubs, NULL, NULL, err);
+    st = mm_scan_list(w, dir, &subs, &nsubs, NULL, NULL, err);
     if (st == MM_OK && depth >= MM_LIMIT_SCAN_DEPTH) {
         w->scan->too_deep += nsubs;
     } else {
         for (i = 0; st == MM_OK && i < nsubs; i++) {
-            char *p = join(dir, subs[i]);
+            char *p = mm_scan_join(dir, subs[i]);
             st = p == NULL ? mm_fail_nomem(err, dir) : walk_dir(w, p, depth + 1, err);
             free(p);
         }
     }
-    free_list(subs, nsubs);
+    mm_scan_free_list(subs, nsubs);
     return st;
 }
 
 static enum mm_status scan_root(struct mm_scan *scan, size_t root, const char *path,
                                 struct mm_error *err)
 {
-    struct walk w = {scan, root, NULL, MM_REAL_DIR_INIT};
+    struct walk w = {scan, root, NULL, MM_REAL_DIR_INIT, scan->all_revisions};
     struct stat sb;
     char *real;
     enum mm_status st;
     if (stat(path, &sb) != 0) {
         const int no = errno;
         const bool absent = no == ENOENT || no == ENOTDIR;
-        return add_error(&w, path, NULL, absent ? MM_ERR_NOT_FOUND : MM_ERR_IO,
-                         absent ? MM_E_NOT_FOUND : MM_E_IO,
-                         absent ? "no such file or folder" : strerror(no), err);
+        return mm_scan_add_error(&w, path, NULL, absent ? MM_ERR_NOT_FOUND : MM_ERR_IO,
+                                 absent ? MM_E_NOT_FOUND : MM_E_IO,
+                                 absent ? "no such file or folder" : strerror(no), err);
     }
     if (S_ISREG(sb.st_mode)) {
-        return add(&w, path, NULL, NULL, NULL, 0, NULL, err);
+        return mm_scan_add(&w, path, NULL, NULL, NULL, 0, NULL, err);
     }
     if (!S_ISDIR(sb.st_mode)) {
-        return add_error(&w, path, NULL, MM_ERR_INVALID_ARG, MM_E_NOT_REGULAR,
-                         "not a regular file or folder", err);
+        return mm_scan_add_error(&w, path, NULL, MM_ERR_INVALID_ARG, MM_E_NOT_REGULAR,
+                                 "not a regular file or folder", err);
     }
     real = realpath(path, NULL);
     if (real == NULL) {
-        return errno == ENOMEM ? mm_fail_nomem(err, path)
-                               : add_error(&w, path, NULL, MM_ERR_IO, MM_E_IO,
-                                           strerror(errno), err);
+        return errno == ENOMEM
+                   ? mm_fail_nomem(err, path)
+                   : mm_scan_add_error(&w, path, NULL, MM_ERR_IO, MM_E_IO, strerror(errno), err);
     }
     w.root_real = real;
     st = walk_dir(&w, path, 0, err);
@@ -672,8 +427,7 @@ enum mm_status mm_scan_find(struct mm_scan **out, const char *const *roots, size
     scan->all_revisions = opts != NULL && opts->all_revisions;
     for (i = 0; st == MM_OK && i < nroots; i++) {
         st = roots[i] == NULL || roots[i][0] == '\0'
-                 ? mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
-                           "empty ROOT")
+                 ? mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "empty ROOT")
                  : scan_root(scan, i, roots[i], err);
     }
     if (st != MM_OK) {
