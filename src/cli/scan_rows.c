@@ -221,7 +221,10 @@ static int fill(struct scan_row *r, struct worker *w, const struct scan_ctx *ctx
     r->stored_bytes = t->bytes;
     memcpy(r->by_dtype, t->parameters_by_dtype, sizeof(r->by_dtype));
     rc = files_of(r, inv, r->model->path);
-    if (rc == 0 && mm_estimate_run(&w->est, inv, ctx->est, &e) != MM_OK) {
+    if (rc == 0 && !ctx->json && !ctx->mem->any) {
+        /* the table shows none of the estimate's figures: config.json is
+         * not even read */
+    } else if (rc == 0 && mm_estimate_run(&w->est, inv, ctx->est, &e) != MM_OK) {
         rc = set_error(r, &e);
     } else if (rc == 0) {
         rc = memory_of(r, w, ctx, inv);
@@ -255,7 +258,9 @@ static void *work(void *arg)
         pthread_mutex_lock(&p->lock);
         p->nomem |= rc != 0;
         p->done++;
-        pthread_cond_broadcast(&p->done_cv);
+        if (p->done == p->ctx->n || (p->nomem && p->done == p->next)) {
+            pthread_cond_broadcast(&p->done_cv); /* the waiter wakes once */
+        }
     }
     pthread_mutex_unlock(&p->lock);
     free(w);
