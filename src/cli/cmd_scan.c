@@ -199,7 +199,8 @@ static bool utf8_locale(void)
     return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
-/* Errors on stderr, one line each, escaped; and what the walk skipped. */
+/* Errors on stderr, one line each, escaped; with -v each model read; and
+ * what the walk skipped. */
 static void report(const struct scan_ctx *ctx, const struct mm_scan *scan, bool utf8)
 {
     size_t i;
@@ -210,6 +211,15 @@ static void report(const struct scan_ctx *ctx, const struct mm_scan *scan, bool 
             mm_error_format(line, sizeof(line), ctx->rows[i].err);
             scan_escape(esc, sizeof(esc), line, utf8);
             fprintf(stderr, "modelmem: %s\n", esc);
+        }
+    }
+    for (i = 0; i < ctx->n && ctx->c->verbose; i++) {
+        const struct scan_row *r = &ctx->rows[i];
+        if (r->loaded) {
+            char esc[4096];
+            scan_escape(esc, sizeof(esc), r->model->path, utf8);
+            fprintf(stderr, "modelmem: read %s (%s, %llu files, %llu bytes on disk)\n", esc,
+                    r->format, (unsigned long long)r->files, (unsigned long long)r->disk_bytes);
         }
     }
     if (ctx->c->quiet) {
