@@ -57,16 +57,42 @@ static int value_of(const char **out, int argc, char **argv, int *i, const char 
     return 1;
 }
 
+/* scan's own options at argv[*i]: 1 when consumed, 0 when not one of
+ * them, -1 on a usage error (printed). */
+static int scan_option(struct scan_args *s, int argc, char **argv, int *i)
+{
+    const char *v = NULL;
+    int r;
+    if (strcmp(argv[*i], "--all-revisions") == 0) {
+        s->opts.all_revisions = 1;
+        return 1;
+    }
+    r = value_of(&v, argc, argv, i, "--sort");
+    if (r > 0) {
+        return parse_sort(&s->sort, v) == 0 ? 1 : -1;
+    }
+    if (r < 0) {
+        return -1;
+    }
+    r = value_of(&v, argc, argv, i, "--dtypes");
+    if (r > 0) {
+        return cli_parse_dtypes(&s->est, v) == 0 ? 1 : -1;
+    }
+    return r;
+}
+
 /* EXIT_OK to go on, -1 after --help, EXIT_USAGE (printed). */
 static int parse(struct scan_args *s, int argc, char **argv)
 {
     int i;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = NULL;
         int r = cli_common_option(&s->c, argc, argv, &i);
         if (r == 0) {
             r = cli_memory_option(s->mem, argc, argv, &i);
+        }
+        if (r == 0) {
+            r = scan_option(s, argc, argv, &i);
         }
         if (r < 0) {
             return EXIT_USAGE;
@@ -78,21 +104,10 @@ static int parse(struct scan_args *s, int argc, char **argv)
             cli_help(stdout);
             return -1;
         }
-        if (strcmp(a, "--all-revisions") == 0) {
-            s->opts.all_revisions = 1;
-        } else if ((r = value_of(&v, argc, argv, &i, "--sort")) != 0) {
-            if (r < 0 || parse_sort(&s->sort, v) != 0) {
-                return EXIT_USAGE;
-            }
-        } else if ((r = value_of(&v, argc, argv, &i, "--dtypes")) != 0) {
-            if (r < 0 || cli_parse_dtypes(&s->est, v) != 0) {
-                return EXIT_USAGE;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
+        if (a[0] == '-' && a[1] != '\0') {
             return cli_usage_error("scan: unknown option '%s'", a);
-        } else {
-            s->roots[s->nroots++] = a;
         }
+        s->roots[s->nroots++] = a;
     }
     if (s->c.checksums) {
         return cli_usage_error("scan: --checksums is verify's option");

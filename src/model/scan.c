@@ -227,7 +227,11 @@ void mm_scan_free_list(char **v, size_t n)
 
 enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, struct mm_error *err)
 {
-    if (!mm_grow((void **)v, cap, *n + 1, sizeof(char *)) || ((*v)[*n] = strdup(s)) == NULL) {
+    if (!mm_grow((void **)v, cap, *n + 1, sizeof(char *))) {
+        return mm_fail_nomem(err, s);
+    }
+    (*v)[*n] = strdup(s);
+    if ((*v)[*n] == NULL) {
         return mm_fail_nomem(err, s);
     }
     (*n)++;
