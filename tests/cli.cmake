@@ -54,4 +54,5 @@ mm_cli_test(cli_malformed malformed.sh $<TARGET_FILE:modelmem_cli> ${MM_FIXTURES
 
 # scan over a generated Hugging Face cache of 1,000 repositories and a
 # plain mirror (tests/cli/gen_cache.py, written at test time).
-mm_cli_test(cli_scan scan.sh $<TARGET_FILE:modelmem_cli> ${PROJECT_SOURCE_DIR}/fixtures)
+mm_cli_test(cli_scan scan.sh $<TARGET_FILE:modelmem_cli> ${PROJECT_SOURCE_DIR}/fixtures
+  ${PROJECT_SOURCE_DIR}/README.md)

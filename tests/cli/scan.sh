@@ -1,14 +1,17 @@
-# scan.sh BIN FIXTURES - `modelmem scan` over a generated Hugging Face cache
+# scan.sh BIN FIXTURES README - `modelmem scan` over a generated Hugging Face cache
 # of 1,000 repositories and a plain mirror (tests/cli/gen_cache.py): every
 # row, its figures and its error against what the generator wrote, a few
 # rows against `modelmem estimate --json` of the same snapshot, the
 # default ROOT from the environment, --all-revisions, --sort, the text
-# table's width and escaping, the exit statuses. Needs python3 (else
-# skipped).
+# table's width and escaping, the exit statuses, and the sample table in
+# the README's "scan" section (run in the repository root). Needs python3
+# (else skipped).
 . "$(dirname "$0")/lib.sh"
 BIN=$1
 FIXTURES=$2
+README=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
+BINDIR=$(cd "$(dirname "$BIN")" && pwd)
 
 command -v python3 >/dev/null 2>&1 || { echo "python3 not found: skipped"; exit 77; }
 python3 "$HERE/gen_cache.py" "$TMP/g" --repos 1000 --fixtures "$FIXTURES" ||
@@ -219,6 +222,21 @@ expect_eq "rows" "$(wc -l <"$OUT" | tr -d ' ')" 5
 run "$BIN" scan "$TMP/nothing-here" --json
 expect_rc 1
 grep -q '"code": "not-found"' "$OUT" || fail "a missing ROOT is not a not-found row"
+
+# The README's sample table is what scan prints today.
+awk '/^### scan$/ { want = 1; next }
+     want && /^```/ { if (on) exit; on = 1; next }
+     on { print }' "$README" >"$TMP/block"
+cmd=$(sed -n '1s/^\$ //p' "$TMP/block")
+sed 1d "$TMP/block" >"$TMP/want"
+LAST="(README) $cmd"
+(cd "$(dirname "$README")" && PATH="$BINDIR:$PATH" sh -c "$cmd") >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+if ! cmp -s "$OUT" "$TMP/want"; then
+    fail "the README's scan sample differs from scan's output (- README, + now):"
+    diff -u "$TMP/want" "$OUT" >&2
+fi
 
 # Usage errors exit 2.
 run "$BIN" scan --sort bogus "$HUB"
