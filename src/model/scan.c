@@ -336,6 +336,9 @@ static enum mm_status walk_dir(struct walk *w, const char *dir, unsigned depth,
     size_t nsubs = 0;
     size_t i;
     enum mm_status st;
+    if (w->scan->full) {
+        return MM_OK; /* MM_LIMIT_SCAN_MODELS reached: nothing more is listed */
+    }
     last_name(base, sizeof(base), dir);
     if (starts_with(base, "models--") && base[8] != '\0') {
         return mm_scan_repo(w, dir, base, err);
