@@ -180,6 +180,7 @@ enum mm_errcode {
     MM_E_PICKLE_BUFFER,        /* NEXT_BUFFER: out-of-band data torch.load never gives */
     MM_E_PICKLE_TRAILING,      /* bytes after the STOP of a one-pickle member or file */
     MM_E_ZIP_FOLDERS,          /* zip members under more than one top-level folder */
+    MM_E_LIMIT_SCAN_MODELS, /* scan: more than MM_LIMIT_SCAN_MODELS models */
     MM_E_COUNT_ /* number of codes; not a code */
 };
 
@@ -819,6 +820,62 @@ int mm_hf_repo_id_syntax(const char *id);
  */
 enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache_dir,
                                    const char *repo_id, struct mm_error *err);
+
+/* ---- Scanning folders for models ------------------------------------------ */
+
+/* Folder levels below a scan ROOT that are walked (ROOT is level 0). */
+#define MM_LIMIT_SCAN_DEPTH 16u
+/* Models one scan lists; the rest is one entry with MM_E_LIMIT_SCAN_MODELS. */
+#define MM_LIMIT_SCAN_MODELS 100000u
+
+struct mm_scan_options {
+    unsigned version;  /* MM_SCAN_OPTIONS_VERSION */
+    int all_revisions; /* also the cache snapshots no ref names */
+};
+#define MM_SCAN_OPTIONS_VERSION 1
+#define MM_SCAN_OPTIONS_INIT {MM_SCAN_OPTIONS_VERSION, 0}
+
+/* One model a scan found: what to load, and where it came from. */
+struct mm_scan_model {
+    const char *path;     /* the TARGET to load: a folder or a weight file, below its ROOT */
+    const char *id;       /* "ORG/NAME" for a Hugging Face cache repository, else NULL */
+    const char *revision; /* the snapshot's commit (cache only), else NULL */
+    const char *const *refs; /* the refs naming that commit ("main", ...), sorted */
+    size_t nrefs;
+    size_t root;          /* index of the ROOT it was found under */
+    /* NULL, or why the entry cannot be read: a ref naming a missing snapshot
+     * (not-found), a repository without snapshots, MM_E_LIMIT_SCAN_MODELS */
+    const struct mm_error *error;
+};
+
+struct mm_scan;
+
+/*
+ * Finds every model under each of `roots` without reading any weight:
+ * - a Hugging Face cache repository folder models--ORG--NAME (at any
+ *   depth): one entry per commit its refs/ name, every snapshot with
+ *   `all_revisions` (all of them when no ref exists); datasets--* and
+ *   spaces--* folders are skipped;
+ * - a folder that is a model as a TARGET is (mm_inventory_load's rules,
+ *   pipelines included): one entry, its sub-folders not walked further; a
+ *   folder of several alternative GGUF files or indexes: one entry each;
+ * - a ROOT that is a file: one entry.
+ * Hidden names are skipped. Links to folders are never followed (a link
+ * that stays inside ROOT leads where the walk goes anyway; one that leaves
+ * it must not be followed); a ROOT may itself be a link. Folders deeper
+ * than MM_LIMIT_SCAN_DEPTH are not walked. Entries come in the order of
+ * `roots`, then by path. A ROOT that cannot be read is an entry with its
+ * error; only MM_ERR_NOMEM and MM_ERR_INVALID_ARG fail the call.
+ */
+enum mm_status mm_scan_find(struct mm_scan **out, const char *const *roots, size_t nroots,
+                            const struct mm_scan_options *opts, struct mm_error *err);
+void mm_scan_free(struct mm_scan *scan);
+size_t mm_scan_count(const struct mm_scan *scan);
+const struct mm_scan_model *mm_scan_model(const struct mm_scan *scan, size_t i);
+/* Folders not walked for MM_LIMIT_SCAN_DEPTH, and links to folders that
+ * lead out of their ROOT (not followed). */
+size_t mm_scan_too_deep(const struct mm_scan *scan);
+size_t mm_scan_links_out(const struct mm_scan *scan);
 
 #ifdef __cplusplus
 }

@@ -69,3 +69,7 @@ mm_cli_test(cli_names names.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_json
   ${PROJECT_SOURCE_DIR}/fixtures/estimate)
 mm_cli_test(cli_output output.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_jsoncheck>
   ${PROJECT_SOURCE_DIR}/fixtures/estimate ${MM_CLI_DATA})
+# scan over a generated Hugging Face cache of 1,000 repositories and a
+# plain mirror (tests/cli/gen_cache.py, written at test time).
+mm_cli_test(cli_scan scan.sh $<TARGET_FILE:modelmem_cli> ${PROJECT_SOURCE_DIR}/fixtures
+  ${PROJECT_SOURCE_DIR}/README.md)

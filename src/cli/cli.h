@@ -55,6 +55,10 @@ void out_text(struct out *o, const char *s);
 void out_textn(struct out *o, const char *s, size_t n);
 /* The columns out_text takes for s (one per code point, as written). */
 size_t out_text_width(const char *s);
+/* The text as out_text shows it, into out (cut at a whole piece when it
+ * does not fit); with keep_utf8 false, every non-ASCII byte is shown as
+ * \xHH too (a terminal whose charset is not UTF-8). Returns the columns. */
+size_t out_text_escape(char *out, size_t size, const char *s, bool keep_utf8);
 /* printf-style, for the rare formatted piece (never text from a file). */
 void out_fmt(struct out *o, const char *fmt, ...) MM_PRINTF(2, 3);
 
@@ -135,6 +139,12 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
 int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd);
 /* Takes a positional argument as TARGET; -1 (printed) on a second one. */
 int cli_positional(struct cli_common *c, const char *arg);
+
+/* The Hugging Face cache folder, as huggingface_hub chooses it: 0, or -1
+ * when no variable names one. */
+int cli_hf_cache_dir(char *out, size_t size);
+/* "--dtypes float32,float16" (also repeated); 0 or -1 (printed). */
+int cli_parse_dtypes(struct mm_estimate_params *p, const char *list, bool quiet);
 
 /* TARGET as a path, or a repository id in the local Hugging Face cache
  * resolved to its snapshot folder; -1 with err filled on failure. */
@@ -240,6 +250,7 @@ void cli_progress_end(struct cli_progress *p);
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);
 int cli_verify(int argc, char **argv);
+int cli_scan(int argc, char **argv);
 void cli_help(FILE *f);
 
 #endif

@@ -7,7 +7,7 @@
 /* "--dtypes float32,float16" (also repeated, and other tools' names:
  * bf16, fp16, half, fp32...); -1 on an unknown name, printed unless
  * `quiet`. */
-static int parse_dtypes(struct mm_estimate_params *p, const char *list, bool quiet)
+int cli_parse_dtypes(struct mm_estimate_params *p, const char *list, bool quiet)
 {
     static const char *const names[] = {"float32", "float16", "bfloat16", "int8", "int4", NULL};
     const char *s = list;
@@ -59,7 +59,7 @@ static int more_dtypes(struct mm_estimate_params *p, int argc, char **argv, int 
 {
     while (i + 1 < argc && argv[i + 1][0] != '-') {
         struct mm_estimate_params tmp = *p;
-        if (parse_dtypes(&tmp, argv[i + 1], true) != 0) {
+        if (cli_parse_dtypes(&tmp, argv[i + 1], true) != 0) {
             break;
         }
         *p = tmp;
@@ -149,7 +149,7 @@ int cli_estimate(int argc, char **argv)
                 }
                 v = argv[++i];
             }
-            if (parse_dtypes(&params, v, false) != 0) {
+            if (cli_parse_dtypes(&params, v, false) != 0) {
                 rc = EXIT_USAGE;
                 goto out;
             }

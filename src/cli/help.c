@@ -10,6 +10,8 @@ void cli_help(FILE *f)
     fputs("Usage: modelmem [estimate] TARGET [options]   memory estimate (default)\n"
           "       modelmem inspect TARGET [options]      exact tensor inventory\n"
           "       modelmem verify TARGET [options]       integrity and safety checks\n"
+          "       modelmem scan [ROOT...] [options]      a row per model under ROOT\n"
+          "                                              (default: the Hugging Face cache)\n"
           "       modelmem --help | --version\n"
           "\n"
           "TARGET is a weight file (safetensors, GGUF, PyTorch .bin/.pt/.pth/.ckpt),\n"
@@ -17,8 +19,10 @@ void cli_help(FILE *f)
           "a model folder, or ORG/NAME of a repository in the local Hugging Face\n"
           "cache. Only headers are read; nothing is downloaded, executed or\n"
           "modified.\n"
-          "\n"
-          "Options:\n"
+          "\n",
+          f);
+    /* in pieces: C11 compilers need only take strings of 4,095 bytes */
+    fputs("Options:\n"
           "  --json             print one JSON document on stdout\n"
           "  --markdown         estimate: print the table as Markdown\n"
           "  --dtypes LIST      estimate: rows among float32, float16, bfloat16, int8, int4\n"
@@ -37,8 +41,9 @@ void cli_help(FILE *f)
           "  --max-num-batched-tokens N  vLLM: tokens per step (default 8192 on 70 GiB+\n"
           "                     devices but A100s, else 2048)\n"
           "  --max-num-seqs N   vLLM: sequences per step (default 256)\n"
-          "  --max-model-len N  vLLM: longest sequence (default --context)\n"
-          "  --train MODE       add training: full, lora or qlora\n"
+          "  --max-model-len N  vLLM: longest sequence (default --context)\n",
+          f);
+    fputs("  --train MODE       add training: full, lora or qlora\n"
           "  --optimizer OPT    adamw (default), adamw8bit, sgd, adafactor, or a\n"
           "                     transformers optim name (adamw_torch, paged_adamw_8bit...)\n"
           "  --precision P      bf16-mixed (default), fp16-mixed, fp32; also accelerate's\n"
@@ -61,7 +66,10 @@ void cli_help(FILE *f)
           "                     such as 24GiB or 80GB (= 74.51 GiB)\n"
           "  --config FILE      read the geometry from FILE, not TARGET's config.json\n"
           "  --checksums        verify: hash Hugging Face cache blobs, compare with names\n"
-          "  --threads N        files read in parallel (default: one per CPU)\n"
+          "  --sort KEY         scan: rows by size (disk, largest first), params or name\n"
+          "                     (default name)\n"
+          "  --all-revisions    scan: also the cache snapshots no ref names\n"
+          "  --threads N        files (scan: models) read in parallel (default: per CPU)\n"
           "  --allow-unsafe-pickle  read pickles that name code-running globals\n"
           "                     (os.system, ...) with a warning; nothing is ever run\n"
           "  -q, --quiet        print nothing but the data and errors\n"

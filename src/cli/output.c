@@ -241,6 +241,42 @@ void out_text(struct out *o, const char *s)
     out_textn(o, s, strlen(s));
 }
 
+size_t out_text_escape(char *out, size_t size, const char *s, bool keep_utf8)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    const size_t n = strlen(s);
+    size_t i = 0;
+    size_t o = 0;
+    size_t cols = 0;
+    if (size == 0) {
+        return 0;
+    }
+    while (i < n) {
+        char esc[8];
+        size_t len;
+        const char *piece;
+        size_t plen;
+        text_piece(u + i, n - i, &len, esc);
+        if (esc[0] == '\0' && len > 1 && !keep_utf8) {
+            /* a terminal that does not take UTF-8: each byte shown */
+            snprintf(esc, sizeof(esc), "\\x%c%c", hex[u[i] >> 4], hex[u[i] & 15]);
+            len = 1;
+        }
+        piece = esc[0] != '\0' ? esc : s + i;
+        plen = esc[0] != '\0' ? strlen(esc) : len;
+        if (o + plen >= size) {
+            break;
+        }
+        memcpy(out + o, piece, plen);
+        o += plen;
+        cols += esc[0] != '\0' ? plen : 1;
+        i += len;
+    }
+    out[o] = '\0';
+    return cols;
+}
+
 size_t out_text_width(const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;

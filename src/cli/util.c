@@ -167,8 +167,7 @@ int cli_positional(struct cli_common *c, const char *arg)
     return 0;
 }
 
-/* The Hugging Face cache folder, as huggingface_hub chooses it. */
-static int hf_cache_dir(char *out, size_t size)
+int cli_hf_cache_dir(char *out, size_t size)
 {
     const char *v = getenv("HF_HUB_CACHE");
     int n;
@@ -193,7 +192,7 @@ static int resolve_target(char *out, size_t size, const char *target, struct mm_
     struct stat sb;
     char cache[4096];
     if (stat(target, &sb) == 0 || !mm_hf_repo_id_syntax(target) ||
-        hf_cache_dir(cache, sizeof(cache)) != 0) {
+        cli_hf_cache_dir(cache, sizeof(cache)) != 0) {
         snprintf(out, size, "%s", target);
         return 0;
     }

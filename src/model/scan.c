@@ -1,0 +1,446 @@
+/*
+ * scan.c - every model under a set of folders, found without reading a
+ * weight: Hugging Face cache repositories (huggingface_hub's layout,
+ * file_download.py: models--ORG--NAME/{refs/REF, snapshots/COMMIT/,
+ * blobs/}), model folders as the TARGET resolver accepts them (target.c),
+ * and weight files named as ROOTs. The entries are what `modelmem scan`
+ * loads, one by one; reading them is load.c's job. A cache repository's
+ * refs and snapshots are scan_repo.c's.
+ *
+ * Links to folders are never followed: one that stays inside ROOT leads to
+ * a folder the walk reaches by its own path, one that leaves it must not be
+ * followed (path_safety.c tells which, for the count the caller reports).
+ * Without followed links there is no loop; MM_LIMIT_SCAN_DEPTH bounds the
+ * walk and MM_LIMIT_SCAN_MODELS the entries.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "model/scan_walk.h"
+#include "model/target.h"
+
+struct scan_entry {
+    struct mm_scan_model pub;
+    char *path;
+    char *id;
+    char *revision;
+    char **refs;
+    struct mm_error *err;
+};
+
+struct mm_scan {
+    struct scan_entry *v;
+    size_t n;
+    size_t cap;
+    size_t models; /* entries counted against MM_LIMIT_SCAN_MODELS */
+    int full;      /* the limit entry was added */
+    size_t too_deep;
+    size_t links_out;
+    int all_revisions;
+};
+
+char *mm_scan_join(const char *dir, const char *name)
+{
+    const size_t a = strlen(dir);
+    const size_t b = strlen(name);
+    char *p;
+    size_t n;
+    if (!mm_add_size(&n, a, b) || !mm_add_size(&n, n, 2)) {
+        return NULL;
+    }
+    p = malloc(n);
+    if (p != NULL) {
+        snprintf(p, n, "%s%s%s", dir, (a == 0 || dir[a - 1] == '/') ? "" : "/", name);
+    }
+    return p;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    const size_t a = strlen(s);
+    const size_t b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The last component of `path`, trailing slashes aside, in `buf`. */
+static const char *last_name(char *buf, size_t size, const char *path)
+{
+    size_t n = strlen(path);
+    size_t b;
+    while (n > 1 && path[n - 1] == '/') {
+        n--;
+    }
+    b = n;
+    while (b > 0 && path[b - 1] != '/') {
+        b--;
+    }
+    snprintf(buf, size, "%.*s", (int)(n - b), path + b);
+    return buf;
+}
+
+static void entry_free(struct scan_entry *e)
+{
+    size_t i;
+    for (i = 0; i < e->pub.nrefs; i++) {
+        free(e->refs[i]);
+    }
+    free(e->refs);
+    free(e->path);
+    free(e->id);
+    free(e->revision);
+    free(e->err);
+}
+
+void mm_scan_free(struct mm_scan *scan)
+{
+    size_t i;
+    if (scan == NULL) {
+        return;
+    }
+    for (i = 0; i < scan->n; i++) {
+        entry_free(&scan->v[i]);
+    }
+    free(scan->v);
+    free(scan);
+}
+
+size_t mm_scan_count(const struct mm_scan *scan)
+{
+    return scan->n;
+}
+
+const struct mm_scan_model *mm_scan_model(const struct mm_scan *scan, size_t i)
+{
+    return i < scan->n ? &scan->v[i].pub : NULL;
+}
+
+size_t mm_scan_too_deep(const struct mm_scan *scan)
+{
+    return scan->too_deep;
+}
+
+size_t mm_scan_links_out(const struct mm_scan *scan)
+{
+    return scan->links_out;
+}
+
+/* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
+ * whatever happens. Past the limit, one MM_E_LIMIT_SCAN_MODELS entry
+ * stands for the rest. */
+enum mm_status mm_scan_add(struct walk *w, const char *path, const char *id, const char *rev,
+                           char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err)
+{
+    struct mm_scan *s = w->scan;
+    struct scan_entry *x;
+    size_t i;
+    enum mm_status st = MM_OK;
+    if (s->full) {
+        goto drop;
+    }
+    if (!mm_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v))) {
+        st = mm_fail_nomem(err, path);
+        goto drop;
+    }
+    x = &s->v[s->n];
+    memset(x, 0, sizeof(*x));
+    if (s->models >= MM_LIMIT_SCAN_MODELS) {
+        free(e);
+        e = malloc(sizeof(*e));
+        if (e == NULL) {
+            st = mm_fail_nomem(err, path);
+            goto drop;
+        }
+        mm_fail(e, MM_ERR_LIMIT, MM_E_LIMIT_SCAN_MODELS, path, NULL, -1,
+                "more than %u models: this one and the rest are not listed", MM_LIMIT_SCAN_MODELS);
+        s->full = 1;
+        id = NULL;
+        rev = NULL;
+        for (i = 0; i < nrefs; i++) {
+            free(refs[i]);
+        }
+        free(refs);
+        refs = NULL;
+        nrefs = 0;
+    }
+    x->path = strdup(path);
+    x->id = id != NULL ? strdup(id) : NULL;
+    x->revision = rev != NULL ? strdup(rev) : NULL;
+    x->refs = refs;
+    x->err = e;
+    x->pub.nrefs = nrefs;
+    x->pub.path = x->path;
+    x->pub.id = x->id;
+    x->pub.revision = x->revision;
+    x->pub.refs = (const char *const *)refs;
+    x->pub.root = w->root;
+    x->pub.error = e;
+    s->n++;
+    s->models++;
+    if (x->path == NULL || (id != NULL && x->id == NULL) || (rev != NULL && x->revision == NULL)) {
+        return mm_fail_nomem(err, path);
+    }
+    return MM_OK;
+drop:
+    for (i = 0; i < nrefs; i++) {
+        free(refs[i]);
+    }
+    free(refs);
+    free(e);
+    return st;
+}
+
+/* An entry that is only an error. */
+enum mm_status mm_scan_add_error(struct walk *w, const char *path, const char *id,
+                                 enum mm_status status, enum mm_errcode code, const char *msg,
+                                 struct mm_error *err)
+{
+    struct mm_error *e = malloc(sizeof(*e));
+    if (e == NULL) {
+        return mm_fail_nomem(err, path);
+    }
+    mm_fail(e, status, code, path, NULL, -1, "%s", msg);
+    return mm_scan_add(w, path, id, NULL, NULL, 0, e, err);
+}
+
+int mm_scan_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mm_scan_free_list(char **v, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, struct mm_error *err)
+{
+    if (!mm_grow((void **)v, cap, *n + 1, sizeof(char *))) {
+        return mm_fail_nomem(err, s);
+    }
+    (*v)[*n] = strdup(s);
+    if ((*v)[*n] == NULL) {
+        return mm_fail_nomem(err, s);
+    }
+    (*n)++;
+    return MM_OK;
+}
+
+/* The sub-folders of `dir` the walk enters, sorted: not hidden, not links.
+ * A link to a folder outside ROOT is counted in links_out. `files`, when
+ * not NULL, receives the regular files (links followed) likewise. */
+enum mm_status mm_scan_list(struct walk *w, const char *dir, char ***out, size_t *n, char ***files,
+                            size_t *nfiles, struct mm_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    size_t cap = 0;
+    size_t fcap = 0;
+    enum mm_status st = MM_OK;
+    *out = NULL;
+    *n = 0;
+    if (d == NULL) {
+        return mm_fail(err, MM_ERR_IO, MM_E_IO, dir, NULL, -1, "cannot list folder: %s",
+                       strerror(errno));
+    }
+    while (st == MM_OK && (de = readdir(d)) != NULL) {
+        struct stat sb;
+        char *full;
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+        full = mm_scan_join(dir, de->d_name);
+        if (full == NULL) {
+            st = mm_fail_nomem(err, dir);
+            break;
+        }
+        if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            st = mm_scan_push(out, n, &cap, de->d_name, err);
+        } else if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            char *real = NULL;
+            struct mm_error ignored;
+            if (mm_path_inside(&real, w->root_real, &w->rd, full, &ignored) == MM_ERR_UNSAFE) {
+                w->scan->links_out++;
+            }
+            free(real);
+        } else if (files != NULL && S_ISREG(sb.st_mode)) {
+            st = mm_scan_push(files, nfiles, &fcap, de->d_name, err);
+        }
+        free(full);
+    }
+    closedir(d);
+    if (st == MM_OK) {
+        if (*n > 1) {
+            qsort(*out, *n, sizeof(char *), mm_scan_cmp_str);
+        }
+        if (files != NULL && *nfiles > 1) {
+            qsort(*files, *nfiles, sizeof(char *), mm_scan_cmp_str);
+        }
+    }
+    return st;
+}
+
+/* A folder the resolver calls ambiguous (several alternative indexes or
+ * GGUF files): each alternative is a model of its own. A split GGUF
+ * (NAME-0000K-of-0000N.gguf) is listed by its first shard. */
+static enum mm_status split(struct walk *w, const char *dir, struct mm_error *err)
+{
+    char **dirs = NULL;
+    char **files = NULL;
+    size_t nd = 0;
+    size_t nf = 0;
+    size_t i;
+    size_t nindex = 0;
+    enum mm_status st = mm_scan_list(w, dir, &dirs, &nd, &files, &nf, err);
+    for (i = 0; st == MM_OK && i < nf; i++) {
+        nindex += ends_with(files[i], ".safetensors.index.json");
+    }
+    for (i = 0; st == MM_OK && i < nf; i++) {
+        const char *f = files[i];
+        const char *of = strstr(f, "-of-");
+        bool take = nindex > 0
+                        ? ends_with(f, ".safetensors.index.json")
+                        : ends_with(f, ".gguf") &&
+                              (of == NULL || (of - f >= 6 && strncmp(of - 6, "-00001", 6) == 0));
+        if (take) {
+            char *p = mm_scan_join(dir, f);
+            st = p == NULL ? mm_fail_nomem(err, dir)
+                           : mm_scan_add(w, p, NULL, NULL, NULL, 0, NULL, err);
+            free(p);
+        }
+    }
+    mm_scan_free_list(dirs, nd);
+    mm_scan_free_list(files, nf);
+    return st;
+}
+
+static enum mm_status walk_dir(struct walk *w, const char *dir, unsigned depth,
+                               struct mm_error *err)
+{
+    struct mm_target_files tf;
+    struct mm_error e;
+    char base[256];
+    char **subs = NULL;
+    size_t nsubs = 0;
+    size_t i;
+    enum mm_status st;
+    if (w->scan->full) {
+        return MM_OK; /* MM_LIMIT_SCAN_MODELS reached: nothing more is listed */
+    }
+    last_name(base, sizeof(base), dir);
+    if (starts_with(base, "models--") && base[8] != '\0') {
+        return mm_scan_repo(w, dir, base, err);
+    }
+    if (starts_with(base, "datasets--") || starts_with(base, "spaces--")) {
+        return MM_OK;
+    }
+    st = mm_target_files(&tf, dir, &e);
+    if (st == MM_OK) {
+        mm_target_files_free(&tf);
+        return mm_scan_add(w, dir, NULL, NULL, NULL, 0, NULL, err);
+    }
+    if (st == MM_ERR_NOMEM) {
+        return mm_fail_nomem(err, dir);
+    }
+    if (e.code == MM_E_AMBIGUOUS_TARGET) {
+        return split(w, dir, err);
+    }
+    if (e.code != MM_E_NO_WEIGHTS) {
+        /* a model that cannot be read (a broken index, a link out of the
+         * folder...): listed with its error */
+        struct mm_error *copy = malloc(sizeof(*copy));
+        if (copy == NULL) {
+            return mm_fail_nomem(err, dir);
+        }
+        *copy = e;
+        return mm_scan_add(w, dir, NULL, NULL, NULL, 0, copy, err);
+    }
+    st = mm_scan_list(w, dir, &subs, &nsubs, NULL, NULL, err);
+    if (st == MM_OK && depth >= MM_LIMIT_SCAN_DEPTH) {
+        w->scan->too_deep += nsubs;
+    } else {
+        for (i = 0; st == MM_OK && i < nsubs; i++) {
+            char *p = mm_scan_join(dir, subs[i]);
+            st = p == NULL ? mm_fail_nomem(err, dir) : walk_dir(w, p, depth + 1, err);
+            free(p);
+        }
+    }
+    mm_scan_free_list(subs, nsubs);
+    return st;
+}
+
+static enum mm_status scan_root(struct mm_scan *scan, size_t root, const char *path,
+                                struct mm_error *err)
+{
+    struct walk w = {scan, root, NULL, MM_REAL_DIR_INIT, scan->all_revisions};
+    struct stat sb;
+    char *real;
+    enum mm_status st;
+    if (stat(path, &sb) != 0) {
+        const int no = errno;
+        const bool absent = no == ENOENT || no == ENOTDIR;
+        return mm_scan_add_error(&w, path, NULL, absent ? MM_ERR_NOT_FOUND : MM_ERR_IO,
+                                 absent ? MM_E_NOT_FOUND : MM_E_IO,
+                                 absent ? "no such file or folder" : strerror(no), err);
+    }
+    if (S_ISREG(sb.st_mode)) {
+        return mm_scan_add(&w, path, NULL, NULL, NULL, 0, NULL, err);
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        return mm_scan_add_error(&w, path, NULL, MM_ERR_INVALID_ARG, MM_E_NOT_REGULAR,
+                                 "not a regular file or folder", err);
+    }
+    real = realpath(path, NULL);
+    if (real == NULL) {
+        return errno == ENOMEM
+                   ? mm_fail_nomem(err, path)
+                   : mm_scan_add_error(&w, path, NULL, MM_ERR_IO, MM_E_IO, strerror(errno), err);
+    }
+    w.root_real = real;
+    st = walk_dir(&w, path, 0, err);
+    mm_real_dir_free(&w.rd);
+    free(real);
+    return st;
+}
+
+enum mm_status mm_scan_find(struct mm_scan **out, const char *const *roots, size_t nroots,
+                            const struct mm_scan_options *opts, struct mm_error *err)
+{
+    struct mm_scan *scan;
+    size_t i;
+    enum mm_status st = MM_OK;
+    mm_error_clear(err);
+    if (out == NULL || (roots == NULL && nroots > 0)) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
+                       "no output or no roots");
+    }
+    *out = NULL;
+    scan = calloc(1, sizeof(*scan));
+    if (scan == NULL) {
+        return mm_fail_nomem(err, NULL);
+    }
+    scan->all_revisions = opts != NULL && opts->all_revisions;
+    for (i = 0; st == MM_OK && i < nroots; i++) {
+        st = roots[i] == NULL || roots[i][0] == '\0'
+                 ? mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "empty ROOT")
+                 : scan_root(scan, i, roots[i], err);
+    }
+    if (st != MM_OK) {
+        mm_scan_free(scan);
+        return st;
+    }
+    *out = scan;
+    return MM_OK;
+}

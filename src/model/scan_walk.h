@@ -1,0 +1,46 @@
+/*
+ * scan_walk.h - what the two halves of the scan share: scan.c walks the
+ * folders and keeps the entries, scan_repo.c reads one Hugging Face cache
+ * repository (refs and snapshots).
+ */
+#ifndef MM_SCAN_WALK_H
+#define MM_SCAN_WALK_H
+
+#include "model/path_safety.h"
+
+/* What one ROOT's walk needs. */
+struct walk {
+    struct mm_scan *scan;
+    size_t root;
+    const char *root_real; /* realpath of ROOT */
+    struct mm_real_dir rd;
+    int all_revisions;
+};
+
+/* dir/name, allocated; NULL when out of memory. */
+char *mm_scan_join(const char *dir, const char *name);
+/* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
+ * whatever happens. Past MM_LIMIT_SCAN_MODELS, one MM_E_LIMIT_SCAN_MODELS
+ * entry stands for the rest. */
+enum mm_status mm_scan_add(struct walk *w, const char *path, const char *id, const char *rev,
+                           char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err);
+/* An entry that is only an error, with the message `msg`. */
+enum mm_status mm_scan_add_error(struct walk *w, const char *path, const char *id,
+                                 enum mm_status status, enum mm_errcode code, const char *msg,
+                                 struct mm_error *err);
+/* strcmp over char * elements, for qsort and bsearch. */
+int mm_scan_cmp_str(const void *a, const void *b);
+void mm_scan_free_list(char **v, size_t n);
+/* Appends a copy of `s` to a growing list. */
+enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, struct mm_error *err);
+/* The sub-folders of `dir` the walk enters, sorted: not hidden, not links.
+ * A link to a folder outside ROOT is counted in links_out. `files`, when
+ * not NULL, receives the regular files (links followed) likewise. */
+enum mm_status mm_scan_list(struct walk *w, const char *dir, char ***out, size_t *n, char ***files,
+                            size_t *nfiles, struct mm_error *err);
+/* models--ORG--NAME (`base`) at `repo`: the commits its refs name (every
+ * snapshot with all_revisions, or when no ref exists). */
+enum mm_status mm_scan_repo(struct walk *w, const char *repo, const char *base,
+                            struct mm_error *err);
+
+#endif

@@ -1,0 +1,184 @@
+/* test_scan.c - mm_scan_find over folders built in a temporary folder: a
+ * Hugging Face cache (refs, dangling refs, old snapshots), model folders
+ * at several depths, alternatives in one folder, links out of ROOT and
+ * back into it, the depth limit, a missing ROOT. Discovery reads no
+ * weight, so the weight files here are empty. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "modelmem.h"
+
+static char tmp[256];
+
+static int setup(void **state)
+{
+    char cmd[4096];
+    (void)state;
+    snprintf(tmp, sizeof(tmp), "/tmp/mm_scan_XXXXXX");
+    if (mkdtemp(tmp) == NULL) {
+        return -1;
+    }
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && mkdir -p hub/models--org--a/refs hub/models--org--a/snapshots/c1 "
+             "hub/models--org--a/snapshots/c0 hub/models--org--b/refs "
+             "hub/models--solo/snapshots/s1 hub/datasets--org--d/snapshots/x "
+             "mirror/x/m1 mirror/y/z/m2 mirror/ggufs outside/m3 && "
+             "touch hub/models--org--a/snapshots/c1/model.safetensors "
+             "hub/models--org--a/snapshots/c0/model.safetensors "
+             "hub/models--solo/snapshots/s1/model.gguf "
+             "mirror/x/m1/model.safetensors mirror/y/z/m2/pytorch_model.bin "
+             "mirror/ggufs/a.gguf mirror/ggufs/b-00001-of-00002.gguf "
+             "mirror/ggufs/b-00002-of-00002.gguf outside/m3/model.safetensors && "
+             "printf 'c1\\n' > hub/models--org--a/refs/main && "
+             "printf 'c1' > hub/models--org--a/refs/v1 && "
+             "printf 'gone' > hub/models--org--b/refs/main && "
+             "ln -s '%s/outside' mirror/escape && ln -s . mirror/loop && "
+             "mkdir -p mirror/deep/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/m4 && "
+             "touch mirror/deep/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/m4/model.safetensors",
+             tmp, tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[512];
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct mm_scan *find(const char *sub, int all)
+{
+    struct mm_scan_options opts = MM_SCAN_OPTIONS_INIT;
+    struct mm_scan *scan = NULL;
+    struct mm_error err;
+    char root[512];
+    const char *roots[1] = {root};
+    snprintf(root, sizeof(root), "%s/%s", tmp, sub);
+    opts.all_revisions = all;
+    assert_int_equal(mm_scan_find(&scan, roots, 1, &opts, &err), MM_OK);
+    assert_non_null(scan);
+    return scan;
+}
+
+static const char *tail(const char *path)
+{
+    return path + strlen(tmp) + 1;
+}
+
+static void test_cache(void **state)
+{
+    struct mm_scan *scan = find("hub", 0);
+    const struct mm_scan_model *m;
+    (void)state;
+    assert_int_equal(mm_scan_count(scan), 3);
+    /* org/a: main and v1 name the same commit: one entry, both refs */
+    m = mm_scan_model(scan, 0);
+    assert_string_equal(m->id, "org/a");
+    assert_string_equal(m->revision, "c1");
+    assert_int_equal(m->nrefs, 2);
+    assert_string_equal(m->refs[0], "main");
+    assert_string_equal(m->refs[1], "v1");
+    assert_string_equal(tail(m->path), "hub/models--org--a/snapshots/c1");
+    assert_null(m->error);
+    /* org/b: refs/main names a snapshot that is not there */
+    m = mm_scan_model(scan, 1);
+    assert_string_equal(m->id, "org/b");
+    assert_string_equal(m->revision, "gone");
+    assert_non_null(m->error);
+    assert_int_equal(m->error->code, MM_E_NOT_FOUND);
+    /* solo: no refs, so its snapshots are listed; no org in the id */
+    m = mm_scan_model(scan, 2);
+    assert_string_equal(m->id, "solo");
+    assert_string_equal(m->revision, "s1");
+    assert_int_equal(m->nrefs, 0);
+    assert_null(mm_scan_model(scan, 3));
+    mm_scan_free(scan);
+}
+
+static void test_all_revisions(void **state)
+{
+    struct mm_scan *scan = find("hub", 1);
+    const struct mm_scan_model *m;
+    (void)state;
+    assert_int_equal(mm_scan_count(scan), 4);
+    m = mm_scan_model(scan, 1);
+    assert_string_equal(m->id, "org/a");
+    assert_string_equal(m->revision, "c0");
+    assert_int_equal(m->nrefs, 0);
+    mm_scan_free(scan);
+}
+
+static void test_mirror(void **state)
+{
+    struct mm_scan *scan = find("mirror", 0);
+    (void)state;
+    assert_int_equal(mm_scan_count(scan), 4);
+    /* the alternatives of one folder, a split GGUF by its first shard */
+    assert_string_equal(tail(mm_scan_model(scan, 0)->path), "mirror/ggufs/a.gguf");
+    assert_string_equal(tail(mm_scan_model(scan, 1)->path), "mirror/ggufs/b-00001-of-00002.gguf");
+    assert_string_equal(tail(mm_scan_model(scan, 2)->path), "mirror/x/m1");
+    assert_string_equal(tail(mm_scan_model(scan, 3)->path), "mirror/y/z/m2");
+    assert_null(mm_scan_model(scan, 0)->id);
+    /* escape leads out: counted, not followed; loop stays inside: not
+     * followed either; deep/.../17 is past MM_LIMIT_SCAN_DEPTH */
+    assert_int_equal(mm_scan_links_out(scan), 1);
+    assert_int_equal(mm_scan_too_deep(scan), 1);
+    mm_scan_free(scan);
+}
+
+static void test_root_kinds(void **state)
+{
+    struct mm_scan *scan = NULL;
+    struct mm_error err;
+    char a[512];
+    char b[512];
+    char c[512];
+    const char *roots[3] = {a, b, c};
+    (void)state;
+    snprintf(a, sizeof(a), "%s/nothing", tmp);
+    snprintf(b, sizeof(b), "%s/mirror/x/m1/model.safetensors", tmp);
+    snprintf(c, sizeof(c), "%s/mirror/escape", tmp); /* a ROOT may be a link */
+    assert_int_equal(mm_scan_find(&scan, roots, 3, NULL, &err), MM_OK);
+    assert_int_equal(mm_scan_count(scan), 3);
+    assert_int_equal(mm_scan_model(scan, 0)->error->code, MM_E_NOT_FOUND);
+    assert_int_equal(mm_scan_model(scan, 0)->root, 0);
+    assert_null(mm_scan_model(scan, 1)->error);
+    assert_string_equal(mm_scan_model(scan, 1)->path, b);
+    assert_string_equal(tail(mm_scan_model(scan, 2)->path), "mirror/escape/m3");
+    assert_int_equal(mm_scan_model(scan, 2)->root, 2);
+    mm_scan_free(scan);
+}
+
+static void test_bad_args(void **state)
+{
+    struct mm_scan *scan = NULL;
+    struct mm_error err;
+    const char *roots[1] = {""};
+    (void)state;
+    assert_int_equal(mm_scan_find(NULL, roots, 1, NULL, &err), MM_ERR_INVALID_ARG);
+    assert_int_equal(mm_scan_find(&scan, NULL, 1, NULL, &err), MM_ERR_INVALID_ARG);
+    assert_int_equal(mm_scan_find(&scan, roots, 1, NULL, &err), MM_ERR_INVALID_ARG);
+    assert_null(scan);
+    assert_int_equal(mm_scan_find(&scan, roots, 0, NULL, NULL), MM_OK);
+    assert_int_equal(mm_scan_count(scan), 0);
+    mm_scan_free(scan);
+    mm_scan_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cache),    cmocka_unit_test(test_all_revisions),
+        cmocka_unit_test(test_mirror),   cmocka_unit_test(test_root_kinds),
+        cmocka_unit_test(test_bad_args),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
