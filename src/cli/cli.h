@@ -69,6 +69,11 @@ void fmt_size(char *buf, size_t size, uint64_t bytes);
 /* A decimal number from min to max, nothing after it; 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* The stream diagnostics go to: stderr, unless this thread set another
+ * (the server collects a request's errors so). */
+FILE *cli_diag(void);
+void cli_diag_set(FILE *f);
+
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
 /* Prints a usage error and returns EXIT_USAGE. */
@@ -88,6 +93,10 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
 int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd);
 /* Takes a positional argument as TARGET; -1 (printed) on a second one. */
 int cli_positional(struct cli_common *c, const char *arg);
+
+/* The Hugging Face cache folder as huggingface_hub finds it ($HF_HUB_CACHE,
+ * $HF_HOME/hub, ~/.cache/huggingface/hub); 0 or -1. */
+int cli_hf_cache_dir(char *out, size_t size);
 
 /* TARGET as a path, or a repository id in the local Hugging Face cache
  * resolved to its snapshot folder; -1 with err filled on failure. */
@@ -145,6 +154,10 @@ void render_memory_json(struct out *o, const struct cli_memory *m);
 
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);
+/* The same, the document written to `f` (the server's response). */
+int cli_inspect_to(FILE *f, int argc, char **argv);
+int cli_estimate_to(FILE *f, int argc, char **argv);
+int cli_serve(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 void cli_help(FILE *f);
 

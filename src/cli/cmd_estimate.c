@@ -40,6 +40,11 @@ static int parse_dtypes(struct mm_estimate_params *p, const char *list)
 
 int cli_estimate(int argc, char **argv)
 {
+    return cli_estimate_to(stdout, argc, argv);
+}
+
+int cli_estimate_to(FILE *f, int argc, char **argv)
+{
     struct cli_common c;
     struct mm_estimate_params params = MM_ESTIMATE_PARAMS_INIT;
     struct mm_estimate *est = NULL;
@@ -53,7 +58,7 @@ int cli_estimate(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     mem = malloc(sizeof(*mem));
     if (mem == NULL) {
-        fputs("modelmem: out of memory\n", stderr);
+        fputs("modelmem: out of memory\n", cli_diag());
         return EXIT_INPUT;
     }
     cli_memory_init(mem);
@@ -128,7 +133,7 @@ int cli_estimate(int argc, char **argv)
     est = malloc(sizeof(*est));
     o = malloc(sizeof(*o));
     if (est == NULL || o == NULL) {
-        fputs("modelmem: out of memory\n", stderr);
+        fputs("modelmem: out of memory\n", cli_diag());
         rc = EXIT_INPUT;
         goto out;
     }
@@ -137,7 +142,7 @@ int cli_estimate(int argc, char **argv)
         rc = EXIT_INPUT;
         goto out;
     }
-    out_init(o, stdout);
+    out_init(o, f);
     if (c.json) {
         render_estimate_json(o, est, inv, c.target, mem);
     } else {

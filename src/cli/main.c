@@ -24,6 +24,9 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "verify") == 0) {
         return cli_verify(argc - 2, argv + 2);
     }
+    if (strcmp(argv[1], "serve") == 0) {
+        return cli_serve(argc - 2, argv + 2);
+    }
     if (strcmp(argv[1], "estimate") == 0) {
         return cli_estimate(argc - 2, argv + 2);
     }

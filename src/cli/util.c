@@ -8,6 +8,20 @@
 
 #include "cli/cli.h"
 
+/* Where this thread's diagnostics go: stderr, or a stream the server
+ * reads them back from (one per request, on the request's thread). */
+static _Thread_local FILE *diag_stream;
+
+FILE *cli_diag(void)
+{
+    return diag_stream != NULL ? diag_stream : stderr;
+}
+
+void cli_diag_set(FILE *f)
+{
+    diag_stream = f;
+}
+
 /* Diagnostics go to stderr through a struct out, so that text from a file
  * in them passes the one escaping writer (out_text) as it does on stdout;
  * each function flushes what it wrote before returning. */
@@ -15,7 +29,7 @@ void cli_print_error(const struct mm_error *err)
 {
     char line[MM_ERROR_FILE_MAX + MM_ERROR_TENSOR_MAX + MM_ERROR_MESSAGE_MAX + 64];
     struct out e;
-    out_init(&e, stderr);
+    out_init(&e, cli_diag());
     mm_error_format(line, sizeof(line), err);
     out_str(&e, "modelmem: ");
     out_text(&e, line);
@@ -26,11 +40,11 @@ void cli_print_error(const struct mm_error *err)
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("modelmem: ", stderr);
+    fputs("modelmem: ", cli_diag());
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(cli_diag(), fmt, ap);
     va_end(ap);
-    fputs("\nTry 'modelmem --help' for more information.\n", stderr);
+    fputs("\nTry 'modelmem --help' for more information.\n", cli_diag());
     return EXIT_USAGE;
 }
 
@@ -130,6 +144,11 @@ static int hf_cache_dir(char *out, size_t size)
     return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
+int cli_hf_cache_dir(char *out, size_t size)
+{
+    return hf_cache_dir(out, size);
+}
+
 /* TARGET as a path, else as ORG/NAME[@REVISION] in the local cache. */
 static int resolve_target(char *out, size_t size, const char *target, struct mm_error *err)
 {
@@ -152,7 +171,7 @@ int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
     }
     if (c->verbose && strcmp(out, c->target) != 0) {
         struct out e;
-        out_init(&e, stderr);
+        out_init(&e, cli_diag());
         out_str(&e, "modelmem: ");
         out_text(&e, c->target);
         out_str(&e, " is ");
@@ -171,7 +190,7 @@ void cli_print_warnings(const struct mm_inventory *inv, const struct cli_common 
     if (c->quiet || n == 0) {
         return;
     }
-    out_init(&e, stderr);
+    out_init(&e, cli_diag());
     for (i = 0; i < n; i++) {
         const struct mm_warning *w = mm_inventory_warning(inv, i);
         const struct mm_file *f = mm_inventory_file(inv, w->file);
@@ -193,7 +212,7 @@ static void print_files_read(const struct mm_inventory *inv)
     const size_t nf = mm_inventory_file_count(inv);
     size_t i;
     struct out e;
-    out_init(&e, stderr);
+    out_init(&e, cli_diag());
     for (i = 0; i < nf; i++) {
         const struct mm_file *f = mm_inventory_file(inv, i);
         out_str(&e, "modelmem: read ");
