@@ -65,3 +65,7 @@ mm_cli_test(cli_malformed malformed.sh $<TARGET_FILE:modelmem_cli> ${MM_FIXTURES
 mm_add_test(test_cli_escape ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_escape.c
   ${CMAKE_CURRENT_SOURCE_DIR}/hostile_gen.c ${PROJECT_SOURCE_DIR}/src/cli/output.c)
 add_dependencies(test_cli_escape modelmem_cli)
+
+# `modelmem serve` (tests/web/): the HTTP API with curl; the page in a
+# headless browser; a bounded load test (tests/bench/serve_load.sh).
+include(${PROJECT_SOURCE_DIR}/tests/web/web.cmake OPTIONAL)

@@ -84,10 +84,12 @@ static int open_listen(const char *listen_arg, char *host, size_t hsize, unsigne
     const char *colon = strrchr(listen_arg, ':');
     char addr[128];
     const int one = 1;
+    uint64_t want = 0;
     int fd = -1;
     int rc;
     if (colon == NULL || colon == listen_arg || colon[1] == '\0' ||
-        (size_t)(colon - listen_arg) >= sizeof(addr)) {
+        (size_t)(colon - listen_arg) >= sizeof(addr) ||
+        cli_parse_u64(colon + 1, 0, 65535, &want) != 0) {
         cli_usage_error("--listen takes ADDR:PORT, such as 127.0.0.1:8080, not '%s'",
                         listen_arg);
         return -2;

@@ -71,6 +71,11 @@ int serve_option_arg(char *buf, size_t size, const char *name, const char *value
  * the comparison takes the same time wherever the first difference is. */
 bool serve_token_ok(const char *auth, const char *token, size_t token_len);
 
+/* Percent-decodes s in place (RFC 3986, 2.1) and returns its new length;
+ * "%00" is left as it is, so that no name or path gains a NUL that would
+ * cut it short. */
+size_t serve_unescape(char *s);
+
 /* Whether the numeric address `addr` is a loopback one (127/8, ::1). */
 bool serve_addr_loopback(const char *addr);
 

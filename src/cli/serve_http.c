@@ -245,6 +245,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return ok == MHD_YES ? MHD_YES : MHD_NO;
 }
 
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return serve_unescape(s);
+}
+
 struct MHD_Daemon *serve_http_start(struct serve_server *s, int fd)
 {
     const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
@@ -256,5 +263,6 @@ struct MHD_Daemon *serve_http_start(struct serve_server *s, int fd)
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_PER_IP,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
                             MHD_OPTION_END);
 }

@@ -123,3 +123,35 @@ bool serve_addr_loopback(const char *addr)
     return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
            strcmp(addr, "[::1]") == 0 || strcmp(addr, "localhost") == 0;
 }
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+size_t serve_unescape(char *s)
+{
+    size_t r = 0;
+    size_t w = 0;
+    while (s[r] != '\0') {
+        const int hi = s[r] == '%' ? hex_digit(s[r + 1]) : -1;
+        const int lo = hi >= 0 ? hex_digit(s[r + 2]) : -1;
+        if (lo >= 0 && (hi != 0 || lo != 0)) {
+            s[w++] = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            s[w++] = s[r++];
+        }
+    }
+    s[w] = '\0';
+    return w;
+}
