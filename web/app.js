@@ -76,6 +76,8 @@ async function main() {
   try {
     list = modelsView.mount($('#models'), await api.listModels(), choose);
     list.select(current.model);
+    // a link to a model opens on its figures (below the list on a phone)
+    if (current.model) $('#calculator').scrollIntoView({ block: 'start' });
   } catch (e) {
     $('#models-status').textContent = `The model list could not be read: ${e.message}`;
   }
