@@ -225,8 +225,11 @@ int cli_serve(int argc, char **argv)
         return EXIT_INPUT;
     }
     pthread_rwlock_init(&s.lock, NULL);
+    pthread_mutex_init(&s.walk, NULL);
     rc = run_server(&s, fd, host, port);
+    pthread_mutex_destroy(&s.walk);
     pthread_rwlock_destroy(&s.lock);
     serve_catalog_free(s.catalog);
+    free(s.models_doc);
     return rc;
 }

@@ -144,6 +144,11 @@ struct serve_server {
     size_t nroots;
     struct serve_catalog *catalog; /* swapped under `lock` by /api/models */
     pthread_rwlock_t lock;
+    /* /api/models: one walk at a time, its document kept for a few seconds */
+    pthread_mutex_t walk;
+    char *models_doc;
+    size_t models_size;
+    long long models_time;
     const char *token;             /* NULL: no token asked */
     size_t token_len;
     bool quiet;

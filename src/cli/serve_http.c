@@ -113,21 +113,62 @@ static bool find_model(struct serve_server *s, const struct args *q, char *path,
     return found;
 }
 
-/* /api/models: the catalog walked again, so that models added since show. */
-static void models(struct serve_server *s, struct serve_reply *r)
+/* Seconds a model list stays fresh: a store's new models show after at
+ * most this long, and no stream of requests walks the store more often. */
+#define MODELS_FRESH_S 10
+
+static long long now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec;
+}
+
+/* Walks the ROOTs again and keeps the new catalog and its document. */
+static void refresh(struct serve_server *s)
 {
     struct serve_catalog *fresh = NULL;
     struct serve_catalog *old;
+    struct serve_reply doc = {0, NULL, 0, NULL};
     if (serve_catalog_build(&fresh, s->roots, s->nroots) != 0) {
-        serve_reply_error(r, 500, "out-of-memory", "out of memory");
         return;
     }
-    serve_api_models(r, fresh);
+    serve_api_models(&doc, fresh);
+    if (doc.body == NULL) {
+        serve_catalog_free(fresh);
+        return;
+    }
+    free(s->models_doc);
+    s->models_doc = doc.body;
+    s->models_size = doc.size;
+    s->models_time = now_s();
     pthread_rwlock_wrlock(&s->lock);
     old = s->catalog;
     s->catalog = fresh;
     pthread_rwlock_unlock(&s->lock);
     serve_catalog_free(old);
+}
+
+/* /api/models: the list, walked again when older than MODELS_FRESH_S. */
+static void models(struct serve_server *s, struct serve_reply *r)
+{
+    char *copy;
+    pthread_mutex_lock(&s->walk);
+    if (s->models_doc == NULL || now_s() - s->models_time >= MODELS_FRESH_S) {
+        refresh(s);
+    }
+    copy = s->models_doc != NULL ? malloc(s->models_size + 1) : NULL;
+    if (copy != NULL) {
+        memcpy(copy, s->models_doc, s->models_size);
+        r->status = 200;
+        r->body = copy;
+        r->size = s->models_size;
+        r->type = "application/json";
+    }
+    pthread_mutex_unlock(&s->walk);
+    if (copy == NULL) {
+        serve_reply_error(r, 500, "out-of-memory", "out of memory");
+    }
 }
 
 static void api(struct serve_server *s, struct serve_reply *r, enum serve_route route,

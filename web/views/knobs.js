@@ -23,6 +23,7 @@ const CONTROLS = [
   ['kv-dtype', 'KV cache dtype', 'select', 'auto', ['auto', 'fp32', 'bf16', 'fp16', 'fp8', 'int8']],
   ['attention', 'Attention', 'select', 'sdpa', ['sdpa', 'eager']],
   ['overhead', 'Overhead per GPU', 'text', '512MiB', {}],
+  ['dtypes', 'Table dtypes', 'text', 'float32,float16,int8,int4', {}],
   ['grad-checkpointing', 'Gradient checkpointing', 'checkbox', false, {}],
 ];
 
