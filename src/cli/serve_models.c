@@ -212,12 +212,14 @@ static void walk_entries(struct walk *w, const char *dir, const char *rel, unsig
             continue;
         }
         if (n == cap) {
-            char **p = realloc(names, (cap = cap == 0 ? 32 : cap * 2) * sizeof(*p));
+            const size_t more = cap == 0 ? 32 : cap * 2;
+            char **p = realloc(names, more * sizeof(*p));
             if (p == NULL) {
                 w->failed = 1;
                 break;
             }
             names = p;
+            cap = more;
         }
         names[n] = strdup(e->d_name);
         if (names[n] == NULL) {

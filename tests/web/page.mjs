@@ -125,6 +125,7 @@ try {
   const search = await page.evaluate(() => window.location.search);
   check('URL state', new URLSearchParams(search).toString(),
     new URLSearchParams({ model: MODEL, context: '8192', gpu: 'RTX4090-24GB' }).toString());
+  await page.$eval('#opt-gpu', (e) => e.blur());
   await page.screenshot({ path: join(outdir, 'web_page.png') });
 
   // A GPU too small: does not fit, and the smallest count that does.
