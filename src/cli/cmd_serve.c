@@ -74,7 +74,8 @@ static int parse_args(struct serve_args *a, int argc, char **argv)
 }
 
 /* ADDR:PORT (numeric; [v6]:PORT) bound and listening; the fd, or -2 for
- * a usage error, -1 when it cannot be bound (printed). host gets the address as written, port the port bound. */
+ * a usage error, -1 when it cannot be bound (printed). host gets the
+ * address as written, port the port bound. */
 static int open_listen(const char *listen_arg, char *host, size_t hsize, unsigned *port)
 {
     struct addrinfo hints;

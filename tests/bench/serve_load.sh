@@ -18,7 +18,8 @@ rss_kb() {
 
 # Under AddressSanitizer freed memory is held in a quarantine that would
 # read as growth: keep it small for this process.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4:thread_local_quarantine_size_kb=64"
+small_quarantine=quarantine_size_mb=4:thread_local_quarantine_size_kb=64
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}$small_quarantine"
 export ASAN_OPTIONS
 serve_start "$TMP/log" fixtures -q
 path="api/estimate?model=fixtures/tiny-llama&context=8192&gpu=RTX4090-24GB&train=lora"
