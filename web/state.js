@@ -5,7 +5,8 @@
 export const OPTIONS = [
   'context', 'batch', 'kv-dtype', 'overhead', 'gpu', 'gpus', 'parallel', 'train',
   'optimizer', 'precision', 'attention', 'grad-checkpointing', 'lora-rank', 'lora-targets',
-  'dtypes',
+  'dtypes', 'runtime', 'gpu-memory-utilization', 'max-num-batched-tokens', 'max-num-seqs',
+  'max-model-len',
 ];
 
 export function read(search = window.location.search) {

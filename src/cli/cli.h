@@ -71,8 +71,8 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* The stream diagnostics go to: stderr, unless this thread set another
  * (the server collects a request's errors so). */
-FILE *cli_diag(void);
-void cli_diag_set(FILE *f);
+FILE *cli_err_stream(void);
+void cli_err_stream_set(FILE *f);
 
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);

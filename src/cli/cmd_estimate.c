@@ -58,7 +58,7 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
     memset(&c, 0, sizeof(c));
     mem = malloc(sizeof(*mem));
     if (mem == NULL) {
-        fputs("modelmem: out of memory\n", cli_diag());
+        fputs("modelmem: out of memory\n", cli_err_stream());
         return EXIT_INPUT;
     }
     cli_memory_init(mem);
@@ -133,7 +133,7 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
     est = malloc(sizeof(*est));
     o = malloc(sizeof(*o));
     if (est == NULL || o == NULL) {
-        fputs("modelmem: out of memory\n", cli_diag());
+        fputs("modelmem: out of memory\n", cli_err_stream());
         rc = EXIT_INPUT;
         goto out;
     }

@@ -26,7 +26,7 @@ int cli_inspect_to(FILE *f, int argc, char **argv)
     o = malloc(sizeof(*o));
     if (o == NULL) {
         mm_inventory_free(inv);
-        fputs("modelmem: out of memory\n", cli_diag());
+        fputs("modelmem: out of memory\n", cli_err_stream());
         return EXIT_INPUT;
     }
     out_init(o, f);

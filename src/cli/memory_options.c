@@ -356,7 +356,7 @@ int cli_memory_config(struct cli_memory *m, const char *target, bool quiet)
         if (!quiet) {
             char line[MM_ERROR_FILE_MAX + MM_ERROR_TENSOR_MAX + MM_ERROR_MESSAGE_MAX + 64];
             mm_error_format(line, sizeof(line), &err);
-            fprintf(cli_diag(), "modelmem: warning: %s (config ignored)\n", line);
+            fprintf(cli_err_stream(), "modelmem: warning: %s (config ignored)\n", line);
         }
         m->config_file[0] = '\0';
     }
@@ -462,7 +462,7 @@ static int overflow_error(const struct cli_memory *m, const struct mm_inventory 
         if (m->config_file[0] == '\0') {
             cli_print_error(err);
         } else {
-            fprintf(cli_diag(), "modelmem: %s: %s, even with --context, --batch, --overhead and "
+            fprintf(cli_err_stream(), "modelmem: %s: %s, even with --context, --batch, --overhead and "
                             "--gpu at their defaults\n",
                     m->config_file, err->message);
         }
@@ -491,12 +491,12 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
     m->stored_parameters = mm_inventory_totals(inv)->parameters;
     st = mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv, m->cfg);
     if (st == MM_ERR_LIMIT) {
-        fprintf(cli_diag(), "modelmem: %s: the logical parameter count would pass 2^64 - 1\n",
+        fprintf(cli_err_stream(), "modelmem: %s: the logical parameter count would pass 2^64 - 1\n",
                 m->config_file[0] != '\0' ? m->config_file : "config.json");
         return EXIT_INPUT;
     }
     if (st != MM_OK) {
-        fputs("modelmem: out of memory\n", cli_diag());
+        fputs("modelmem: out of memory\n", cli_err_stream());
         return EXIT_INPUT;
     }
     if (!m->any) {

@@ -71,9 +71,9 @@ static void run(struct serve_reply *r, int (*fn)(FILE *, int, char **), int argc
     int rc = EXIT_INPUT;
     char msg[1024];
     if (f != NULL && d != NULL) {
-        cli_diag_set(d);
+        cli_err_stream_set(d);
         rc = fn(f, argc, argv);
-        cli_diag_set(NULL);
+        cli_err_stream_set(NULL);
     }
     if (f != NULL) {
         fclose(f);

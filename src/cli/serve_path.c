@@ -68,7 +68,8 @@ bool serve_option_allowed(const char *name)
         "dtypes",      "context",     "batch",     "kv-dtype",  "overhead",
         "train",       "optimizer",   "precision", "grad-checkpointing",
         "attention",   "lora-rank",   "lora-targets", "gpus",    "parallel",
-        "gpu",         "runtime",     NULL};
+        "gpu",         "runtime",     "gpu-memory-utilization", "max-num-batched-tokens",
+        "max-num-seqs", "max-model-len", NULL};
     size_t i;
     for (i = 0; allowed[i] != NULL; i++) {
         if (strcmp(name, allowed[i]) == 0) {

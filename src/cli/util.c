@@ -12,12 +12,12 @@
  * reads them back from (one per request, on the request's thread). */
 static _Thread_local FILE *diag_stream;
 
-FILE *cli_diag(void)
+FILE *cli_err_stream(void)
 {
     return diag_stream != NULL ? diag_stream : stderr;
 }
 
-void cli_diag_set(FILE *f)
+void cli_err_stream_set(FILE *f)
 {
     diag_stream = f;
 }
@@ -29,7 +29,7 @@ void cli_print_error(const struct mm_error *err)
 {
     char line[MM_ERROR_FILE_MAX + MM_ERROR_TENSOR_MAX + MM_ERROR_MESSAGE_MAX + 64];
     struct out e;
-    out_init(&e, cli_diag());
+    out_init(&e, cli_err_stream());
     mm_error_format(line, sizeof(line), err);
     out_str(&e, "modelmem: ");
     out_text(&e, line);
@@ -40,11 +40,11 @@ void cli_print_error(const struct mm_error *err)
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("modelmem: ", cli_diag());
+    fputs("modelmem: ", cli_err_stream());
     va_start(ap, fmt);
-    vfprintf(cli_diag(), fmt, ap);
+    vfprintf(cli_err_stream(), fmt, ap);
     va_end(ap);
-    fputs("\nTry 'modelmem --help' for more information.\n", cli_diag());
+    fputs("\nTry 'modelmem --help' for more information.\n", cli_err_stream());
     return EXIT_USAGE;
 }
 
@@ -171,7 +171,7 @@ int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
     }
     if (c->verbose && strcmp(out, c->target) != 0) {
         struct out e;
-        out_init(&e, cli_diag());
+        out_init(&e, cli_err_stream());
         out_str(&e, "modelmem: ");
         out_text(&e, c->target);
         out_str(&e, " is ");
@@ -190,7 +190,7 @@ void cli_print_warnings(const struct mm_inventory *inv, const struct cli_common 
     if (c->quiet || n == 0) {
         return;
     }
-    out_init(&e, cli_diag());
+    out_init(&e, cli_err_stream());
     for (i = 0; i < n; i++) {
         const struct mm_warning *w = mm_inventory_warning(inv, i);
         const struct mm_file *f = mm_inventory_file(inv, w->file);
@@ -212,7 +212,7 @@ static void print_files_read(const struct mm_inventory *inv)
     const size_t nf = mm_inventory_file_count(inv);
     size_t i;
     struct out e;
-    out_init(&e, cli_diag());
+    out_init(&e, cli_err_stream());
     for (i = 0; i < nf; i++) {
         const struct mm_file *f = mm_inventory_file(inv, i);
         out_str(&e, "modelmem: read ");
