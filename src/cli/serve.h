@@ -81,13 +81,18 @@ bool serve_addr_loopback(const char *addr);
 
 /* ---- serve_models.c: the models under the ROOTs ------------------------ */
 
+/* Names of a cache snapshot kept: ORG/NAME, @COMMIT and @REF for its refs. */
+#define SERVE_MODEL_ALIASES 6u
+
 /* One model found under a ROOT. */
 struct serve_model {
     char *path;     /* the TARGET to load: ROOT as given, then the path below it */
     char *rel;      /* the path below its ROOT ("" when ROOT is the model) */
     char *id;       /* ORG/NAME in a Hugging Face cache, else NULL */
-    char *id_rev;   /* ORG/NAME@REVISION, else NULL */
     char *revision; /* the snapshot's commit, else NULL */
+    /* cache: "ORG/NAME@COMMIT", "ORG/NAME@REF"..., and "ORG/NAME" for the
+     * snapshot of main (or the only one); NULL after the last */
+    char *alias[SERVE_MODEL_ALIASES];
     size_t root;
 };
 

@@ -20,7 +20,7 @@
 /* Folder levels walked below a ROOT, and models listed. */
 #define WALK_DEPTH 8u
 #define MAX_MODELS 10000u
-#define NAMES_PER_MODEL 4u
+#define NAMES_PER_MODEL (SERVE_MODEL_ALIASES + 2u)
 
 struct walk {
     struct serve_catalog *cat;
@@ -72,42 +72,59 @@ static char *dup_or_null(const char *s)
     return s != NULL ? strdup(s) : NULL;
 }
 
-/* Adds a model: `path` to load, `rel` below the ROOT. */
-static void add(struct walk *w, const char *path, const char *rel, const char *id,
-                const char *rev)
+/* Adds a model: `path` to load, `rel` below the ROOT; for a cache
+ * snapshot its repository id and commit. NULL when nothing was added. */
+static struct serve_model *add(struct walk *w, const char *path, const char *rel,
+                               const char *id, const char *rev)
 {
     struct serve_catalog *c = w->cat;
     struct serve_model *m;
-    char idrev[1024];
     if (w->failed || c->count >= MAX_MODELS) {
-        return;
+        return NULL;
     }
     if (c->count == w->cap) {
         const size_t cap = w->cap == 0 ? 16 : w->cap * 2;
         struct serve_model *p = realloc(c->models, cap * sizeof(*p));
         if (p == NULL) {
             w->failed = 1;
-            return;
+            return NULL;
         }
         c->models = p;
         w->cap = cap;
     }
-    m = &c->models[c->count];
+    m = &c->models[c->count++];
     memset(m, 0, sizeof(*m));
     m->root = w->root_index;
     m->path = strdup(path);
     m->rel = strdup(rel);
     m->id = dup_or_null(id);
     m->revision = dup_or_null(rev);
-    if (id != NULL && rev != NULL) {
-        snprintf(idrev, sizeof(idrev), "%s@%s", id, rev);
-        m->id_rev = strdup(idrev);
-    }
-    c->count++;
     if (m->path == NULL || m->rel == NULL || (id != NULL && m->id == NULL) ||
-        (rev != NULL && (m->revision == NULL || m->id_rev == NULL))) {
+        (rev != NULL && m->revision == NULL)) {
         w->failed = 1;
+        return NULL;
     }
+    return m;
+}
+
+/* Gives m one more name a request may use: "ID" (name NULL) or "ID@name". */
+static void alias(struct walk *w, struct serve_model *m, const char *name)
+{
+    char buf[1024];
+    size_t k;
+    for (k = 0; k < SERVE_MODEL_ALIASES && m->alias[k] != NULL; k++) {
+    }
+    if (k == SERVE_MODEL_ALIASES) {
+        return; /* more refs than names kept: the commit still names it */
+    }
+    if (name == NULL) {
+        m->alias[k] = strdup(m->id);
+    } else if (snprintf(buf, sizeof(buf), "%s@%s", m->id, name) < (int)sizeof(buf)) {
+        m->alias[k] = strdup(buf);
+    } else {
+        return;
+    }
+    w->failed |= m->alias[k] == NULL;
 }
 
 static int join(char *out, size_t size, const char *a, const char *b)
@@ -117,59 +134,141 @@ static int join(char *out, size_t size, const char *a, const char *b)
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* A cache repository models--ORG--NAME: the snapshot each ref names. */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The names in folder `dir` that are not hidden, sorted; NULL-terminated,
+ * owned by the caller (free each, then the array). NULL on failure. */
+static char **list_dir(const char *dir, size_t *count)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0;
+    size_t cap = 0;
+    if (d == NULL) {
+        return NULL;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        if (n + 1 >= cap) {
+            const size_t more = cap == 0 ? 32 : cap * 2;
+            char **p = realloc(names, more * sizeof(*p));
+            if (p == NULL) {
+                break;
+            }
+            names = p;
+            cap = more;
+        }
+        names[n] = strdup(e->d_name);
+        if (names[n] == NULL) {
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (names != NULL) {
+        names[n] = NULL;
+        qsort(names, n, sizeof(*names), by_name);
+    }
+    *count = n;
+    return names;
+}
+
+static void free_list(char **names)
+{
+    size_t i;
+    for (i = 0; names != NULL && names[i] != NULL; i++) {
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* The commit a ref file names, when it is a plain name; 0 or -1. */
+static int read_ref(char *commit, size_t size, const struct walk *w, const char *ref)
+{
+    FILE *f;
+    size_t n;
+    if (!inside(w, ref)) {
+        return -1;
+    }
+    f = fopen(ref, "r");
+    if (f == NULL) {
+        return -1;
+    }
+    n = fread(commit, 1, size - 1, f);
+    fclose(f);
+    commit[n] = '\0';
+    commit[strcspn(commit, "\r\n")] = '\0';
+    return commit[0] == '\0' || commit[0] == '.' || strchr(commit, '/') != NULL ? -1 : 0;
+}
+
+/* A cache repository models--ORG--NAME: one model per snapshot its refs
+ * name, named ORG/NAME@COMMIT and ORG/NAME@REF; ORG/NAME alone names the
+ * snapshot of main (or the only one). */
 static void cache_repo(struct walk *w, const char *dir, const char *rel, const char *name)
 {
     char id[512];
     char refs[PATH_MAX];
     const char *sep = strstr(name + 8, "--");
-    DIR *d;
-    struct dirent *e;
+    const size_t first = w->cat->count;
+    size_t nrefs = 0;
+    char **list;
+    size_t i;
     if (sep == NULL || join(refs, sizeof(refs), dir, "refs") != 0) {
         return;
     }
     snprintf(id, sizeof(id), "%.*s/%s", (int)(sep - (name + 8)), name + 8, sep + 2);
-    d = opendir(refs);
-    if (d == NULL) {
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
+    list = list_dir(refs, &nrefs);
+    for (i = 0; i < nrefs && !w->failed; i++) {
         char ref[PATH_MAX];
         char commit[128];
         char snap[PATH_MAX];
         char snaprel[PATH_MAX];
-        FILE *f;
-        size_t n;
-        if (e->d_name[0] == '.' || join(ref, sizeof(ref), refs, e->d_name) != 0 ||
-            !inside(w, ref)) {
-            continue;
-        }
-        f = fopen(ref, "r");
-        if (f == NULL) {
-            continue;
-        }
-        n = fread(commit, 1, sizeof(commit) - 1, f);
-        fclose(f);
-        commit[n] = '\0';
-        commit[strcspn(commit, "\r\n")] = '\0';
-        if (commit[0] == '\0' || strchr(commit, '/') != NULL || commit[0] == '.' ||
+        struct serve_model *m = NULL;
+        size_t k;
+        if (join(ref, sizeof(ref), refs, list[i]) != 0 ||
+            read_ref(commit, sizeof(commit), w, ref) != 0 ||
             snprintf(snap, sizeof(snap), "%s/snapshots/%s", dir, commit) >= (int)sizeof(snap) ||
             snprintf(snaprel, sizeof(snaprel), "%s%ssnapshots/%s", rel, rel[0] ? "/" : "",
                      commit) >= (int)sizeof(snaprel) ||
             !inside(w, snap)) {
             continue;
         }
-        add(w, snap, snaprel, strcmp(e->d_name, "main") == 0 ? id : NULL, commit);
-        if (strcmp(e->d_name, "main") != 0 && w->cat->count > 0) {
-            /* a repository whose only ref is not main is still named by its id */
-            struct serve_model *m = &w->cat->models[w->cat->count - 1];
-            if (m->id == NULL && !w->failed) {
-                m->id = strdup(id);
-                w->failed = m->id == NULL;
+        for (k = first; k < w->cat->count && m == NULL; k++) {
+            if (strcmp(w->cat->models[k].revision, commit) == 0) {
+                m = &w->cat->models[k];
+            }
+        }
+        if (m == NULL) {
+            m = add(w, snap, snaprel, id, commit);
+            if (m != NULL) {
+                alias(w, m, commit);
+            }
+        }
+        if (m != NULL) {
+            alias(w, m, list[i]);
+            if (strcmp(list[i], "main") == 0) {
+                alias(w, m, NULL);
             }
         }
     }
-    closedir(d);
+    if (w->cat->count == first + 1 && !w->failed && w->cat->models[first].alias[0] != NULL) {
+        struct serve_model *m = &w->cat->models[first];
+        size_t k;
+        bool named = false;
+        for (k = 0; k < SERVE_MODEL_ALIASES && m->alias[k] != NULL; k++) {
+            named = named || strcmp(m->alias[k], id) == 0;
+        }
+        if (!named) {
+            alias(w, m, NULL); /* the only snapshot, though no ref is main */
+        }
+    }
+    free_list(list);
 }
 
 /* Whether the folder holds a weight file or a pipeline's description. */
@@ -188,49 +287,15 @@ static bool is_model_dir(const char *dir)
     return yes;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void walk_dir(struct walk *w, const char *dir, const char *rel, unsigned depth);
 
 /* The entries of `dir`, visited in name order. */
 static void walk_entries(struct walk *w, const char *dir, const char *rel, unsigned depth)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL;
     size_t n = 0;
-    size_t cap = 0;
+    char **names = list_dir(dir, &n);
     size_t i;
-    if (d == NULL) {
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') {
-            continue;
-        }
-        if (n == cap) {
-            const size_t more = cap == 0 ? 32 : cap * 2;
-            char **p = realloc(names, more * sizeof(*p));
-            if (p == NULL) {
-                w->failed = 1;
-                break;
-            }
-            names = p;
-            cap = more;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n] == NULL) {
-            w->failed = 1;
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    qsort(names, n, sizeof(*names), by_name);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && !w->failed; i++) {
         char path[PATH_MAX];
         char sub[PATH_MAX];
         struct stat sb;
@@ -246,9 +311,8 @@ static void walk_entries(struct walk *w, const char *dir, const char *rel, unsig
                 walk_dir(w, path, sub, depth + 1);
             }
         }
-        free(names[i]);
     }
-    free(names);
+    free_list(names);
 }
 
 static void walk_dir(struct walk *w, const char *dir, const char *rel, unsigned depth)
@@ -265,20 +329,24 @@ static void walk_dir(struct walk *w, const char *dir, const char *rel, unsigned 
     walk_entries(w, dir, rel, depth);
 }
 
-/* The names a request may use for each model, NAMES_PER_MODEL each. */
+/* The names a request may use for each model, NAMES_PER_MODEL each:
+ * its aliases, its path below its ROOT, its path as listed. */
 static int make_names(struct serve_catalog *c)
 {
     size_t i;
+    size_t k;
     c->names = calloc(c->count * NAMES_PER_MODEL + 1, sizeof(*c->names));
     if (c->names == NULL) {
         return -1;
     }
     for (i = 0; i < c->count; i++) {
         const struct serve_model *m = &c->models[i];
-        c->names[i * NAMES_PER_MODEL] = m->id;
-        c->names[i * NAMES_PER_MODEL + 1] = m->id_rev;
-        c->names[i * NAMES_PER_MODEL + 2] = m->rel[0] != '\0' ? m->rel : NULL;
-        c->names[i * NAMES_PER_MODEL + 3] = m->path;
+        const char **n = c->names + i * NAMES_PER_MODEL;
+        for (k = 0; k < SERVE_MODEL_ALIASES; k++) {
+            n[k] = m->alias[k];
+        }
+        n[k] = m->rel[0] != '\0' ? m->rel : NULL;
+        n[k + 1] = m->path;
     }
     return 0;
 }
@@ -323,9 +391,12 @@ void serve_catalog_free(struct serve_catalog *c)
     for (i = 0; i < c->count; i++) {
         free(c->models[i].path);
         free(c->models[i].rel);
+        size_t k;
         free(c->models[i].id);
-        free(c->models[i].id_rev);
         free(c->models[i].revision);
+        for (k = 0; k < SERVE_MODEL_ALIASES; k++) {
+            free(c->models[i].alias[k]);
+        }
     }
     free(c->models);
     free(c->names);

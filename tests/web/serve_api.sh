@@ -165,6 +165,34 @@ get "/api/estimate?model=inside"
 expect_eq "model inside" "$CODE" 200
 serve_stop
 
+# A Hugging Face cache, the default ROOT: a repository by its id, by
+# id@revision and by its listed path; a ref to a missing snapshot is no model.
+hub="$TMP/hub"
+rev=0123456789abcdef0123456789abcdef01234567
+repo="$hub/models--org--tiny"
+mkdir -p "$repo/refs" "$repo/blobs" "$repo/snapshots/$rev" "$hub/models--org--gone/refs"
+cp fixtures/tiny-llama/model.safetensors "$repo/blobs/b1"
+cp fixtures/tiny-llama/config.json "$repo/blobs/b2"
+ln -s ../../blobs/b1 "$repo/snapshots/$rev/model.safetensors"
+ln -s ../../blobs/b2 "$repo/snapshots/$rev/config.json"
+printf '%s' "$rev" >"$repo/refs/main"
+printf '%s' "$rev" >"$hub/models--org--gone/refs/main"
+HF_HUB_CACHE=$hub serve_start "$TMP/log"
+get /api/models
+"$JSONCHECK" models#=1 models/0/id=org/tiny "models/0/revision=$rev" \
+    "models/0/path=$repo/snapshots/$rev" <"$TMP/body" || fail "cache: /api/models"
+for m in org/tiny "org/tiny@$rev" org/tiny@main "$repo/snapshots/$rev"; do
+    get "/api/estimate?model=$m&context=2048"
+    expect_eq "cache model $m" "$CODE" 200
+    run "$BIN" estimate "$repo/snapshots/$rev" --json --context=2048
+    cmp -s "$TMP/body" "$OUT" || fail "cache model $m differs from the command line's"
+done
+for m in org/gone org/tiny@dev "org/tiny@$rev/../../b1" "models--org--tiny/blobs/b1"; do
+    get "/api/estimate?model=$m"
+    expect_eq "cache name $m" "$CODE" 404
+done
+serve_stop
+
 # --token FILE: Authorization: Bearer on every request.
 printf 's3cret-token\n' >"$TMP/token"
 serve_start "$TMP/log" fixtures --token "$TMP/token"
