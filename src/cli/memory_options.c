@@ -462,8 +462,9 @@ static int overflow_error(const struct cli_memory *m, const struct mm_inventory 
         if (m->config_file[0] == '\0') {
             cli_print_error(err);
         } else {
-            fprintf(cli_err_stream(), "modelmem: %s: %s, even with --context, --batch, --overhead and "
-                            "--gpu at their defaults\n",
+            fprintf(cli_err_stream(),
+                    "modelmem: %s: %s, even with --context, --batch, --overhead and "
+                    "--gpu at their defaults\n",
                     m->config_file, err->message);
         }
         return EXIT_INPUT;
