@@ -8,6 +8,7 @@ import * as knobsView from './views/knobs.js';
 import * as accelerateView from './views/accelerate.js';
 import * as breakdownView from './views/breakdown.js';
 import * as verdictView from './views/verdict.js';
+import * as tensorsView from './views/tensors.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -44,6 +45,12 @@ async function update() {
   }
   calc.hidden = false;
   $('#calc-title').textContent = current.model;
+  if ($('#inventory').dataset.model !== current.model) {
+    $('#inventory').open = false;
+    $('#inventory').dataset.model = current.model;
+    $('#inventory .tensors').textContent = 'Loading…';
+    $('#inventory').dataset.loaded = '';
+  }
   const ticket = ++pending;
   calc.setAttribute('aria-busy', 'true');
   try {
@@ -71,6 +78,18 @@ async function main() {
   knobs = knobsView.mount($('#knobs'), current.options, (options) => {
     current = { model: current.model, options };
     update();
+  });
+  $('#inventory').addEventListener('toggle', async () => {
+    const box = $('#inventory');
+    const model = current.model;
+    if (!box.open || box.dataset.loaded === model) return;
+    box.dataset.loaded = model;
+    try {
+      const doc = await api.inspect(model);
+      if (model === current.model) tensorsView.render(box, doc);
+    } catch (e) {
+      box.querySelector('.tensors').textContent = e.message;
+    }
   });
   update();
   try {

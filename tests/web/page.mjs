@@ -146,6 +146,13 @@ try {
   check('training total', await page.$eval('#training tr.total td', (e) => e.dataset.bytes),
     String(lora.training.total_bytes));
 
+  // The tensors: the inventory document, on opening the list.
+  await page.click('#inventory summary');
+  await page.waitForSelector('#inventory tbody tr');
+  const inv = JSON.parse(execFileSync(bin, ['inspect', MODEL, '--json'], { cwd: srcdir }));
+  const names = await page.$$eval('#inventory td.name', (tds) => tds.map((t) => t.textContent));
+  check('tensor names', JSON.stringify(names), JSON.stringify(inv.tensors.map((x) => x.name)));
+
   // The link reproduces the view, in a phone-sized window and dark.
   const href = await page.$eval('#permalink', (a) => a.href);
   const phone = await open(href, { width: 390, height: 844, deviceScaleFactor: 2,

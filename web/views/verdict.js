@@ -40,6 +40,17 @@ export function render(box, doc) {
   }
   const usable = document.createElement('p');
   usable.className = 'muted small';
-  usable.textContent = `${f.gpu}: ${fmt.bytes(f.usable_bytes)} usable.`;
+  const extra = [];
+  if (f.max_context !== undefined && f.max_context !== null) {
+    extra.push(`longest context at batch ${doc.batch ?? 1}: ${fmt.count(f.max_context)} tokens`);
+  }
+  if (f.max_concurrency !== undefined && f.max_concurrency !== null) {
+    extra.push(`sequences of ${fmt.count(doc.context)} tokens at once: ${f.max_concurrency}`);
+  }
+  if (f.training_max_context !== undefined && f.training_max_context !== null) {
+    extra.push(`longest context that trains: ${fmt.count(f.training_max_context)} tokens`);
+  }
+  usable.textContent = [`${f.gpu}: ${fmt.bytes(f.usable_bytes)} usable`, ...extra].join('; ')
+    + '.';
   box.append(ul, usable);
 }
