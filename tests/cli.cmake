@@ -73,3 +73,7 @@ mm_cli_test(cli_output output.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_js
 # plain mirror (tests/cli/gen_cache.py, written at test time).
 mm_cli_test(cli_scan scan.sh $<TARGET_FILE:modelmem_cli> ${PROJECT_SOURCE_DIR}/fixtures
   ${PROJECT_SOURCE_DIR}/README.md)
+
+# `modelmem serve` (tests/web/): the HTTP API with curl; the page in a
+# headless browser; a bounded load test (tests/bench/serve_load.sh).
+include(${PROJECT_SOURCE_DIR}/tests/web/web.cmake OPTIONAL)

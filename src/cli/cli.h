@@ -112,6 +112,10 @@ int cli_parse_size(const char *s, bool need_unit, uint64_t *out, bool *decimal_u
 void cli_json_errors(int argc, char **argv);
 void cli_json_error(const char *code, const char *message, const char *file,
                     const char *tensor, int64_t offset);
+/* The stream diagnostics go to: stderr, unless this thread set another
+ * (the server collects a request's errors so). */
+FILE *cli_err_stream(void);
+void cli_err_stream_set(FILE *f);
 
 /* Prints "modelmem: <error line>" to stderr. */
 void cli_print_error(const struct mm_error *err);
@@ -249,6 +253,10 @@ void cli_progress_end(struct cli_progress *p);
 
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);
+/* The same, the document written to `f` (the server's response). */
+int cli_inspect_to(FILE *f, int argc, char **argv);
+int cli_estimate_to(FILE *f, int argc, char **argv);
+int cli_serve(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 void cli_help(FILE *f);

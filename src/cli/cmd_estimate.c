@@ -105,6 +105,11 @@ static int render_text_folded(struct out *o, const struct mm_estimate *est,
 
 int cli_estimate(int argc, char **argv)
 {
+    return cli_estimate_to(stdout, argc, argv);
+}
+
+int cli_estimate_to(FILE *f, int argc, char **argv)
+{
     struct cli_common c;
     struct mm_estimate_params params = MM_ESTIMATE_PARAMS_INIT;
     struct mm_estimate *est = NULL;
@@ -205,7 +210,7 @@ int cli_estimate(int argc, char **argv)
         rc = EXIT_INPUT;
         goto out;
     }
-    out_init(o, stdout);
+    out_init(o, f);
     if (c.json) {
         render_estimate_json(o, est, inv, c.target, mem);
     } else if (render_text_folded(o, est, inv, &c, mem) != 0) {

@@ -6,6 +6,11 @@
 
 int cli_inspect(int argc, char **argv)
 {
+    return cli_inspect_to(stdout, argc, argv);
+}
+
+int cli_inspect_to(FILE *f, int argc, char **argv)
+{
     struct cli_common c;
     struct mm_inventory *inv = NULL;
     struct out *o;
@@ -24,7 +29,7 @@ int cli_inspect(int argc, char **argv)
         cli_nomem();
         return EXIT_INPUT;
     }
-    out_init(o, stdout);
+    out_init(o, f);
     if (c.json) {
         render_inspect_json(o, inv);
     } else {

@@ -12,13 +12,16 @@ void cli_help(FILE *f)
           "       modelmem verify TARGET [options]       integrity and safety checks\n"
           "       modelmem scan [ROOT...] [options]      a row per model under ROOT\n"
           "                                              (default: the Hugging Face cache)\n"
+          "       modelmem serve [ROOT...] [options]     the calculator web page and API\n"
           "       modelmem --help | --version\n"
           "\n"
           "TARGET is a weight file (safetensors, GGUF, PyTorch .bin/.pt/.pth/.ckpt),\n"
           "an index file (*.safetensors.index.json, pytorch_model.bin.index.json),\n"
           "a model folder, or ORG/NAME of a repository in the local Hugging Face\n"
           "cache. Only headers are read; nothing is downloaded, executed or\n"
-          "modified.\n"
+          "modified. serve lists the models under each ROOT (default: the Hugging\n"
+          "Face cache) on a web page and at /api/models, /api/estimate?model=NAME&...\n"
+          "(estimate's options without --) and /api/inspect?model=NAME.\n"
           "\n",
           f);
     /* in pieces: C11 compilers need only take strings of 4,095 bytes */
@@ -72,6 +75,9 @@ void cli_help(FILE *f)
           "  --threads N        files (scan: models) read in parallel (default: per CPU)\n"
           "  --allow-unsafe-pickle  read pickles that name code-running globals\n"
           "                     (os.system, ...) with a warning; nothing is ever run\n"
+          "  --listen ADDR:PORT serve: address and port (default 127.0.0.1:8080; port 0:\n"
+          "                     any free one); warns when not a loopback address\n"
+          "  --token FILE       serve: require Authorization: Bearer <first line of FILE>\n"
           "  -q, --quiet        print nothing but the data and errors\n"
           "  -v, --verbose      list the files read on stderr\n"
           "  -h, --help         show this help and exit\n"

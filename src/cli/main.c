@@ -28,6 +28,9 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "scan") == 0) {
         return cli_scan(argc - 2, argv + 2);
     }
+    if (strcmp(argv[1], "serve") == 0) {
+        return cli_serve(argc - 2, argv + 2);
+    }
     if (strcmp(argv[1], "estimate") == 0) {
         return cli_estimate(argc - 2, argv + 2);
     }

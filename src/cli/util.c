@@ -8,6 +8,20 @@
 
 #include "cli/cli.h"
 
+/* Where this thread's diagnostics go: stderr, or a stream the server
+ * reads them back from (one per request, on the request's thread). */
+static _Thread_local FILE *diag_stream;
+
+FILE *cli_err_stream(void)
+{
+    return diag_stream != NULL ? diag_stream : stderr;
+}
+
+void cli_err_stream_set(FILE *f)
+{
+    diag_stream = f;
+}
+
 /* Diagnostics go to stderr through a struct out, so that text from a file
  * in them passes the one escaping writer (out_text) as it does on stdout;
  * each function flushes what it wrote before returning. */
@@ -15,7 +29,7 @@ void cli_print_error(const struct mm_error *err)
 {
     char line[MM_ERROR_FILE_MAX + MM_ERROR_TENSOR_MAX + MM_ERROR_MESSAGE_MAX + 64];
     struct out e;
-    out_init(&e, stderr);
+    out_init(&e, cli_err_stream());
     mm_error_format(line, sizeof(line), err);
     cli_json_error(mm_errcode_name(err->code), err->message, err->file, err->tensor,
                    err->offset);
@@ -25,12 +39,13 @@ void cli_print_error(const struct mm_error *err)
     out_flush(&e);
 }
 
-/* "modelmem: " and the formatted line, escaped, on stderr. */
+/* "modelmem: " and the formatted line, escaped, on this thread's
+ * diagnostics stream (stderr but in the server). */
 static void vdiag(const char *fmt, va_list ap)
 {
     char line[2048];
     struct out e;
-    out_init(&e, stderr);
+    out_init(&e, cli_err_stream());
     vsnprintf(line, sizeof(line), fmt, ap);
     out_str(&e, "modelmem: ");
     out_text(&e, line);
@@ -78,7 +93,7 @@ int cli_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfail("usage", fmt, ap);
     va_end(ap);
-    fputs("Try 'modelmem --help' for more information.\n", stderr);
+    fputs("Try 'modelmem --help' for more information.\n", cli_err_stream());
     return EXIT_USAGE;
 }
 
@@ -207,7 +222,7 @@ int cli_resolve_target(char *out, size_t size, const struct cli_common *c,
     }
     if (c->verbose && strcmp(out, c->target) != 0) {
         struct out e;
-        out_init(&e, stderr);
+        out_init(&e, cli_err_stream());
         out_str(&e, "modelmem: ");
         out_text(&e, c->target);
         out_str(&e, " is ");
@@ -226,7 +241,7 @@ void cli_print_warnings(const struct mm_inventory *inv, const struct cli_common 
     if (c->quiet || n == 0) {
         return;
     }
-    out_init(&e, stderr);
+    out_init(&e, cli_err_stream());
     for (i = 0; i < n; i++) {
         const struct mm_warning *w = mm_inventory_warning(inv, i);
         const struct mm_file *f = mm_inventory_file(inv, w->file);
@@ -248,7 +263,7 @@ static void print_files_read(const struct mm_inventory *inv)
     const size_t nf = mm_inventory_file_count(inv);
     size_t i;
     struct out e;
-    out_init(&e, stderr);
+    out_init(&e, cli_err_stream());
     for (i = 0; i < nf; i++) {
         const struct mm_file *f = mm_inventory_file(inv, i);
         out_str(&e, "modelmem: read ");

@@ -1,0 +1,46 @@
+# serve_lib.sh - starting and stopping `modelmem serve` in tests (POSIX sh,
+# sourced after tests/cli/lib.sh).
+#
+#   serve_start LOG ARGS...   starts `$BIN serve ARGS... --listen 127.0.0.1:0`
+#                             in the background; $URL is the URL it printed,
+#                             $SPID its process id; stderr goes to LOG
+#   serve_stop [SIGNAL]       stops it (TERM by default), waits; $SRC its status
+
+serve_start() {
+    log=$1
+    shift
+    : >"$TMP/url"
+    "$BIN" serve "$@" --listen 127.0.0.1:0 >"$TMP/url" 2>"$log" &
+    SPID=$!
+    i=0
+    while [ ! -s "$TMP/url" ] && [ "$i" -lt 200 ]; do
+        kill -0 "$SPID" 2>/dev/null || break
+        sleep 0.05
+        i=$((i + 1))
+    done
+    URL=$(head -n 1 "$TMP/url")
+    case $URL in
+    http://127.0.0.1:*/) ;;
+    *)
+        echo "FAIL: modelmem serve did not print its URL" >&2
+        cat "$log" >&2
+        kill "$SPID" 2>/dev/null
+        exit 1
+        ;;
+    esac
+}
+
+serve_stop() {
+    kill "-${1:-TERM}" "$SPID" 2>/dev/null
+    wait "$SPID"
+    SRC=$?
+}
+
+# get PATH [CURL ARGS...]: status in $CODE, body in $TMP/body, headers in
+# $TMP/headers.
+get() {
+    p=$1
+    shift
+    CODE=$(curl -s --path-as-is -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' "$@" \
+        "${URL%/}$p")
+}
