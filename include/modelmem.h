@@ -710,6 +710,26 @@ int mm_hf_repo_id_syntax(const char *id);
 enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache_dir,
                                    const char *repo_id, struct mm_error *err);
 
+/*
+ * The names people type: ORG and NAME match a cache folder whatever their
+ * case (meta-llama/llama-3-8b finds models--meta-llama--Llama-3-8B; two
+ * folders that differ only in case are MM_E_AMBIGUOUS_TARGET); REVISION
+ * may be a unique prefix of a commit hash of at least 4 hex digits among
+ * snapshots/ (several: MM_E_AMBIGUOUS_TARGET naming them); an id not in
+ * the cache names the closest one there in its message ("did you mean
+ * ORG/NAME?"). mm_hf_cache_resolve does all of this.
+ */
+
+/* Nonzero when `path`, less a trailing "@REVISION" where `path` itself is
+ * not there, is a repository folder of the cache: a folder named
+ * models--ORG--NAME holding snapshots/ (what `ls` and `du` show). */
+int mm_hf_repo_dir(const char *path);
+
+/* Resolves such a folder to its snapshot as mm_hf_cache_resolve does
+ * (refs/main, else the REVISION after '@'), with the same checks. */
+enum mm_status mm_hf_repo_dir_resolve(char *out, size_t out_size, const char *path,
+                                      struct mm_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -136,6 +136,10 @@ static int resolve_target(char *out, size_t size, const char *target, struct mm_
     mm_error_clear(err);
     struct stat sb;
     char cache[4096];
+    if (mm_hf_repo_dir(target)) {
+        /* a models--ORG--NAME folder, as `ls` shows the cache */
+        return mm_hf_repo_dir_resolve(out, size, target, err) == MM_OK ? 0 : -1;
+    }
     if (stat(target, &sb) == 0 || !mm_hf_repo_id_syntax(target) ||
         hf_cache_dir(cache, sizeof(cache)) != 0) {
         snprintf(out, size, "%s", target);
