@@ -180,6 +180,8 @@ enum mm_errcode {
     MM_E_PICKLE_BUFFER,        /* NEXT_BUFFER: out-of-band data torch.load never gives */
     MM_E_PICKLE_TRAILING,      /* bytes after the STOP of a one-pickle member or file */
     MM_E_ZIP_FOLDERS,          /* zip members under more than one top-level folder */
+    /* Downloads */
+    MM_E_DOWNLOAD_INCOMPLETE,  /* a download huggingface_hub left unfinished (.incomplete) */
     MM_E_COUNT_ /* number of codes; not a code */
 };
 
@@ -657,6 +659,14 @@ struct mm_problem {
     const char *file;
     const char *tensor;
     const char *message;
+    /* One line saying how to put it right ("re-run the download:
+     * huggingface-cli download ORG/NAME"), or NULL where there is none. */
+    const char *remedy;
+    /* A truncated or half-downloaded file: the bytes its header (or the
+     * index's total_size) says it has, and the bytes there; -1 where
+     * unknown or not a size problem. */
+    int64_t expected_bytes;
+    int64_t actual_bytes;
 };
 
 struct mm_verify_report;

@@ -23,6 +23,8 @@ struct mm_target_files {
     char *index_path; /* NULL without an index */
     int has_total_size;
     uint64_t total_size; /* the index's metadata.total_size */
+    int has_index;
+    struct mm_index index; /* the first index, when has_index */
 };
 
 enum mm_status mm_target_files(struct mm_target_files *out, const char *target,
