@@ -341,9 +341,20 @@ struct mm_load_options {
      * still inventoried, with a warning, instead of refused. Nothing is
      * ever executed either way. (Version 2.) */
     int allow_unsafe_pickle;
+    /* Nonzero: a shard an index names that is absent, or cut short (a
+     * download that stopped), is left out instead of failing the load. It
+     * stays in the files with format "missing" (bytes: what is there), and
+     * the index's tensors it should hold are added to it, estimated: the
+     * shape and dtype of the same tensor of another layer that is present
+     * (model.layers.7.mlp.up_proj.weight from model.layers.0's), else
+     * [vocab_size, hidden_size] from config.json for an embedding or LM
+     * head, else an equal share of what metadata.total_size leaves, in the
+     * dtype that holds most of the present bytes, else [0]. Offsets are 0.
+     * An index none of whose shards is there still fails. (Version 3.) */
+    int allow_missing_shards;
 };
-#define MM_LOAD_OPTIONS_VERSION 2
-#define MM_LOAD_OPTIONS_INIT {MM_LOAD_OPTIONS_VERSION, 0, 0}
+#define MM_LOAD_OPTIONS_VERSION 3
+#define MM_LOAD_OPTIONS_INIT {MM_LOAD_OPTIONS_VERSION, 0, 0, 0}
 
 /*
  * Reads TARGET - a weight file, an index file (*.safetensors.index.json) or

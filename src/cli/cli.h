@@ -22,6 +22,7 @@ struct cli_common {
     bool verbose;
     bool checksums;
     bool allow_unsafe_pickle;
+    bool allow_missing; /* estimate: missing shards are estimated (render_partial.c) */
     unsigned threads;
 };
 
@@ -142,6 +143,13 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv);
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
 /* The members estimate --json adds (each line starts with ",\n"). */
 void render_memory_json(struct out *o, const struct cli_memory *m);
+
+/* An estimate with shards missing (render_partial.c): how many files are
+ * missing, the text line and the JSON members ("partial", "missing",
+ * "estimated_parameters"); nothing when none is. */
+size_t cli_missing_count(const struct mm_inventory *inv);
+void render_partial_text(struct out *o, const struct mm_inventory *inv, bool markdown);
+void render_partial_json(struct out *o, const struct mm_inventory *inv);
 
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);

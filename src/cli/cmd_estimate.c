@@ -104,6 +104,7 @@ int cli_estimate(int argc, char **argv)
         rc = cli_usage_error("--json and --markdown cannot be combined");
         goto out;
     }
+    c.allow_missing = true;
     rc = cli_load(&inv, &c);
     if (rc != EXIT_OK) {
         goto out;
@@ -142,6 +143,7 @@ int cli_estimate(int argc, char **argv)
         render_estimate_json(o, est, inv, c.target, mem);
     } else {
         render_estimate_text(o, est, inv, c.target, c.markdown);
+        render_partial_text(o, inv, c.markdown);
         if (mem->any) {
             cli_memory_style(mem);
             render_memory_text(o, mem, c.markdown);

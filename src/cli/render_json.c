@@ -147,6 +147,7 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
         out_str(o, "}");
     }
     out_str(o, "\n  ]");
+    render_partial_json(o, inv);
     if (mem != NULL) {
         render_memory_json(o, mem);
     }

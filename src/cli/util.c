@@ -218,6 +218,7 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
     char path[4096];
     opts.threads = c->threads;
     opts.allow_unsafe_pickle = c->allow_unsafe_pickle;
+    opts.allow_missing_shards = c->allow_missing;
     if (cli_resolve_target(path, sizeof(path), c, &err) != 0) {
         cli_print_error(&err);
         return EXIT_INPUT;

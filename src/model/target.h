@@ -41,6 +41,9 @@ struct mm_job {
     long index_id;  /* the index that names it, or -1 */
     int is_shard;   /* named by an index: say so when absent */
     int allow_unsafe_pickle; /* the load option, for the reader */
+    int allow_missing; /* the load option allow_missing_shards (2: keep the error) */
+    int missing;    /* a shard absent or cut short, left out (allow_missing) */
+    uint64_t missing_bytes; /* what there is of it */
     struct mm_inventory *part;
     /* Errors are kept only for jobs that failed (one struct mm_error is
      * 1.5 KiB; an index may name MM_LIMIT_FILES shards). */
@@ -86,6 +89,12 @@ void mm_plan_free(struct mm_plan *pl);
  * is not there (opening it says so). */
 enum mm_status mm_path_check_inside(const char *folder, const char *path,
                                     struct mm_error *err);
+
+/* With allow_missing_shards: the tensors of index `id`'s missing shards,
+ * estimated and added to `inv` (file = the shard's job), each marked seen
+ * (partial.c). */
+enum mm_status mm_partial_fill(struct mm_inventory *inv, struct mm_plan *pl, size_t id,
+                               struct mm_error *err);
 
 /* Small helpers shared with load.c. */
 const char *mm_base_name(const char *path);
