@@ -92,6 +92,20 @@ static enum mm_status run_load_estimate(const char *target)
     return st;
 }
 
+/* allow_missing_shards: the missing shard's tensors estimated */
+static enum mm_status run_partial(const char *target)
+{
+    struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    enum mm_status st;
+    opts.threads = 1;
+    opts.allow_missing_shards = 1;
+    st = mm_inventory_load(&inv, target, &opts, &err);
+    mm_inventory_free(inv);
+    return st;
+}
+
 static enum mm_status run_verify(const char *target)
 {
     struct mm_verify_options opts = MM_VERIFY_OPTIONS_INIT;
@@ -186,6 +200,8 @@ static void test_verify_broken(void **state)
     (void)state;
     printf("verify (missing shards): %ld runs\n",
            exhaust(run_verify, MM_SHARED "/realmodels/index-gemma-2b"));
+    printf("partial load: %ld runs\n",
+           exhaust(run_partial, MM_FIXTURES "/safetensors/malformed-dirs/shard-missing"));
 }
 
 /* PyTorch: zip, legacy, deflated, an index folder, warnings, verify */
