@@ -713,6 +713,38 @@ size_t mm_verify_error_count(const struct mm_verify_report *rep);
 /* Files whose checksum was computed and compared (with `checksums`). */
 size_t mm_verify_checksum_count(const struct mm_verify_report *rep);
 
+/* ---- PEFT adapters ----------------------------------------------------------- */
+
+#define MM_ADAPTER_BASE_MAX 1024
+
+/* What adapter_config.json says. */
+struct mm_adapter {
+    char base_model[MM_ADAPTER_BASE_MAX]; /* base_model_name_or_path; "" if absent */
+    char peft_type[32];                   /* "LORA", ...; "" if absent */
+    uint64_t rank;                        /* r; 0 if absent */
+};
+
+/*
+ * Whether TARGET (a folder, or a file in it) is a PEFT adapter folder:
+ * adapter_config.json beside adapter_model.safetensors or
+ * adapter_model.bin. MM_OK with `out` filled; MM_ERR_NOT_FOUND when it is
+ * not one; adapter_config.json that is not JSON is MM_E_JSON_SYNTAX, and
+ * one that leads out of the folder MM_E_SHARD_OUTSIDE_FOLDER.
+ */
+enum mm_status mm_adapter_probe(struct mm_adapter *out, const char *target,
+                                struct mm_error *err);
+
+/*
+ * The base model BASE (any TARGET that is a path) and the adapter TARGET
+ * as one inventory: the base's files first, shown with BASE's folder, then
+ * the adapter's; each set of files must lie in its own folder, and tensor
+ * names must be unique across both (PEFT's are: base_model.model...).
+ */
+enum mm_status mm_inventory_load_with_base(struct mm_inventory **out, const char *target,
+                                           const char *base,
+                                           const struct mm_load_options *opts,
+                                           struct mm_error *err);
+
 /* ---- Hugging Face cache ---------------------------------------------------- */
 
 /* Nonzero when `id` has the form ORG/NAME[@REVISION] with Hub-safe names. */

@@ -151,6 +151,27 @@ size_t cli_missing_count(const struct mm_inventory *inv);
 void render_partial_text(struct out *o, const struct mm_inventory *inv, bool markdown);
 void render_partial_json(struct out *o, const struct mm_inventory *inv);
 
+/* estimate on a PEFT adapter folder (base_model.c). */
+struct cli_adapter {
+    const char *base_opt;     /* --base */
+    bool is_adapter;
+    struct mm_adapter info;
+    bool found;               /* the base model was found: loaded with the adapter */
+    char base_path[4096];
+    uint64_t adapter_parameters;
+};
+/* Loads the resolved target `path` for estimate: an adapter with its base
+ * model when found, else as cli_load does. EXIT_OK or a printed error. */
+int cli_load_estimate(struct mm_inventory **out, struct cli_adapter *ad,
+                      const struct cli_common *c, const char *path);
+void render_adapter_text(struct out *o, const struct cli_adapter *ad, bool markdown);
+/* The "adapter" member (starting with ",\n"); nothing when not an adapter. */
+void render_adapter_json(struct out *o, const struct cli_adapter *ad);
+/* render_estimate_json without the closing brace, for members after it. */
+void render_estimate_json_members(struct out *o, const struct mm_estimate *e,
+                                  const struct mm_inventory *inv, const char *target,
+                                  const struct cli_memory *mem);
+
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);
 int cli_verify(int argc, char **argv);

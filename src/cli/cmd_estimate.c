@@ -47,13 +47,17 @@ int cli_estimate(int argc, char **argv)
     struct mm_error err;
     struct out *o = NULL;
     struct cli_memory *mem = NULL;
+    struct cli_adapter *ad = calloc(1, sizeof(*ad));
     char path[4096];
+    bool verbose;
     int i;
     int rc;
     memset(&c, 0, sizeof(c));
     mem = malloc(sizeof(*mem));
-    if (mem == NULL) {
+    if (mem == NULL || ad == NULL) {
         fputs("modelmem: out of memory\n", stderr);
+        free(mem);
+        free(ad);
         return EXIT_INPUT;
     }
     cli_memory_init(mem);
@@ -75,6 +79,15 @@ int cli_estimate(int argc, char **argv)
         }
         if (strcmp(a, "--markdown") == 0) {
             c.markdown = true;
+        } else if (strcmp(a, "--base") == 0 || strncmp(a, "--base=", 7) == 0) {
+            ad->base_opt = a[6] == '=' ? a + 7 : NULL;
+            if (ad->base_opt == NULL) {
+                if (i + 1 >= argc) {
+                    rc = cli_usage_error("option '--base' needs a base model");
+                    goto out;
+                }
+                ad->base_opt = argv[++i];
+            }
         } else if (strcmp(a, "--dtypes") == 0 || strncmp(a, "--dtypes=", 9) == 0) {
             const char *v = a[8] == '=' ? a + 9 : NULL;
             if (v == NULL) {
@@ -105,20 +118,23 @@ int cli_estimate(int argc, char **argv)
         goto out;
     }
     c.allow_missing = true;
-    rc = cli_load(&inv, &c);
-    if (rc != EXIT_OK) {
-        goto out;
-    }
-    /* config.json sits next to the weights: the resolved target's folder
-     * (resolved again, quietly: cli_load said it with -v already) */
+    /* config.json sits next to the weights: the resolved target's folder,
+     * or the base model's for an adapter (resolved quietly: loading says
+     * it with -v) */
+    verbose = c.verbose;
     c.verbose = false;
     if (cli_resolve_target(path, sizeof(path), &c, &err) != 0) {
         cli_print_error(&err);
         rc = EXIT_INPUT;
         goto out;
     }
+    c.verbose = verbose;
+    rc = cli_load_estimate(&inv, ad, &c, path);
+    if (rc != EXIT_OK) {
+        goto out;
+    }
     if (c.json || mem->any) {
-        rc = cli_memory_config(mem, path, c.quiet);
+        rc = cli_memory_config(mem, ad->found ? ad->base_path : path, c.quiet);
         if (rc == EXIT_OK) {
             rc = cli_memory_run(mem, inv);
         }
@@ -140,10 +156,13 @@ int cli_estimate(int argc, char **argv)
     }
     out_init(o, stdout);
     if (c.json) {
-        render_estimate_json(o, est, inv, c.target, mem);
+        render_estimate_json_members(o, est, inv, c.target, mem);
+        render_adapter_json(o, ad);
+        out_str(o, "\n}\n");
     } else {
         render_estimate_text(o, est, inv, c.target, c.markdown);
         render_partial_text(o, inv, c.markdown);
+        render_adapter_text(o, ad, c.markdown);
         if (mem->any) {
             cli_memory_style(mem);
             render_memory_text(o, mem, c.markdown);
@@ -156,5 +175,6 @@ out:
     mm_inventory_free(inv);
     cli_memory_free(mem);
     free(mem);
+    free(ad);
     return rc;
 }

@@ -342,8 +342,8 @@ static bool all_indexed(const struct mm_plan *pl)
     return true;
 }
 
-static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl,
-                              const struct mm_load_options *opts, struct mm_error *err)
+enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
+                               const struct mm_load_options *opts, struct mm_error *err)
 {
     struct mm_inventory *inv = mm_inv_new();
     const unsigned threads = opts != NULL ? opts->threads : 0;
@@ -435,7 +435,7 @@ enum mm_status mm_inventory_load(struct mm_inventory **out, const char *target,
     if (st != MM_OK) {
         return st;
     }
-    st = execute(out, &pl, opts, err);
+    st = mm_plan_execute(out, &pl, opts, err);
     mm_plan_free(&pl);
     return st;
 }

@@ -82,6 +82,9 @@ struct mm_plan {
 
 enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_error *err);
 void mm_plan_free(struct mm_plan *pl);
+/* Reads every planned file and builds the inventory (load.c). */
+enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
+                               const struct mm_load_options *opts, struct mm_error *err);
 
 /* A file found beside the weights (config.json) lies in `folder` (the
  * repository folder for a Hugging Face cache snapshot), as every planned
