@@ -437,6 +437,13 @@ static enum mm_status check_leftovers(struct mm_verify_report *rep,
         enum mm_severity sev = MM_SEVERITY_ERROR;
         if (rep->base != NULL && strncmp(shown, rep->base, strlen(rep->base)) == 0) {
             shown += strlen(rep->base);
+        } else if (rep->site.repo_dir != NULL) {
+            /* in the cache: models--ORG--NAME/blobs/ETAG.incomplete */
+            const char *slash = strrchr(rep->site.repo_dir, '/');
+            const size_t keep = slash != NULL ? (size_t)(slash - rep->site.repo_dir) + 1 : 0;
+            if (strncmp(shown, rep->site.repo_dir, keep) == 0) {
+                shown += keep;
+            }
         }
         leftover_sizes(sizes, sizeof(sizes), &lo[i]);
         snprintf(msg, sizeof(msg), "download did not finish: %s in %s", sizes, shown);
