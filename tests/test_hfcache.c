@@ -194,6 +194,13 @@ static void test_repo_dir(void **state)
     assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_ERR_UNSAFE);
     snprintf(path, sizeof(path), "%s/models--org--name@nope", cache);
     assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_ERR_NOT_FOUND);
+    /* a folder name typed in another case */
+    snprintf(path, sizeof(path), "%s/models--BIG-ORG--some.model@1234f", cache);
+    assert_true(mm_hf_repo_dir(path));
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_OK);
+    assert_string_equal(out, want);
+    snprintf(path, sizeof(path), "%s/models--TWIN--A", cache);
+    assert_false(mm_hf_repo_dir(path)); /* two folders match: none is taken */
     /* not repository folders */
     snprintf(path, sizeof(path), "%s/models--org--name/snapshots", cache);
     assert_false(mm_hf_repo_dir(path));

@@ -324,26 +324,57 @@ static bool split_repo_dir(char *dir, size_t size, const char **rev, const char 
     return true;
 }
 
-int mm_hf_repo_dir(const char *path)
+/*
+ * The repository folder `path` names (less any "@REVISION"), in `dir`:
+ * models--ORG--NAME holding snapshots/. Where that folder is not there, the
+ * one beside it that differs only in case (models--meta-llama--llama-3-8b
+ * typed for models--meta-llama--Llama-3-8B), as for a repository id.
+ */
+static bool repo_dir_of(char *dir, size_t size, const char **rev, const char *path)
 {
-    char dir[MM_ERROR_FILE_MAX];
     char snaps[MM_ERROR_FILE_MAX + 16];
-    const char *rev;
+    char folder[256];
+    char suggest[8];
     const char *base;
     const char *sep;
+    bool found = false;
+    size_t keep;
     int n;
-    if (path == NULL || !split_repo_dir(dir, sizeof(dir), &rev, path)) {
-        return 0;
+    if (path == NULL || !split_repo_dir(dir, size, rev, path)) {
+        return false;
     }
     base = strrchr(dir, '/');
     base = base != NULL ? base + 1 : dir;
     if (strncmp(base, "models--", 8) != 0 || (sep = strstr(base + 8, "--")) == NULL ||
         !mm_hf_name_ok(base + 8, (size_t)(sep - base - 8)) ||
         !mm_hf_name_ok(sep + 2, strlen(sep + 2))) {
-        return 0;
+        return false;
+    }
+    keep = (size_t)(base - dir);
+    if (!is_dir(dir)) {
+        char parent[MM_ERROR_FILE_MAX];
+        if (keep == 0) {
+            snprintf(parent, sizeof(parent), ".");
+        } else {
+            snprintf(parent, sizeof(parent), "%.*s", keep > 1 ? (int)(keep - 1) : 1, dir);
+        }
+        if (mm_hf_match_repo(folder, sizeof(folder), &found, suggest, sizeof(suggest), parent,
+                             base + 8, (size_t)(sep - base - 8), sep + 2, strlen(sep + 2),
+                             NULL) != MM_OK ||
+            !found || keep + strlen(folder) >= size) {
+            return false;
+        }
+        memcpy(dir + keep, folder, strlen(folder) + 1);
     }
     n = snprintf(snaps, sizeof(snaps), "%s/snapshots", dir);
     return n > 0 && (size_t)n < sizeof(snaps) && is_dir(snaps);
+}
+
+int mm_hf_repo_dir(const char *path)
+{
+    char dir[MM_ERROR_FILE_MAX];
+    const char *rev;
+    return repo_dir_of(dir, sizeof(dir), &rev, path);
 }
 
 enum mm_status mm_hf_repo_dir_resolve(char *out, size_t out_size, const char *path,
@@ -352,8 +383,7 @@ enum mm_status mm_hf_repo_dir_resolve(char *out, size_t out_size, const char *pa
     char dir[MM_ERROR_FILE_MAX];
     const char *rev;
     mm_error_clear(err);
-    if (out == NULL || out_size == 0 || !mm_hf_repo_dir(path) ||
-        !split_repo_dir(dir, sizeof(dir), &rev, path)) {
+    if (out == NULL || out_size == 0 || !repo_dir_of(dir, sizeof(dir), &rev, path)) {
         return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, path, NULL, -1,
                        "not a Hugging Face cache repository folder (models--ORG--NAME)");
     }

@@ -43,7 +43,7 @@ export HF_HUB_CACHE="$HUB"
 # ---- names --------------------------------------------------------------
 for id in Big-Org/Tiny.Model big-org/tiny.model BIG-ORG/TINY.MODEL@main \
     big-org/tiny.model@1234a big-org/tiny.model@1234FFFF big-org/tiny.model@v2 \
-    "$REPO" "$REPO/" "$REPO@v2" "$REPO@1234ab"; do
+    "$REPO" "$REPO/" "$REPO@v2" "$REPO@1234ab" "$HUB/models--big-org--tiny.model@1234f"; do
     run "$BIN" inspect "$id"
     expect_rc 0
     expect_stderr_empty
