@@ -15,8 +15,8 @@
  *     one dimension in the dtype that holds most of the present bytes;
  *  4. with nothing left to share (or no total_size): shape [0].
  * An index none of whose shards is there gives nothing to estimate from:
- * the first shard's error, as without the option. The estimated tensors sit in the missing shard's file entry (format
- * "missing"), at offset 0.
+ * the first shard's error, as without the option. The estimated tensors
+ * sit in the missing shard's file entry (format "missing"), at offset 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
