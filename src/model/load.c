@@ -41,13 +41,13 @@ static bool cut_short(enum mm_errcode code)
  * Its error is kept: with no shard of the index there, it is reported. */
 static void leave_out(struct mm_job *jb, struct mm_error *e, uint64_t bytes)
 {
-    if (e->code == MM_E_NOT_FOUND) {
-        mm_fail(e, MM_ERR_NOT_FOUND, MM_E_SHARD_MISSING, jb->path, NULL, -1,
-                "shard named by the index is missing");
-    }
     /* only the first shard's error can be reported (mm_partial_fill): an
      * index of 10^5 missing shards keeps one */
     if (jb->allow_missing > 1) {
+        if (e->code == MM_E_NOT_FOUND) {
+            mm_fail(e, MM_ERR_NOT_FOUND, MM_E_SHARD_MISSING, jb->path, NULL, -1,
+                    "shard named by the index is missing");
+        }
         jb->err = keep_error(e);
     }
     mm_inventory_free(jb->part);
@@ -68,6 +68,13 @@ static void run_job(struct mm_job *jb)
     struct mm_error e;
     uint32_t f;
     mm_error_clear(&e);
+    if (jb->is_shard && jb->allow_missing && jb->real == NULL) {
+        /* a shard lies in a model folder, so the plan resolved its real
+         * path: it had none, the file is not there */
+        e.code = MM_E_NOT_FOUND;
+        leave_out(jb, &e, 0);
+        return;
+    }
     jb->part = mm_inv_new();
     if (jb->part == NULL) {
         jb->status = mm_fail_nomem(&e, jb->path);
