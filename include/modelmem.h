@@ -181,6 +181,8 @@ enum mm_errcode {
     MM_E_PICKLE_TRAILING,      /* bytes after the STOP of a one-pickle member or file */
     MM_E_ZIP_FOLDERS,          /* zip members under more than one top-level folder */
     MM_E_LIMIT_SCAN_MODELS, /* scan: more than MM_LIMIT_SCAN_MODELS models */
+    /* Downloads */
+    MM_E_DOWNLOAD_INCOMPLETE,  /* a download huggingface_hub left unfinished (.incomplete) */
     MM_E_COUNT_ /* number of codes; not a code */
 };
 
@@ -340,9 +342,20 @@ struct mm_load_options {
      * still inventoried, with a warning, instead of refused. Nothing is
      * ever executed either way. (Version 2.) */
     int allow_unsafe_pickle;
+    /* Nonzero: a shard an index names that is absent, or cut short (a
+     * download that stopped), is left out instead of failing the load. It
+     * stays in the files with format "missing" (bytes: what is there), and
+     * the index's tensors it should hold are added to it, estimated: the
+     * shape and dtype of the same tensor of another layer that is present
+     * (model.layers.7.mlp.up_proj.weight from model.layers.0's), else
+     * [vocab_size, hidden_size] from config.json for an embedding or LM
+     * head, else an equal share of what metadata.total_size leaves, in the
+     * dtype that holds most of the present bytes, else [0]. Offsets are 0.
+     * An index none of whose shards is there still fails. (Version 3.) */
+    int allow_missing_shards;
 };
-#define MM_LOAD_OPTIONS_VERSION 2
-#define MM_LOAD_OPTIONS_INIT {MM_LOAD_OPTIONS_VERSION, 0, 0}
+#define MM_LOAD_OPTIONS_VERSION 3
+#define MM_LOAD_OPTIONS_INIT {MM_LOAD_OPTIONS_VERSION, 0, 0, 0}
 
 /*
  * Reads TARGET - a weight file, an index file (*.safetensors.index.json) or
@@ -763,6 +776,14 @@ struct mm_problem {
     const char *file;
     const char *tensor;
     const char *message;
+    /* One line saying how to put it right ("re-run the download:
+     * huggingface-cli download ORG/NAME"), or NULL where there is none. */
+    const char *remedy;
+    /* A truncated or half-downloaded file: the bytes its header (or the
+     * index's total_size) says it has, and the bytes there; -1 where
+     * unknown or not a size problem. */
+    int64_t expected_bytes;
+    int64_t actual_bytes;
 };
 
 struct mm_verify_report;
@@ -802,6 +823,38 @@ size_t mm_verify_file_count(const struct mm_verify_report *rep);
 size_t mm_verify_error_count(const struct mm_verify_report *rep);
 /* Files whose checksum was computed and compared (with `checksums`). */
 size_t mm_verify_checksum_count(const struct mm_verify_report *rep);
+
+/* ---- PEFT adapters ----------------------------------------------------------- */
+
+#define MM_ADAPTER_BASE_MAX 1024
+
+/* What adapter_config.json says. */
+struct mm_adapter {
+    char base_model[MM_ADAPTER_BASE_MAX]; /* base_model_name_or_path; "" if absent */
+    char peft_type[32];                   /* "LORA", ...; "" if absent */
+    uint64_t rank;                        /* r; 0 if absent */
+};
+
+/*
+ * Whether TARGET (a folder, or a file in it) is a PEFT adapter folder:
+ * adapter_config.json beside adapter_model.safetensors or
+ * adapter_model.bin. MM_OK with `out` filled; MM_ERR_NOT_FOUND when it is
+ * not one; adapter_config.json that is not JSON is MM_E_JSON_SYNTAX, and
+ * one that leads out of the folder MM_E_SHARD_OUTSIDE_FOLDER.
+ */
+enum mm_status mm_adapter_probe(struct mm_adapter *out, const char *target,
+                                struct mm_error *err);
+
+/*
+ * The base model BASE (any TARGET that is a path) and the adapter TARGET
+ * as one inventory: the base's files first, shown with BASE's folder, then
+ * the adapter's; each set of files must lie in its own folder, and tensor
+ * names must be unique across both (PEFT's are: base_model.model...).
+ */
+enum mm_status mm_inventory_load_with_base(struct mm_inventory **out, const char *target,
+                                           const char *base,
+                                           const struct mm_load_options *opts,
+                                           struct mm_error *err);
 
 /* ---- Hugging Face cache ---------------------------------------------------- */
 
@@ -876,6 +929,25 @@ const struct mm_scan_model *mm_scan_model(const struct mm_scan *scan, size_t i);
  * lead out of their ROOT (not followed). */
 size_t mm_scan_too_deep(const struct mm_scan *scan);
 size_t mm_scan_links_out(const struct mm_scan *scan);
+/*
+ * The names people type: ORG and NAME match a cache folder whatever their
+ * case (meta-llama/llama-3-8b finds models--meta-llama--Llama-3-8B; two
+ * folders that differ only in case are MM_E_AMBIGUOUS_TARGET); REVISION
+ * may be a unique prefix of a commit hash of at least 4 hex digits among
+ * snapshots/ (several: MM_E_AMBIGUOUS_TARGET naming them); an id not in
+ * the cache names the closest one there in its message ("did you mean
+ * ORG/NAME?"). mm_hf_cache_resolve does all of this.
+ */
+
+/* Nonzero when `path`, less a trailing "@REVISION" where `path` itself is
+ * not there, is a repository folder of the cache: a folder named
+ * models--ORG--NAME holding snapshots/ (what `ls` and `du` show). */
+int mm_hf_repo_dir(const char *path);
+
+/* Resolves such a folder to its snapshot as mm_hf_cache_resolve does
+ * (refs/main, else the REVISION after '@'), with the same checks. */
+enum mm_status mm_hf_repo_dir_resolve(char *out, size_t out_size, const char *path,
+                                      struct mm_error *err);
 
 #ifdef __cplusplus
 }

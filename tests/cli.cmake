@@ -28,6 +28,8 @@ mm_cli_test(cli_help_version help_version.sh $<TARGET_FILE:modelmem_cli> ${PROJE
 mm_cli_test(cli_errors errors.sh $<TARGET_FILE:modelmem_cli> ${MM_CLI_DATA})
 mm_cli_test(cli_json json.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_jsoncheck>
   ${MM_CLI_DATA})
+mm_cli_test(cli_targets targets.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_jsoncheck>
+  ${MM_CLI_DATA})
 mm_cli_test(cli_options_match options_match.sh $<TARGET_FILE:modelmem_cli>
   ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${PROJECT_SOURCE_DIR}/README.md)
 mm_cli_test(cli_examples examples.sh $<TARGET_FILE:modelmem_cli>

@@ -45,7 +45,13 @@ static int setup(void **state)
              "models--org--name/snapshots/beef models--org--name/refs/pr && "
              "printf 'c0ffee\\n' > models--org--name/refs/main && "
              "printf 'beef' > models--org--name/refs/v2 && "
-             "printf '../../x' > models--org--name/refs/evil",
+             "printf '../../x' > models--org--name/refs/evil && "
+             "mkdir -p models--Big-Org--Some.Model/refs "
+             "models--Big-Org--Some.Model/snapshots/1234abcd0000 "
+             "models--Big-Org--Some.Model/snapshots/1234ffff0000 "
+             "models--Big-Org--Some.Model/snapshots/98765432aaaa && "
+             "printf '98765432aaaa' > models--Big-Org--Some.Model/refs/main && "
+             "mkdir -p models--twin--a/snapshots models--Twin--A/snapshots",
              cache);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -105,6 +111,103 @@ static void test_resolve(void **state)
     expect_fail("org/name@v3", MM_ERR_NOT_FOUND);
     expect_fail("org/name@evil", MM_ERR_UNSAFE); /* a ref that climbs out: refused */
     expect_fail("not-an-id", MM_ERR_INVALID_ARG);
+}
+
+/* The message of a failed resolve contains `want`. */
+static void expect_fail_saying(const char *id, enum mm_status st, const char *want)
+{
+    char out[1024];
+    struct mm_error err;
+    assert_int_equal(mm_hf_cache_resolve(out, sizeof(out), cache, id, &err), st);
+    if (want[0] == '\0' ? strstr(err.message, "did you mean") != NULL
+                        : strstr(err.message, want) == NULL) {
+        fail_msg("%s: \"%s\" does not say \"%s\"", id, err.message, want);
+    }
+}
+
+static void expect_big(const char *id, const char *snapshot)
+{
+    char out[1024];
+    char want[PATH_MAX + 64];
+    char real[PATH_MAX];
+    struct mm_error err;
+    assert_int_equal(mm_hf_cache_resolve(out, sizeof(out), cache, id, &err), MM_OK);
+    assert_non_null(realpath(cache, real));
+    snprintf(want, sizeof(want), "%s/models--Big-Org--Some.Model/snapshots/%s", real, snapshot);
+    assert_string_equal(out, want);
+}
+
+/* Ids as people type them: any case, short hashes, near misses. */
+static void test_names(void **state)
+{
+    (void)state;
+    expect_big("Big-Org/Some.Model", "98765432aaaa");
+    expect_big("big-org/some.model", "98765432aaaa");
+    expect_big("BIG-ORG/SOME.MODEL@main", "98765432aaaa");
+    expect_big("big-org/some.model@1234a", "1234abcd0000");
+    expect_big("big-org/some.model@1234FF", "1234ffff0000");
+    expect_big("big-org/some.model@9876", "98765432aaaa");
+    /* ambiguous: both candidates named */
+    expect_fail_saying("big-org/some.model@1234", MM_ERR_INVALID_ARG, "1234abcd0000");
+    expect_fail_saying("big-org/some.model@1234", MM_ERR_INVALID_ARG, "1234ffff0000");
+    /* under 4 hex digits, or no snapshot begins so: not found */
+    expect_fail("big-org/some.model@123", MM_ERR_NOT_FOUND);
+    expect_fail("big-org/some.model@abcd", MM_ERR_NOT_FOUND);
+    /* near misses are named; far ones are not */
+    expect_fail_saying("big-org/some.modl", MM_ERR_NOT_FOUND, "did you mean Big-Org/Some.Model?");
+    expect_fail_saying("big-orgg/sme.model", MM_ERR_NOT_FOUND, "did you mean Big-Org/Some.Model?");
+    expect_fail_saying("other/Some.Model", MM_ERR_NOT_FOUND, "did you mean Big-Org/Some.Model?");
+    expect_fail_saying("org/nmae", MM_ERR_NOT_FOUND, "did you mean org/name?");
+    expect_fail_saying("completely/different", MM_ERR_NOT_FOUND, "");
+    /* two folders that differ only in case */
+    expect_fail_saying("TWIN/a", MM_ERR_INVALID_ARG, "differ only in case");
+}
+
+/* A models--ORG--NAME folder given as a path follows refs/main, or @REV. */
+static void test_repo_dir(void **state)
+{
+    char path[600];
+    char out[1024];
+    char want[PATH_MAX + 64];
+    char real[PATH_MAX];
+    struct mm_error err;
+    (void)state;
+    assert_non_null(realpath(cache, real));
+    snprintf(path, sizeof(path), "%s/models--org--name", cache);
+    assert_true(mm_hf_repo_dir(path));
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_OK);
+    snprintf(want, sizeof(want), "%s/models--org--name/snapshots/c0ffee", real);
+    assert_string_equal(out, want);
+    snprintf(path, sizeof(path), "%s/models--org--name/", cache);
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_OK);
+    assert_string_equal(out, want);
+    snprintf(path, sizeof(path), "%s/models--org--name@v2", cache);
+    assert_true(mm_hf_repo_dir(path));
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_OK);
+    snprintf(want, sizeof(want), "%s/models--org--name/snapshots/beef", real);
+    assert_string_equal(out, want);
+    snprintf(path, sizeof(path), "%s/models--Big-Org--Some.Model@1234f", cache);
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_OK);
+    snprintf(want, sizeof(want), "%s/models--Big-Org--Some.Model/snapshots/1234ffff0000", real);
+    assert_string_equal(out, want);
+    snprintf(path, sizeof(path), "%s/models--org--name@evil", cache);
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_ERR_UNSAFE);
+    snprintf(path, sizeof(path), "%s/models--org--name@nope", cache);
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_ERR_NOT_FOUND);
+    /* a folder name typed in another case */
+    snprintf(path, sizeof(path), "%s/models--BIG-ORG--some.model@1234f", cache);
+    assert_true(mm_hf_repo_dir(path));
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_OK);
+    assert_string_equal(out, want);
+    snprintf(path, sizeof(path), "%s/models--TWIN--A", cache);
+    assert_false(mm_hf_repo_dir(path)); /* two folders match: none is taken */
+    /* not repository folders */
+    snprintf(path, sizeof(path), "%s/models--org--name/snapshots", cache);
+    assert_false(mm_hf_repo_dir(path));
+    assert_false(mm_hf_repo_dir(cache));
+    snprintf(path, sizeof(path), "%s/models--none--here", cache);
+    assert_false(mm_hf_repo_dir(path));
+    assert_int_equal(mm_hf_repo_dir_resolve(out, sizeof(out), path, &err), MM_ERR_INVALID_ARG);
 }
 
 static void test_short_buffer(void **state)
@@ -428,6 +531,19 @@ static void test_snapshot_folder_link(void **state)
     assert_int_equal(resolve(path, sizeof(path), "o/n@r1", &err), MM_ERR_UNSAFE);
     expect_refused_at(&err, REPO "/snapshots/r1");
     expect_cli_refused(REPO "/snapshots/r1", false);
+    /* the same through the names people type: another case, the folder as
+     * a path, a short hash of a snapshot that is a link out */
+    assert_int_equal(resolve(path, sizeof(path), "O/N", &err), MM_ERR_UNSAFE);
+    expect_refused_at(&err, REPO "/snapshots/r1");
+    assert_int_equal(mm_hf_repo_dir_resolve(path, sizeof(path), at(REPO), &err), MM_ERR_UNSAFE);
+    expect_refused_at(&err, REPO "/snapshots/r1");
+    link_to("@outside", REPO "/snapshots/abcd1234");
+    assert_int_equal(resolve(path, sizeof(path), "o/n@abcd", &err), MM_ERR_UNSAFE);
+    expect_refused_at(&err, REPO "/snapshots/abcd1234");
+    assert_int_equal(mm_hf_repo_dir_resolve(path, sizeof(path), at(REPO "@abcd12"), &err),
+                     MM_ERR_UNSAFE);
+    expect_refused_at(&err, REPO "/snapshots/abcd1234");
+    remove_rel(REPO "/snapshots/abcd1234");
     /* a relative link, and one into another repository of the cache */
     link_to("../../../outside", REPO "/snapshots/r1");
     assert_int_equal(resolve(path, sizeof(path), "o/n", &err), MM_ERR_UNSAFE);
@@ -568,6 +684,8 @@ int main(void)
         cmocka_unit_test(test_syntax),
         cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_short_buffer),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_repo_dir),
     };
     const struct CMUnitTest escapes[] = {
         TREE_TEST(test_cache_as_laid_out),   TREE_TEST(test_snapshot_folder_link),

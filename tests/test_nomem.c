@@ -92,6 +92,35 @@ static enum mm_status run_load_estimate(const char *target)
     return st;
 }
 
+/* allow_missing_shards: the missing shard's tensors estimated */
+static enum mm_status run_partial(const char *target)
+{
+    struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    enum mm_status st;
+    opts.threads = 1;
+    opts.allow_missing_shards = 1;
+    st = mm_inventory_load(&inv, target, &opts, &err);
+    mm_inventory_free(inv);
+    return st;
+}
+
+/* a PEFT adapter (TARGET) with its base model (fixtures/estimate/tiny-llama) */
+static enum mm_status run_adapter(const char *target)
+{
+    struct mm_adapter ad;
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    enum mm_status st = mm_adapter_probe(&ad, target, &err);
+    if (st == MM_OK) {
+        st = mm_inventory_load_with_base(&inv, target, MM_FIXTURES "/estimate/tiny-llama", NULL,
+                                         &err);
+    }
+    mm_inventory_free(inv);
+    return st;
+}
+
 static enum mm_status run_verify(const char *target)
 {
     struct mm_verify_options opts = MM_VERIFY_OPTIONS_INIT;
@@ -186,6 +215,16 @@ static void test_verify_broken(void **state)
     (void)state;
     printf("verify (missing shards): %ld runs\n",
            exhaust(run_verify, MM_SHARED "/realmodels/index-gemma-2b"));
+    printf("partial load: %ld runs\n",
+           exhaust(run_partial, MM_FIXTURES "/safetensors/malformed-dirs/shard-missing"));
+    printf("partial load (cache): %ld runs\n",
+           exhaust(run_partial, MM_FIXTURES "/hub/models--example--half-llama/snapshots/"
+                                            "0123456789abcdef0123456789abcdef01234567"));
+    printf("verify (download stopped): %ld runs\n",
+           exhaust(run_verify, MM_FIXTURES "/hub/models--example--half-llama/snapshots/"
+                                           "0123456789abcdef0123456789abcdef01234567"));
+    printf("adapter with base: %ld runs\n",
+           exhaust(run_adapter, MM_FIXTURES "/adapter/tiny-lora"));
 }
 
 /* PyTorch: zip, legacy, deflated, an index folder, warnings, verify */

@@ -6,6 +6,11 @@ mm_add_test(test_hfcache test_hfcache.c ${PROJECT_SOURCE_DIR}/tests/hostile_gen.
 target_link_options(test_hfcache PRIVATE -Wl,--wrap=open)
 add_dependencies(test_hfcache modelmem_cli)
 mm_add_test(test_target test_target.c)
+# Downloads that stopped: .incomplete files in the cache and a --local-dir
+# folder, truncated shards, remedies, partial estimates.
+mm_add_test(test_download test_download.c ${PROJECT_SOURCE_DIR}/tests/hostile_gen.c)
+# PEFT adapter folders and their base models.
+mm_add_test(test_adapter test_adapter.c ${PROJECT_SOURCE_DIR}/tests/hostile_gen.c)
 
 # Allocation failures: every allocation the library makes is failed in turn
 # (the Nth call, N = 1, 2, ...) through the linker's --wrap, and each run

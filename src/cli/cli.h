@@ -22,6 +22,7 @@ struct cli_common {
     bool verbose;
     bool checksums;
     bool allow_unsafe_pickle;
+    bool allow_missing; /* estimate: missing shards are estimated (render_partial.c) */
     unsigned threads;
 };
 
@@ -250,6 +251,33 @@ void cli_progress_init(struct cli_progress *p, bool quiet);
 /* mm_verify_options.progress, with ctx a struct cli_progress. */
 void cli_progress_update(void *ctx, const char *file, uint64_t done, uint64_t total);
 void cli_progress_end(struct cli_progress *p);
+/* An estimate with shards missing (render_partial.c): how many files are
+ * missing, the text line and the JSON members ("partial", "missing",
+ * "estimated_parameters"); nothing when none is. */
+size_t cli_missing_count(const struct mm_inventory *inv);
+void render_partial_text(struct out *o, const struct mm_inventory *inv, bool markdown);
+void render_partial_json(struct out *o, const struct mm_inventory *inv);
+
+/* estimate on a PEFT adapter folder (base_model.c). */
+struct cli_adapter {
+    const char *base_opt;     /* --base */
+    bool is_adapter;
+    struct mm_adapter info;
+    bool found;               /* the base model was found: loaded with the adapter */
+    char base_path[4096];
+    uint64_t adapter_parameters;
+};
+/* Loads the resolved target `path` for estimate: an adapter with its base
+ * model when found, else as cli_load does. EXIT_OK or a printed error. */
+int cli_load_estimate(struct mm_inventory **out, struct cli_adapter *ad,
+                      const struct cli_common *c, const char *path);
+void render_adapter_text(struct out *o, const struct cli_adapter *ad, bool markdown);
+/* The "adapter" member (starting with ",\n"); nothing when not an adapter. */
+void render_adapter_json(struct out *o, const struct cli_adapter *ad);
+/* render_estimate_json without the closing brace, for members after it. */
+void render_estimate_json_members(struct out *o, const struct mm_estimate *e,
+                                  const struct mm_inventory *inv, const char *target,
+                                  const struct cli_memory *mem);
 
 int cli_inspect(int argc, char **argv);
 int cli_estimate(int argc, char **argv);

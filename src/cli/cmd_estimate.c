@@ -71,14 +71,14 @@ static int more_dtypes(struct mm_estimate_params *p, int argc, char **argv, int 
 /* The text (or Markdown) output; text is folded within 80 columns. */
 static int render_text_folded(struct out *o, const struct mm_estimate *est,
                               const struct mm_inventory *inv, const struct cli_common *c,
-                              struct cli_memory *mem)
+                              struct cli_memory *mem, const struct cli_adapter *ad)
 {
     char *buf = NULL;
     size_t len = 0;
-    FILE *f = c->markdown ? stdout : open_memstream(&buf, &len);
+    FILE *f = c->markdown ? o->f : open_memstream(&buf, &len);
     struct out *w = f != NULL ? malloc(sizeof(*w)) : NULL;
     if (w == NULL) {
-        if (f != NULL && f != stdout) {
+        if (f != NULL && f != o->f) {
             fclose(f);
         }
         free(buf);
@@ -86,13 +86,15 @@ static int render_text_folded(struct out *o, const struct mm_estimate *est,
     }
     out_init(w, f);
     render_estimate_text(w, est, inv, c->target, c->markdown);
+    render_partial_text(w, inv, c->markdown);
+    render_adapter_text(w, ad, c->markdown);
     if (mem->any) {
         cli_memory_style(mem);
         render_memory_text(w, mem, c->markdown);
     }
     out_flush(w);
     free(w);
-    if (f != stdout) {
+    if (f != o->f) {
         if (fclose(f) != 0) {
             free(buf);
             return -1;
@@ -117,13 +119,17 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
     struct mm_error err;
     struct out *o = NULL;
     struct cli_memory *mem = NULL;
+    struct cli_adapter *ad = calloc(1, sizeof(*ad));
     char path[4096];
+    bool verbose;
     int i;
     int rc;
     memset(&c, 0, sizeof(c));
     mem = malloc(sizeof(*mem));
-    if (mem == NULL) {
+    if (mem == NULL || ad == NULL) {
         cli_nomem();
+        free(mem);
+        free(ad);
         return EXIT_INPUT;
     }
     cli_memory_init(mem);
@@ -145,6 +151,15 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
         }
         if (strcmp(a, "--markdown") == 0) {
             c.markdown = true;
+        } else if (strcmp(a, "--base") == 0 || strncmp(a, "--base=", 7) == 0) {
+            ad->base_opt = a[6] == '=' ? a + 7 : NULL;
+            if (ad->base_opt == NULL) {
+                if (i + 1 >= argc) {
+                    rc = cli_usage_error("option '--base' needs a base model");
+                    goto out;
+                }
+                ad->base_opt = argv[++i];
+            }
         } else if (strcmp(a, "--dtypes") == 0 || strncmp(a, "--dtypes=", 9) == 0) {
             const char *v = a[8] == '=' ? a + 9 : NULL;
             if (v == NULL) {
@@ -177,20 +192,24 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
         rc = cli_usage_error("--json and --markdown cannot be combined");
         goto out;
     }
-    rc = cli_load(&inv, &c);
-    if (rc != EXIT_OK) {
-        goto out;
-    }
-    /* config.json sits next to the weights: the resolved target's folder
-     * (resolved again, quietly: cli_load said it with -v already) */
+    c.allow_missing = true;
+    /* config.json sits next to the weights: the resolved target's folder,
+     * or the base model's for an adapter (resolved quietly: loading says
+     * it with -v) */
+    verbose = c.verbose;
     c.verbose = false;
     if (cli_resolve_target(path, sizeof(path), &c, &err) != 0) {
         cli_print_error(&err);
         rc = EXIT_INPUT;
         goto out;
     }
+    c.verbose = verbose;
+    rc = cli_load_estimate(&inv, ad, &c, path);
+    if (rc != EXIT_OK) {
+        goto out;
+    }
     if (c.json || mem->any) {
-        rc = cli_memory_config(mem, path, c.quiet);
+        rc = cli_memory_config(mem, ad->found ? ad->base_path : path, c.quiet);
         if (rc == EXIT_OK) {
             rc = cli_memory_run(mem, inv);
         }
@@ -212,8 +231,10 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
     }
     out_init(o, f);
     if (c.json) {
-        render_estimate_json(o, est, inv, c.target, mem);
-    } else if (render_text_folded(o, est, inv, &c, mem) != 0) {
+        render_estimate_json_members(o, est, inv, c.target, mem);
+        render_adapter_json(o, ad);
+        out_str(o, "\n}\n");
+    } else if (render_text_folded(o, est, inv, &c, mem, ad) != 0) {
         cli_nomem();
         rc = EXIT_INPUT;
         goto out;
@@ -225,5 +246,6 @@ out:
     mm_inventory_free(inv);
     cli_memory_free(mem);
     free(mem);
+    free(ad);
     return rc;
 }

@@ -43,6 +43,24 @@ static void render_json(struct out *o, const struct mm_verify_report *rep)
         }
         out_str(o, ", \"message\": ");
         out_json_str(o, p->message);
+        out_str(o, ", \"remedy\": ");
+        if (p->remedy != NULL) {
+            out_json_str(o, p->remedy);
+        } else {
+            out_str(o, "null");
+        }
+        out_str(o, ", \"expected_bytes\": ");
+        if (p->expected_bytes >= 0) {
+            out_i64(o, p->expected_bytes);
+        } else {
+            out_str(o, "null");
+        }
+        out_str(o, ", \"actual_bytes\": ");
+        if (p->actual_bytes >= 0) {
+            out_i64(o, p->actual_bytes);
+        } else {
+            out_str(o, "null");
+        }
         out_str(o, "}");
     }
     out_str(o, n > 0 ? "\n  ]\n}\n" : "]\n}\n");
@@ -67,6 +85,11 @@ static void render_text(struct out *o, const struct mm_verify_report *rep, bool 
         out_fmt(o, "%s %s: ", severity_name(p->severity), mm_errcode_name(p->code));
         out_text(o, line);
         out_str(o, "\n");
+        if (p->remedy != NULL) {
+            out_str(o, "  remedy: ");
+            out_text(o, p->remedy);
+            out_str(o, "\n");
+        }
         warnings += p->severity == MM_SEVERITY_WARNING;
     }
     if (!quiet) {

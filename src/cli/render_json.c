@@ -112,6 +112,14 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
                           const struct mm_inventory *inv, const char *target,
                           const struct cli_memory *mem)
 {
+    render_estimate_json_members(o, e, inv, target, mem);
+    out_str(o, "\n}\n");
+}
+
+void render_estimate_json_members(struct out *o, const struct mm_estimate *e,
+                                  const struct mm_inventory *inv, const char *target,
+                                  const struct cli_memory *mem)
+{
     size_t i;
     out_str(o, "{\n  \"schema\": \"modelmem.estimate/1\",\n  \"target\": ");
     out_json_str(o, target);
@@ -147,8 +155,8 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
         out_str(o, "}");
     }
     out_str(o, "\n  ]");
+    render_partial_json(o, inv);
     if (mem != NULL) {
         render_memory_json(o, mem);
     }
-    out_str(o, "\n}\n");
 }

@@ -206,6 +206,10 @@ static int resolve_target(char *out, size_t size, const char *target, struct mm_
     mm_error_clear(err);
     struct stat sb;
     char cache[4096];
+    if (mm_hf_repo_dir(target)) {
+        /* a models--ORG--NAME folder, as `ls` shows the cache */
+        return mm_hf_repo_dir_resolve(out, size, target, err) == MM_OK ? 0 : -1;
+    }
     if (stat(target, &sb) == 0 || !mm_hf_repo_id_syntax(target) ||
         cli_hf_cache_dir(cache, sizeof(cache)) != 0) {
         snprintf(out, size, "%s", target);
@@ -284,6 +288,7 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
     char path[4096];
     opts.threads = c->threads;
     opts.allow_unsafe_pickle = c->allow_unsafe_pickle;
+    opts.allow_missing_shards = c->allow_missing;
     if (cli_resolve_target(path, sizeof(path), c, &err) != 0) {
         cli_print_error(&err);
         return EXIT_INPUT;

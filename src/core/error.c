@@ -117,6 +117,7 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_PICKLE_TRAILING] = "pickle-trailing-data",
     [MM_E_ZIP_FOLDERS] = "zip-mixed-folders",
     [MM_E_LIMIT_SCAN_MODELS] = "limit-scan-models",
+    [MM_E_DOWNLOAD_INCOMPLETE] = "download-incomplete",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)

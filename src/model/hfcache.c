@@ -15,25 +15,8 @@
 #include <sys/stat.h>
 
 #include "core/internal.h"
+#include "model/hfnames.h"
 #include "model/path_safety.h"
-
-/* Hub names: letters, digits, '-', '_', '.'; no "..", not starting '.'. */
-static bool hub_name_ok(const char *s, size_t n)
-{
-    size_t i;
-    if (n == 0 || n > 96 || s[0] == '.' || s[0] == '-') {
-        return false;
-    }
-    for (i = 0; i < n; i++) {
-        const char ch = s[i];
-        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
-        if (!ok || (ch == '.' && i + 1 < n && s[i + 1] == '.')) {
-            return false;
-        }
-    }
-    return true;
-}
 
 /* A revision or commit: a branch/tag name without '/' escapes or "..". */
 static bool revision_ok(const char *s, size_t n)
@@ -62,7 +45,7 @@ int mm_hf_repo_id_syntax(const char *id)
     }
     at = strchr(slash + 1, '@');
     name_len = at != NULL ? (size_t)(at - slash - 1) : strlen(slash + 1);
-    return hub_name_ok(id, (size_t)(slash - id)) && hub_name_ok(slash + 1, name_len) &&
+    return mm_hf_name_ok(id, (size_t)(slash - id)) && mm_hf_name_ok(slash + 1, name_len) &&
            (at == NULL || revision_ok(at + 1, strlen(at + 1)));
 }
 
@@ -197,23 +180,105 @@ static enum mm_status resolve_snapshot(char *out, size_t out_size, const char *r
  * repository folder may itself be a link, as the cache folder may): the
  * ref file, the commit it names, the snapshot folder. The files of the
  * snapshot are then checked by the loader, as for any folder (their links
- * into ../../blobs/ stay in the repository folder).
+ * into ../../blobs/ stay in the repository folder). `label` names the
+ * target in errors.
  */
+static enum mm_status resolve_in_repo(char *out, size_t out_size, const char *repo,
+                                      const char *rev, const char *label,
+                                      struct mm_error *err)
+{
+    char path[MM_ERROR_FILE_MAX + 160];
+    char commit[130];
+    char *repo_real = realpath(repo, NULL);
+    bool found = false;
+    enum mm_status st;
+    int n;
+    if (repo_real == NULL) {
+        return errno == ENOMEM ? mm_fail_nomem(err, repo)
+                               : mm_fail(err, MM_ERR_IO, MM_E_IO, repo, NULL, -1,
+                                         "cannot resolve the folder: %s", strerror(errno));
+    }
+    /* refs/<rev> names the commit; a revision that is itself a snapshot
+     * folder (a commit hash) is used as it is, and a unique prefix of one
+     * (a short hash) stands for it. */
+    n = snprintf(path, sizeof(path), "%s/refs/%s", repo, rev);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        st = mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, label, NULL, -1,
+                     "cache path too long");
+        goto out;
+    }
+    st = read_ref(commit, &found, repo_real, path, err);
+    if (st == MM_OK && !found) {
+        snprintf(commit, sizeof(commit), "%s", rev);
+        n = snprintf(path, sizeof(path), "%s/snapshots/%s", repo, rev);
+        if (n > 0 && (size_t)n < sizeof(path) && !is_dir(path)) {
+            st = mm_hf_match_commit(commit, &found, repo, label, rev, err);
+        }
+    }
+    if (st == MM_OK) {
+        st = resolve_snapshot(out, out_size, repo, repo_real, commit, label, rev, err);
+    }
+out:
+    free(repo_real);
+    return st;
+}
+
+/* The models--ORG--NAME folder of `cache_dir` for ORG/NAME, written to
+ * `repo`: the exact name, else the one folder that differs only in case;
+ * not found, the error names the closest id in the cache. */
+static enum mm_status find_repo(char *repo, size_t size, const char *cache_dir,
+                                const char *repo_id, size_t org_len, const char *name,
+                                size_t name_len, struct mm_error *err)
+{
+    char folder[256];
+    char suggest[256];
+    bool found = false;
+    enum mm_status st;
+    int n = snprintf(repo, size, "%s/models--%.*s--%.*s", cache_dir, (int)org_len, repo_id,
+                     (int)name_len, name);
+    if (n < 0 || (size_t)n >= size) {
+        return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
+                       "cache path too long");
+    }
+    if (is_dir(repo)) {
+        return MM_OK;
+    }
+    st = mm_hf_match_repo(folder, sizeof(folder), &found, suggest, sizeof(suggest), cache_dir,
+                          repo_id, org_len, name, name_len, err);
+    if (st != MM_OK) {
+        return st;
+    }
+    if (found) {
+        n = snprintf(repo, size, "%s/%s", cache_dir, folder);
+        if (n < 0 || (size_t)n >= size) {
+            return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
+                           "cache path too long");
+        }
+        if (is_dir(repo)) {
+            return MM_OK;
+        }
+    }
+    if (suggest[0] != '\0') {
+        return mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, repo_id, NULL, -1,
+                       "not a local path, and not in the Hugging Face cache: did you mean "
+                       "%s? (cache %s; nothing is downloaded)",
+                       suggest, cache_dir);
+    }
+    return mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, repo_id, NULL, -1,
+                   "not a local path, and not in the Hugging Face cache %s (nothing is "
+                   "downloaded)",
+                   cache_dir);
+}
+
 enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache_dir,
                                    const char *repo_id, struct mm_error *err)
 {
     char repo[MM_ERROR_FILE_MAX];
-    char path[MM_ERROR_FILE_MAX + 160];
-    char commit[130];
-    char *repo_real = NULL;
     const char *slash;
     const char *at;
     const char *rev = "main";
-    size_t org_len;
     size_t name_len;
-    bool found = false;
     enum mm_status st;
-    int n;
     mm_error_clear(err);
     if (out == NULL || out_size == 0 || cache_dir == NULL || repo_id == NULL ||
         !mm_hf_repo_id_syntax(repo_id)) {
@@ -222,45 +287,105 @@ enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache
     }
     slash = strchr(repo_id, '/');
     at = strchr(slash + 1, '@');
-    org_len = (size_t)(slash - repo_id);
     name_len = at != NULL ? (size_t)(at - slash - 1) : strlen(slash + 1);
     if (at != NULL) {
         rev = at + 1;
     }
-    n = snprintf(repo, sizeof(repo), "%s/models--%.*s--%.*s", cache_dir, (int)org_len, repo_id,
-                 (int)name_len, slash + 1);
-    if (n < 0 || (size_t)n >= sizeof(repo)) {
-        return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
-                       "cache path too long");
-    }
-    if (!is_dir(repo)) {
-        return mm_fail(err, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, repo_id, NULL, -1,
-                       "not a local path, and not in the Hugging Face cache %s (nothing is "
-                       "downloaded)",
-                       cache_dir);
-    }
-    repo_real = realpath(repo, NULL);
-    if (repo_real == NULL) {
-        return errno == ENOMEM ? mm_fail_nomem(err, repo)
-                               : mm_fail(err, MM_ERR_IO, MM_E_IO, repo, NULL, -1,
-                                         "cannot resolve the folder: %s", strerror(errno));
-    }
-    /* refs/<rev> names the commit; a revision that is itself a snapshot
-     * folder (a commit hash) is used as it is. */
-    n = snprintf(path, sizeof(path), "%s/refs/%s", repo, rev);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        st = mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
-                     "cache path too long");
-        goto out;
-    }
-    st = read_ref(commit, &found, repo_real, path, err);
-    if (st == MM_OK && !found) {
-        snprintf(commit, sizeof(commit), "%s", rev);
-    }
+    st = find_repo(repo, sizeof(repo), cache_dir, repo_id, (size_t)(slash - repo_id),
+                   slash + 1, name_len, err);
     if (st == MM_OK) {
-        st = resolve_snapshot(out, out_size, repo, repo_real, commit, repo_id, rev, err);
+        st = resolve_in_repo(out, out_size, repo, rev, repo_id, err);
     }
-out:
-    free(repo_real);
     return st;
+}
+
+/* `path` less a trailing "@REVISION" when `path` itself is not there:
+ * the folder in `dir`, the revision (or "main") in *rev. */
+static bool split_repo_dir(char *dir, size_t size, const char **rev, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *at = strrchr(path, '@');
+    size_t len = strlen(path);
+    struct stat sb;
+    *rev = "main";
+    if (stat(path, &sb) != 0 && at != NULL && (slash == NULL || at > slash) &&
+        revision_ok(at + 1, strlen(at + 1))) {
+        len = (size_t)(at - path);
+        *rev = at + 1;
+    }
+    while (len > 1 && path[len - 1] == '/') {
+        len--;
+    }
+    if (len == 0 || len >= size) {
+        return false;
+    }
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    return true;
+}
+
+/*
+ * The repository folder `path` names (less any "@REVISION"), in `dir`:
+ * models--ORG--NAME holding snapshots/. Where that folder is not there, the
+ * one beside it that differs only in case (models--meta-llama--llama-3-8b
+ * typed for models--meta-llama--Llama-3-8B), as for a repository id.
+ */
+static bool repo_dir_of(char *dir, size_t size, const char **rev, const char *path)
+{
+    char snaps[MM_ERROR_FILE_MAX + 16];
+    char folder[256];
+    char suggest[8];
+    const char *base;
+    const char *sep;
+    bool found = false;
+    size_t keep;
+    int n;
+    if (path == NULL || !split_repo_dir(dir, size, rev, path)) {
+        return false;
+    }
+    base = strrchr(dir, '/');
+    base = base != NULL ? base + 1 : dir;
+    if (strncmp(base, "models--", 8) != 0 || (sep = strstr(base + 8, "--")) == NULL ||
+        !mm_hf_name_ok(base + 8, (size_t)(sep - base - 8)) ||
+        !mm_hf_name_ok(sep + 2, strlen(sep + 2))) {
+        return false;
+    }
+    keep = (size_t)(base - dir);
+    if (!is_dir(dir)) {
+        char parent[MM_ERROR_FILE_MAX];
+        if (keep == 0) {
+            snprintf(parent, sizeof(parent), ".");
+        } else {
+            snprintf(parent, sizeof(parent), "%.*s", keep > 1 ? (int)(keep - 1) : 1, dir);
+        }
+        if (mm_hf_match_repo(folder, sizeof(folder), &found, suggest, sizeof(suggest), parent,
+                             base + 8, (size_t)(sep - base - 8), sep + 2, strlen(sep + 2),
+                             NULL) != MM_OK ||
+            !found || keep + strlen(folder) >= size) {
+            return false;
+        }
+        memcpy(dir + keep, folder, strlen(folder) + 1);
+    }
+    n = snprintf(snaps, sizeof(snaps), "%s/snapshots", dir);
+    return n > 0 && (size_t)n < sizeof(snaps) && is_dir(snaps);
+}
+
+int mm_hf_repo_dir(const char *path)
+{
+    char dir[MM_ERROR_FILE_MAX];
+    const char *rev;
+    return repo_dir_of(dir, sizeof(dir), &rev, path);
+}
+
+enum mm_status mm_hf_repo_dir_resolve(char *out, size_t out_size, const char *path,
+                                      struct mm_error *err)
+{
+    char dir[MM_ERROR_FILE_MAX];
+    const char *rev;
+    mm_error_clear(err);
+    if (out == NULL || out_size == 0 || !repo_dir_of(dir, sizeof(dir), &rev, path)) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, path, NULL, -1,
+                       "not a Hugging Face cache repository folder (models--ORG--NAME)");
+    }
+    return resolve_in_repo(out, out_size, dir, rev, path, err);
 }

@@ -29,6 +29,37 @@ static struct mm_error *keep_error(const struct mm_error *e)
     return copy;
 }
 
+/* The failures of a file that ends too soon: a download that stopped. */
+static bool cut_short(enum mm_errcode code)
+{
+    return code == MM_E_DATA_BEYOND_FILE || code == MM_E_HEADER_LENGTH ||
+           code == MM_E_HEADER_TOO_SMALL || code == MM_E_TRUNCATED;
+}
+
+/* A missing or cut-short shard, with allow_missing_shards: an empty part
+ * holding only its file, format "missing", whose tensors partial.c adds.
+ * Its error is kept: with no shard of the index there, it is reported. */
+static void leave_out(struct mm_job *jb, struct mm_error *e, uint64_t bytes)
+{
+    /* only the first shard's error can be reported (mm_partial_fill): an
+     * index of 10^5 missing shards keeps one */
+    if (jb->allow_missing > 1) {
+        if (e->code == MM_E_NOT_FOUND) {
+            mm_fail(e, MM_ERR_NOT_FOUND, MM_E_SHARD_MISSING, jb->path, NULL, -1,
+                    "shard named by the index is missing");
+        }
+        jb->err = keep_error(e);
+    }
+    mm_inventory_free(jb->part);
+    jb->part = NULL;
+    jb->missing = 1;
+    jb->missing_bytes = bytes;
+    jb->status = MM_OK;
+    if (jb->allow_missing > 1 && jb->err == NULL) {
+        jb->status = mm_fail_nomem(e, jb->path);
+    }
+}
+
 /* Reads one file into its own part inventory. */
 static void run_job(struct mm_job *jb)
 {
@@ -37,6 +68,13 @@ static void run_job(struct mm_job *jb)
     struct mm_error e;
     uint32_t f;
     mm_error_clear(&e);
+    if (jb->is_shard && jb->allow_missing && jb->real == NULL) {
+        /* a shard lies in a model folder, so the plan resolved its real
+         * path: it had none, the file is not there */
+        e.code = MM_E_NOT_FOUND;
+        leave_out(jb, &e, 0);
+        return;
+    }
     jb->part = mm_inv_new();
     if (jb->part == NULL) {
         jb->status = mm_fail_nomem(&e, jb->path);
@@ -47,6 +85,10 @@ static void run_job(struct mm_job *jb)
     /* the real path checked by the plan, so that a link swapped since then
      * is not followed */
     jb->status = mm_source_open(&src, jb->real != NULL ? jb->real : jb->path, jb->path, &e);
+    if (jb->status == MM_ERR_NOT_FOUND && jb->is_shard && jb->allow_missing) {
+        leave_out(jb, &e, 0);
+        return;
+    }
     if (jb->status == MM_ERR_NOT_FOUND && jb->is_shard) {
         jb->status = mm_fail(&e, MM_ERR_NOT_FOUND, MM_E_SHARD_MISSING, jb->path, NULL, -1,
                              "shard named by the index is missing");
@@ -68,7 +110,9 @@ static void run_job(struct mm_job *jb)
         mm_inv_prefix_names(jb->part, jb->prefix) != MM_OK) {
         jb->status = mm_fail_nomem(&e, jb->path);
     }
-    if (jb->status != MM_OK) {
+    if (jb->status != MM_OK && jb->is_shard && jb->allow_missing && cut_short(e.code)) {
+        leave_out(jb, &e, src.size);
+    } else if (jb->status != MM_OK) {
         jb->err = keep_error(&e);
     }
     mm_source_close(&src);
@@ -146,8 +190,12 @@ struct pool {
 static enum mm_status merge_part(struct mm_inventory *inv, struct mm_job *jb)
 {
     uint32_t f;
-    enum mm_status st = mm_inv_add_file(inv, jb->rel, "unknown",
-                                        mm_inventory_file(jb->part, 0)->bytes, 0, &f);
+    enum mm_status st;
+    if (jb->missing) {
+        /* left out: its file only, whose tensors partial.c estimates */
+        return mm_inv_add_file(inv, jb->rel, "missing", jb->missing_bytes, 0, &f);
+    }
+    st = mm_inv_add_file(inv, jb->rel, "unknown", mm_inventory_file(jb->part, 0)->bytes, 0, &f);
     if (st == MM_OK) {
         st = mm_inv_absorb(inv, jb->part, f);
     }
@@ -195,7 +243,7 @@ static void *worker(void *arg)
         run_job(&p->pl->jobs[i]);
         if (p->pl->jobs[i].status != MM_OK) {
             note_failure(p, i);
-        } else if (p->pl->jobs[i].index_id >= 0 &&
+        } else if (p->pl->jobs[i].index_id >= 0 && !p->pl->jobs[i].missing &&
             p->pl->indexes[p->pl->jobs[i].index_id].seen != NULL) {
             check_part(p->pl, i);
         }
@@ -301,8 +349,8 @@ static bool all_indexed(const struct mm_plan *pl)
     return true;
 }
 
-static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl,
-                              const struct mm_load_options *opts, struct mm_error *err)
+enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
+                               const struct mm_load_options *opts, struct mm_error *err)
 {
     struct mm_inventory *inv = mm_inv_new();
     const unsigned threads = opts != NULL ? opts->threads : 0;
@@ -314,6 +362,15 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl,
     }
     for (i = 0; i < pl->njobs; i++) {
         pl->jobs[i].allow_unsafe_pickle = allow;
+        pl->jobs[i].allow_missing =
+            opts != NULL && opts->version >= 3 && opts->allow_missing_shards ? 1 : 0;
+    }
+    for (i = 0; i < pl->nindexes; i++) {
+        /* 2: the first shard of an index, whose error is kept if missing */
+        if (pl->indexes[i].first_job < pl->njobs &&
+            pl->jobs[pl->indexes[i].first_job].allow_missing) {
+            pl->jobs[pl->indexes[i].first_job].allow_missing = 2;
+        }
     }
     for (i = 0; i < pl->nindexes; i++) {
         pl->indexes[i].seen = calloc(pl->indexes[i].index.nentries + 1, 1);
@@ -341,6 +398,9 @@ static enum mm_status execute(struct mm_inventory **out, struct mm_plan *pl,
         } else if (err != NULL) {
             *err = *jb->err;
         }
+    }
+    for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
+        st = mm_partial_fill(inv, pl, i, err);
     }
     for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
         st = check_index_parts(pl, (long)i, err);
@@ -382,7 +442,7 @@ enum mm_status mm_inventory_load(struct mm_inventory **out, const char *target,
     if (st != MM_OK) {
         return st;
     }
-    st = execute(out, &pl, opts, err);
+    st = mm_plan_execute(out, &pl, opts, err);
     mm_plan_free(&pl);
     return st;
 }

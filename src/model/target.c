@@ -838,6 +838,9 @@ enum mm_status mm_target_files(struct mm_target_files *out, const char *target,
         pl.indexes[0].path = NULL;
         out->has_total_size = pl.indexes[0].index.has_total_size;
         out->total_size = pl.indexes[0].index.total_size;
+        out->index = pl.indexes[0].index;
+        out->has_index = 1;
+        memset(&pl.indexes[0].index, 0, sizeof(pl.indexes[0].index));
     }
     mm_plan_free(&pl);
     return MM_OK;
@@ -853,5 +856,8 @@ void mm_target_files_free(struct mm_target_files *tf)
     free(tf->paths);
     free(tf->reals);
     free(tf->index_path);
+    if (tf->has_index) {
+        mm_index_free(&tf->index);
+    }
     memset(tf, 0, sizeof(*tf));
 }

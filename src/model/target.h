@@ -23,6 +23,8 @@ struct mm_target_files {
     char *index_path; /* NULL without an index */
     int has_total_size;
     uint64_t total_size; /* the index's metadata.total_size */
+    int has_index;
+    struct mm_index index; /* the first index, when has_index */
 };
 
 enum mm_status mm_target_files(struct mm_target_files *out, const char *target,
@@ -39,6 +41,9 @@ struct mm_job {
     long index_id;  /* the index that names it, or -1 */
     int is_shard;   /* named by an index: say so when absent */
     int allow_unsafe_pickle; /* the load option, for the reader */
+    int allow_missing; /* the load option allow_missing_shards (2: keep the error) */
+    int missing;    /* a shard absent or cut short, left out (allow_missing) */
+    uint64_t missing_bytes; /* what there is of it */
     struct mm_inventory *part;
     /* Errors are kept only for jobs that failed (one struct mm_error is
      * 1.5 KiB; an index may name MM_LIMIT_FILES shards). */
@@ -77,6 +82,9 @@ struct mm_plan {
 
 enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_error *err);
 void mm_plan_free(struct mm_plan *pl);
+/* Reads every planned file and builds the inventory (load.c). */
+enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
+                               const struct mm_load_options *opts, struct mm_error *err);
 
 /* A file found beside the weights (config.json) lies in `folder` (the
  * repository folder for a Hugging Face cache snapshot), as every planned
@@ -84,6 +92,12 @@ void mm_plan_free(struct mm_plan *pl);
  * is not there (opening it says so). */
 enum mm_status mm_path_check_inside(const char *folder, const char *path,
                                     struct mm_error *err);
+
+/* With allow_missing_shards: the tensors of index `id`'s missing shards,
+ * estimated and added to `inv` (file = the shard's job), each marked seen
+ * (partial.c). */
+enum mm_status mm_partial_fill(struct mm_inventory *inv, struct mm_plan *pl, size_t id,
+                               struct mm_error *err);
 
 /* Small helpers shared with load.c. */
 const char *mm_base_name(const char *path);

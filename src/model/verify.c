@@ -12,6 +12,7 @@
 #include "core/checked.h"
 #include "core/internal.h"
 #include "core/sha256.h"
+#include "model/download.h"
 #include "model/target.h"
 
 struct mm_verify_report {
@@ -23,6 +24,7 @@ struct mm_verify_report {
     size_t nerrors;
     size_t nchecksums;
     int truncated;
+    struct mm_download_site site; /* where the model came from: for remedies */
 };
 
 static char *dup_or_empty(const char *s)
@@ -35,6 +37,7 @@ static void problem_free(struct mm_problem *p)
     free((void *)(uintptr_t)p->file);
     free((void *)(uintptr_t)p->tensor);
     free((void *)(uintptr_t)p->message);
+    free((void *)(uintptr_t)p->remedy);
 }
 
 /* Appends a problem to the list. */
@@ -50,6 +53,9 @@ static enum mm_status push_problem(struct mm_verify_report *rep, enum mm_severit
     p->severity = sev;
     p->code = code;
     p->offset = offset;
+    p->remedy = NULL;
+    p->expected_bytes = -1;
+    p->actual_bytes = -1;
     if (file != NULL && rep->base != NULL && strncmp(file, rep->base, strlen(rep->base)) == 0) {
         file += strlen(rep->base);
     }
@@ -103,6 +109,7 @@ void mm_verify_free(struct mm_verify_report *rep)
     }
     free(rep->problems);
     free(rep->base);
+    mm_download_site_free(&rep->site);
     free(rep);
 }
 
@@ -156,6 +163,65 @@ static enum mm_status add_warnings(struct mm_verify_report *rep, const struct mm
     return MM_OK;
 }
 
+/* The problem's message, replaced by a copy of `msg` (the old one is kept
+ * when there is no memory for the new). */
+static enum mm_status replace_message(struct mm_problem *p, const char *msg)
+{
+    char *m = strdup(msg);
+    if (m == NULL) {
+        return MM_ERR_NOMEM;
+    }
+    free((void *)(uintptr_t)p->message);
+    p->message = m;
+    return MM_OK;
+}
+
+/* "1.63 GiB of 3.26 GiB; " before a truncated file's message, and the two
+ * sizes in the problem: expected from its header (8 + N + the last byte of
+ * data), else, for the one shard of an index whose header is cut short,
+ * from 8 + N + the index's metadata.total_size. */
+static enum mm_status size_truncated(struct mm_problem *p, const struct mm_target_files *tf,
+                                     size_t i)
+{
+    struct mm_source src;
+    struct mm_st_extent ext;
+    char have[32];
+    char want[32];
+    char msg[MM_ERROR_MESSAGE_MAX];
+    uint64_t expected = 0;
+    bool known = false;
+    enum mm_status st;
+    if (mm_source_open(&src, tf->reals[i] != NULL ? tf->reals[i] : tf->paths[i], tf->paths[i],
+                       NULL) != MM_OK) {
+        return MM_OK;
+    }
+    st = mm_safetensors_extent(&ext, &src, NULL);
+    if (st == MM_ERR_NOMEM) {
+        mm_source_close(&src);
+        return st;
+    }
+    if (st == MM_OK) {
+        if (ext.has_size) {
+            expected = ext.size;
+            known = true;
+        } else if (ext.has_header_len && tf->has_index && tf->index.nshards == 1 &&
+                   tf->has_total_size && mm_add_u64(&expected, 8 + ext.header_len,
+                                                    tf->total_size)) {
+            known = true;
+        }
+    }
+    p->actual_bytes = (int64_t)src.size;
+    mm_source_close(&src);
+    if (!known || expected <= src.size || expected > INT64_MAX) {
+        return MM_OK;
+    }
+    p->expected_bytes = (int64_t)expected;
+    mm_download_fmt_size(have, sizeof(have), src.size);
+    mm_download_fmt_size(want, sizeof(want), expected);
+    snprintf(msg, sizeof(msg), "truncated: %s of %s; %s", have, want, p->message);
+    return replace_message(p, msg);
+}
+
 /* Each file alone: its own header and layout. Pickles are read with
  * unsafe globals allowed, so that every one of them is reported. */
 static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_target_files *tf,
@@ -183,12 +249,16 @@ static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_
             return st;
         }
         if (st != MM_OK) {
+            const size_t before = rep->n;
             (*bad)++;
             if (e.code == MM_E_NOT_FOUND && tf->index_path != NULL) {
                 e.code = MM_E_SHARD_MISSING;
                 snprintf(e.message, sizeof(e.message), "shard named by the index is missing");
             }
             st = add_error(rep, &e);
+            if (st == MM_OK && rep->n > before && mm_download_truncation(e.code)) {
+                st = size_truncated(&rep->problems[rep->n - 1], tf, i);
+            }
         }
         mm_inventory_free(inv);
         if (st != MM_OK) {
@@ -309,6 +379,129 @@ static enum mm_status check_checksums(struct mm_verify_report *rep,
     return MM_OK;
 }
 
+/* The shard a leftover was going to be: the index's shard of the first
+ * tensor its header names, else the file name in its own name; NULL. */
+static const char *leftover_shard(const struct mm_leftover *lo, const struct mm_target_files *tf)
+{
+    if (tf->has_index && lo->ext.first_tensor[0] != '\0') {
+        const long e = mm_index_find(&tf->index, lo->ext.first_tensor);
+        if (e >= 0) {
+            return tf->index.shards[tf->index.shard_of[e]];
+        }
+    }
+    return lo->name_hint;
+}
+
+/* "1.63 GiB of 3.26 GiB" or "1.63 GiB so far": what a leftover holds. */
+static void leftover_sizes(char *out, size_t size, const struct mm_leftover *lo)
+{
+    char have[32];
+    char want[32];
+    mm_download_fmt_size(have, sizeof(have), lo->have);
+    if (lo->ext.has_size && lo->ext.size > lo->have) {
+        mm_download_fmt_size(want, sizeof(want), lo->ext.size);
+        snprintf(out, size, "%s of %s", have, want);
+    } else {
+        snprintf(out, size, "%s so far", have);
+    }
+}
+
+/* The problem a shard already has (shard-missing), or NULL. */
+static struct mm_problem *shard_problem(struct mm_verify_report *rep, const char *shard,
+                                        enum mm_errcode code)
+{
+    size_t i;
+    for (i = 0; i < rep->n; i++) {
+        const char *slash = strrchr(rep->problems[i].file, '/');
+        const char *base = slash != NULL ? slash + 1 : rep->problems[i].file;
+        if (rep->problems[i].code == code && strcmp(base, shard) == 0) {
+            return &rep->problems[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The .incomplete files the download left (download.c): a missing shard
+ * whose download did not finish becomes download-incomplete, with the
+ * sizes; a leftover of a shard that is there in full is a warning (a
+ * download that was started again and finished); any other is an error.
+ */
+static enum mm_status check_leftovers(struct mm_verify_report *rep,
+                                      const struct mm_target_files *tf)
+{
+    struct mm_leftover *lo = NULL;
+    size_t n = 0;
+    size_t i;
+    struct mm_error e;
+    enum mm_status st = mm_download_leftovers(&lo, &n, &rep->site, &e);
+    for (i = 0; st == MM_OK && i < n; i++) {
+        const char *shard = leftover_shard(&lo[i], tf);
+        const char *shown = lo[i].path;
+        struct mm_problem *p = shard != NULL ? shard_problem(rep, shard, MM_E_SHARD_MISSING)
+                                             : NULL;
+        char sizes[80];
+        char msg[MM_ERROR_MESSAGE_MAX];
+        enum mm_severity sev = MM_SEVERITY_ERROR;
+        if (rep->base != NULL && strncmp(shown, rep->base, strlen(rep->base)) == 0) {
+            shown += strlen(rep->base);
+        } else if (rep->site.repo_dir != NULL) {
+            /* in the cache: models--ORG--NAME/blobs/ETAG.incomplete */
+            const char *slash = strrchr(rep->site.repo_dir, '/');
+            const size_t keep = slash != NULL ? (size_t)(slash - rep->site.repo_dir) + 1 : 0;
+            if (strncmp(shown, rep->site.repo_dir, keep) == 0) {
+                shown += keep;
+            }
+        }
+        leftover_sizes(sizes, sizeof(sizes), &lo[i]);
+        snprintf(msg, sizeof(msg), "download did not finish: %s in %s", sizes, shown);
+        if (p != NULL) {
+            st = replace_message(p, msg);
+            p->code = MM_E_DOWNLOAD_INCOMPLETE;
+            p->actual_bytes = lo[i].have <= INT64_MAX ? (int64_t)lo[i].have : -1;
+            p->expected_bytes = lo[i].ext.has_size && lo[i].ext.size <= INT64_MAX
+                                    ? (int64_t)lo[i].ext.size
+                                    : -1;
+            continue;
+        }
+        if (shard != NULL && shard_problem(rep, shard, MM_E_DOWNLOAD_INCOMPLETE) == NULL) {
+            size_t k;
+            for (k = 0; k < tf->n; k++) {
+                if (strcmp(mm_base_name(tf->paths[k]), shard) == 0) {
+                    sev = MM_SEVERITY_WARNING; /* the shard is there */
+                }
+            }
+        }
+        st = add_problem(rep, sev, MM_E_DOWNLOAD_INCOMPLETE, shard != NULL ? shard : lo[i].path,
+                         NULL, -1, msg);
+        if (st == MM_OK && rep->n > 0 &&
+            rep->problems[rep->n - 1].code == MM_E_DOWNLOAD_INCOMPLETE) {
+            struct mm_problem *q = &rep->problems[rep->n - 1];
+            q->actual_bytes = lo[i].have <= INT64_MAX ? (int64_t)lo[i].have : -1;
+            q->expected_bytes = lo[i].ext.has_size && lo[i].ext.size <= INT64_MAX
+                                    ? (int64_t)lo[i].ext.size
+                                    : -1;
+        }
+    }
+    mm_download_leftovers_free(lo, n);
+    return st;
+}
+
+/* One line of remedy for each problem a download explains. */
+static enum mm_status add_remedies(struct mm_verify_report *rep)
+{
+    size_t i;
+    for (i = 0; i < rep->n; i++) {
+        struct mm_problem *p = &rep->problems[i];
+        char *remedy = NULL;
+        if (mm_download_remedy(&remedy, p->code, &rep->site) != MM_OK) {
+            return MM_ERR_NOMEM;
+        }
+        p->remedy = remedy;
+    }
+    return MM_OK;
+}
+
 enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
                          const struct mm_verify_options *vopts, struct mm_error *err)
 {
@@ -325,7 +518,8 @@ enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
         return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "no target");
     }
     rep = calloc(1, sizeof(*rep));
-    if (rep == NULL || set_base(rep, target) != MM_OK) {
+    if (rep == NULL || set_base(rep, target) != MM_OK ||
+        mm_download_site(&rep->site, target, &e) != MM_OK) {
         mm_verify_free(rep);
         return mm_fail_nomem(err, target);
     }
@@ -335,8 +529,12 @@ enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
         return mm_fail_nomem(err, target);
     }
     if (st != MM_OK) {
-        /* The target itself (folder, index) is unusable: that is the finding. */
+        /* The target itself (folder, index) is unusable: that is the finding;
+         * a download that did not finish may be why. */
         st = add_error(rep, &e);
+        if (st == MM_OK) {
+            st = check_leftovers(rep, &tf);
+        }
         goto out;
     }
     rep->nfiles = tf.n;
@@ -362,10 +560,16 @@ enum mm_status mm_verify(struct mm_verify_report **out, const char *target,
                              NULL, -1, msg);
         }
     }
+    if (st == MM_OK) {
+        st = check_leftovers(rep, &tf);
+    }
 done:
     mm_inventory_free(inv);
     mm_target_files_free(&tf);
 out:
+    if (st == MM_OK) {
+        st = add_remedies(rep);
+    }
     if (st != MM_OK) {
         mm_verify_free(rep);
         return mm_fail_nomem(err, target);

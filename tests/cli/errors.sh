@@ -32,12 +32,20 @@ check "modelmem: not-a-model.bin: not a recognised weight file (24 bytes; safete
     not-a-model.bin
 check "modelmem: no-such-model: no such file or folder" no-such-model
 
-# A shard named by the index is missing: name the shard.
+# A shard named by the index is missing: inspect names the shard; estimate
+# gives a partial estimate, saying so.
 mkdir "$TMP/partial"
 cp my-model/model.safetensors.index.json my-model/model-00001-of-00002.safetensors \
     "$TMP/partial/"
-check "modelmem: $TMP/partial/model-00002-of-00002.safetensors: shard named by the index is missing" \
-    "$TMP/partial"
+run "$BIN" inspect "$TMP/partial"
+expect_rc 1
+expect_stdout_empty
+expect_eq "error line" "$(cat "$ERR")" \
+    "modelmem: $TMP/partial/model-00002-of-00002.safetensors: shard named by the index is missing"
+run "$BIN" "$TMP/partial"
+expect_rc 0
+grep -q '^partial: 1 of 2 shards missing; figures from the index and config.json$' "$OUT" ||
+    fail "estimate does not say it is partial"
 
 # The input files are never modified.
 sum_before=$(cksum broken.safetensors model.safetensors my-model/*)

@@ -58,7 +58,7 @@ for src in readme man; do
         missing=""
         for word in $cmd; do
             case $word in
-            fixtures/*) [ -e "$TMP/work/$word" ] || missing=$word ;;
+            fixtures/*) [ -e "$TMP/work/${word%@*}" ] || missing=$word ;; # less any @REVISION
             esac
         done
         if [ -n "$missing" ]; then
