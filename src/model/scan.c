@@ -23,275 +23,6 @@
 #include "model/scan_walk.h"
 #include "model/target.h"
 
-struct scan_entry {
-    struct mm_scan_model pub;
-    char *path;
-    char *id;
-    char *revision;
-    char **refs;
-    struct mm_error *err;
-};
-
-struct mm_scan {
-    struct scan_entry *v;
-    size_t n;
-    size_t cap;
-    size_t models; /* entries counted against MM_LIMIT_SCAN_MODELS */
-    int full;      /* the limit entry was added */
-    size_t too_deep;
-    size_t links_out;
-    int all_revisions;
-};
-
-char *mm_scan_join(const char *dir, const char *name)
-{
-    const size_t a = strlen(dir);
-    const size_t b = strlen(name);
-    char *p;
-    size_t n;
-    if (!mm_add_size(&n, a, b) || !mm_add_size(&n, n, 2)) {
-        return NULL;
-    }
-    p = malloc(n);
-    if (p != NULL) {
-        snprintf(p, n, "%s%s%s", dir, (a == 0 || dir[a - 1] == '/') ? "" : "/", name);
-    }
-    return p;
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    const size_t a = strlen(s);
-    const size_t b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-/* The last component of `path`, trailing slashes aside, in `buf`. */
-static const char *last_name(char *buf, size_t size, const char *path)
-{
-    size_t n = strlen(path);
-    size_t b;
-    while (n > 1 && path[n - 1] == '/') {
-        n--;
-    }
-    b = n;
-    while (b > 0 && path[b - 1] != '/') {
-        b--;
-    }
-    snprintf(buf, size, "%.*s", (int)(n - b), path + b);
-    return buf;
-}
-
-static void entry_free(struct scan_entry *e)
-{
-    size_t i;
-    for (i = 0; i < e->pub.nrefs; i++) {
-        free(e->refs[i]);
-    }
-    free(e->refs);
-    free(e->path);
-    free(e->id);
-    free(e->revision);
-    free(e->err);
-}
-
-void mm_scan_free(struct mm_scan *scan)
-{
-    size_t i;
-    if (scan == NULL) {
-        return;
-    }
-    for (i = 0; i < scan->n; i++) {
-        entry_free(&scan->v[i]);
-    }
-    free(scan->v);
-    free(scan);
-}
-
-size_t mm_scan_count(const struct mm_scan *scan)
-{
-    return scan->n;
-}
-
-const struct mm_scan_model *mm_scan_model(const struct mm_scan *scan, size_t i)
-{
-    return i < scan->n ? &scan->v[i].pub : NULL;
-}
-
-size_t mm_scan_too_deep(const struct mm_scan *scan)
-{
-    return scan->too_deep;
-}
-
-size_t mm_scan_links_out(const struct mm_scan *scan)
-{
-    return scan->links_out;
-}
-
-/* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
- * whatever happens. Past the limit, one MM_E_LIMIT_SCAN_MODELS entry
- * stands for the rest. */
-enum mm_status mm_scan_add(struct walk *w, const char *path, const char *id, const char *rev,
-                           char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err)
-{
-    struct mm_scan *s = w->scan;
-    struct scan_entry *x;
-    size_t i;
-    enum mm_status st = MM_OK;
-    if (s->full) {
-        goto drop;
-    }
-    if (!mm_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v))) {
-        st = mm_fail_nomem(err, path);
-        goto drop;
-    }
-    x = &s->v[s->n];
-    memset(x, 0, sizeof(*x));
-    if (s->models >= MM_LIMIT_SCAN_MODELS) {
-        free(e);
-        e = malloc(sizeof(*e));
-        if (e == NULL) {
-            st = mm_fail_nomem(err, path);
-            goto drop;
-        }
-        mm_fail(e, MM_ERR_LIMIT, MM_E_LIMIT_SCAN_MODELS, path, NULL, -1,
-                "more than %u models: this one and the rest are not listed", MM_LIMIT_SCAN_MODELS);
-        s->full = 1;
-        id = NULL;
-        rev = NULL;
-        for (i = 0; i < nrefs; i++) {
-            free(refs[i]);
-        }
-        free(refs);
-        refs = NULL;
-        nrefs = 0;
-    }
-    x->path = strdup(path);
-    x->id = id != NULL ? strdup(id) : NULL;
-    x->revision = rev != NULL ? strdup(rev) : NULL;
-    x->refs = refs;
-    x->err = e;
-    x->pub.nrefs = nrefs;
-    x->pub.path = x->path;
-    x->pub.id = x->id;
-    x->pub.revision = x->revision;
-    x->pub.refs = (const char *const *)refs;
-    x->pub.root = w->root;
-    x->pub.error = e;
-    s->n++;
-    s->models++;
-    if (x->path == NULL || (id != NULL && x->id == NULL) || (rev != NULL && x->revision == NULL)) {
-        return mm_fail_nomem(err, path);
-    }
-    return MM_OK;
-drop:
-    for (i = 0; i < nrefs; i++) {
-        free(refs[i]);
-    }
-    free(refs);
-    free(e);
-    return st;
-}
-
-/* An entry that is only an error. */
-enum mm_status mm_scan_add_error(struct walk *w, const char *path, const char *id,
-                                 enum mm_status status, enum mm_errcode code, const char *msg,
-                                 struct mm_error *err)
-{
-    struct mm_error *e = malloc(sizeof(*e));
-    if (e == NULL) {
-        return mm_fail_nomem(err, path);
-    }
-    mm_fail(e, status, code, path, NULL, -1, "%s", msg);
-    return mm_scan_add(w, path, id, NULL, NULL, 0, e, err);
-}
-
-int mm_scan_cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void mm_scan_free_list(char **v, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        free(v[i]);
-    }
-    free(v);
-}
-
-enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, struct mm_error *err)
-{
-    if (!mm_grow((void **)v, cap, *n + 1, sizeof(char *))) {
-        return mm_fail_nomem(err, s);
-    }
-    (*v)[*n] = strdup(s);
-    if ((*v)[*n] == NULL) {
-        return mm_fail_nomem(err, s);
-    }
-    (*n)++;
-    return MM_OK;
-}
-
-/* The sub-folders of `dir` the walk enters, sorted: not hidden, not links.
- * A link to a folder outside ROOT is counted in links_out. `files`, when
- * not NULL, receives the regular files (links followed) likewise. */
-enum mm_status mm_scan_list(struct walk *w, const char *dir, char ***out, size_t *n, char ***files,
-                            size_t *nfiles, struct mm_error *err)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    size_t cap = 0;
-    size_t fcap = 0;
-    enum mm_status st = MM_OK;
-    *out = NULL;
-    *n = 0;
-    if (d == NULL) {
-        return mm_fail(err, MM_ERR_IO, MM_E_IO, dir, NULL, -1, "cannot list folder: %s",
-                       strerror(errno));
-    }
-    while (st == MM_OK && (de = readdir(d)) != NULL) {
-        struct stat sb;
-        char *full;
-        if (de->d_name[0] == '.') {
-            continue;
-        }
-        full = mm_scan_join(dir, de->d_name);
-        if (full == NULL) {
-            st = mm_fail_nomem(err, dir);
-            break;
-        }
-        if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            st = mm_scan_push(out, n, &cap, de->d_name, err);
-        } else if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            char *real = NULL;
-            struct mm_error ignored;
-            if (mm_path_inside(&real, w->root_real, &w->rd, full, &ignored) == MM_ERR_UNSAFE) {
-                w->scan->links_out++;
-            }
-            free(real);
-        } else if (files != NULL && S_ISREG(sb.st_mode)) {
-            st = mm_scan_push(files, nfiles, &fcap, de->d_name, err);
-        }
-        free(full);
-    }
-    closedir(d);
-    if (st == MM_OK) {
-        if (*n > 1) {
-            qsort(*out, *n, sizeof(char *), mm_scan_cmp_str);
-        }
-        if (files != NULL && *nfiles > 1) {
-            qsort(*files, *nfiles, sizeof(char *), mm_scan_cmp_str);
-        }
-    }
-    return st;
-}
-
 /* A folder the resolver calls ambiguous (several alternative indexes or
  * GGUF files): each alternative is a model of its own. A split GGUF
  * (NAME-0000K-of-0000N.gguf) is listed by its first shard. */
@@ -305,14 +36,14 @@ static enum mm_status split(struct walk *w, const char *dir, struct mm_error *er
     size_t nindex = 0;
     enum mm_status st = mm_scan_list(w, dir, &dirs, &nd, &files, &nf, err);
     for (i = 0; st == MM_OK && i < nf; i++) {
-        nindex += ends_with(files[i], ".safetensors.index.json");
+        nindex += mm_scan_ends_with(files[i], ".safetensors.index.json");
     }
     for (i = 0; st == MM_OK && i < nf; i++) {
         const char *f = files[i];
         const char *of = strstr(f, "-of-");
         bool take = nindex > 0
-                        ? ends_with(f, ".safetensors.index.json")
-                        : ends_with(f, ".gguf") &&
+                        ? mm_scan_ends_with(f, ".safetensors.index.json")
+                        : mm_scan_ends_with(f, ".gguf") &&
                               (of == NULL || (of - f >= 6 && strncmp(of - 6, "-00001", 6) == 0));
         if (take) {
             char *p = mm_scan_join(dir, f);
@@ -339,11 +70,11 @@ static enum mm_status walk_dir(struct walk *w, const char *dir, unsigned depth,
     if (w->scan->full) {
         return MM_OK; /* MM_LIMIT_SCAN_MODELS reached: nothing more is listed */
     }
-    last_name(base, sizeof(base), dir);
-    if (starts_with(base, "models--") && base[8] != '\0') {
+    mm_scan_last_name(base, sizeof(base), dir);
+    if (mm_scan_starts_with(base, "models--") && base[8] != '\0') {
         return mm_scan_repo(w, dir, base, err);
     }
-    if (starts_with(base, "datasets--") || starts_with(base, "spaces--")) {
+    if (mm_scan_starts_with(base, "datasets--") || mm_scan_starts_with(base, "spaces--")) {
         return MM_OK;
     }
     st = mm_target_files(&tf, dir, &e);

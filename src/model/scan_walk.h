@@ -1,12 +1,35 @@
 /*
- * scan_walk.h - what the two halves of the scan share: scan.c walks the
- * folders and keeps the entries, scan_repo.c reads one Hugging Face cache
- * repository (refs and snapshots).
+ * scan_walk.h - what the parts of the scan share, each calling only those
+ * listed before it: scan_list.c keeps the entries and lists folders,
+ * scan_repo.c reads one Hugging Face cache repository (refs and
+ * snapshots), scan.c walks the folders of each ROOT.
  */
 #ifndef MM_SCAN_WALK_H
 #define MM_SCAN_WALK_H
 
+#include <stdbool.h>
+
 #include "model/path_safety.h"
+
+struct scan_entry {
+    struct mm_scan_model pub;
+    char *path;
+    char *id;
+    char *revision;
+    char **refs;
+    struct mm_error *err;
+};
+
+struct mm_scan {
+    struct scan_entry *v;
+    size_t n;
+    size_t cap;
+    size_t models; /* entries counted against MM_LIMIT_SCAN_MODELS */
+    int full;      /* the limit entry was added */
+    size_t too_deep;
+    size_t links_out;
+    int all_revisions;
+};
 
 /* What one ROOT's walk needs. */
 struct walk {
@@ -17,6 +40,10 @@ struct walk {
     int all_revisions;
 };
 
+bool mm_scan_starts_with(const char *s, const char *prefix);
+bool mm_scan_ends_with(const char *s, const char *suffix);
+/* The last component of `path`, copied into buf. */
+const char *mm_scan_last_name(char *buf, size_t size, const char *path);
 /* dir/name, allocated; NULL when out of memory. */
 char *mm_scan_join(const char *dir, const char *name);
 /* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
