@@ -21,7 +21,7 @@
  * a ceiling division moves the total by less than one byte per term. */
 #define FIX_STEPS 64
 
-static void plan_at(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+static void plan_at(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                     const struct mm_memory_params *p, const struct mm_plan_at *at)
 {
     mm_runtime_ops(p->runtime)->plan(c, out, m, p, at);
@@ -56,7 +56,7 @@ static double root(double v)
 
 /* Bytes of KV the verdict needs where the runtime preallocates: whole
  * blocks per sequence. */
-static uint64_t vllm_need(struct mm_calc *c, const struct mm_plan *pl, const struct mm_plan_at *at)
+static uint64_t vllm_need(struct mm_calc *c, const struct mm_runtime_plan *pl, const struct mm_plan_at *at)
 {
     const uint64_t blocks =
         mm_calc_mul(c, at->batch, mm_calc_ceil_div(at->context, MM_VLLM_BLOCK_SIZE));
@@ -69,7 +69,7 @@ static uint64_t vllm_need(struct mm_calc *c, const struct mm_plan *pl, const str
  * non-torch memory and the KV blocks of `batch` sequences of `context`
  * tokens (vLLM's own question), else the device's memory less the plan's
  * total. */
-static int fits(struct mm_calc *c, const struct mm_plan *pl, const struct mm_memory_params *p,
+static int fits(struct mm_calc *c, const struct mm_runtime_plan *pl, const struct mm_memory_params *p,
                 const struct mm_plan_at *at, int64_t *headroom)
 {
     if (preallocates(p)) {
@@ -91,7 +91,7 @@ static unsigned min_gpus(const struct mm_plan_model *m, const struct mm_memory_p
     for (n = 1; n <= MM_LIMIT_GPUS; n++) {
         const struct mm_plan_at at = {n, p->parallel, p->context, p->batch};
         struct mm_calc c = {0};
-        struct mm_plan pl;
+        struct mm_runtime_plan pl;
         int64_t h;
         if (refuses(m, p, n, p->parallel) != NULL) {
             continue;
@@ -116,7 +116,7 @@ static uint64_t total_at(const void *arg, uint64_t x)
     const struct at_ctx *a = arg;
     const struct mm_plan_at at = {a->p->gpus, a->p->parallel, x, a->p->batch};
     struct mm_calc c = {0};
-    struct mm_plan pl;
+    struct mm_runtime_plan pl;
     plan_at(&c, &pl, a->m, a->p, &at);
     return c.overflow ? UINT64_MAX : pl.in.total_bytes;
 }
@@ -182,7 +182,7 @@ int mm_fit_max(uint64_t *out, mm_fit_fn f, const void *arg, uint64_t cap, uint64
 }
 
 static int max_context(uint64_t *out, const struct mm_plan_model *m,
-                       const struct mm_memory_params *p, const struct mm_plan *dev)
+                       const struct mm_memory_params *p, const struct mm_runtime_plan *dev)
 {
     const struct at_ctx a = {m, p};
     if (preallocates(p)) {
@@ -197,12 +197,12 @@ static int max_context(uint64_t *out, const struct mm_plan_model *m,
  * max_model_len with two decimals (rounded); elsewhere every per-sequence
  * figure is linear in the batch: (device - fixed) / per sequence, floored. */
 static int max_concurrency(struct mm_calc *c, const struct mm_plan_model *m,
-                           const struct mm_memory_params *p, const struct mm_plan *dev,
+                           const struct mm_memory_params *p, const struct mm_runtime_plan *dev,
                            uint64_t *out)
 {
     struct mm_plan_at at = {p->gpus, p->parallel, p->context, 0};
-    struct mm_plan none;
-    struct mm_plan one;
+    struct mm_runtime_plan none;
+    struct mm_runtime_plan one;
     uint64_t per;
     if (preallocates(p)) {
         const uint64_t len = dev->d.max_model_len;
@@ -249,8 +249,8 @@ enum mm_status mm_plan_run(struct mm_calc *c, struct mm_memory *out, const struc
 {
     const struct mm_plan_at one = {1, p->parallel, p->context, p->batch};
     const struct mm_plan_at all = {p->gpus, p->parallel, p->context, p->batch};
-    struct mm_plan whole;
-    struct mm_plan dev;
+    struct mm_runtime_plan whole;
+    struct mm_runtime_plan dev;
     struct mm_device *d = &out->device;
     if (refuses(m, p, p->gpus, p->parallel) != NULL) {
         return refuse(err, m, p, refuses(m, p, p->gpus, p->parallel));

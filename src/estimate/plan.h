@@ -39,7 +39,7 @@ struct mm_plan_model {
 };
 
 /* One device's inference figures and the runtime's own. */
-struct mm_plan {
+struct mm_runtime_plan {
     struct mm_inference in;
     struct mm_runtime_detail d;
     /* vLLM with a device: the startup check (one max_model_len sequence) */
@@ -56,7 +56,7 @@ struct mm_plan_at {
 
 /* ---- plan.c: the runtimes and what they share ------------------------------ */
 
-typedef void (*mm_plan_fn)(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+typedef void (*mm_plan_fn)(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                            const struct mm_memory_params *p, const struct mm_plan_at *at);
 /* NULL when the runtime accepts `n` devices split `par`, else why not. */
 typedef const char *(*mm_refuse_fn)(const struct mm_geometry *g, unsigned n,
@@ -101,12 +101,12 @@ void mm_plan_total(struct mm_calc *c, struct mm_inference *in);
 
 /* ---- plan_transformers.c ------------------------------------------------------ */
 
-void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+void mm_plan_transformers(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                           const struct mm_memory_params *p, const struct mm_plan_at *at);
 
 /* ---- plan_llamacpp.c ------------------------------------------------------- */
 
-void mm_plan_llamacpp(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+void mm_plan_llamacpp(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                       const struct mm_memory_params *p, const struct mm_plan_at *at);
 
 /* ---- plan_vllm.c ------------------------------------------------------------- */
@@ -114,7 +114,7 @@ void mm_plan_llamacpp(struct mm_calc *c, struct mm_plan *out, const struct mm_pl
 /* NULL when vLLM accepts `n` devices split `par`, else why not (static text;
  * the heads and size are in the caller's message). */
 const char *mm_vllm_refuses(const struct mm_geometry *g, unsigned n, enum mm_parallel par);
-void mm_plan_vllm(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+void mm_plan_vllm(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                   const struct mm_memory_params *p, const struct mm_plan_at *at);
 
 /* ---- fit.c --------------------------------------------------------------------- */

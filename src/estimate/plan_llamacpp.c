@@ -8,7 +8,7 @@
  */
 #include "estimate/plan.h"
 
-void mm_plan_llamacpp(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+void mm_plan_llamacpp(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                       const struct mm_memory_params *p, const struct mm_plan_at *at)
 {
     mm_plan_transformers(c, out, m, p, at);

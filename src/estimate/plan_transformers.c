@@ -38,7 +38,7 @@ static uint64_t activations(struct mm_calc *c, const struct mm_plan_model *m,
     return mm_calc_add(c, work, mm_calc_mul(c, mm_calc_mul(c, batch, g->vocab), 4));
 }
 
-void mm_plan_transformers(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+void mm_plan_transformers(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                           const struct mm_memory_params *p, const struct mm_plan_at *at)
 {
     struct mm_inference *in = &out->in;

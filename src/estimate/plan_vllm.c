@@ -135,7 +135,7 @@ const char *mm_vllm_refuses(const struct mm_geometry *g, unsigned n, enum mm_par
     return "vLLM splits a model by tp, pp (layers) or dp only";
 }
 
-static void overheads(struct mm_plan *out, const struct mm_memory_params *p, unsigned ranks)
+static void overheads(struct mm_runtime_plan *out, const struct mm_memory_params *p, unsigned ranks)
 {
     const int geforce = name_has(p->device_name, "rtx") || name_has(p->device_name, "geforce");
     const uint64_t base = geforce ? NON_TORCH_GEFORCE : NON_TORCH_DATACENTRE;
@@ -149,7 +149,7 @@ static void overheads(struct mm_plan *out, const struct mm_memory_params *p, uns
     out->in.overhead_bytes = out->d.non_torch_bytes + out->d.cuda_graph_bytes;
 }
 
-static void activations(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+static void activations(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                         const struct mm_memory_params *p, uint64_t tp)
 {
     const struct mm_geometry *g = &m->g;
@@ -170,7 +170,7 @@ static void activations(struct mm_calc *c, struct mm_plan *out, const struct mm_
 
 /* The KV cache: with a device, every block vLLM can allocate; without one,
  * the blocks `batch` sequences of `context` tokens take. */
-static void kv_cache(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+static void kv_cache(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                      const struct mm_memory_params *p, const struct mm_plan_at *at,
                      uint64_t per_token)
 {
@@ -199,7 +199,7 @@ static void kv_cache(struct mm_calc *c, struct mm_plan *out, const struct mm_pla
     out->refused = out->d.kv_blocks < mm_calc_ceil_div(out->d.max_model_len, MM_VLLM_BLOCK_SIZE);
 }
 
-void mm_plan_vllm(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+void mm_plan_vllm(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                   const struct mm_memory_params *p, const struct mm_plan_at *at)
 {
     const struct mm_geometry *g = &m->g;

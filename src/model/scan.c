@@ -26,7 +26,7 @@
 /* A folder the resolver calls ambiguous (several alternative indexes or
  * GGUF files): each alternative is a model of its own. A split GGUF
  * (NAME-0000K-of-0000N.gguf) is listed by its first shard. */
-static enum mm_status split(struct walk *w, const char *dir, struct mm_error *err)
+static enum mm_status split(struct scan_walk *w, const char *dir, struct mm_error *err)
 {
     char **dirs = NULL;
     char **files = NULL;
@@ -57,7 +57,7 @@ static enum mm_status split(struct walk *w, const char *dir, struct mm_error *er
     return st;
 }
 
-static enum mm_status walk_dir(struct walk *w, const char *dir, unsigned depth,
+static enum mm_status walk_dir(struct scan_walk *w, const char *dir, unsigned depth,
                                struct mm_error *err)
 {
     struct mm_target_files tf;
@@ -115,7 +115,7 @@ static enum mm_status walk_dir(struct walk *w, const char *dir, unsigned depth,
 static enum mm_status scan_root(struct mm_scan *scan, size_t root, const char *path,
                                 struct mm_error *err)
 {
-    struct walk w = {scan, root, NULL, MM_REAL_DIR_INIT, scan->all_revisions};
+    struct scan_walk w = {scan, root, NULL, MM_REAL_DIR_INIT, scan->all_revisions};
     struct stat sb;
     char *real;
     enum mm_status st;

@@ -106,7 +106,7 @@ size_t mm_scan_links_out(const struct mm_scan *scan)
 /* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
  * whatever happens. Past the limit, one MM_E_LIMIT_SCAN_MODELS entry
  * stands for the rest. */
-enum mm_status mm_scan_add(struct walk *w, const char *path, const char *id, const char *rev,
+enum mm_status mm_scan_add(struct scan_walk *w, const char *path, const char *id, const char *rev,
                            char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err)
 {
     struct mm_scan *s = w->scan;
@@ -169,7 +169,7 @@ drop:
 }
 
 /* An entry that is only an error. */
-enum mm_status mm_scan_add_error(struct walk *w, const char *path, const char *id,
+enum mm_status mm_scan_add_error(struct scan_walk *w, const char *path, const char *id,
                                  enum mm_status status, enum mm_errcode code, const char *msg,
                                  struct mm_error *err)
 {
@@ -211,7 +211,7 @@ enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, st
 /* The sub-folders of `dir` the walk enters, sorted: not hidden, not links.
  * A link to a folder outside ROOT is counted in links_out. `files`, when
  * not NULL, receives the regular files (links followed) likewise. */
-enum mm_status mm_scan_list(struct walk *w, const char *dir, char ***out, size_t *n, char ***files,
+enum mm_status mm_scan_list(struct scan_walk *w, const char *dir, char ***out, size_t *n, char ***files,
                             size_t *nfiles, struct mm_error *err)
 {
     DIR *d = opendir(dir);

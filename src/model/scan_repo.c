@@ -123,7 +123,7 @@ static bool has_name(char *const *names, size_t n, const char *name)
 
 /* The entries of commits the refs name, in ref-name order; marks the
  * snapshots used in `used`. */
-static enum mm_status add_refs(struct walk *w, const char *repo, const char *id,
+static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char *id,
                                const struct refs *r, char **snaps, size_t nsnaps, char *used,
                                struct mm_error *err)
 {
@@ -192,7 +192,7 @@ static enum mm_status add_refs(struct walk *w, const char *repo, const char *id,
 
 /* models--ORG--NAME: the commits its refs name (every snapshot with
  * all_revisions, or when no ref exists). */
-enum mm_status mm_scan_repo(struct walk *w, const char *repo, const char *base,
+enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *base,
                             struct mm_error *err)
 {
     struct refs r = {NULL, 0, 0};

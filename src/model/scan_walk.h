@@ -32,7 +32,7 @@ struct mm_scan {
 };
 
 /* What one ROOT's walk needs. */
-struct walk {
+struct scan_walk {
     struct mm_scan *scan;
     size_t root;
     const char *root_real; /* realpath of ROOT */
@@ -49,10 +49,10 @@ char *mm_scan_join(const char *dir, const char *name);
 /* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
  * whatever happens. Past MM_LIMIT_SCAN_MODELS, one MM_E_LIMIT_SCAN_MODELS
  * entry stands for the rest. */
-enum mm_status mm_scan_add(struct walk *w, const char *path, const char *id, const char *rev,
+enum mm_status mm_scan_add(struct scan_walk *w, const char *path, const char *id, const char *rev,
                            char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err);
 /* An entry that is only an error, with the message `msg`. */
-enum mm_status mm_scan_add_error(struct walk *w, const char *path, const char *id,
+enum mm_status mm_scan_add_error(struct scan_walk *w, const char *path, const char *id,
                                  enum mm_status status, enum mm_errcode code, const char *msg,
                                  struct mm_error *err);
 /* strcmp over char * elements, for qsort and bsearch. */
@@ -63,11 +63,11 @@ enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, st
 /* The sub-folders of `dir` the walk enters, sorted: not hidden, not links.
  * A link to a folder outside ROOT is counted in links_out. `files`, when
  * not NULL, receives the regular files (links followed) likewise. */
-enum mm_status mm_scan_list(struct walk *w, const char *dir, char ***out, size_t *n, char ***files,
+enum mm_status mm_scan_list(struct scan_walk *w, const char *dir, char ***out, size_t *n, char ***files,
                             size_t *nfiles, struct mm_error *err);
 /* models--ORG--NAME (`base`) at `repo`: the commits its refs name (every
  * snapshot with all_revisions, or when no ref exists). */
-enum mm_status mm_scan_repo(struct walk *w, const char *repo, const char *base,
+enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *base,
                             struct mm_error *err);
 
 #endif
