@@ -113,6 +113,7 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
 struct cli_memory {
     struct mm_memory_params params;
     bool any;                 /* a new option was given */
+    bool want_inference;      /* --inference, --context or --kv-dtype given */
     const char *config_path;  /* --config */
     char config_file[4096];   /* the config read, "" for none */
     struct mm_config *cfg;

@@ -172,9 +172,10 @@ static int take_choice(const char *opt, const char *v)
         {"--optimizer", {"adamw", "adamw8bit", "sgd", "adafactor"},
          "adamw, adamw8bit, sgd or adafactor"},
         {"--precision", {"bf16-mixed", "fp16-mixed", "fp32"}, "fp32, bf16-mixed or fp16-mixed"},
-        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3"},
-         "dp, tp, pp, zero1, zero2 or zero3"},
+        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3", "fsdp"},
+         "dp, tp, pp, zero1, zero2, zero3 or fsdp"},
         {"--attention", {"sdpa", "eager"}, "sdpa or eager"},
+        {"--loss", {"fp32", "16bit", "fused"}, "fp32, 16bit or fused"},
     };
     size_t t;
     int k;
@@ -187,6 +188,22 @@ static int take_choice(const char *opt, const char *v)
     }
     cli_usage_error("%s: choose %s, not '%s'", opt, tab[t].say, v);
     return -1;
+}
+
+/* A probability such as 0.05: only whether it is above 0 changes the
+ * figures (PEFT then keeps a dropped copy of each adapter's input). */
+static int lora_dropout(struct cli_memory *m, const char *v)
+{
+    char *end = NULL;
+    double d;
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno != 0 || end == v || *end != '\0' || !(d >= 0.0 && d <= 1.0) ||
+        v[0] < '0' || v[0] > '9') {
+        return cli_usage_error("--lora-dropout takes a probability from 0 to 1, not '%s'", v);
+    }
+    m->params.lora_dropout = d > 0.0;
+    return 0;
 }
 
 /* The options that take a number or a size; 0 or EXIT_USAGE (printed). */
@@ -208,6 +225,9 @@ static int take_number(struct cli_memory *m, const char *opt, const char *v)
         return parse_size(v, 0, &p->overhead_bytes) == 0
                    ? 0
                    : cli_usage_error("--overhead takes a size such as 512MiB, not '%s'", v);
+    }
+    if (strcmp(opt, "--lora-dropout") == 0) {
+        return lora_dropout(m, v);
     }
     if (strcmp(opt, "--lora-rank") == 0) {
         return cli_parse_u64(v, 1, 65536, &p->lora_rank) == 0
@@ -246,7 +266,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     }
     if (strcmp(opt, "--train") != 0 && strcmp(opt, "--optimizer") != 0 &&
         strcmp(opt, "--precision") != 0 && strcmp(opt, "--parallel") != 0 &&
-        strcmp(opt, "--attention") != 0) {
+        strcmp(opt, "--attention") != 0 && strcmp(opt, "--loss") != 0) {
         return take_number(m, opt, v);
     }
     k = take_choice(opt, v);
@@ -260,7 +280,12 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     } else if (strcmp(opt, "--precision") == 0) {
         p->precision = (enum mm_precision)k;
     } else if (strcmp(opt, "--parallel") == 0) {
-        p->parallel = (enum mm_parallel)k;
+        static const enum mm_parallel modes[] = {MM_PAR_DP,    MM_PAR_TP,    MM_PAR_PP,
+                                                 MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3,
+                                                 MM_PAR_FSDP};
+        p->parallel = modes[k];
+    } else if (strcmp(opt, "--loss") == 0) {
+        p->loss = (enum mm_loss)k;
     } else {
         p->attention = (enum mm_attention)k;
     }
@@ -288,10 +313,17 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
     static const char *const names[] = {"--context", "--batch", "--kv-dtype", "--overhead",
                                         "--train", "--optimizer", "--precision", "--lora-rank",
                                         "--lora-targets", "--gpus", "--parallel", "--gpu",
-                                        "--attention", "--config", NULL};
+                                        "--attention", "--config", "--loss",
+                                        "--lora-dropout", NULL};
     size_t k;
-    if (strcmp(argv[*i], "--grad-checkpointing") == 0) {
-        m->params.checkpointing = 1;
+    if (strcmp(argv[*i], "--grad-checkpointing") == 0 ||
+        strcmp(argv[*i], "--no-grad-checkpointing") == 0) {
+        m->params.checkpointing = argv[*i][2] == 'n' ? MM_CKPT_OFF : MM_CKPT_ON;
+        m->any = true;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--inference") == 0) {
+        m->want_inference = true;
         m->any = true;
         return 1;
     }
@@ -311,6 +343,9 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
                 if (strcmp(names[k], sized_names[s]) == 0) {
                     m->typed[s] = v;
                 }
+            }
+            if (strcmp(names[k], "--context") == 0 || strcmp(names[k], "--kv-dtype") == 0) {
+                m->want_inference = true;
             }
             return 1;
         }
@@ -486,7 +521,8 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
 {
     struct mm_error err;
     enum mm_status st;
-    m->params.inference = m->any;
+    /* with --train, the inference plan only when asked for */
+    m->params.inference = m->any && (m->params.train == MM_TRAIN_NONE || m->want_inference);
     memset(&m->result, 0, sizeof(m->result));
     m->stored_parameters = mm_inventory_totals(inv)->parameters;
     st = mm_logical_parameters(&m->result.logical_parameters, m->logical_by_dtype, inv, m->cfg);
