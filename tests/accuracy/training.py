@@ -172,6 +172,30 @@ def run(modelmem, folder, args):
     return json.loads(out.stdout)["per_device"]["training"]["total_bytes"]
 
 
+def advice(modelmem, workdir):
+    """`--train qlora --gpu RTX4090` on a Llama-3-70B layout reads like
+    advice: the training table alone, the verdict with its mode, and with
+    checkpointing off the one change that makes it fit. Returns failures."""
+    import re
+    folder = build(workdir, "train-llama-3-70b.json", "llama")
+    env = dict(os.environ, LC_ALL="C")
+    bad = []
+    for extra, want in (([], r"smallest count that trains: [0-9]+ \((dp|zero[123])\)"),
+                        (["--no-grad-checkpointing"],
+                         r"to fit: turn on gradient checkpointing \(--grad-checkpointing\)"
+                         r" -> trains on [0-9]+ devices? \((dp|zero[123])\)")):
+        out = subprocess.run([modelmem, folder, "--train", "qlora", "--gpu", "RTX4090"] + extra,
+                             capture_output=True, text=True, env=env, check=False).stdout
+        checks = (("a training table", "\nTraining: context 4,096, batch 1;" in out),
+                  ("no inference table", "\nInference:" not in out),
+                  ("the verdict and its mode",
+                   "training on 1 device (dp): does not fit (short by " in out),
+                  (want, re.search(want, out) is not None))
+        bad += ["70B QLoRA on an RTX 4090 %s: no %s" % (" ".join(extra), what)
+                for what, ok in checks if not ok]
+    return bad
+
+
 def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
@@ -206,7 +230,10 @@ def main():
             print("    source: %s\n    setup:  %s\n    args:   %s" % (
                 r["source"], r["setup"], " ".join(r["args"])))
     print("%d rows: %d pass, %d known gaps, %d fail" % (len(rows), passed, gaps, failed))
-    return 1 if failed else 0
+    bad = advice(modelmem, workdir)
+    for line in bad:
+        print("FAIL: " + line)
+    return 1 if failed or bad else 0
 
 
 if __name__ == "__main__":
