@@ -534,8 +534,11 @@ enum mm_parallel {
     MM_PAR_DP, MM_PAR_FSDP
 };
 /* Fused attention (flash, memory-efficient SDPA: transformers' default)
- * keeps no s x s matrix; eager attention keeps scores and probabilities. */
-enum mm_attention { MM_ATTN_SDPA = 0, MM_ATTN_EAGER };
+ * keeps no s x s matrix; eager attention keeps scores and probabilities.
+ * MM_ATTN_AUTO: what transformers uses for the architecture by default,
+ * eager for those it implements without an SDPA path (model_type deberta,
+ * deberta-v2, t5, mt5, longt5, xlnet), fused otherwise. */
+enum mm_attention { MM_ATTN_SDPA = 0, MM_ATTN_EAGER, MM_ATTN_AUTO };
 /* How the loss path holds the logits: upcast to fp32 (transformers'
  * ForCausalLMLoss, autocast), cross-entropy in the logits' 16-bit type (no
  * upcast), or a chunked fused linear cross-entropy (Liger, Unsloth). */
@@ -586,7 +589,7 @@ struct mm_memory_params {
 #define MM_MEMORY_PARAMS_INIT                                                                    \
     {MM_MEMORY_PARAMS_VERSION, 0, 0, 1, 0, MM_DEFAULT_OVERHEAD_BYTES, MM_TRAIN_NONE,           \
      MM_OPT_ADAMW, MM_PREC_BF16_MIXED, MM_CKPT_AUTO, 16, 0, {NULL}, 1, MM_PAR_NONE, 0,          \
-     MM_ATTN_SDPA, MM_LOSS_FP32, 0}
+     MM_ATTN_AUTO, MM_LOSS_FP32, 0}
 
 struct mm_inference {
     uint64_t weights_bytes;    /* stored bytes of the checkpoint, as loaded */
@@ -642,6 +645,7 @@ struct mm_device {
 
 struct mm_memory {
     uint64_t logical_parameters;
+    int eager_attention;        /* the attention the figures assume is eager */
     struct mm_geometry geometry;
     int has_inference;
     struct mm_inference inference;

@@ -393,6 +393,39 @@ static void test_change(void **state)
     assert_true(run_ctx("tiny-llama", &p, r.device.change_context).device.training_fits);
 }
 
+/* --attention auto: eager where transformers has no SDPA path for the
+ * model type, fused otherwise; an explicit choice wins. */
+static void test_auto_attention(void **state)
+{
+    static const char cfg_t5[] =
+        "{\"hidden_size\": 64, \"intermediate_size\": 128, \"model_type\": \"deberta-v2\", "
+        "\"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"num_key_value_heads\": 2, "
+        "\"vocab_size\": 16}";
+    struct mm_inventory *inv = NULL;
+    struct mm_config *cfg = NULL;
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory r;
+    struct mm_error err;
+    (void)state;
+    assert_int_equal(p.attention, MM_ATTN_AUTO);
+    assert_false(run_tiny("tiny-llama", &p).eager_attention);
+    assert_int_equal(mm_inventory_load(&inv, FIX "tiny-llama", NULL, &err), MM_OK);
+    assert_int_equal(mm_config_parse(&cfg, cfg_t5, sizeof(cfg_t5) - 1, "config.json", &err),
+                     MM_OK);
+    p.train = MM_TRAIN_FULL;
+    p.context = 100;
+    p.batch = 2;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    assert_true(r.eager_attention);
+    /* autocast, eager: 38 s b h + 7 a s^2 b per layer */
+    assert_int_equal(r.training.activations_full_bytes, 2 * (486400 + 560000) + 38400);
+    p.attention = MM_ATTN_SDPA;
+    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    assert_false(r.eager_attention);
+    mm_config_free(cfg);
+    mm_inventory_free(inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,7 +433,7 @@ int main(void)
         cmocka_unit_test(test_full_options),  cmocka_unit_test(test_lora),
         cmocka_unit_test(test_qlora),         cmocka_unit_test(test_split),
         cmocka_unit_test(test_auto_mode),     cmocka_unit_test(test_max_context),
-        cmocka_unit_test(test_change),
+        cmocka_unit_test(test_change),        cmocka_unit_test(test_auto_attention),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

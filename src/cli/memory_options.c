@@ -174,7 +174,7 @@ static int take_choice(const char *opt, const char *v)
         {"--precision", {"bf16-mixed", "fp16-mixed", "fp32"}, "fp32, bf16-mixed or fp16-mixed"},
         {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3", "fsdp"},
          "dp, tp, pp, zero1, zero2, zero3 or fsdp"},
-        {"--attention", {"sdpa", "eager"}, "sdpa or eager"},
+        {"--attention", {"sdpa", "eager", "auto"}, "auto, sdpa or eager"},
         {"--loss", {"fp32", "16bit", "fused"}, "fp32, 16bit or fused"},
     };
     size_t t;

@@ -276,7 +276,7 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
         snprintf(title, sizeof(title), "%s (%s, %s, %s%s%s%s)", head, trains[p->train],
                  opts[p->optimizer], precs[p->precision],
                  r->training.checkpointing ? ", gradient checkpointing" : "",
-                 p->attention == MM_ATTN_EAGER ? ", eager attention" : "",
+                 r->eager_attention ? ", eager attention" : "",
                  p->loss == MM_LOSS_FUSED ? ", fused loss"
                                           : p->loss == MM_LOSS_16BIT ? ", 16-bit loss" : "");
         n = training_parts(parts, &r->training);

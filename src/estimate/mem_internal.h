@@ -68,6 +68,10 @@ struct model {
     unsigned wbytes;      /* bytes of the weights' float type: 2 or 4 */
 };
 
+/* Whether the attention keeps its s x s matrices: --attention, or for
+ * MM_ATTN_AUTO the architecture's default in transformers (training.c). */
+int mm_eager_attention(const struct model *m, const struct mm_memory_params *p);
+
 /* training.c: the states (weights, master copy, gradients, optimizer) for
  * the whole model as `par` keeps them (autocast over fp32 weights for plain
  * data parallelism, 16-bit weights with an fp32 master copy for DeepSpeed,

@@ -62,7 +62,7 @@ static uint64_t inference_activations(struct calc *c, const struct model *m,
     const struct mm_geometry *g = &m->g;
     const uint64_t width = add(c, mul(c, 2, g->hidden), mul(c, 3, g->intermediate));
     uint64_t work = mul3(c, mul(c, p->batch, p->context), width, m->wbytes);
-    if (p->attention == MM_ATTN_EAGER) {
+    if (mm_eager_attention(m, p)) {
         /* one layer's scores and probabilities, batch x heads x s^2 each */
         const uint64_t scores = mul3(c, mul(c, p->batch, g->heads), p->context, p->context);
         work = add(c, work, mul3(c, scores, 2, m->wbytes));
@@ -181,7 +181,7 @@ static enum mm_status check_params(const struct mm_memory_params *p, struct mm_e
         why = "too many LoRA targets";
     } else if ((unsigned)p->train > MM_TRAIN_QLORA || (unsigned)p->optimizer > MM_OPT_ADAFACTOR ||
                (unsigned)p->precision > MM_PREC_FP32 || (unsigned)p->parallel > MM_PAR_FSDP ||
-               (unsigned)p->attention > MM_ATTN_EAGER || (unsigned)p->loss > MM_LOSS_FUSED ||
+               (unsigned)p->attention > MM_ATTN_AUTO || (unsigned)p->loss > MM_LOSS_FUSED ||
                (unsigned)p->checkpointing > MM_CKPT_OFF) {
         why = "unknown mode";
     }
@@ -245,6 +245,7 @@ enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *i
     }
     out->logical_parameters = m.params;
     out->geometry = m.g;
+    out->eager_attention = mm_eager_attention(&m, p);
     if ((p->inference || p->train != MM_TRAIN_NONE) && m.g.source == MM_GEOMETRY_NONE) {
         const char *file = mm_inventory_file_count(inv) > 0 ? mm_inventory_file(inv, 0)->path
                                                             : NULL;

@@ -246,6 +246,25 @@ static int classifier_head(const struct model *m)
     return 0;
 }
 
+int mm_eager_attention(const struct model *m, const struct mm_memory_params *p)
+{
+    /* transformers' classes with no SDPA path: disentangled attention,
+     * T5's relative position bias, XLNet's two streams */
+    static const char *const eager[] = {"deberta", "deberta-v2", "t5", "mt5", "longt5",
+                                        "xlnet", NULL};
+    const char *mt = mm_config_model_type(m->cfg);
+    size_t i;
+    if (p->attention != MM_ATTN_AUTO) {
+        return p->attention == MM_ATTN_EAGER;
+    }
+    for (i = 0; mt != NULL && eager[i] != NULL; i++) {
+        if (strcmp(mt, eager[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int mm_train_checkpointing(const struct mm_memory_params *p)
 {
     if (p->checkpointing == MM_CKPT_AUTO) {
@@ -324,7 +343,7 @@ static uint64_t layer_acts(struct calc *c, const struct model *m,
 {
     const struct mm_geometry *g = &m->g;
     const uint64_t sbh = mul3(c, p->context, p->batch, g->hidden);
-    const int eager = p->attention == MM_ATTN_EAGER;
+    const int eager = mm_eager_attention(m, p);
     /* a s^2 b, only computed where eager attention keeps it */
     const uint64_t ss = eager ? mul3(c, g->heads, mul(c, p->context, p->context), p->batch) : 0;
     uint64_t v;
