@@ -7,8 +7,9 @@
  * Buffers (bytes in the 16-bit type, fp32 when training in fp32):
  *  DDP: a bucket copy of every gradient (PyTorch DDP without
  *    gradient_as_bucket_view, transformers' default);
- *  ZeRO-1/2: DeepSpeed's contiguous-gradient bucket, reduce_bucket_size
- *    5e8 elements (its default);
+ *  ZeRO-1/2: DeepSpeed's contiguous-gradient bucket (the ipg_buffer of
+ *    deepspeed/runtime/zero/stage_1_and_2.py), reduce_bucket_size 5e8
+ *    elements (the default in deepspeed/runtime/zero/config.py);
  *  ZeRO-3: the same bucket + stage3_prefetch_bucket_size 5e7 elements + the
  *    largest layer gathered whole;
  *  FSDP (FULL_SHARD): the unit being computed and the one prefetched
@@ -164,9 +165,9 @@ static unsigned min_gpus(const struct model *m, const struct mm_memory_params *p
     return 0;
 }
 
-/* The per-device total at `context` tokens, or UINT64_MAX on overflow. */
+/* The per-device total at `context` tokens; *ok is 0 when it overflows. */
 static uint64_t total_at(const struct model *m, const struct mm_memory_params *p,
-                         uint64_t context)
+                         uint64_t context, int *ok)
 {
     struct calc c = {0};
     struct mm_memory_params q = *p;
@@ -174,7 +175,16 @@ static uint64_t total_at(const struct model *m, const struct mm_memory_params *p
     struct mm_training d;
     q.context = context;
     mm_train_plan(&c, m, &q, &whole, &d);
+    *ok = !c.overflow;
     return c.overflow ? UINT64_MAX : d.total_bytes;
+}
+
+/* Whether `context` tokens train: a total that overflows does not. */
+static int fits_at(const struct model *m, const struct mm_memory_params *p, uint64_t context)
+{
+    int ok;
+    const uint64_t t = total_at(m, p, context, &ok);
+    return ok && t <= p->device_bytes;
 }
 
 /* Square root by Newton's method (no libm): x >= 0. */
@@ -189,57 +199,59 @@ static long double root2(long double x)
 }
 
 /* From s, which fits, the largest context that fits: galloping up, then
- * halving the step (one evaluation when s is already the answer). */
-static uint64_t settle_up(const struct model *m, const struct mm_memory_params *p, uint64_t s,
-                          uint64_t hi)
+ * halving the step (one evaluation when s is already the answer). Totals
+ * grow with the context until they overflow, which does not fit, so the
+ * search ends below 2^64. */
+static uint64_t settle_up(const struct model *m, const struct mm_memory_params *p, uint64_t s)
 {
     uint64_t step = 1;
-    while (step <= hi - s && total_at(m, p, s + step) <= p->device_bytes) {
+    while (step <= UINT64_MAX - s && fits_at(m, p, s + step)) {
         s += step;
-        step *= 2;
+        step = step <= UINT64_MAX / 2 ? step * 2 : step;
     }
     for (step /= 2; step > 0; step /= 2) {
-        if (step <= hi - s && total_at(m, p, s + step) <= p->device_bytes) {
+        if (step <= UINT64_MAX - s && fits_at(m, p, s + step)) {
             s += step;
         }
     }
     return s;
 }
 
-/* The longest context (1 to 2^32 - 1, the --context limit) whose total
- * fits at --batch: the total is a quadratic in the context (the s^2 term
- * from eager attention, linear otherwise), so its coefficients come from
- * three exact totals and the root from the formula; the exact totals next
- * to the root then settle the integer (rounding up of divisions, the fused
- * loss's power-of-two chunk). */
+/* The longest context whose total fits at --batch, exact (not bounded by
+ * the --context limit: the total decides): the total is a quadratic in the
+ * context (the s^2 term from eager attention, linear otherwise), so its
+ * coefficients come from three exact totals and the root from the
+ * formula; the exact totals next to the root then settle the integer
+ * (rounding up of divisions, the fused loss's power-of-two chunk). */
 static uint64_t max_context(const struct model *m, const struct mm_memory_params *p)
 {
-    const uint64_t cap = p->device_bytes;
-    const uint64_t hi = UINT32_MAX;
-    const long double f1 = (long double)total_at(m, p, 1);
-    const long double f2 = (long double)total_at(m, p, 2);
-    const long double f3 = (long double)total_at(m, p, 3);
+    int ok;
+    const long double cap = (long double)p->device_bytes;
+    const long double f1 = (long double)total_at(m, p, 1, &ok);
+    const long double f2 = (long double)total_at(m, p, 2, &ok);
+    const long double f3 = (long double)total_at(m, p, 3, &ok);
     const long double qa = (f3 - 2 * f2 + f1) / 2;
     const long double qb = f2 - f1 - 3 * qa;
-    const long double qc = f1 - qb - qa - (long double)cap;
+    const long double qc = f1 - qb - qa - cap;
+    const long double top = 1.8e19L; /* just under 2^64 */
     long double root;
     uint64_t s;
     uint64_t step = 1;
-    if (total_at(m, p, 1) > cap) {
+    if (!fits_at(m, p, 1)) {
         return 0;
     }
     if (qa > 0) {
         const long double disc = qb * qb - 4 * qa * qc;
         root = (-qb + root2(disc > 0 ? disc : 0)) / (2 * qa);
     } else {
-        root = qb > 0 ? -qc / qb : (long double)hi;
+        root = qb > 0 ? -qc / qb : top;
     }
-    s = root < 1 ? 1 : root >= (long double)hi ? hi : (uint64_t)root;
-    while (s > 1 && total_at(m, p, s) > cap) { /* the estimate overshot */
+    s = root < 1 ? 1 : root >= top ? (uint64_t)top : (uint64_t)root;
+    while (s > 1 && !fits_at(m, p, s)) { /* the estimate overshot */
         s = s > step ? s - step : 1;
-        step *= 2;
+        step = step <= UINT64_MAX / 2 ? step * 2 : step;
     }
-    return settle_up(m, p, s, hi);
+    return settle_up(m, p, s);
 }
 
 /* Whether n devices beat the best so far and the plan as it stands. */
