@@ -2,13 +2,14 @@
 """Training rows: modelmem's training totals against published peak memory
 of real fine-tuning runs (training.json).
 
-  training.py MODELMEM WORKDIR [--report]
+  training.py MODELMEM WORKDIR
 
 For each row the model's layout is built from its config.json as a sparse
 safetensors file in WORKDIR (headers only: the tensor data is a hole made
 with truncate(), no disk use), `modelmem estimate --json` runs with the
 row's setup, and per_device.training.total_bytes is compared with the
-published figure. A row passes within its tolerance (5 % where the source
+published figure; every row is printed with its source, setup, options,
+the published figure, modelmem's and the error. A row passes within its tolerance (5 % where the source
 states every setting, else 10 %). Rows marked as known gaps are computed
 and printed but expected to miss; a known gap that now passes is reported,
 not failed. Exit status 1 when a row that should pass does not.
@@ -226,9 +227,8 @@ def main():
         print("%-34s %8d%% %10.1f%-2s %10.1f%-2s %+7.1f%%  %s" % (
             r["id"], r["tolerance"], r["published"]["value"], r["published"]["unit"][0],
             got / unit, r["published"]["unit"][0], err, status))
-        if "--report" in sys.argv:
-            print("    source: %s\n    setup:  %s\n    args:   %s" % (
-                r["source"], r["setup"], " ".join(r["args"])))
+        print("    source: %s\n    setup:  %s\n    args:   %s" % (
+            r["source"], r["setup"], " ".join(r["args"])))
     print("%d rows: %d pass, %d known gaps, %d fail" % (len(rows), passed, gaps, failed))
     bad = advice(modelmem, workdir)
     for line in bad:
