@@ -5,8 +5,9 @@
  * they were checked against: modelmem(1) and the README, "Training".
  *
  *  states: weights (as trained; QLoRA's NF4 base with its fp32-cast
- *    embeddings and norms), fp32 master copy (mixed precision), gradients,
- *    optimizer states.
+ *    embeddings and norms), fp32 master copy (mixed precision under
+ *    DeepSpeed, FSDP, Megatron; autocast over fp32 weights otherwise, as
+ *    transformers' Trainer runs it), gradients, optimizer states.
  *  peak activations, without checkpointing: every layer's activations
  *    (Korthikanti et al. 2022, eq. 2) + LoRA's adapter outputs (and its
  *    dropout copies) + the loss path; with full recomputation: every
@@ -235,7 +236,7 @@ static uint64_t adafactor_elems(struct calc *c, const struct model *m)
 
 
 /* A sequence-classification head ("classifier", "score": BERT's and
- * transformers' *ForSequenceClassification) scores one position per
+ * transformers' ...ForSequenceClassification) scores one position per
  * sequence over a few labels: no vocabulary-wide logits. */
 static int classifier_head(const struct model *m)
 {
@@ -353,11 +354,13 @@ static uint64_t layer_acts(struct calc *c, const struct model *m,
     const uint64_t ss = eager ? mul3(c, g->heads, mul(c, p->context, p->context), p->batch) : 0;
     uint64_t v;
     if (amp) {
-        /* autocast: layer norms and softmax run in fp32, so both norms keep
-         * a 4-byte input (8sbh, not 4) and eager attention an fp32 softmax
+        /* autocast: layer norms and softmax run in fp32, so the residual
+         * stream is fp32: both norms keep a 4-byte input (8sbh, not 4), and
+         * the query, key and value projections each keep their own 16-bit
+         * cast of it (6sbh, not 2); eager attention keeps an fp32 softmax
          * output, its mask and the 16-bit copy the next matmul takes
          * (7as^2b, not 5) */
-        v = mul(c, 38, sbh);
+        v = mul(c, 42, sbh);
         return eager ? add(c, v, mul(c, 7, ss)) : v;
     }
     v = add(c, mul(c, 10, sbh), ceil_div(mul(c, 24, sbh), t));
