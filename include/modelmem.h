@@ -551,12 +551,16 @@ enum mm_status mm_logical_parameters(uint64_t *out_total, uint64_t *out_by_dtype
 enum mm_train_mode { MM_TRAIN_NONE = 0, MM_TRAIN_FULL, MM_TRAIN_LORA, MM_TRAIN_QLORA };
 enum mm_optimizer { MM_OPT_ADAMW = 0, MM_OPT_ADAMW8BIT, MM_OPT_SGD, MM_OPT_ADAFACTOR };
 enum mm_precision { MM_PREC_BF16_MIXED = 0, MM_PREC_FP16_MIXED, MM_PREC_FP32 };
-/* MM_PAR_NONE: the runtime's own split (vLLM: tensor parallel; transformers
- * and llama.cpp: layers across devices); MM_PAR_DP asks for a full replica
- * on every device; MM_PAR_LAYERS is device_map="auto"'s layer split. */
+/* MM_PAR_NONE: for inference, the runtime's own split (vLLM: tensor
+ * parallel; transformers and llama.cpp: layers across devices); for
+ * training on several devices with a verdict, DDP where it fits, else the
+ * lowest ZeRO stage that does (mm_device.training_parallel says which).
+ * MM_PAR_DP asks for a full replica on every device; MM_PAR_LAYERS is
+ * device_map="auto"'s layer split; MM_PAR_FSDP is PyTorch FSDP's
+ * FULL_SHARD (ZeRO-3's states, its own unit buffers). */
 enum mm_parallel {
     MM_PAR_NONE = 0, MM_PAR_TP, MM_PAR_PP, MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3,
-    MM_PAR_LAYERS, MM_PAR_DP
+    MM_PAR_LAYERS, MM_PAR_DP, MM_PAR_FSDP
 };
 /* Whose allocation the inference plan follows (modelmem(1), RUNTIMES).
  * MM_RUNTIME_DEFAULT: llama.cpp for a GGUF model, else transformers. */
@@ -568,8 +572,24 @@ const char *mm_runtime_name(enum mm_runtime rt);
 /* "dp", "tp", "pp", "zero1", "zero2", "zero3", "layers"; NULL for MM_PAR_NONE. */
 const char *mm_parallel_name(enum mm_parallel par);
 /* Fused attention (flash, memory-efficient SDPA: transformers' default)
- * keeps no s x s matrix; eager attention keeps scores and probabilities. */
-enum mm_attention { MM_ATTN_SDPA = 0, MM_ATTN_EAGER };
+ * keeps no s x s matrix; eager attention keeps scores and probabilities.
+ * MM_ATTN_AUTO: what transformers uses for the architecture by default,
+ * eager for those it implements without an SDPA path (model_type deberta,
+ * deberta-v2, t5, mt5, longt5, xlnet), fused otherwise. */
+enum mm_attention { MM_ATTN_SDPA = 0, MM_ATTN_EAGER, MM_ATTN_AUTO };
+/* How the loss path holds the logits: upcast to fp32 (transformers'
+ * ForCausalLMLoss, autocast), cross-entropy in the logits' 16-bit type (no
+ * upcast), or a chunked fused linear cross-entropy (Liger, Unsloth). */
+enum mm_loss { MM_LOSS_FP32 = 0, MM_LOSS_16BIT, MM_LOSS_FUSED };
+/* Gradient checkpointing: the recipe's default (on for LoRA and QLoRA, as
+ * PEFT's prepare_model_for_kbit_training and TRL turn it on; off for full
+ * training), on, or off. */
+enum mm_checkpointing { MM_CKPT_AUTO = 0, MM_CKPT_ON, MM_CKPT_OFF };
+/* The one change that makes training fit (mm_device.change). */
+enum mm_change {
+    MM_CHANGE_NONE = 0, MM_CHANGE_CHECKPOINTING, MM_CHANGE_OPTIMIZER_8BIT, MM_CHANGE_ZERO,
+    MM_CHANGE_QLORA, MM_CHANGE_CONTEXT
+};
 
 /* CUDA context and allocator slack assumed when none is given: 512 MiB,
  * between PyTorch's measured lazy (287,047,680 bytes) and eager
@@ -590,7 +610,7 @@ struct mm_memory_params {
     enum mm_train_mode train;
     enum mm_optimizer optimizer;
     enum mm_precision precision;
-    int checkpointing;       /* the total uses recomputed activations */
+    enum mm_checkpointing checkpointing;
     uint64_t lora_rank;
     size_t nlora_targets;    /* 0 = q_proj,k_proj,v_proj,o_proj */
     /* module names (the last component before .weight); borrowed, read
@@ -609,12 +629,14 @@ struct mm_memory_params {
     uint64_t max_num_seqs;   /* vLLM; 0 = 256 */
     uint64_t max_model_len;  /* vLLM; 0 = context */
     const char *device_name; /* borrowed; vLLM's defaults look at it ("A100") */
+    enum mm_loss loss;
+    int lora_dropout;        /* LoRA dropout > 0: each adapter keeps its input's copy */
 };
 #define MM_MEMORY_PARAMS_VERSION 2
 #define MM_MEMORY_PARAMS_INIT                                                                    \
     {MM_MEMORY_PARAMS_VERSION, 0, 0, 1, 0, MM_DEFAULT_OVERHEAD_BYTES, MM_TRAIN_NONE,           \
-     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, 0, 16, 0, {NULL}, 1, MM_PAR_NONE, 0, MM_ATTN_SDPA,      \
-     MM_RUNTIME_DEFAULT, 0, 0, 0, 0, 0, NULL}
+     MM_OPT_ADAMW, MM_PREC_BF16_MIXED, MM_CKPT_AUTO, 16, 0, {NULL}, 1, MM_PAR_NONE, 0,          \
+     MM_ATTN_AUTO, MM_RUNTIME_DEFAULT, 0, 0, 0, 0, 0, NULL, MM_LOSS_FP32, 0}
 
 /* vLLM's figures (cache_config.block_size 16 tokens; see modelmem(1)). */
 #define MM_VLLM_BLOCK_SIZE 16u
@@ -661,8 +683,14 @@ struct mm_training {
     uint64_t activation_bytes;  /* as used in the total */
     uint64_t activations_full_bytes;         /* without checkpointing */
     uint64_t activations_checkpointed_bytes; /* with full recomputation */
+    uint64_t loss_bytes;        /* the loss path's peak, part of the activations */
+    uint64_t buffers_bytes;     /* framework buffers: ZeRO buckets, gathered layers,
+                                   QLoRA's dequantization workspace */
+    uint64_t fragmentation_bytes; /* allocator's reserve beyond the tensors */
     uint64_t overhead_bytes;
     uint64_t total_bytes;
+    int checkpointing;          /* whether the total uses recomputation */
+    enum mm_parallel parallel;  /* the mode the figures assume (per device) */
 };
 
 /* What one device holds, and whether it fits. */
@@ -685,10 +713,19 @@ struct mm_device {
     /* longest context that trains at `batch`; 0 = none */
     uint64_t training_max_context;
     int has_training_max_context;
+    enum mm_parallel training_parallel; /* the mode training_min_gpus assumes */
+    /* when training does not fit on `gpus` devices: the one change that
+     * makes it fit on the fewest, the count and mode it then needs, and for
+     * MM_CHANGE_CONTEXT the context */
+    enum mm_change change;
+    unsigned change_gpus;
+    enum mm_parallel change_parallel;
+    uint64_t change_context;
 };
 
 struct mm_memory {
     uint64_t logical_parameters;
+    int eager_attention;        /* the attention the figures assume is eager */
     struct mm_geometry geometry;
     int has_inference;
     struct mm_inference inference;

@@ -1,6 +1,7 @@
 # The memory estimates: formulas on fixtures/estimate (gen_estimate.py),
 # config.json parsing, Hub-exact logical parameters; and the command line.
 mm_add_test(test_estimate_mem test_estimate_mem.c)
+mm_add_test(test_estimate_train test_estimate_train.c)
 
 add_test(NAME cli_estimate_mem
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/estimate_mem.sh $<TARGET_FILE:modelmem_cli>

@@ -2,7 +2,8 @@
  * fixtures/estimate (written by gen_estimate.py), each against a figure
  * worked out by hand in the comment beside it; config.json parsing and its
  * errors; the Hub-exact logical parameter count of quantized checkpoints;
- * and a Llama-2-7B-shaped sparse checkpoint built at test time. */
+ * and a Llama-2-7B-shaped sparse checkpoint built at test time. Training
+ * is test_estimate_train.c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -545,14 +546,6 @@ static struct mm_memory run_tiny(const char *dir, struct mm_memory_params *p)
     return r;
 }
 
-static uint64_t stored_bytes(const char *dir)
-{
-    struct mm_inventory *inv = load(dir);
-    const uint64_t b = mm_inventory_totals(inv)->bytes;
-    mm_inventory_free(inv);
-    return b;
-}
-
 static void test_inference_tiny(void **state)
 {
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
@@ -637,142 +630,6 @@ static void test_encoder_only(void **state)
     assert_int_equal(r.inference.kv_cache_bytes, 0);
     /* F32 weights: activations at 4 bytes; 2 x 100 x (64 + 192) x 4 + 2 x 16 x 4 */
     assert_int_equal(r.inference.activation_bytes, 204928);
-}
-
-static void test_training_full(void **state)
-{
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
-    struct mm_memory r;
-    (void)state;
-    p.train = MM_TRAIN_FULL;
-    /* fused attention (the default): per layer 34 s b h = 34 x 100 x 2 x 64
-     * = 435,200; 2 layers + logits 19,200; checkpointed the other layer's
-     * input 25,600 + one layer + logits */
-    r = run_tiny("tiny-llama", &p);
-    assert_int_equal(r.training.activations_full_bytes, 2 * 435200 + 19200);
-    assert_int_equal(r.training.activations_checkpointed_bytes, 25600 + 435200 + 19200);
-    p.attention = MM_ATTN_EAGER;
-    r = run_tiny("tiny-llama", &p);
-    /* ZeRO's mixed-precision Adam: 2 + 4 + 2 + 8 bytes per parameter */
-    assert_int_equal(r.training.trainable_parameters, 76096);
-    assert_int_equal(r.training.weights_bytes, 2 * 76096);
-    assert_int_equal(r.training.master_bytes, 4 * 76096);
-    assert_int_equal(r.training.gradients_bytes, 2 * 76096);
-    assert_int_equal(r.training.optimizer_bytes, 8 * 76096);
-    /* per layer 34 s b h + 5 a s^2 b = 34x100x2x64 + 5x4x100^2x2 = 835,200;
-     * 2 layers + logits 6 x 100 x 2 x 16 = 19,200 */
-    assert_int_equal(r.training.activations_full_bytes, 2 * 835200 + 19200);
-    /* checkpointed: the other layer's input, 2 s b h = 25,600, + one layer
-     * whole + logits */
-    assert_int_equal(r.training.activations_checkpointed_bytes, 25600 + 835200 + 19200);
-    assert_int_equal(r.training.activation_bytes, r.training.activations_full_bytes);
-    assert_int_equal(r.training.total_bytes,
-                     16 * 76096 + 2 * 835200 + 19200 + MM_DEFAULT_OVERHEAD_BYTES);
-    p.checkpointing = 1;
-    p.precision = MM_PREC_FP32;
-    p.optimizer = MM_OPT_SGD;
-    r = run_tiny("tiny-llama", &p);
-    /* fp32: weights 4, no master, gradients 4, momentum 4; activations,
-     * inputs x 2, logits 8 s b V */
-    assert_int_equal(r.training.weights_bytes, 4 * 76096);
-    assert_int_equal(r.training.master_bytes, 0);
-    assert_int_equal(r.training.optimizer_bytes, 4 * 76096);
-    assert_int_equal(r.training.activation_bytes, 2 * 25600 + 2 * 835200 + 8 * 100 * 2 * 16);
-    p.optimizer = MM_OPT_ADAMW8BIT;
-    assert_int_equal(run_tiny("tiny-llama", &p).training.optimizer_bytes, 2 * 76096);
-    /* Adafactor: rows + columns of each matrix, every vector whole:
-     * embed/lm_head 16+64 each; per layer q 128, k 96, v 96, o 128, gate 192,
-     * up 192, down 192, norms 128 -> 1,152; final norm 64 -> 2 x 80 + 2 x
-     * 1,152 + 64 = 2,528 elements of 4 bytes */
-    p.optimizer = MM_OPT_ADAFACTOR;
-    assert_int_equal(run_tiny("tiny-llama", &p).training.optimizer_bytes, 4 * 2528);
-}
-
-static void test_training_lora(void **state)
-{
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
-    struct mm_memory r;
-    (void)state;
-    p.train = MM_TRAIN_LORA;
-    p.lora_rank = 8;
-    r = run_tiny("tiny-llama", &p);
-    /* r (in + out) per layer: q 8x128 + k 8x96 + v 8x96 + o 8x128 = 3,584 */
-    assert_int_equal(r.training.trainable_parameters, 2 * 3584);
-    assert_int_equal(r.training.weights_bytes, 152192 + 4 * 7168);
-    assert_int_equal(r.training.master_bytes, 0);
-    assert_int_equal(r.training.gradients_bytes, 4 * 7168);
-    assert_int_equal(r.training.optimizer_bytes, 8 * 7168);
-    /* targets given: only the MLP's down_proj, 8 x (128 + 64) per layer */
-    p.nlora_targets = 1;
-    p.lora_targets[0] = "down_proj";
-    assert_int_equal(run_tiny("tiny-llama", &p).training.trainable_parameters, 2 * 1536);
-    p.nlora_targets = 0;
-    /* QLoRA: NF4 + 8-bit block scales + fp32 per 256 blocks for each 2-D
-     * layer weight: q 2,048 + 64 + 4, k/v 1,024 + 32 + 4, o as q, gate/up/
-     * down 4,096 + 128 + 4 -> 19,036 per layer; embed, lm_head and norms
-     * 16-bit: 2,048 + 2,048 + 320 x 2 */
-    p.train = MM_TRAIN_QLORA;
-    r = run_tiny("tiny-llama", &p);
-    assert_int_equal(r.training.weights_bytes, 2 * 19036 + 2048 + 2048 + 640 + 4 * 7168);
-    /* LoRA over packed checkpoints: the logical [out, in] of q_proj.
-     * GPTQ (config: hidden 64, 4 heads of 16): 8 x (64 + 64); bitsandbytes
-     * (a flat U8 [2048, 1]): the same from the geometry; the base at its
-     * stored bytes */
-    p.train = MM_TRAIN_LORA;
-    r = run_tiny("gptq", &p);
-    assert_int_equal(r.training.trainable_parameters, 1024);
-    assert_int_equal(r.training.weights_bytes, stored_bytes("gptq") + 4 * 1024);
-    assert_int_equal(run_tiny("bnb4", &p).training.trainable_parameters, 1024);
-    /* compressed-tensors' weight_packed I32 [32, 8]: geometry again */
-    assert_int_equal(run_tiny("compressed", &p).training.trainable_parameters, 1024);
-}
-
-static void test_parallel(void **state)
-{
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
-    struct mm_memory r;
-    (void)state;
-    p.inference = 1;
-    p.train = MM_TRAIN_FULL;
-    p.attention = MM_ATTN_EAGER;
-    p.gpus = 4;
-    p.parallel = MM_PAR_ZERO1;
-    r = run_tiny("tiny-llama", &p);
-    /* ZeRO-1: master and optimizer / 4, weights and gradients whole */
-    assert_int_equal(r.device_training.weights_bytes, 152192);
-    assert_int_equal(r.device_training.gradients_bytes, 152192);
-    assert_int_equal(r.device_training.master_bytes, 304384 / 4);
-    assert_int_equal(r.device_training.optimizer_bytes, 608768 / 4);
-    assert_int_equal(r.device_inference.weights_bytes, 152192);
-    p.parallel = MM_PAR_ZERO2;
-    r = run_tiny("tiny-llama", &p);
-    assert_int_equal(r.device_training.gradients_bytes, 152192 / 4);
-    assert_int_equal(r.device_training.weights_bytes, 152192);
-    /* ZeRO-3: weights / 4 + the largest layer gathered (model.layers.0,
-     * 36,992 parameters x 2 bytes) */
-    p.parallel = MM_PAR_ZERO3;
-    r = run_tiny("tiny-llama", &p);
-    assert_int_equal(r.device_training.weights_bytes, 152192 / 4 + 73984);
-    assert_int_equal(r.device_inference.weights_bytes, 152192 / 4 + 73984);
-    /* Tensor parallel 2: activations per layer 10 sbh + 24 sbh / 2 +
-     * 5 a s^2 b / 2 = 128,000 + 153,600 + 200,000; logits / 2 */
-    p.parallel = MM_PAR_TP;
-    p.gpus = 2;
-    r = run_tiny("tiny-llama", &p);
-    assert_int_equal(r.device_training.activations_full_bytes, 2 * 481600 + 9600);
-    assert_int_equal(r.device_inference.kv_cache_bytes, 25600);
-    assert_int_equal(r.device_inference.weights_bytes, 76096);
-    /* 4-way tensor parallel over 2 KV heads: each device keeps one head */
-    p.gpus = 4;
-    r = run_tiny("tiny-llama", &p);
-    assert_int_equal(r.device_inference.kv_cache_bytes, 25600);
-    assert_int_equal(r.device_inference.weights_bytes, 152192 / 4);
-    p.gpus = 2;
-    /* pipeline: activations whole (1F1B keeps p micro-batches of L/p layers) */
-    p.parallel = MM_PAR_PP;
-    r = run_tiny("tiny-llama", &p);
-    assert_int_equal(r.device_training.activations_full_bytes, 2 * 835200 + 19200);
-    assert_int_equal(r.device_training.optimizer_bytes, 608768 / 2);
 }
 
 static void test_fits(void **state)
@@ -1121,8 +978,7 @@ int main(void)
         cmocka_unit_test(test_config_path),
         cmocka_unit_test(test_inference_tiny),    cmocka_unit_test(test_gguf_metadata),
         cmocka_unit_test(test_encoder_only),
-        cmocka_unit_test(test_training_full),     cmocka_unit_test(test_training_lora),
-        cmocka_unit_test(test_parallel),          cmocka_unit_test(test_fits),
+        cmocka_unit_test(test_fits),
         cmocka_unit_test(test_headroom_range),    cmocka_unit_test(test_logical_overflow),
         cmocka_unit_test(test_errors),            cmocka_unit_test(test_gpus),
         cmocka_unit_test(test_gpu_lookup),

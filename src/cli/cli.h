@@ -175,6 +175,7 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
 struct cli_memory {
     struct mm_memory_params params;
     bool any;                 /* a new option was given */
+    bool want_inference;      /* --inference, --context or --kv-dtype given */
     const char *config_path;  /* --config */
     char config_file[4096];   /* the config read, "" for none */
     struct mm_config *cfg;
@@ -219,7 +220,6 @@ void render_runtime_json_inference(struct out *o, const struct cli_memory *m,
                                    const struct mm_runtime_detail *d);
 void render_runtime_json_fits(struct out *o, const struct cli_memory *m);
 void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool markdown);
-void render_runtime_text_training(struct out *o, const struct cli_memory *m, bool markdown);
 void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,
                                 bool per_device);
 /* --gpu (option_values.c): a name found, a size (`decimal`: in GB),

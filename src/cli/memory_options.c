@@ -123,16 +123,17 @@ static int take_choice(const char *opt, const char *v)
 {
     static const struct {
         const char *opt;
-        const char *const list[7];
+        const char *const list[9];
         const char *say;
     } tab[] = {
         {"--train", {"none", "full", "lora", "qlora"}, "full, lora or qlora"},
         {"--optimizer", {"adamw", "adamw8bit", "sgd", "adafactor"},
          "adamw, adamw8bit, sgd or adafactor"},
         {"--precision", {"bf16-mixed", "fp16-mixed", "fp32"}, "fp32, bf16-mixed or fp16-mixed"},
-        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3", "layers"},
-         "dp, tp, pp, layers, zero1, zero2 or zero3"},
-        {"--attention", {"sdpa", "eager"}, "sdpa or eager"},
+        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3", "layers", "fsdp"},
+         "dp, tp, pp, layers, zero1, zero2, zero3 or fsdp"},
+        {"--attention", {"sdpa", "eager", "auto"}, "auto, sdpa or eager"},
+        {"--loss", {"fp32", "16bit", "fused"}, "fp32, 16bit or fused"},
     };
     const char *name;
     char hint[128];
@@ -141,7 +142,8 @@ static int take_choice(const char *opt, const char *v)
     for (t = 0; strcmp(tab[t].opt, opt) != 0; t++) {
     }
     name = cli_value_alias(opt, v, tab[t].list);
-    for (k = 0; k < 7 && tab[t].list[k] != NULL; k++) {
+    for (k = 0; k < (int)(sizeof(tab[t].list) / sizeof(tab[t].list[0])) && tab[t].list[k] != NULL;
+         k++) {
         if (strcmp(name, tab[t].list[k]) == 0) {
             return k;
         }
@@ -149,6 +151,22 @@ static int take_choice(const char *opt, const char *v)
     cli_did_you_mean(hint, sizeof(hint), opt, v, tab[t].list);
     cli_usage_error("%s: choose %s, not '%s'%s", opt, tab[t].say, v, hint);
     return -1;
+}
+
+/* A probability such as 0.05: only whether it is above 0 changes the
+ * figures (PEFT then keeps a dropped copy of each adapter's input). */
+static int lora_dropout(struct cli_memory *m, const char *v)
+{
+    char *end = NULL;
+    double d;
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno != 0 || end == v || *end != '\0' || !(d >= 0.0 && d <= 1.0) ||
+        v[0] < '0' || v[0] > '9') {
+        return cli_usage_error("--lora-dropout takes a probability from 0 to 1, not '%s'", v);
+    }
+    m->params.lora_dropout = d > 0.0;
+    return 0;
 }
 
 /* The options that take a number or a size; 0 or EXIT_USAGE (printed). */
@@ -173,6 +191,9 @@ static int take_number(struct cli_memory *m, const char *opt, const char *v)
         return cli_parse_size(v, false, &p->overhead_bytes, NULL) == 0
                    ? 0
                    : cli_usage_error("--overhead takes a size such as 512MiB or 1.5GiB, not '%s'", v);
+    }
+    if (strcmp(opt, "--lora-dropout") == 0) {
+        return lora_dropout(m, v);
     }
     if (strcmp(opt, "--lora-rank") == 0) {
         return cli_parse_u64(v, 1, 65536, &p->lora_rank) == 0
@@ -207,7 +228,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     }
     if (strcmp(opt, "--train") != 0 && strcmp(opt, "--optimizer") != 0 &&
         strcmp(opt, "--precision") != 0 && strcmp(opt, "--parallel") != 0 &&
-        strcmp(opt, "--attention") != 0) {
+        strcmp(opt, "--attention") != 0 && strcmp(opt, "--loss") != 0) {
         return take_number(m, opt, v);
     }
     k = take_choice(opt, v);
@@ -221,7 +242,12 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     } else if (strcmp(opt, "--precision") == 0) {
         p->precision = (enum mm_precision)k;
     } else if (strcmp(opt, "--parallel") == 0) {
-        p->parallel = k == 0 ? MM_PAR_DP : (enum mm_parallel)k;
+        static const enum mm_parallel modes[] = {MM_PAR_DP,    MM_PAR_TP,    MM_PAR_PP,
+                                                 MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3,
+                                                 MM_PAR_LAYERS, MM_PAR_FSDP};
+        p->parallel = modes[k];
+    } else if (strcmp(opt, "--loss") == 0) {
+        p->loss = (enum mm_loss)k;
     } else {
         p->attention = (enum mm_attention)k;
     }
@@ -249,14 +275,21 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
     static const char *const names[] = {"--context", "--batch", "--kv-dtype", "--overhead",
                                         "--train", "--optimizer", "--precision", "--lora-rank",
                                         "--lora-targets", "--gpus", "--parallel", "--gpu",
-                                        "--attention", "--config", NULL};
+                                        "--attention", "--config", "--loss",
+                                        "--lora-dropout", NULL};
     size_t k;
     const int rt = cli_runtime_option(m, argc, argv, i);
     if (rt != 0) {
         return rt;
     }
-    if (strcmp(argv[*i], "--grad-checkpointing") == 0) {
-        m->params.checkpointing = 1;
+    if (strcmp(argv[*i], "--grad-checkpointing") == 0 ||
+        strcmp(argv[*i], "--no-grad-checkpointing") == 0) {
+        m->params.checkpointing = argv[*i][2] == 'n' ? MM_CKPT_OFF : MM_CKPT_ON;
+        m->any = true;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--inference") == 0) {
+        m->want_inference = true;
         m->any = true;
         return 1;
     }
@@ -276,6 +309,9 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
                 if (strcmp(names[k], sized_names[s]) == 0) {
                     m->typed[s] = v;
                 }
+            }
+            if (strcmp(names[k], "--context") == 0 || strcmp(names[k], "--kv-dtype") == 0) {
+                m->want_inference = true;
             }
             return 1;
         }
@@ -455,7 +491,8 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
 {
     struct mm_error err;
     enum mm_status st;
-    m->params.inference = m->any;
+    /* with --train, the inference plan only when asked for */
+    m->params.inference = m->any && (m->params.train == MM_TRAIN_NONE || m->want_inference);
     if (m->instance_gpus > 0 && m->typed[S_GPUS] == NULL) {
         m->params.gpus = m->instance_gpus; /* an explicit --gpus wins */
     }

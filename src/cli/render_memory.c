@@ -6,22 +6,29 @@
 #include "cli/cli.h"
 
 #define BAR_WIDTH 60
-#define MAX_PARTS 6
+#define MAX_PARTS 8
 
 struct part {
     const char *label;
     uint64_t bytes;
 };
 
-static const char *const glyph_utf8[MAX_PARTS] = {"█", "▓", "▒", "░", "▚", "▞"};
-static const char *const glyph_ascii[MAX_PARTS] = {"#", "=", "+", ".", "%", "~"};
-static const char *const colour[MAX_PARTS] = {"\033[34m", "\033[33m", "\033[32m",
-                                              "\033[35m", "\033[36m", "\033[31m"};
+static const char *const glyph_utf8[MAX_PARTS] = {"█", "▓", "▒", "░", "▚", "▞", "▖", "▗"};
+static const char *const glyph_ascii[MAX_PARTS] = {"#", "=", "+", ".", "%", "~", "-", ":"};
+static const char *const colour[MAX_PARTS] = {"\033[34m", "\033[33m", "\033[32m", "\033[35m",
+                                              "\033[36m", "\033[31m", "\033[90m", "\033[37m"};
 
 /* The split the figures assume (the runtime's own when none was asked). */
 static const char *parallel_name(const struct cli_memory *m)
 {
     const char *s = mm_parallel_name(m->result.parallel);
+    return s != NULL ? s : "dp";
+}
+
+/* A training split's name (MM_PAR_NONE is one replica per device). */
+static const char *par_name(enum mm_parallel p)
+{
+    const char *s = mm_parallel_name(p);
     return s != NULL ? s : "dp";
 }
 
@@ -138,9 +145,13 @@ static size_t training_parts(struct part *p, const struct mm_training *t)
     p[3].bytes = t->optimizer_bytes;
     p[4].label = "activations";
     p[4].bytes = t->activation_bytes;
-    p[5].label = "overhead";
-    p[5].bytes = t->overhead_bytes;
-    return 6;
+    p[5].label = "buffers";
+    p[5].bytes = t->buffers_bytes;
+    p[6].label = "fragmentation";
+    p[6].bytes = t->fragmentation_bytes;
+    p[7].label = "overhead";
+    p[7].bytes = t->overhead_bytes;
+    return 8;
 }
 
 static void scenario(struct out *o, const struct cli_memory *m, const char *title,
@@ -167,6 +178,58 @@ static void verdict(struct out *o, bool markdown, const char *what, int fits, in
         out_fmt(o, "%sdoes not fit on up to %u devices\n", markdown ? "- " : "    ",
                 MM_LIMIT_GPUS);
     }
+}
+
+/* "training: fits (headroom 3.2 GiB) on 4 devices with zero2" and, when it
+ * does not fit, the one change that makes it fit on the fewest devices. */
+static void training_verdict(struct out *o, const struct cli_memory *m, bool markdown)
+{
+    static const char *const changes[] = {
+        "", "turn on gradient checkpointing (--grad-checkpointing)",
+        "use an 8-bit optimizer (--optimizer adamw8bit)", "shard with ZeRO",
+        "train QLoRA (--train qlora)", "shorten the context"};
+    const struct mm_device *d = &m->result.device;
+    const struct mm_memory_params *p = &m->params;
+    const char *li = markdown ? "- " : "  ";
+    char size[32];
+    char num[32];
+    char what[160];
+    const int64_t h = d->training_headroom;
+    fmt_size(size, sizeof(size), h < 0 ? (uint64_t)(-(h + 1)) + 1 : (uint64_t)h);
+    out_fmt(o, "%straining on %u device%s (%s): %s (%s %s)\n", li, p->gpus, p->gpus > 1 ? "s" : "",
+            par_name(m->result.device_training.parallel),
+            d->training_fits ? "fits" : "does not fit", h < 0 ? "short by" : "headroom", size);
+    if (d->training_min_gpus > 0) {
+        out_fmt(o, "%ssmallest count that trains: %u (%s)\n", li, d->training_min_gpus,
+                par_name(d->training_parallel));
+    } else {
+        out_fmt(o, "%sdoes not train on up to %u devices as set\n", li, MM_LIMIT_GPUS);
+    }
+    if (d->training_max_context > 0) {
+        fmt_thousands(num, sizeof(num), d->training_max_context);
+        out_fmt(o, "%slongest context that trains at batch %llu on %u device%s: %s tokens\n", li,
+                (unsigned long long)p->batch, p->gpus, p->gpus > 1 ? "s" : "", num);
+    }
+    if (d->change == MM_CHANGE_NONE) {
+        if (!d->training_fits) {
+            out_fmt(o, "%sno single change (checkpointing, 8-bit optimizer, ZeRO, QLoRA, a "
+                       "shorter context) trains it on fewer devices\n",
+                    li);
+        }
+        return;
+    }
+    fmt_thousands(num, sizeof(num), d->change_context);
+    if (d->change == MM_CHANGE_ZERO) {
+        snprintf(what, sizeof(what), "%s (--parallel %s)", changes[d->change],
+                 par_name(d->change_parallel));
+    } else if (d->change == MM_CHANGE_CONTEXT) {
+        snprintf(what, sizeof(what), "%s to %s tokens (--context %llu)", changes[d->change], num,
+                 (unsigned long long)d->change_context);
+    } else {
+        snprintf(what, sizeof(what), "%s", changes[d->change]);
+    }
+    out_fmt(o, "%sto fit: %s -> trains on %u device%s (%s)\n", li, what, d->change_gpus,
+            d->change_gpus > 1 ? "s" : "", par_name(d->change_parallel));
 }
 
 static void heading(char *buf, size_t size, const struct cli_memory *m, const char *kind)
@@ -219,10 +282,12 @@ void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown
     }
     if (r->has_training) {
         heading(head, sizeof(head), m, "Training");
-        snprintf(title, sizeof(title), "%s (%s, %s, %s%s%s)", head, trains[p->train],
+        snprintf(title, sizeof(title), "%s (%s, %s, %s%s%s%s)", head, trains[p->train],
                  opts[p->optimizer], precs[p->precision],
-                 p->checkpointing ? ", gradient checkpointing" : "",
-                 p->attention == MM_ATTN_EAGER ? ", eager attention" : "");
+                 r->training.checkpointing ? ", gradient checkpointing" : "",
+                 r->eager_attention ? ", eager attention" : "",
+                 p->loss == MM_LOSS_FUSED ? ", fused loss"
+                                          : p->loss == MM_LOSS_16BIT ? ", 16-bit loss" : "");
         n = training_parts(parts, &r->training);
         scenario(o, m, title, parts, n, r->training.total_bytes, markdown);
         fmt_thousands(num, sizeof(num), r->training.trainable_parameters);
@@ -241,11 +306,12 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
     const struct mm_memory *r = &m->result;
     const struct mm_memory_params *p = &m->params;
     char a[32];
-    if (p->gpus > 1) {
+    if (p->gpus > 1 || (r->has_training && p->parallel != MM_PAR_NONE &&
+                        p->parallel != MM_PAR_DP)) {
         struct part parts[MAX_PARTS];
         char title[128];
         size_t n;
-        if (r->has_inference) {
+        if (r->has_inference && p->gpus > 1) {
             snprintf(title, sizeof(title), "Inference per device (%u GPUs, %s)", p->gpus,
                      parallel_name(m));
             n = inference_parts(parts, &r->device_inference);
@@ -253,8 +319,8 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
             render_runtime_text_detail(o, m, markdown, true);
         }
         if (r->has_training) {
-            snprintf(title, sizeof(title), "Training per device (%u GPUs, %s)", p->gpus,
-                     parallel_name(m));
+            snprintf(title, sizeof(title), "Training per device (%u GPU%s, %s)", p->gpus,
+                     p->gpus > 1 ? "s" : "", par_name(r->device_training.parallel));
             n = training_parts(parts, &r->device_training);
             scenario(o, m, title, parts, n, r->device_training.total_bytes, markdown);
         }
@@ -275,11 +341,7 @@ static void devices(struct out *o, const struct cli_memory *m, bool markdown)
             render_runtime_text_fits(o, m, markdown);
         }
         if (r->has_training) {
-            char what[64];
-            snprintf(what, sizeof(what), "training (%s)", parallel_name(m));
-            verdict(o, markdown, what, r->device.training_fits, r->device.training_headroom,
-                    r->device.training_min_gpus);
-            render_runtime_text_training(o, m, markdown);
+            training_verdict(o, m, markdown);
         }
     }
 }
@@ -320,8 +382,15 @@ static void json_training(struct out *o, const struct mm_training *t)
     member(o, "activation_bytes", t->activation_bytes, false);
     member(o, "activations_no_checkpointing_bytes", t->activations_full_bytes, false);
     member(o, "activations_checkpointing_bytes", t->activations_checkpointed_bytes, false);
+    member(o, "loss_bytes", t->loss_bytes, false);
+    member(o, "buffers_bytes", t->buffers_bytes, false);
+    member(o, "fragmentation_bytes", t->fragmentation_bytes, false);
     member(o, "overhead_bytes", t->overhead_bytes, false);
     member(o, "total_bytes", t->total_bytes, false);
+    out_str(o, ", \"checkpointing\": ");
+    out_str(o, t->checkpointing ? "true" : "false");
+    out_str(o, ", \"parallel\": ");
+    out_json_str(o, par_name(t->parallel));
     out_str(o, "}");
 }
 
@@ -361,6 +430,46 @@ static void fit(struct out *o, const char *what, int fits, int64_t headroom, uns
     }
 }
 
+/* The training verdict: fits, headroom, smallest count and its mode, the
+ * longest context, and the one change that makes it fit (null when it
+ * fits or none does). */
+static void json_training_fit(struct out *o, const struct mm_device *d)
+{
+    static const char *const changes[] = {"", "grad_checkpointing", "optimizer_8bit", "zero",
+                                          "qlora", "context"};
+    fit(o, "training", d->training_fits, d->training_headroom, d->training_min_gpus);
+    out_str(o, ", \"training_parallel\": ");
+    if (d->training_min_gpus > 0) {
+        out_json_str(o, par_name(d->training_parallel));
+    } else {
+        out_str(o, "null");
+    }
+    out_str(o, ", \"training_max_context\": ");
+    if (d->training_max_context > 0) {
+        out_u64(o, d->training_max_context);
+    } else {
+        out_str(o, "null");
+    }
+    out_str(o, ", \"training_change\": ");
+    if (d->change == MM_CHANGE_NONE) {
+        out_str(o, "null");
+        return;
+    }
+    out_str(o, "{\"change\": ");
+    out_json_str(o, changes[d->change]);
+    out_str(o, ", \"gpus\": ");
+    out_u64(o, d->change_gpus);
+    out_str(o, ", \"parallel\": ");
+    out_json_str(o, par_name(d->change_parallel));
+    out_str(o, ", \"context\": ");
+    if (d->change == MM_CHANGE_CONTEXT) {
+        out_u64(o, d->change_context);
+    } else {
+        out_str(o, "null");
+    }
+    out_str(o, "}");
+}
+
 static void json_fits(struct out *o, const struct cli_memory *m)
 {
     const struct mm_memory *r = &m->result;
@@ -379,8 +488,9 @@ static void json_fits(struct out *o, const struct cli_memory *m)
             r->device.inference_min_gpus);
     }
     if (r->has_training) {
-        fit(o, "training", r->device.training_fits, r->device.training_headroom,
-            r->device.training_min_gpus);
+        json_training_fit(o, &r->device);
+    } else {
+        out_str(o, ", \"training_max_context\": null");
     }
     render_runtime_json_fits(o, m);
     out_str(o, "}");

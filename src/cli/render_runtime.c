@@ -97,8 +97,6 @@ void render_runtime_json_fits(struct out *o, const struct cli_memory *m)
     } else {
         out_str(o, "null");
     }
-    member_or_null(o, "training_max_context", d->training_max_context,
-                   r->has_training && d->has_training_max_context);
 }
 
 void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool markdown)
@@ -120,20 +118,6 @@ void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool ma
         out_fmt(o, "\n%ssequences of %s tokens at once: %sx", markdown ? "- " : "    ", c, x);
     }
     out_str(o, "\n");
-}
-
-void render_runtime_text_training(struct out *o, const struct cli_memory *m, bool markdown)
-{
-    const struct mm_device *d = &m->result.device;
-    char a[32];
-    char b[32];
-    if (!d->has_training_max_context) {
-        return;
-    }
-    fmt_thousands(a, sizeof(a), d->training_max_context);
-    fmt_thousands(b, sizeof(b), m->params.batch);
-    out_fmt(o, "%slongest context that trains at batch %s: %s tokens\n",
-            markdown ? "- " : "    ", b, a);
 }
 
 void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,

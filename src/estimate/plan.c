@@ -81,9 +81,9 @@ const char *mm_runtime_name(enum mm_runtime rt)
 
 const char *mm_parallel_name(enum mm_parallel par)
 {
-    static const char *const names[] = {NULL,    "tp",    "pp",     "zero1",
-                                        "zero2", "zero3", "layers", "dp"};
-    return (unsigned)par <= MM_PAR_DP ? names[par] : NULL;
+    static const char *const names[] = {NULL,    "tp",     "pp", "zero1", "zero2",
+                                        "zero3", "layers", "dp", "fsdp"};
+    return (unsigned)par <= MM_PAR_FSDP ? names[par] : NULL;
 }
 
 /* llama.cpp reads GGUF; everything else is loaded with transformers unless

@@ -71,6 +71,7 @@ void mm_plan_transformers(struct mm_calc *c, struct mm_runtime_plan *out, const 
             break;
         }
         case MM_PAR_ZERO3:
+        case MM_PAR_FSDP:
             in->weights_bytes = mm_calc_add(c, mm_calc_ceil_div(in->weights_bytes, n),
                                             m->gathered);
             break;

@@ -445,6 +445,13 @@ const char *mm_config_quant_method(const struct mm_config *cfg)
     return cfg != NULL && cfg->quant != NULL ? cfg->method : NULL;
 }
 
+const char *mm_config_model_type(const struct mm_config *cfg)
+{
+    const cJSON *v =
+        cfg != NULL ? cJSON_GetObjectItemCaseSensitive(cfg->root, "model_type") : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 const cJSON *mm_config_quant(const struct mm_config *cfg)
 {
     return cfg != NULL ? cfg->quant : NULL;

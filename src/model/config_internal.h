@@ -15,6 +15,8 @@
  * `quantization`, else `quantization_config`, else the same in
  * `text_config`), or NULL. */
 const cJSON *mm_config_quant(const struct mm_config *cfg);
+/* The top-level `model_type`, or NULL. */
+const char *mm_config_model_type(const struct mm_config *cfg);
 /* `expert_dtype` (top level or in text_config), or NULL. */
 const char *mm_config_expert_dtype(const struct mm_config *cfg);
 /* The whole parsed document (borrowed), or NULL. */

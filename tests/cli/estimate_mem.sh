@@ -40,18 +40,50 @@ jcheck inference/kv_cache_bytes=0 geometry/encoder_only=true
 run "$BIN" tiny-llama --json --context 100 --batch 2 --train full --gpus 4 \
     --parallel zero3 --gpu H100 --attention eager
 expect_rc 0
-jcheck training/weights_bytes=152192 training/master_weights_bytes=304384 \
-    training/optimizer_bytes=608768 training/activation_bytes=1689600 \
-    per_device/parallel=zero3 per_device/training/weights_bytes=112032 \
+jcheck training/weights_bytes=456576 training/master_weights_bytes=0 \
+    training/optimizer_bytes=608768 training/activation_bytes=2233600 \
+    per_device/parallel=zero3 per_device/training/weights_bytes=38048 \
+    per_device/training/buffers_bytes=1100073984 per_device/training/parallel=zero3 \
     fits/gpu=H100-80GB fits/usable_bytes=85520809984 fits/training=true \
-    fits/training_min_gpus=1 fits/inference=true
+    fits/training_min_gpus=1 fits/training_parallel=zero3 fits/training_change=null \
+    fits/inference=true
 run "$BIN" tiny-llama --json --context 100 --batch 2 --train lora --lora-rank 8 \
     --lora-targets down_proj --grad-checkpointing --optimizer sgd --precision fp32
 expect_rc 0
 jcheck training/trainable_parameters=3072 training/optimizer_bytes=12288
 run "$BIN" tiny-llama --json --context 100 --batch 2 --train full
-jcheck training/activations_no_checkpointing_bytes=889600 \
-    training/activations_checkpointing_bytes=480000
+jcheck training/activations_no_checkpointing_bytes=1113600 \
+    training/activations_checkpointing_bytes=588800 training/checkpointing=false \
+    training/loss_bytes=38400
+# LoRA and QLoRA checkpoint by default, as PEFT and TRL do; --train alone
+# prints no inference plan, --inference (or --context, --kv-dtype) does
+run "$BIN" tiny-llama --json --batch 2 --train lora
+expect_rc 0
+jcheck training/checkpointing=true
+grep -q '"context": 4096,' "$OUT" || fail "not the default context"
+if grep -q '"inference"' "$OUT"; then fail "an inference plan nobody asked for"; fi
+run "$BIN" tiny-llama --json --batch 2 --train lora --no-grad-checkpointing --inference
+jcheck training/checkpointing=false inference/kv_bytes_per_token=256
+run "$BIN" tiny-llama --json --context 100 --batch 2 --train full --loss fused --parallel fsdp \
+    --gpus 4 --lora-dropout 0.1
+jcheck training/loss_bytes=32000 per_device/training/parallel=fsdp \
+    per_device/training/buffers_bytes=221952
+run "$BIN" tiny-llama --json --context 100 --batch 2 --train full --loss 16bit
+jcheck training/loss_bytes=19200
+# no mode given: DDP where it fits, named in the verdict; a longest context
+run "$BIN" tiny-llama --json --context 100 --batch 2 --train full --gpus 4 --gpu H100
+jcheck per_device/training/parallel=dp fits/training_parallel=dp fits/training_min_gpus=1 \
+    fits/training_change=null
+grep -q '"training_max_context": [0-9]' "$OUT" || fail "no longest context"
+# it does not fit: the one change that makes it fit on the fewest devices
+run "$BIN" tiny-llama --json --context 60000 --batch 2 --train full --gpu 1GiB
+expect_rc 0
+jcheck fits/training=false fits/training_change/change=grad_checkpointing \
+    fits/training_change/gpus=1 fits/training_change/context=null
+LC_ALL=C run "$BIN" tiny-llama --batch 2 --train full --gpu 1GiB --overhead 1000MiB
+grep -q '^  training on 1 device (dp): does not fit (short by ' "$OUT" || fail "no training verdict"
+grep -q '^  to fit: ' "$OUT" || fail "no change named"
+if grep -q '^Inference' "$OUT"; then fail "an inference plan with --train alone"; fi
 run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 537000000B
 expect_rc 2
 run "$BIN" tiny-llama --json --context 100 --batch 2 --gpu 512MiB
@@ -193,7 +225,8 @@ run "$BIN" "$TMP/m" --json
 expect_rc 0
 run "$BIN" tiny-llama --context 10 --config bad-type/config.json
 expect_rc 1
-for bad in "--context 0" "--context x" "--batch" "--train half" "--optimizer lamb" \
+for bad in "--loss half" "--lora-dropout 2" "--lora-dropout x" "--lora-dropout -1" \
+    "--context 0" "--context x" "--batch" "--train half" "--optimizer lamb" \
     "--precision fp8" "--parallel mp" "--gpus 0" "--gpus 5000" "--gpu TPU" "--kv-dtype q4" \
     "--lora-rank 0" "--overhead 1XB" "--attention flash2"; do
     # shellcheck disable=SC2086
@@ -242,20 +275,23 @@ run "$BIN" ../tiny-llama --overhead 4611686018427387904 --gpu 1KiB --json
 expect_rc 0
 has '"inference_headroom_bytes": -4611686018430062720,'
 # a big model: Llama 3 70B's geometry, 4,294,967,295 tokens, full training;
-# 94 sequences need 9,306,622,657,634,684,928 bytes (under 2^64), 2^63 more
-# than an H100 holds
+# 123 sequences need 18,424,871,705,048,895,104 bytes (under 2^64), 124 do
+# not; 62 need 2^63 more than an H100 holds
 BIG="tiny-llama --config config-llama-3-70b/config.json --context 4294967295 --train full"
 # shellcheck disable=SC2086
-run "$BIN" $BIG --batch 94 --json
+run "$BIN" $BIG --batch 123 --json
 expect_rc 0
-has '"total_bytes": 9306622657634684928}'
+has '"total_bytes": 18424871705048895104,'
 # shellcheck disable=SC2086
-run "$BIN" $BIG --batch 94 --gpu H100 --json
-overflow "--context 4294967295, --batch 94"
+run "$BIN" $BIG --batch 124 --json
+overflow "--context 4294967295, --batch 124"
 # shellcheck disable=SC2086
-run "$BIN" $BIG --batch 93 --gpu H100 --json
+run "$BIN" $BIG --batch 62 --gpu H100 --json
+overflow "--context 4294967295, --batch 62"
+# shellcheck disable=SC2086
+run "$BIN" $BIG --batch 61 --gpu H100 --json
 expect_rc 0
-has '"training_headroom_bytes": -9207615948102209024,'
+has '"training_headroom_bytes": -9137537914815397504,'
 # shellcheck disable=SC2086
 # 4,294,967,295 sequences overflow at the default 4,096 tokens too: only
 # --batch is to blame

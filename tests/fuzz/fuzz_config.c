@@ -81,10 +81,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p.train = (enum mm_train_mode)(size % 4);
         p.optimizer = (enum mm_optimizer)(size % 3);
         p.gpus = 1 + (unsigned)(size % 9);
-        p.parallel = (enum mm_parallel)(size % 6);
+        p.parallel = (enum mm_parallel)(size % 8);
         p.device_bytes = size % 2 ? 1u << 30 : 0;
-        p.attention = (enum mm_attention)(size % 5 == 0);
-        p.checkpointing = size % 3 == 0;
+        p.attention = (enum mm_attention)(size % 5 % 3);
+        p.checkpointing = (enum mm_checkpointing)(size % 3);
+        p.loss = (enum mm_loss)(size % 11 % 3);
+        p.lora_dropout = size % 13 == 0;
         (void)mm_memory_run(&r, inv, cfg, &p, &err);
         (void)mm_config_quant_method(cfg);
     }
