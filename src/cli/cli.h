@@ -160,6 +160,13 @@ void render_runtime_text_training(struct out *o, const struct cli_memory *m, boo
 void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,
                                 bool per_device);
 
+/* Quantization (render_quant.c): --load-in's members of runtime_detail
+ * and its text line; fits.quantizations and the "would fit" line. */
+void render_load_in_json(struct out *o, const struct mm_runtime_detail *d);
+void render_load_in_text(struct out *o, const struct mm_runtime_detail *d, bool markdown);
+void render_quant_json_fits(struct out *o, const struct cli_memory *m);
+void render_quant_text_fits(struct out *o, const struct cli_memory *m, bool markdown);
+
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
 /* The members estimate --json adds (each line starts with ",\n"). */
 void render_memory_json(struct out *o, const struct cli_memory *m);

@@ -134,6 +134,37 @@ uint64_t mm_fit_solve(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t lo, u
  * applies, none is clamped. */
 int mm_fit_max(uint64_t *out, mm_fit_fn f, const void *arg, uint64_t cap, uint64_t window);
 
+/* The plan on p->gpus devices and the verdict's own question (does it fit
+ * p->device_bytes): 1 when it fits. */
+int mm_fit_plan(struct mm_calc *c, struct mm_plan *out, const struct mm_plan_model *m,
+                const struct mm_memory_params *p);
+
+/* ---- load_in.c: transformers' load-time quantization (bitsandbytes) -------- */
+
+struct mm_load_in_bytes {
+    uint64_t quantized_parameters; /* elements of the linear weights */
+    uint64_t quantized_bytes;      /* their bytes once quantized, scales included */
+    uint64_t kept_bytes;           /* everything else, in 16 bits */
+    uint64_t total_bytes;
+};
+/* NULL when the checkpoint is stored in floats (no quantization config,
+ * every matrix F16, BF16, F32 or F64), else why --load-in does not apply. */
+const char *mm_load_in_refuses(const struct mm_inventory *inv, const struct mm_config *cfg);
+void mm_load_in_weights(struct mm_calc *c, struct mm_load_in_bytes *out,
+                        const struct mm_inventory *inv, enum mm_load_in l);
+/* Names the quantizers skip: token and position embeddings, the LM head. */
+int mm_is_embedding_or_head(const char *name);
+int mm_is_float_dtype(enum mm_dtype d);
+/* A 2-D float `*.weight` other than an embedding or the LM head. */
+int mm_is_linear_weight(const struct mm_tensor *t);
+
+/* ---- quant_fit.c: which quantization would fit ------------------------------- */
+
+/* Fills out->quant_fits for the runtime p->runtime (resolved) when
+ * p->device_bytes is set and the model is GGUF or stored in floats. */
+void mm_quant_fits(struct mm_calc *c, struct mm_memory *out, const struct mm_plan_model *m,
+                   const struct mm_memory_params *p, const struct mm_inventory *inv);
+
 /*
  * Fills out->inference, device_inference, runtime, parallel, detail,
  * device_detail and the inference half of out->device (verdict, smallest
