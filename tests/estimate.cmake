@@ -1,6 +1,8 @@
 # The memory estimates: formulas on fixtures/estimate (gen_estimate.py),
 # config.json parsing, Hub-exact logical parameters; and the command line.
 mm_add_test(test_estimate_mem test_estimate_mem.c)
+# --load-in and the quantizations that would fit (test_estimate_quant.c).
+mm_add_test(test_estimate_quant test_estimate_quant.c)
 
 add_test(NAME cli_estimate_mem
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/estimate_mem.sh $<TARGET_FILE:modelmem_cli>
