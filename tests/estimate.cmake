@@ -25,3 +25,8 @@ add_test(NAME cli_runtime
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/runtime.sh $<TARGET_FILE:modelmem_cli>
     $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
 set_tests_properties(cli_runtime PROPERTIES SKIP_RETURN_CODE 77)
+
+# --load-in and the quantizations that would fit, from the command line.
+add_test(NAME cli_quant
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/quant.sh $<TARGET_FILE:modelmem_cli>
+    $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
