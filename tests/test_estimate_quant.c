@@ -328,9 +328,9 @@ static struct mm_inventory *llama2_7b(void)
  *   down: 16 x 36,986,880 + 16 x 25,362,432      997,588,992
  *   token_embd 73,728,000 + output 107,520,000 + norms 1,064,960
  *   = 4,080,263,168
- * The files TheBloke/Llama-2-7B-GGUF publishes are these figures plus the
- * same 741,056 bytes of GGUF header and vocabulary for every preset but
- * Q2_K, whose recipe has changed since (4,081,004,224 for Q4_K_M).
+ * TheBloke/Llama-2-7B-GGUF lists its files at these sizes to two decimals
+ * (7.16, 5.53, 4.78, 4.08, 3.30 GB: the header and vocabulary added) but
+ * for Q2_K, made under an older recipe (Q4_K attn_v and ffn_down).
  */
 static void test_quant_fits_llama2_7b(void **state)
 {
