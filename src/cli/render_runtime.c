@@ -152,8 +152,8 @@ void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool 
     char sa[32];
     char nt[32];
     char cg[32];
-    if (r->runtime == MM_RUNTIME_TRANSFORMERS) {
-        render_load_in_text(o, d, markdown);
+    if (r->runtime == MM_RUNTIME_TRANSFORMERS && !per_device) {
+        render_load_in_text(o, d, markdown); /* whole-model figures */
     }
     if (r->runtime != MM_RUNTIME_VLLM) {
         return;
