@@ -102,6 +102,18 @@ static uint64_t quantized(struct mm_calc *c, uint64_t e, uint64_t rows, enum mm_
     return 0;
 }
 
+uint64_t mm_load_in_tensor_bytes(struct mm_calc *c, const struct mm_tensor *t,
+                                 enum mm_load_in l)
+{
+    if (mm_is_linear_weight(t)) {
+        return quantized(c, t->numel, t->shape[0], l);
+    }
+    if (t->dtype == MM_DTYPE_F32 || t->dtype == MM_DTYPE_F64) {
+        return mm_calc_mul(c, t->numel, 2);
+    }
+    return t->nbytes;
+}
+
 void mm_load_in_weights(struct mm_calc *c, struct mm_load_in_bytes *out,
                         const struct mm_inventory *inv, enum mm_load_in l)
 {

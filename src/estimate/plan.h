@@ -27,6 +27,11 @@ uint64_t mm_calc_ceil_div(uint64_t x, uint64_t d);
  * the int64 range: never a clamped figure. */
 int64_t mm_calc_diff(struct mm_calc *c, uint64_t have, uint64_t need);
 
+/* Bytes of one tensor in a quantization other than the stored one. */
+struct mm_calc;
+typedef uint64_t (*mm_tensor_bytes_fn)(struct mm_calc *c, const void *arg,
+                                       const struct mm_tensor *t);
+
 /* What the plans need of the model. */
 struct mm_plan_model {
     const struct mm_config *cfg; /* may be NULL */
@@ -36,6 +41,11 @@ struct mm_plan_model {
     unsigned wbytes;        /* the weights' float width: 2 or 4 */
     unsigned kv_bytes;      /* bytes of one KV element */
     int gguf;               /* the inventory came from GGUF files */
+    /* Which quantization would fit (quant_fit.c): `stored` is then the
+     * weights in another quantization, and a plan that places tensors one
+     * by one sizes each with mm_plan_tensor_bytes. NULL: as stored. */
+    mm_tensor_bytes_fn tensor_bytes;
+    const void *tensor_arg;
 };
 
 /* One device's inference figures and the runtime's own. */
@@ -96,6 +106,9 @@ uint64_t mm_plan_kv(struct mm_calc *c, const struct mm_plan_model *m, uint64_t c
 /* Ways tensor parallelism splits the cache: kv_heads at most (beyond, each
  * device keeps a copy of one head, as vLLM replicates them); 1 for MLA. */
 uint64_t mm_plan_kv_split(const struct mm_plan_model *m, unsigned n);
+/* One tensor's bytes as the plan holds it: t->nbytes, or m->tensor_bytes'. */
+uint64_t mm_plan_tensor_bytes(struct mm_calc *c, const struct mm_plan_model *m,
+                              const struct mm_tensor *t);
 /* Sum of an inference's parts into total_bytes. */
 void mm_plan_total(struct mm_calc *c, struct mm_inference *in);
 
@@ -152,6 +165,9 @@ struct mm_load_in_bytes {
 const char *mm_load_in_refuses(const struct mm_inventory *inv, const struct mm_config *cfg);
 void mm_load_in_weights(struct mm_calc *c, struct mm_load_in_bytes *out,
                         const struct mm_inventory *inv, enum mm_load_in l);
+/* One tensor's bytes once loaded in `l` (its stored bytes when kept). */
+uint64_t mm_load_in_tensor_bytes(struct mm_calc *c, const struct mm_tensor *t,
+                                 enum mm_load_in l);
 /* Names the quantizers skip: token and position embeddings, the LM head. */
 int mm_is_embedding_or_head(const char *name);
 int mm_is_float_dtype(enum mm_dtype d);

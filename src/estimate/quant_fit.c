@@ -2,7 +2,9 @@
  * quant_fit.c - which quantization would fit: the model's weights sized in
  * each quantization its runtime usually serves, and the runtime's plan run
  * again with them at the same context, batch and devices (the KV cache and
- * activations keep the model's float width).
+ * activations keep the model's float width). The plan gets the total in
+ * `stored` and, for a plan that places tensors one at a time, each
+ * tensor's bytes through mm_plan_tensor_bytes (plan.h).
  *
  *  transformers  as stored; bitsandbytes 8bit, 4bit (FP4) and nf4 (double
  *                quantization), as --load-in holds them (load_in.c)
@@ -232,59 +234,85 @@ static int has_output(const struct mm_inventory *inv)
     return 0;
 }
 
-static uint64_t ggml_weights(struct mm_calc *c, const struct candidate *q,
-                             const struct mm_plan_model *m, const struct mm_inventory *inv)
+/* What sizing a tensor in a candidate needs (the plan's tensor_arg). */
+struct requant {
+    const struct candidate *q;
+    uint64_t layers;
+    uint64_t gqa;  /* query heads a KV head */
+    int tied;      /* no output matrix: the token embedding serves as one */
+};
+
+static uint64_t ggml_tensor(struct mm_calc *c, const struct requant *r,
+                            const struct mm_tensor *t)
 {
-    const size_t n = mm_inventory_tensor_count(inv);
-    const int tied = !has_output(inv);
-    const uint64_t gqa = m->g.kv_heads != 0 ? m->g.heads / m->g.kv_heads : 1;
-    uint64_t sum = 0;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        const struct mm_tensor *t = mm_inventory_tensor(inv, i);
-        const enum category cat = categorize(t);
-        const uint64_t row = t->rank > 0 ? t->shape[t->rank - 1] : 1;
-        enum mm_dtype d;
-        if (cat == C_KEEP) {
-            sum = mm_calc_add(c, sum, mm_calc_mul(c, t->numel, t->rank < 2 ? 4 : 2));
-            continue;
-        }
-        d = q->base == MM_DTYPE_F16
-                ? MM_DTYPE_F16
-                : fallback(pick(q, cat, tied, layer_of(t->name), m->g.layers, gqa, row), row);
-        sum = mm_calc_add(c, sum, ggml_bytes(c, d, t->numel, row));
+    const enum category cat = categorize(t);
+    const uint64_t row = t->rank > 0 ? t->shape[t->rank - 1] : 1;
+    enum mm_dtype d;
+    if (cat == C_KEEP) {
+        return mm_calc_mul(c, t->numel, t->rank < 2 ? 4 : 2);
     }
-    return sum;
+    d = r->q->base == MM_DTYPE_F16
+            ? MM_DTYPE_F16
+            : fallback(pick(r->q, cat, r->tied, layer_of(t->name), r->layers, r->gqa, row), row);
+    return ggml_bytes(c, d, t->numel, row);
 }
 
-/* ---- vLLM's fp8 and 4-bit checkpoints -------------------------------------- */
+/* vLLM's fp8 and 4-bit checkpoints: the linear weights only */
+static uint64_t vllm_tensor(struct mm_calc *c, const struct requant *r,
+                            const struct mm_tensor *t)
+{
+    uint64_t groups;
+    if (!mm_is_linear_weight(t)) {
+        return t->nbytes;
+    }
+    if (r->q->kind == K_FP8) {
+        return mm_calc_add(c, t->numel, 4);
+    }
+    groups = mm_calc_mul(c, t->shape[0], mm_calc_ceil_div(t->shape[1], 128));
+    return mm_calc_add(c, mm_calc_ceil_div(t->numel, 2),
+                       mm_calc_add(c, mm_calc_mul(c, groups, 2), mm_calc_ceil_div(groups, 2)));
+}
 
-static uint64_t vllm_weights(struct mm_calc *c, const struct candidate *q,
-                             const struct mm_inventory *inv)
+static uint64_t requant_tensor(struct mm_calc *c, const void *arg, const struct mm_tensor *t)
+{
+    const struct requant *r = arg;
+    switch (r->q->kind) {
+    case K_STORED:
+        break;
+    case K_LOAD_IN:
+        return mm_load_in_tensor_bytes(c, t, r->q->load_in);
+    case K_FP8:
+    case K_INT4:
+        return vllm_tensor(c, r, t);
+    case K_GGML:
+        return ggml_tensor(c, r, t);
+    }
+    return t->nbytes;
+}
+
+/* The whole model's weights in the candidate. Storage tied tensors share is
+ * counted once, as in the stored bytes, for every tensor a candidate keeps
+ * as stored; a GGUF file stores tied tensors once by name. */
+static uint64_t requant_weights(struct mm_calc *c, const struct requant *r,
+                                const struct mm_plan_model *m, const struct mm_inventory *inv)
 {
     const size_t n = mm_inventory_tensor_count(inv);
     uint64_t gone = 0;
     uint64_t sum = 0;
     size_t i;
+    if (r->q->kind == K_STORED) {
+        return m->stored;
+    }
     for (i = 0; i < n; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(inv, i);
-        if (!mm_is_linear_weight(t)) {
-            continue;
+        const uint64_t b = requant_tensor(c, r, t);
+        if (r->q->kind != K_GGML && b == t->nbytes) {
+            continue; /* kept as stored: in what is left of m->stored */
         }
         gone = mm_calc_add(c, gone, t->nbytes);
-        if (q->kind == K_FP8) {
-            sum = mm_calc_add(c, sum, mm_calc_add(c, t->numel, 4));
-        } else {
-            const uint64_t groups = mm_calc_mul(c, t->shape[0], mm_calc_ceil_div(t->shape[1], 128));
-            sum = mm_calc_add(c, sum, mm_calc_ceil_div(t->numel, 2));
-            sum = mm_calc_add(c, sum, mm_calc_add(c, mm_calc_mul(c, groups, 2),
-                                                  mm_calc_ceil_div(groups, 2)));
-        }
+        sum = mm_calc_add(c, sum, b);
     }
-    {
-        const uint64_t stored = mm_inventory_totals(inv)->bytes;
-        return mm_calc_add(c, sum, stored > gone ? stored - gone : 0);
-    }
+    return mm_calc_add(c, sum, m->stored > gone ? m->stored - gone : 0);
 }
 
 /* "BF16", "F16" or "F32": the float type most elements are stored in. */
@@ -327,29 +355,16 @@ void mm_quant_fits(struct mm_calc *c, struct mm_memory *out, const struct mm_pla
         count = sizeof(transformers_list) / sizeof(transformers_list[0]);
     }
     for (i = 0; i < count && i < MM_QUANT_FITS_MAX; i++) {
-        const struct candidate *k = &list[i];
         struct mm_quant_fit *f = &out->quant_fits[i];
+        const struct requant r = {&list[i], m->g.layers,
+                                  m->g.kv_heads != 0 ? m->g.heads / m->g.kv_heads : 1,
+                                  !has_output(inv)};
         struct mm_plan_model pm = *m;
         struct mm_plan pl;
-        switch (k->kind) {
-        case K_STORED:
-            pm.stored = m->stored;
-            break;
-        case K_LOAD_IN: {
-            struct mm_load_in_bytes b;
-            mm_load_in_weights(c, &b, inv, k->load_in);
-            pm.stored = b.total_bytes;
-            break;
-        }
-        case K_FP8:
-        case K_INT4:
-            pm.stored = vllm_weights(c, k, inv);
-            break;
-        case K_GGML:
-            pm.stored = ggml_weights(c, k, m, inv);
-            break;
-        }
-        f->name = k->name != NULL ? k->name : stored_name(inv);
+        pm.stored = requant_weights(c, &r, m, inv);
+        pm.tensor_bytes = list[i].kind == K_STORED ? NULL : requant_tensor;
+        pm.tensor_arg = &r;
+        f->name = list[i].name != NULL ? list[i].name : stored_name(inv);
         f->weights_bytes = pm.stored;
         f->fits = mm_fit_plan(c, &pl, &pm, &q);
         f->total_bytes = pl.in.total_bytes;
