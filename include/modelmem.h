@@ -590,6 +590,13 @@ enum mm_change {
     MM_CHANGE_NONE = 0, MM_CHANGE_CHECKPOINTING, MM_CHANGE_OPTIMIZER_8BIT, MM_CHANGE_ZERO,
     MM_CHANGE_QLORA, MM_CHANGE_CONTEXT
 };
+/* transformers' load-time quantization (bitsandbytes) of a checkpoint
+ * stored in floats: MM_LOAD_8BIT LLM.int8 (load_in_8bit), MM_LOAD_4BIT
+ * BitsAndBytesConfig's 4-bit defaults (FP4, no double quantization),
+ * MM_LOAD_NF4 the QLoRA recipe (NF4 with double quantization). */
+enum mm_load_in { MM_LOAD_AS_STORED = 0, MM_LOAD_8BIT, MM_LOAD_4BIT, MM_LOAD_NF4 };
+/* "8bit", "4bit", "nf4"; NULL for MM_LOAD_AS_STORED. */
+const char *mm_load_in_name(enum mm_load_in l);
 
 /* CUDA context and allocator slack assumed when none is given: 512 MiB,
  * between PyTorch's measured lazy (287,047,680 bytes) and eager
@@ -629,14 +636,17 @@ struct mm_memory_params {
     uint64_t max_num_seqs;   /* vLLM; 0 = 256 */
     uint64_t max_model_len;  /* vLLM; 0 = context */
     const char *device_name; /* borrowed; vLLM's defaults look at it ("A100") */
+    /* ---- version 3 ---- */
     enum mm_loss loss;
     int lora_dropout;        /* LoRA dropout > 0: each adapter keeps its input's copy */
+    enum mm_load_in load_in; /* transformers only; refused for a quantized
+                                checkpoint (MM_ERR_INVALID_ARG) */
 };
-#define MM_MEMORY_PARAMS_VERSION 2
+#define MM_MEMORY_PARAMS_VERSION 3
 #define MM_MEMORY_PARAMS_INIT                                                                    \
     {MM_MEMORY_PARAMS_VERSION, 0, 0, 1, 0, MM_DEFAULT_OVERHEAD_BYTES, MM_TRAIN_NONE,           \
      MM_OPT_ADAMW, MM_PREC_BF16_MIXED, MM_CKPT_AUTO, 16, 0, {NULL}, 1, MM_PAR_NONE, 0,          \
-     MM_ATTN_AUTO, MM_RUNTIME_DEFAULT, 0, 0, 0, 0, 0, NULL, MM_LOSS_FP32, 0}
+     MM_ATTN_AUTO, MM_RUNTIME_DEFAULT, 0, 0, 0, 0, 0, NULL, MM_LOSS_FP32, 0, MM_LOAD_AS_STORED}
 
 /* vLLM's figures (cache_config.block_size 16 tokens; see modelmem(1)). */
 #define MM_VLLM_BLOCK_SIZE 16u
@@ -672,6 +682,13 @@ struct mm_runtime_detail {
     uint64_t kv_blocks;           /* vLLM with a device: blocks of block_size tokens */
     uint64_t kv_tokens;           /* vLLM with a device: kv_blocks x block_size */
     uint64_t cuda_context_bytes;  /* transformers: the CUDA context and allocator slack */
+    /* transformers with load_in: the linear weights quantized while loading
+     * (elements, and their bytes with the scales), and what stays as stored
+     * (embeddings, the LM head, norms, biases) */
+    enum mm_load_in load_in;
+    uint64_t quantized_parameters;
+    uint64_t quantized_bytes;
+    uint64_t kept_bytes;
 };
 
 struct mm_training {
@@ -723,6 +740,16 @@ struct mm_device {
     uint64_t change_context;
 };
 
+/* One quantization the model could be served in, with --gpu: its weights
+ * and the plan's per-device total at the same context, batch and devices. */
+#define MM_QUANT_FITS_MAX 8
+struct mm_quant_fit {
+    const char *name;       /* static: "BF16", "8bit", "fp8", "Q4_K_M", ... */
+    uint64_t weights_bytes; /* the whole model's weights in it */
+    uint64_t total_bytes;   /* one device's total under the plan */
+    int fits;               /* the verdict's own question */
+};
+
 struct mm_memory {
     uint64_t logical_parameters;
     int eager_attention;        /* the attention the figures assume is eager */
@@ -738,6 +765,10 @@ struct mm_memory {
     enum mm_parallel parallel;     /* the split per_device and the verdict assume */
     struct mm_runtime_detail detail;        /* for `inference` (one device) */
     struct mm_runtime_detail device_detail; /* for `device_inference` */
+    /* with device_bytes, for a GGUF model or one stored in floats: the
+     * runtime's usual quantizations, largest first (modelmem(1)) */
+    size_t nquant_fits;
+    struct mm_quant_fit quant_fits[MM_QUANT_FITS_MAX];
 };
 
 /*
@@ -750,8 +781,8 @@ struct mm_memory {
  * true one, none is clamped (`out` then holds zeros); with
  * MM_ERR_INVALID_ARG (MM_E_INVALID_ARG) when the runtime refuses the split
  * (vLLM: a tensor-parallel size that does not divide the attention heads).
- * Versions 1 and 2 of the parameters are accepted; version 1 callers get
- * version 2's defaults for the fields it lacks.
+ * Versions 1 to 3 of the parameters are accepted; older callers get the
+ * defaults of the fields they lack.
  */
 enum mm_status mm_memory_run(struct mm_memory *out, const struct mm_inventory *inv,
                              const struct mm_config *cfg, const struct mm_memory_params *params,

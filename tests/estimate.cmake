@@ -2,6 +2,8 @@
 # config.json parsing, Hub-exact logical parameters; and the command line.
 mm_add_test(test_estimate_mem test_estimate_mem.c)
 mm_add_test(test_estimate_train test_estimate_train.c)
+# --load-in and the quantizations that would fit (test_estimate_quant.c).
+mm_add_test(test_estimate_quant test_estimate_quant.c)
 
 add_test(NAME cli_estimate_mem
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/estimate_mem.sh $<TARGET_FILE:modelmem_cli>
@@ -24,3 +26,8 @@ add_test(NAME cli_runtime
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/runtime.sh $<TARGET_FILE:modelmem_cli>
     $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
 set_tests_properties(cli_runtime PROPERTIES SKIP_RETURN_CODE 77)
+
+# --load-in and the quantizations that would fit, from the command line.
+add_test(NAME cli_quant
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/quant.sh $<TARGET_FILE:modelmem_cli>
+    $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)

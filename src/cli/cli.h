@@ -230,6 +230,13 @@ int cli_gpu_unknown(const char *typed, const struct mm_gpu_lookup *l);
 /* --kv-dtype's usage error for a value not known. */
 int cli_kv_dtype_unknown(const char *typed);
 
+/* Quantization (render_quant.c): --load-in's members of runtime_detail
+ * and its text line; fits.quantizations and the "would fit" line. */
+void render_load_in_json(struct out *o, const struct mm_runtime_detail *d);
+void render_load_in_text(struct out *o, const struct mm_runtime_detail *d, bool markdown);
+void render_quant_json_fits(struct out *o, const struct cli_memory *m);
+void render_quant_text_fits(struct out *o, const struct cli_memory *m, bool markdown);
+
 void render_memory_text(struct out *o, const struct cli_memory *m, bool markdown);
 /* The members estimate --json adds (each line starts with ",\n"). */
 void render_memory_json(struct out *o, const struct cli_memory *m);

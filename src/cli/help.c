@@ -41,6 +41,8 @@ void cli_help(FILE *f)
           "                     vLLM: its non-torch memory and CUDA graphs)\n"
           "  --runtime NAME     whose allocation inference follows: transformers (default),\n"
           "                     vllm, llama.cpp (default for GGUF)\n"
+          "  --load-in Q        transformers: quantize a float checkpoint while loading\n"
+          "                     (bitsandbytes): 8bit, 4bit (FP4) or nf4 (double quant)\n"
           "  --gpu-memory-utilization F  vLLM: share of each device (default 0.9)\n"
           "  --max-num-batched-tokens N  vLLM: tokens per step (default 8192 on 70 GiB+\n"
           "                     devices but A100s, else 2048)\n"

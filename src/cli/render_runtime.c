@@ -80,6 +80,7 @@ void render_runtime_json_inference(struct out *o, const struct cli_memory *m,
     } else if (m->result.runtime == MM_RUNTIME_TRANSFORMERS) {
         out_str(o, "\"cuda_context_bytes\": ");
         out_u64(o, d->cuda_context_bytes);
+        render_load_in_json(o, d);
     }
     out_str(o, "}");
 }
@@ -97,6 +98,7 @@ void render_runtime_json_fits(struct out *o, const struct cli_memory *m)
     } else {
         out_str(o, "null");
     }
+    render_quant_json_fits(o, m);
 }
 
 void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool markdown)
@@ -106,6 +108,7 @@ void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool ma
     char b[32];
     char c[32];
     if (!d->has_max_context) {
+        render_quant_text_fits(o, m, markdown);
         return;
     }
     fmt_thousands(a, sizeof(a), d->max_context);
@@ -118,6 +121,7 @@ void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool ma
         out_fmt(o, "\n%ssequences of %s tokens at once: %sx", markdown ? "- " : "    ", c, x);
     }
     out_str(o, "\n");
+    render_quant_text_fits(o, m, markdown);
 }
 
 void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,
@@ -132,6 +136,9 @@ void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool 
     char sa[32];
     char nt[32];
     char cg[32];
+    if (r->runtime == MM_RUNTIME_TRANSFORMERS && !per_device) {
+        render_load_in_text(o, d, markdown); /* whole-model figures */
+    }
     if (r->runtime != MM_RUNTIME_VLLM) {
         return;
     }

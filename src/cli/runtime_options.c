@@ -1,4 +1,5 @@
-/* runtime_options.c - estimate's runtime options: --runtime and vLLM's own
+/* runtime_options.c - estimate's runtime options: --runtime, transformers'
+ * --load-in (bitsandbytes) and vLLM's own
  * settings (--gpu-memory-utilization, --max-num-batched-tokens,
  * --max-num-seqs, --max-model-len), named as vLLM names them. */
 #include <string.h>
@@ -60,6 +61,17 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
         }
         return cli_usage_error("--runtime: choose transformers, vllm or llama.cpp, not '%s'", v);
     }
+    if (strcmp(opt, "--load-in") == 0) {
+        static const char *const loads[] = {"8bit", "4bit", "nf4"};
+        size_t k;
+        for (k = 0; k < sizeof(loads) / sizeof(loads[0]); k++) {
+            if (strcmp(v, loads[k]) == 0) {
+                p->load_in = (enum mm_load_in)(k + 1);
+                return 0;
+            }
+        }
+        return cli_usage_error("--load-in: choose 8bit, 4bit or nf4, not '%s'", v);
+    }
     m->vllm_option = opt;
     if (strcmp(opt, "--gpu-memory-utilization") == 0) {
         return parse_fraction(v, &p->gpu_util_ppm) == 0
@@ -79,7 +91,7 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
 
 int cli_runtime_option(struct cli_memory *m, int argc, char **argv, int *i)
 {
-    static const char *const names[] = {"--runtime", "--gpu-memory-utilization",
+    static const char *const names[] = {"--runtime", "--load-in", "--gpu-memory-utilization",
                                         "--max-num-batched-tokens", "--max-num-seqs",
                                         "--max-model-len", NULL};
     const char *a = argv[*i];
@@ -108,6 +120,13 @@ int cli_runtime_check(const struct cli_memory *m)
 {
     if (m->vllm_option != NULL && m->params.runtime != MM_RUNTIME_VLLM) {
         return cli_usage_error("%s is a vLLM setting: add --runtime vllm", m->vllm_option);
+    }
+    if (m->params.load_in != MM_LOAD_AS_STORED && m->params.runtime != MM_RUNTIME_TRANSFORMERS) {
+        const char *rt = mm_runtime_name(m->params.runtime);
+        return cli_usage_error("--load-in is a transformers setting (bitsandbytes quantizes "
+                               "while transformers loads): %s%s",
+                               rt != NULL ? "not with --runtime " : "add --runtime transformers",
+                               rt != NULL ? rt : "");
     }
     return EXIT_OK;
 }

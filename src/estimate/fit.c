@@ -85,6 +85,16 @@ static int fits(struct mm_calc *c, const struct mm_runtime_plan *pl, const struc
     return pl->in.total_bytes <= p->device_bytes;
 }
 
+int mm_fit_plan(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
+                const struct mm_memory_params *p)
+{
+    const struct mm_plan_at at = {p->gpus, p->parallel, p->context, p->batch};
+    struct mm_calc scratch = {0}; /* no headroom is reported: its range is not checked */
+    int64_t h;
+    plan_at(c, out, m, p, &at);
+    return fits(&scratch, out, p, &at, &h);
+}
+
 static unsigned min_gpus(const struct mm_plan_model *m, const struct mm_memory_params *p)
 {
     unsigned n;

@@ -27,7 +27,7 @@ static unsigned float_width(const struct mm_totals *tot)
 
 /* ---- The entry point ------------------------------------------------------ */
 
-/* `p` as version 2 in `q` (a version 1 caller gets the defaults it lacks),
+/* `p` as the current version in `q` (an older caller gets the defaults it lacks),
  * checked. */
 static enum mm_status check_params(struct mm_memory_params *q, const struct mm_memory_params *p,
                                    struct mm_error *err)
@@ -42,6 +42,10 @@ static enum mm_status check_params(struct mm_memory_params *q, const struct mm_m
         q->parallel = q->parallel == MM_PAR_NONE ? MM_PAR_DP : q->parallel;
         /* version 1's checkpointing was a flag; its attention SDPA or eager */
         q->checkpointing = p->checkpointing != MM_CKPT_AUTO ? MM_CKPT_ON : MM_CKPT_OFF;
+    } else if (p->version == 2) {
+        /* a version 2 caller's struct ends before loss */
+        memcpy(q, p, offsetof(struct mm_memory_params, loss));
+        q->version = MM_MEMORY_PARAMS_VERSION;
     } else if (p->version == MM_MEMORY_PARAMS_VERSION) {
         *q = *p;
     } else {
@@ -58,7 +62,7 @@ static enum mm_status check_params(struct mm_memory_params *q, const struct mm_m
                (unsigned)q->precision > MM_PREC_FP32 || (unsigned)q->parallel > MM_PAR_FSDP ||
                (unsigned)q->attention > MM_ATTN_AUTO || (unsigned)q->loss > MM_LOSS_FUSED ||
                (unsigned)q->checkpointing > MM_CKPT_OFF ||
-               (unsigned)q->runtime > MM_RUNTIME_LLAMACPP) {
+               (unsigned)q->runtime > MM_RUNTIME_LLAMACPP || (unsigned)q->load_in > MM_LOAD_NF4) {
         why = "unknown mode";
     } else if (q->gpu_util_ppm > 1000000 || q->context > MM_LIMIT_TOKENS ||
                q->max_model_len > MM_LIMIT_TOKENS || q->max_num_batched_tokens > MM_LIMIT_TOKENS ||
@@ -115,15 +119,46 @@ static int from_gguf(const struct mm_inventory *inv)
     return 0;
 }
 
+/* --load-in: transformers only, a checkpoint stored in floats; the plan
+ * then holds the weights as bitsandbytes quantizes them (load_in.c). */
+static enum mm_status load_in(struct mm_calc *c, struct mm_plan_model *pm,
+                              struct mm_load_in_bytes *lb, const struct model *m,
+                              const struct mm_memory_params *q, struct mm_error *err)
+{
+    const char *why = q->runtime != MM_RUNTIME_TRANSFORMERS
+                          ? "load-time quantization is a transformers setting (bitsandbytes)"
+                          : (pm->gguf ? "the model is GGUF, already quantized or not, not a "
+                                        "checkpoint transformers quantizes while loading"
+                                      : mm_load_in_refuses(m->inv, m->cfg));
+    if (why != NULL) {
+        return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1,
+                       "cannot load in %s: %s", mm_load_in_name(q->load_in), why);
+    }
+    mm_load_in_weights(c, lb, m->inv, q->load_in);
+    pm->stored = lb->total_bytes;
+    return MM_OK;
+}
+
+static void set_load_in(struct mm_runtime_detail *d, const struct mm_load_in_bytes *lb,
+                        enum mm_load_in l)
+{
+    d->load_in = l;
+    d->quantized_parameters = lb->quantized_parameters;
+    d->quantized_bytes = lb->quantized_bytes;
+    d->kept_bytes = lb->kept_bytes;
+}
+
 /* The inference plan of the runtime (fit.c), with the runtime and the split
  * resolved in `q`. */
 static enum mm_status inference(struct mm_calc *c, struct mm_memory *out, const struct model *m,
                                 struct mm_memory_params *q, struct mm_error *err)
 {
     struct mm_plan_model pm;
+    struct mm_load_in_bytes lb;
     struct mm_calc pc = {0};
     enum mm_status st;
     memset(&pm, 0, sizeof(pm));
+    memset(&lb, 0, sizeof(lb));
     pm.cfg = m->cfg;
     pm.g = m->g;
     pm.stored = m->stored;
@@ -138,7 +173,21 @@ static enum mm_status inference(struct mm_calc *c, struct mm_memory *out, const 
     if (!q->inference) {
         return MM_OK;
     }
+    if (q->load_in != MM_LOAD_AS_STORED) {
+        st = load_in(&pc, &pm, &lb, m, q, err);
+        if (st != MM_OK) {
+            return st;
+        }
+    }
     st = mm_plan_run(&pc, out, &pm, q, err);
+    if (st == MM_OK && q->load_in != MM_LOAD_AS_STORED) {
+        set_load_in(&out->detail, &lb, q->load_in);
+        set_load_in(&out->device_detail, &lb, q->load_in);
+    }
+    if (st == MM_OK) {
+        pm.stored = m->stored;
+        mm_quant_fits(&pc, out, &pm, q, m->inv);
+    }
     c->overflow |= pc.overflow;
     return st;
 }

@@ -161,6 +161,12 @@ uint64_t mm_plan_kv_split(const struct mm_plan_model *m, unsigned n)
     return m->g.kv_heads != 0 && m->g.kv_heads < n ? m->g.kv_heads : n;
 }
 
+uint64_t mm_plan_tensor_bytes(struct mm_calc *c, const struct mm_plan_model *m,
+                              const struct mm_tensor *t)
+{
+    return m->tensor_bytes != NULL ? m->tensor_bytes(c, m->tensor_arg, t) : t->nbytes;
+}
+
 void mm_plan_total(struct mm_calc *c, struct mm_inference *in)
 {
     uint64_t v = mm_calc_add(c, in->weights_bytes, in->kv_cache_bytes);

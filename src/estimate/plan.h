@@ -27,6 +27,11 @@ uint64_t mm_calc_ceil_div(uint64_t x, uint64_t d);
  * the int64 range: never a clamped figure. */
 int64_t mm_calc_diff(struct mm_calc *c, uint64_t have, uint64_t need);
 
+/* Bytes of one tensor in a quantization other than the stored one. */
+struct mm_calc;
+typedef uint64_t (*mm_tensor_bytes_fn)(struct mm_calc *c, const void *arg,
+                                       const struct mm_tensor *t);
+
 /* What the plans need of the model. */
 struct mm_plan_model {
     const struct mm_config *cfg; /* may be NULL */
@@ -36,6 +41,11 @@ struct mm_plan_model {
     unsigned wbytes;        /* the weights' float width: 2 or 4 */
     unsigned kv_bytes;      /* bytes of one KV element */
     int gguf;               /* the inventory came from GGUF files */
+    /* Which quantization would fit (quant_fit.c): `stored` is then the
+     * weights in another quantization, and a plan that places tensors one
+     * by one sizes each with mm_plan_tensor_bytes. NULL: as stored. */
+    mm_tensor_bytes_fn tensor_bytes;
+    const void *tensor_arg;
 };
 
 /* One device's inference figures and the runtime's own. */
@@ -96,6 +106,9 @@ uint64_t mm_plan_kv(struct mm_calc *c, const struct mm_plan_model *m, uint64_t c
 /* Ways tensor parallelism splits the cache: kv_heads at most (beyond, each
  * device keeps a copy of one head, as vLLM replicates them); 1 for MLA. */
 uint64_t mm_plan_kv_split(const struct mm_plan_model *m, unsigned n);
+/* One tensor's bytes as the plan holds it: t->nbytes, or m->tensor_bytes'. */
+uint64_t mm_plan_tensor_bytes(struct mm_calc *c, const struct mm_plan_model *m,
+                              const struct mm_tensor *t);
 /* Sum of an inference's parts into total_bytes. */
 void mm_plan_total(struct mm_calc *c, struct mm_inference *in);
 
@@ -133,6 +146,40 @@ uint64_t mm_fit_solve(mm_fit_fn f, const void *arg, uint64_t cap, uint64_t lo, u
  * Returns 0 when the context does not bound it (f(2^53) <= cap): no figure
  * applies, none is clamped. */
 int mm_fit_max(uint64_t *out, mm_fit_fn f, const void *arg, uint64_t cap, uint64_t window);
+
+/* The plan on p->gpus devices and the verdict's own question (does it fit
+ * p->device_bytes): 1 when it fits. */
+int mm_fit_plan(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
+                const struct mm_memory_params *p);
+
+/* ---- load_in.c: transformers' load-time quantization (bitsandbytes) -------- */
+
+struct mm_load_in_bytes {
+    uint64_t quantized_parameters; /* elements of the linear weights */
+    uint64_t quantized_bytes;      /* their bytes once quantized, scales included */
+    uint64_t kept_bytes;           /* everything else, in 16 bits */
+    uint64_t total_bytes;
+};
+/* NULL when the checkpoint is stored in floats (no quantization config,
+ * every matrix F16, BF16, F32 or F64), else why --load-in does not apply. */
+const char *mm_load_in_refuses(const struct mm_inventory *inv, const struct mm_config *cfg);
+void mm_load_in_weights(struct mm_calc *c, struct mm_load_in_bytes *out,
+                        const struct mm_inventory *inv, enum mm_load_in l);
+/* One tensor's bytes once loaded in `l` (its stored bytes when kept). */
+uint64_t mm_load_in_tensor_bytes(struct mm_calc *c, const struct mm_tensor *t,
+                                 enum mm_load_in l);
+/* Names the quantizers skip: token and position embeddings, the LM head. */
+int mm_is_embedding_or_head(const char *name);
+int mm_is_float_dtype(enum mm_dtype d);
+/* A 2-D float `*.weight` other than an embedding or the LM head. */
+int mm_is_linear_weight(const struct mm_tensor *t);
+
+/* ---- quant_fit.c: which quantization would fit ------------------------------- */
+
+/* Fills out->quant_fits for the runtime p->runtime (resolved) when
+ * p->device_bytes is set and the model is GGUF or stored in floats. */
+void mm_quant_fits(struct mm_calc *c, struct mm_memory *out, const struct mm_plan_model *m,
+                   const struct mm_memory_params *p, const struct mm_inventory *inv);
 
 /*
  * Fills out->inference, device_inference, runtime, parallel, detail,
