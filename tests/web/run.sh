@@ -1,0 +1,26 @@
+#!/bin/sh
+# run.sh TEST.mjs - one browser test of the WebAssembly back end (ctest
+# web_*; tests/web/README.md). Brings web/dist up to date with web/build.sh
+# when emcc is there (one build at a time), then runs the test in node,
+# which drives Debian's headless Chromium. A missing node, Chromium,
+# puppeteer-core or build is a skip (exit 77), said on stdout; .ci/run
+# installs them all.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+command -v node >/dev/null 2>&1 || skip "node not found (apt-get install nodejs)"
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || skip "${CHROMIUM:-/usr/bin/chromium} not found (apt-get install chromium)"
+[ -d "$here/node_modules/puppeteer-core" ] || skip "puppeteer-core not installed (cd tests/web && npm ci)"
+if command -v emcc >/dev/null 2>&1; then
+    mkdir -p "$root/build-wasm"
+    flock "$root/build-wasm/.lock" "$root/web/build.sh" >/dev/null
+elif [ ! -f "$root/web/dist/modelmem.wasm" ]; then
+    skip "emcc not found and web/dist not built (apt-get install emscripten; web/build.sh)"
+fi
+exec node "$here/$1"
