@@ -31,11 +31,11 @@ mkdir -p "$BUILD/obj" "$DIST"
 # src/cli/util.c: left to the native build's compilers.
 WARN="-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes
  -Wmissing-prototypes -Wcast-qual -Wvla -Wformat=2 -Wundef -Wno-format-nonliteral -Werror"
-CFLAGS="-std=c11 -Oz -flto -D_XOPEN_SOURCE=700 -Iinclude -Isrc
+CFLAGS="-std=c11 -O2 -flto -D_XOPEN_SOURCE=700 -Iinclude -Isrc
  -Iweb/wasm/third_party -Iweb/wasm/third_party/zlib"
 # Vendored cJSON and zlib (web/wasm/third_party/README.md): the native
 # build links Debian's; Emscripten has no Debian package of either.
-TP_FLAGS="-std=c11 -Oz -flto -w -Iweb/wasm/third_party/zlib"
+TP_FLAGS="-std=c11 -O2 -flto -w -Iweb/wasm/third_party/zlib"
 
 SOURCES=$(ls src/core/*.c src/formats/*.c src/formats/torch/*.c src/model/*.c \
     src/estimate/*.c src/cli/*.c web/wasm/modelmem_wasm.c | grep -v '^src/cli/main\.c$')
@@ -45,8 +45,9 @@ for f in adler32 crc32 inffast inflate inftrees zutil; do
 done
 
 # One object per source, JOBS at a time; a source newer than its object
-# (or a header newer than it: any .h below src/ or include/) is rebuilt.
-NEWEST_H=$(ls -t include/*.h $(find src -name '*.h') | head -n 1)
+# (or a header newer than it: any .h below src/ or include/, or this
+# script) is rebuilt.
+NEWEST_H=$(ls -t include/*.h $(find src -name "*.h") web/build.sh | head -n 1)
 obj_of() { echo "$BUILD/obj/$(echo "$1" | tr '/' '_' | sed 's/\.c$/.o/')"; }
 list=""
 for f in $SOURCES $THIRD; do
@@ -79,7 +80,7 @@ fi
 
 # No pthreads: the loader's pthread_create fails, and it reads every file on
 # the calling thread, as it does when a thread cannot be started.
-emcc -Oz -flto $OBJS -o "$DIST/modelmem.js" \
+emcc -O2 -flto $OBJS -o "$DIST/modelmem.js" \
     --no-entry \
     -lworkerfs.js \
     --js-library web/wasm/library_modelmem.js \

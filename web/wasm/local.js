@@ -26,11 +26,11 @@ function start() {
   if (worker === null) {
     worker = new Worker(new URL('./worker.js', import.meta.url));
     worker.onmessage = (event) => {
-      const { id, doc } = event.data;
+      const { id, doc, json } = event.data;
       const resolve = pending.get(id);
       pending.delete(id);
       if (resolve) {
-        resolve(doc);
+        resolve(json !== undefined ? JSON.parse(json) : doc);
       }
     };
     worker.onerror = (event) => {
