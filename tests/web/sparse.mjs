@@ -2,7 +2,8 @@
 // shards, 132 GiB apparent, sparse files from tests/bench/gen_layout) given
 // to the folder input: the page's figures are the command line's, and the
 // browser reads only the headers, never the tensor data (File objects are
-// lazy; local.js's readStats counts what the worker read).
+// lazy; local.js's readStats counts what the worker read). Then a PyTorch
+// checkpoint larger than 4 GiB (gen_bigzip.py), read at offsets past 2^32.
 //
 // GEN_LAYOUT: the generator (default build/tests/bench/gen_layout).
 import { spawnSync } from 'node:child_process';
@@ -50,6 +51,22 @@ check('only headers are read', read > 0 && read <= 4 * (2 * (headers + json) + f
 check('not a byte of tensor data', read < apparent / 100000, `${read} of ${apparent}`);
 check('files are large and sparse', apparent > 100 * 2 ** 30, String(apparent));
 console.log(`read ${read} of ${apparent} bytes in ${after.reads - before.reads} reads`);
+
+// A PyTorch zip checkpoint of 4.5 GB (sparse): its central directory is
+// read past 2^32.
+{
+  const big = join(tmp, 'big.pt');
+  const z = spawnSync('python3', [join(ROOT, 'tests/web/gen_bigzip.py'),
+    join(ROOT, 'fixtures/torch/training.pt'), big, '4500000000'], { encoding: 'utf8' });
+  check('gen_bigzip.py', z.status === 0, z.stderr);
+  check('big.pt is past 4 GiB', statSync(big).size > 2 ** 32, String(statSync(big).size));
+  const s = await choose(page, '#files', [big]);
+  checkSame('big.pt: one model', s.models.map((m) => m.id), ['big.pt']);
+  checkSame('big.pt: estimate = CLI', await call(page, 'estimate', 'big.pt'),
+    expected(['estimate', '--json', '-q', 'big.pt'], tmp));
+  checkSame('big.pt: inspect = CLI', await call(page, 'inspect', 'big.pt'),
+    expected(['inspect', '--json', '-q', 'big.pt'], tmp));
+}
 
 await browser.close();
 finish();

@@ -48,9 +48,11 @@ const ready = createModelmem({
   // Reads of a file: FileReaderSync on File.slice(). Each costs a
   // millisecond or so, and a reader asks for a file's first bytes several
   // times (the format probe, the header's length, the header; and again at
-  // each estimate), so the bytes a reader asked for at the start of a file
-  // (the first page at least) are kept with the file's node: a File never
-  // changes. The worker's page cache, as the native build has the kernel's.
+  // each estimate), so a read that starts in a file's first page is made
+  // from the file's start (the first page at least) and kept with the
+  // file's node for the reads after: a File never changes. This is the
+  // worker's page cache, as the native command has the kernel's. Reads
+  // further in (a zip's central directory at its end) are made as asked.
   // Counted for the tests ("stats"): headers only, and a page at most more.
   fs.stream_ops.read = (stream, buffer, offset, length, position) => {
     const node = stream.node;
@@ -59,8 +61,9 @@ const ready = createModelmem({
     let n = 0;
     if (position >= node.size || length === 0) {
       n = 0;
-    } else if (position + length <= PREFIX_MAX && (node.mmHead && node.mmHead.length >= end
-        || cached + end <= CACHE_MAX)) {
+    } else if (position < PAGE && position + length <= PREFIX_MAX
+        && (node.mmHead && node.mmHead.length >= end
+          || cached + end - (node.mmHead ? node.mmHead.length : 0) <= CACHE_MAX)) {
       if (!node.mmHead || node.mmHead.length < end) {
         cached += end - (node.mmHead ? node.mmHead.length : 0);
         node.mmHead = new Uint8Array(reader.readAsArrayBuffer(node.contents.slice(0, end)));
