@@ -32,17 +32,14 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
+// One run of the native command: whole-process wall time, ms.
 function nativeMs(args, cwd) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.env.MODELMEM, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (r.status !== 0) {
-      throw new Error(`modelmem ${args.join(' ')}: ${r.stderr}`);
-    }
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.env.MODELMEM, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) {
+    throw new Error(`modelmem ${args.join(' ')}: ${r.stderr}`);
   }
-  return median(times);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 const tmp = tempDir('mm-web-bench-');
@@ -54,12 +51,6 @@ if (g.status !== 0) {
 }
 console.log(`layout: ${g.stdout.trim()}`);
 
-const native = {
-  estimate: nativeMs(['estimate', '--json', 'deepseek'], tmp),
-  estimate1: nativeMs(['estimate', '--json', '--threads=1', 'deepseek'], tmp),
-  inspect: nativeMs(['inspect', '--json', 'deepseek'], tmp),
-};
-
 const origin = await serve();
 const browser = await launch();
 const page = await openPage(browser, `${origin}/test.html`);
@@ -68,23 +59,32 @@ await choose(page, '#folder', [dir], 300000);
 const openMs = await page.evaluate(() => window.openMs);
 const pickMs = Date.now() - t0;
 
-async function browserMs(op) {
-  const times = await page.evaluate(async (o, n) => {
-    const ts = [];
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      const doc = o === 'inspect' ? await window.mm.inspect('deepseek')
-        : await window.mm.estimate('deepseek');
-      ts.push(performance.now() - t);
-      if (doc.error) {
-        throw new Error(doc.error.message);
-      }
+// One timed call of local.js in the page.
+async function pageMs(op) {
+  return page.evaluate(async (o) => {
+    const t = performance.now();
+    const doc = o === 'inspect' ? await window.mm.inspect('deepseek')
+      : await window.mm.estimate('deepseek');
+    if (doc.error) {
+      throw new Error(doc.error.message);
     }
-    return ts;
-  }, op, runs);
-  return median(times);
+    return performance.now() - t;
+  }, op);
 }
-const web = { estimate: await browserMs('estimate'), inspect: await browserMs('inspect') };
+
+// Native and browser runs interleaved, so that a busy machine weighs on
+// both alike.
+const t = { estimate: [], estimate1: [], inspect: [], wEstimate: [], wInspect: [] };
+for (let i = 0; i < runs; i++) {
+  t.estimate.push(nativeMs(['estimate', '--json', 'deepseek'], tmp));
+  t.wEstimate.push(await pageMs('estimate'));
+  t.estimate1.push(nativeMs(['estimate', '--json', '--threads=1', 'deepseek'], tmp));
+  t.inspect.push(nativeMs(['inspect', '--json', 'deepseek'], tmp));
+  t.wInspect.push(await pageMs('inspect'));
+}
+const native = { estimate: median(t.estimate), estimate1: median(t.estimate1),
+  inspect: median(t.inspect) };
+const web = { estimate: median(t.wEstimate), inspect: median(t.wInspect) };
 checkSame('estimate = CLI', await call(page, 'estimate', 'deepseek'),
   expected(['estimate', '--json', 'deepseek'], tmp));
 const inv = await call(page, 'inspect', 'deepseek');

@@ -4,8 +4,11 @@
 // (and is refused). The chosen files are read in the browser: their bytes
 // are never sent, not even to the page's own server. Then the same page
 // opened from file://, where Chromium allows it
-// (--allow-file-access-from-files), gives the command line's figures too.
+// (--allow-file-access-from-files), gives the command line's figures too,
+// and what the page downloads stays under 1 MiB compressed.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import {
   DIST, FIXTURES, call, check, checkSame, choose, expected, finish, launch, serve,
@@ -87,6 +90,15 @@ async function watched(browser, origin) {
   checkSame('file://: inspect = CLI', await call(page, 'inspect', 'tiny-llama'),
     expected(['inspect', '--json', 'tiny-llama'], FIXTURES));
   await browser.close();
+}
+
+// The module a page downloads: under 1 MiB compressed (gzip -9).
+{
+  const files = ['modelmem.wasm', 'modelmem.js', 'worker.js', 'local.js'];
+  const size = files.reduce((n, f) => n + gzipSync(readFileSync(join(DIST, f)), { level: 9 })
+    .length, 0);
+  check('the module is under 1 MiB compressed', size < 1 << 20, `${size} bytes`);
+  console.log(`module, worker and local.js: ${size} bytes with gzip -9`);
 }
 
 finish();
