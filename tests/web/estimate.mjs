@@ -17,7 +17,7 @@ const page = await openPage(browser, `${origin}/test.html`);
 {
   const scan = await choose(page, '#folder', [join(FIXTURES, 'tiny-llama')]);
   check('scan schema', scan.schema === 'modelmem.scan/1', JSON.stringify(scan).slice(0, 200));
-  checkSame('scan finds tiny-llama', scan.models.map((m) => m.id), ['tiny-llama']);
+  checkSame('scan finds tiny-llama', scan.models.map((m) => m.path), ['tiny-llama']);
   const want = expected(['estimate', '--json', 'tiny-llama'], FIXTURES);
   checkSame('scan row estimate = CLI estimate', scan.models[0].estimate, want);
   checkSame('scan row parameters', scan.models[0].parameters, want.parameters);
@@ -62,7 +62,7 @@ const page = await openPage(browser, `${origin}/test.html`);
 // ---- a folder of many models: every one found, each as the CLI has it ----
 {
   const scan = await choose(page, '#folder', [join(FIXTURES, 'estimate')], 120000);
-  const ids = scan.models.map((m) => m.id);
+  const ids = scan.models.map((m) => m.path);
   const want = readdirSync(join(FIXTURES, 'estimate'))
     .filter((d) => statSync(join(FIXTURES, 'estimate', d)).isDirectory())
     .map((d) => `estimate/${d}`)
@@ -70,15 +70,15 @@ const page = await openPage(browser, `${origin}/test.html`);
     .sort();
   checkSame('models found in fixtures/estimate', ids, want);
   for (const row of scan.models) {
-    const doc = expected(['estimate', '--json', '-q', row.id], FIXTURES);
+    const doc = expected(['estimate', '--json', '-q', row.path], FIXTURES);
     if (doc.error) {
-      check(`${row.id}: error as the CLI`, row.error && row.error.message === doc.error.message,
+      check(`${row.path}: error as the CLI`, row.error && row.error.message === doc.error.message,
         `${JSON.stringify(row.error)} != ${JSON.stringify(doc.error)}`);
-      checkSame(`${row.id}: estimate error`, await call(page, 'estimate', row.id), doc);
+      checkSame(`${row.path}: estimate error`, await call(page, 'estimate', row.path), doc);
     } else {
-      checkSame(`${row.id}: scan row estimate`, row.estimate, doc);
-      checkSame(`${row.id}: inspect`, await call(page, 'inspect', row.id),
-        expected(['inspect', '--json', '-q', row.id], FIXTURES));
+      checkSame(`${row.path}: scan row estimate`, row.estimate, doc);
+      checkSame(`${row.path}: inspect`, await call(page, 'inspect', row.path),
+        expected(['inspect', '--json', '-q', row.path], FIXTURES));
     }
   }
 }
@@ -88,7 +88,7 @@ const page = await openPage(browser, `${origin}/test.html`);
   const dir = join(FIXTURES, 'torch');
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.pt'))) {
     const scan = await choose(page, '#files', [join(dir, f)]);
-    checkSame(`${f}: one model named by the file`, scan.models.map((m) => m.id), [f]);
+    checkSame(`${f}: one model named by the file`, scan.models.map((m) => m.path), [f]);
     checkSame(`${f}: estimate`, await call(page, 'estimate', f),
       expected(['estimate', '--json', '-q', f], dir));
     checkSame(`${f}: inspect`, await call(page, 'inspect', f),
@@ -126,7 +126,7 @@ const page = await openPage(browser, `${origin}/test.html`);
   put('st/2_Dense/model.safetensors', weights);
   for (const name of ['sd', 'st']) {
     const scan = await choose(page, '#folder', [join(tmp, name)]);
-    checkSame(`${name}: one model`, scan.models.map((m) => m.id), [name]);
+    checkSame(`${name}: one model`, scan.models.map((m) => m.path), [name]);
     checkSame(`${name}: estimate`, await call(page, 'estimate', name),
       expected(['estimate', '--json', '-q', name], tmp));
     checkSame(`${name}: inspect`, await call(page, 'inspect', name),
@@ -134,8 +134,40 @@ const page = await openPage(browser, `${origin}/test.html`);
   }
 }
 
-// ---- a drop of files on the page ------------------------------------------
+// ---- drops on the page: two folders as a person drags them, then files --
 {
+  const box = await (await page.$('#drop')).boundingBox();
+  const cdp = await page.createCDPSession();
+  const data = { items: [], dragOperationsMask: 1,
+    files: [join(FIXTURES, 'tiny-llama'), join(FIXTURES, 'estimate', 'gptq')] };
+  await page.evaluate(() => {
+    document.body.dataset.state = 'choosing';
+  });
+  for (const type of ['dragEnter', 'dragOver', 'drop']) {
+    await cdp.send('Input.dispatchDragEvent', { type, x: box.x + 10, y: box.y + 10, data });
+  }
+  await page.waitForFunction(() => document.body.dataset.state === 'done');
+  const scan = await page.evaluate(() => window.lastScan);
+  checkSame('drop of two folders: both models', scan.models.map((m) => m.path),
+    ['gptq', 'tiny-llama']);
+  checkSame('drop: gptq', await call(page, 'estimate', 'gptq'),
+    expected(['estimate', '--json', 'gptq'], join(FIXTURES, 'estimate')));
+  checkSame('drop: tiny-llama', await call(page, 'estimate', 'tiny-llama'),
+    expected(['estimate', '--json', 'tiny-llama'], FIXTURES));
+}
+{
+  // The files of a folder chosen without it: the model is "." as the CLI
+  // run in that folder names it.
+  const dir = join(FIXTURES, 'tiny-llama');
+  const scan = await choose(page, '#files', [join(dir, 'config.json'),
+    join(dir, 'model.safetensors')]);
+  checkSame('loose files: the model is "."', scan.models.map((m) => m.path), ['.']);
+  checkSame('loose files: estimate', await call(page, 'estimate', '.', { context: '2048' }),
+    expected(['estimate', '--json', '--context=2048', '.'], dir));
+}
+{
+  // A drop the browser gives without entries (a synthetic DataTransfer):
+  // its files.
   await choose(page, '#files', [join(FIXTURES, 'tiny-llama', 'model.safetensors')]);
   await page.evaluate(() => {
     document.body.dataset.state = 'choosing';
@@ -148,7 +180,7 @@ const page = await openPage(browser, `${origin}/test.html`);
   });
   await page.waitForFunction(() => document.body.dataset.state === 'done');
   const scan = await page.evaluate(() => window.lastScan);
-  checkSame('drop: the file is the model', scan.models.map((m) => m.id), ['model.safetensors']);
+  checkSame('drop: the file is the model', scan.models.map((m) => m.path), ['model.safetensors']);
   checkSame('drop: estimate shown', await page.evaluate(() => window.lastDoc),
     expected(['estimate', '--json', 'model.safetensors'], join(FIXTURES, 'tiny-llama')));
 }

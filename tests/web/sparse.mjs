@@ -29,7 +29,7 @@ const browser = await launch();
 const page = await openPage(browser, `${origin}/test.html`);
 const before = await page.evaluate(() => import('./local.js').then((m) => m.readStats()));
 const scan = await choose(page, '#folder', [dir], 120000);
-checkSame('one model', scan.models.map((m) => m.id), ['llama']);
+checkSame('one model', scan.models.map((m) => m.path), ['llama']);
 const want = expected(['estimate', '--json', '-q', 'llama'], tmp);
 checkSame('estimate = CLI', await call(page, 'estimate', 'llama'), want);
 const inv = await call(page, 'inspect', 'llama');
@@ -61,7 +61,7 @@ console.log(`read ${read} of ${apparent} bytes in ${after.reads - before.reads} 
   check('gen_bigzip.py', z.status === 0, z.stderr);
   check('big.pt is past 4 GiB', statSync(big).size > 2 ** 32, String(statSync(big).size));
   const s = await choose(page, '#files', [big]);
-  checkSame('big.pt: one model', s.models.map((m) => m.id), ['big.pt']);
+  checkSame('big.pt: one model', s.models.map((m) => m.path), ['big.pt']);
   checkSame('big.pt: estimate = CLI', await call(page, 'estimate', 'big.pt'),
     expected(['estimate', '--json', '-q', 'big.pt'], tmp));
   checkSame('big.pt: inspect = CLI', await call(page, 'inspect', 'big.pt'),

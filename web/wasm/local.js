@@ -5,8 +5,10 @@
 // files are read where they are, header bytes only, in a Web Worker.
 //
 //   openFiles(files)          -> scan document (modelmem.scan/1): the models
-//                                found among the files; a model's id is its
-//                                folder's path (or the file's name)
+//                                found among the files; a model is named by
+//                                its row's "path": its folder's path among
+//                                the files (or the file's name); "id" is null,
+//                                as for a served model outside the HF cache
 //   estimate(modelId, params) -> estimate document (modelmem.estimate/1);
 //                                params: estimate's options without "--",
 //                                e.g. {context: "8192", gpu: "A100-80GB"}

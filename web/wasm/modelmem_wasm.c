@@ -4,8 +4,8 @@
  * The page's files are mounted read-only in the module's file system
  * (Emscripten's WORKERFS, in a Web Worker: a read is a FileReaderSync read of
  * a File.slice(), so the library's pread source reads only header bytes) and
- * the worker makes the mount root the current folder, so a model's id is
- * its path there, used as TARGET exactly as the command line takes it.
+ * the worker makes the mount root the current folder, so a model is named
+ * by its path there, used as TARGET exactly as the command line takes it.
  *
  * mm_wasm_run runs the command line's own estimate and inspect (src/cli:
  * the same option parsing, library calls and JSON renderers); its document
@@ -71,9 +71,11 @@ static void row(struct scan *s, const char *path, const struct mm_inventory *inv
                 const struct mm_error *err)
 {
     struct out *o = s->o;
-    out_str(o, s->rows == 0 ? "\n    {\"id\": " : ",\n    {\"id\": ");
+    /* "id" is a Hugging Face cache repository's (never among chosen files);
+     * the page names a model by its path, as it does a served one without
+     * an id. */
+    out_str(o, s->rows == 0 ? "\n    {\"id\": null" : ",\n    {\"id\": null");
     s->rows++;
-    out_json_str(o, path);
     out_str(o, ", \"revision\": null, \"refs\": null, \"path\": ");
     out_json_str(o, path);
     if (inv != NULL) {

@@ -32,7 +32,7 @@ const OPTIONS = new Set([
 
 let stdout = [];
 let stderr = [];
-let models = new Map(); // model id -> its row of the scan document
+let models = new Map(); // a model's path -> its row of the scan document
 let mounted = false;
 const stats = { reads: 0, bytes: 0, ms: 0 };
 
@@ -201,14 +201,14 @@ function open(m, files) {
   models = new Map();
   for (const row of scan.models) {
     if (row.error === null) {
-      const doc = runCommand(m, ['estimate', '--json', '-q', '--threads=1', target(row.id)]);
+      const doc = runCommand(m, ['estimate', '--json', '-q', '--threads=1', target(row.path)]);
       if (doc instanceof JsonText) {
         row.estimate = JSON.parse(doc.text);
       } else {
         row.error = doc.error;
       }
     }
-    models.set(row.id, row);
+    models.set(row.path, row);
   }
   return scan;
 }
