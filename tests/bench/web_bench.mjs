@@ -92,8 +92,9 @@ checkSame('inspect totals = CLI', inv.totals,
   expected(['inspect', '--json', 'deepseek'], tmp).totals);
 await browser.close();
 
+const cell = (x, width, digits = 1) => x.toFixed(digits).padStart(width);
 const row = (name, n, w) => console.log(
-  `| ${name.padEnd(26)} | ${n.toFixed(1).padStart(9)} | ${w.toFixed(1).padStart(9)} | ${(w / n).toFixed(2).padStart(6)} |`);
+  `| ${name.padEnd(26)} | ${cell(n, 9)} | ${cell(w, 10)} | ${cell(w / n, 8, 2)} |`);
 console.log(`\nDeepSeek-V3 layout, ${runs} runs, medians (ms)\n`);
 console.log('| command                    | native ms | browser ms | x native |');
 console.log('|----------------------------|----------:|-----------:|---------:|');

@@ -61,7 +61,7 @@ const page = await openPage(browser, `${origin}/test.html`);
 
 // ---- a folder of many models: every one found, each as the CLI has it ----
 {
-  const scan = await choose(page, '#folder', [join(FIXTURES, 'estimate')], 120000);
+  const scan = await choose(page, '#folder', [join(FIXTURES, 'estimate')]);
   const ids = scan.models.map((m) => m.path);
   const want = readdirSync(join(FIXTURES, 'estimate'))
     .filter((d) => statSync(join(FIXTURES, 'estimate', d)).isDirectory())

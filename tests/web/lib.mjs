@@ -18,6 +18,8 @@ export const DIST = join(ROOT, 'web/dist');
 export const FIXTURES = join(ROOT, 'fixtures');
 export const MODELMEM = process.env.MODELMEM || join(ROOT, 'build/modelmem');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// Waits of a page (a machine busy with a parallel build is slow).
+export const TIMEOUT_MS = 120000;
 
 export function skip(why) {
   console.log(`SKIP: ${why}`);
@@ -154,6 +156,7 @@ export async function launch(extra = []) {
 // The test page at `url`, with the page's errors reported as failures.
 export async function openPage(browser, url) {
   const page = await browser.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
   page.on('pageerror', (e) => check('no page error', false, e.message));
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.state === 'ready');
@@ -162,7 +165,7 @@ export async function openPage(browser, url) {
 
 // Gives `paths` to the page's input `selector` (#folder: one folder, as a
 // person picks it; #files: files) and waits for the page's estimate.
-export async function choose(page, selector, paths, timeout = 60000) {
+export async function choose(page, selector, paths, timeout = TIMEOUT_MS) {
   await page.evaluate(() => {
     document.body.dataset.state = 'choosing';
   });

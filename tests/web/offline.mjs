@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import {
-  DIST, FIXTURES, call, check, checkSame, choose, expected, finish, launch, serve,
+  DIST, FIXTURES, TIMEOUT_MS, call, check, checkSame, choose, expected, finish, launch, serve,
 } from './lib.mjs';
 
 async function watched(browser, origin) {
@@ -28,7 +28,8 @@ async function watched(browser, origin) {
       seen.push({ url: e.request.url, method: e.request.method, type: target.type() });
       const ok = e.request.url.startsWith(`${origin}/`);
       (ok ? session.send('Fetch.continueRequest', { requestId: e.requestId })
-        : session.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'BlockedByClient' })
+        : session.send('Fetch.failRequest',
+          { requestId: e.requestId, errorReason: 'BlockedByClient' })
       ).catch(() => {});
     });
     await session.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] }).catch(() => {});
@@ -47,6 +48,7 @@ async function watched(browser, origin) {
   const browser = await launch();
   const { seen, ready } = await watched(browser, origin);
   const page = await browser.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
   await ready();
   page.on('pageerror', (e) => check('no page error', false, e.message));
   await page.goto(`${origin}/test.html`, { waitUntil: 'load' });
@@ -81,6 +83,7 @@ async function watched(browser, origin) {
 {
   const browser = await launch(['--allow-file-access-from-files']);
   const page = await browser.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
   page.on('pageerror', (e) => check('file://: no page error', false, e.message));
   await page.goto(pathToFileURL(join(DIST, 'test.html')).href, { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.state === 'ready');

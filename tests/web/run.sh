@@ -1,10 +1,10 @@
 #!/bin/sh
 # run.sh TEST.mjs - one browser test of the WebAssembly back end (ctest
-# web_*; tests/web/README.md). Brings web/dist up to date with web/build.sh
-# when emcc is there (one build at a time), then runs the test in node,
-# which drives Debian's headless Chromium. A missing node, Chromium,
-# puppeteer-core or build is a skip (exit 77), said on stdout; .ci/run
-# installs them all.
+# web_*; README, "Web calculator without a server"). Brings web/dist up to
+# date with web/build.sh when emcc is there (one build at a time), then
+# runs the test in node, which drives Debian's headless Chromium. A
+# missing node, Chromium, puppeteer-core or build is a skip (exit 77), said
+# on stdout; .ci/run installs them all.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

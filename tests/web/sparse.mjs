@@ -28,7 +28,7 @@ const origin = await serve();
 const browser = await launch();
 const page = await openPage(browser, `${origin}/test.html`);
 const before = await page.evaluate(() => import('./local.js').then((m) => m.readStats()));
-const scan = await choose(page, '#folder', [dir], 120000);
+const scan = await choose(page, '#folder', [dir]);
 checkSame('one model', scan.models.map((m) => m.path), ['llama']);
 const want = expected(['estimate', '--json', '-q', 'llama'], tmp);
 checkSame('estimate = CLI', await call(page, 'estimate', 'llama'), want);
