@@ -10,7 +10,8 @@ for tool in node npm; do
     command -v "$tool" >/dev/null 2>&1 || { echo "$tool not installed: skipped"; exit 77; }
 done
 [ -x "$CHROMIUM" ] || { echo "$CHROMIUM not installed: skipped"; exit 77; }
-if ! sh "$here/setup.sh" "$BUILDDIR/web-node" >"$BUILDDIR/web-node.log" 2>&1; then
+if ! flock "$BUILDDIR/.web-node.lock" sh "$here/setup.sh" "$BUILDDIR/web-node" \
+    >"$BUILDDIR/web-node.log" 2>&1; then
     echo "npm could not install puppeteer-core (see $BUILDDIR/web-node.log): skipped"
     exit 77
 fi
