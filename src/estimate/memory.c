@@ -408,6 +408,10 @@ static enum mm_status check_params(struct mm_memory_params *q, const struct mm_m
         q->version = MM_MEMORY_PARAMS_VERSION;
         q->overhead_set = 1;
         q->parallel = q->parallel == MM_PAR_NONE ? MM_PAR_DP : q->parallel;
+    } else if (p->version == 2) {
+        /* a version 2 caller's struct ends before n_gpu_layers */
+        memcpy(q, p, offsetof(struct mm_memory_params, n_gpu_layers));
+        q->version = MM_MEMORY_PARAMS_VERSION;
     } else if (p->version == MM_MEMORY_PARAMS_VERSION) {
         *q = *p;
     } else {
@@ -429,6 +433,8 @@ static enum mm_status check_params(struct mm_memory_params *q, const struct mm_m
                q->max_model_len > MM_LIMIT_TOKENS || q->max_num_batched_tokens > MM_LIMIT_TOKENS ||
                q->max_num_seqs > MM_LIMIT_TOKENS) {
         why = "a runtime setting out of range";
+    } else if (why == NULL) {
+        why = mm_llamacpp_check(q);
     }
     if (why != NULL) {
         return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "%s", why);
@@ -517,6 +523,7 @@ static enum mm_status inference(struct mm_calc *c, struct mm_memory *out, const 
     pm.wbytes = m->wbytes;
     pm.kv_bytes = q->kv_bytes != 0 ? q->kv_bytes : m->wbytes;
     pm.gguf = from_gguf(m->inv);
+    pm.inv = m->inv;
     q->runtime = mm_plan_runtime(q->runtime, &pm);
     q->parallel = mm_plan_parallel(q->parallel, q->runtime);
     out->runtime = q->runtime;
