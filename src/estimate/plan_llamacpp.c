@@ -20,9 +20,11 @@
  *              unified pool) padded to 256 (llama-context.cpp, PR 17046);
  *              per layer K = ggml_row_size(type_k, key_length x kv_heads)
  *              x cells, V likewise; sliding-window layers hold
- *              min(n_ctx, n_swa x n_seq_max + n_ubatch) cells
- *              (llama_kv_cache_iswa, unified). A layer's cache lives where
- *              the layer does (offload_kqv, the default).
+ *              min(n_ctx, n_swa x n_seq_max + n_ubatch padded to 256)
+ *              cells (llama_kv_cache_iswa, unified; the padding as
+ *              llama.cpp v0.5.0 logs it: window 128 + ubatch 513 gives
+ *              "SWA KV cache, size = 768 cells"). A layer's cache lives
+ *              where the layer does (offload_kqv, the default).
  *  compute     graph_reserve's worst case, n_tokens = min(n_ctx, n_ubatch)
  *              rows: on a device holding blocks, attention's peak; on the
  *              one holding the output layer, the logits' peak; the larger:
@@ -307,7 +309,8 @@ static void sizes(struct mm_calc *c, struct sizes *s, const struct mm_plan_model
     memset(s, 0, sizeof(*s));
     s->cells = mm_calc_mul(c, mm_calc_ceil_div(want, CTX_PAD), CTX_PAD);
     if (mm_plan_sliding_layers(g) != 0) {
-        const uint64_t w = mm_calc_add(c, mm_calc_mul(c, g->sliding_window, at->batch), ub);
+        uint64_t w = mm_calc_add(c, mm_calc_mul(c, g->sliding_window, at->batch), ub);
+        w = mm_calc_mul(c, mm_calc_ceil_div(w, CTX_PAD), CTX_PAD);
         s->swa = w < s->cells ? w : s->cells;
     }
     s->ub = ub < s->cells ? ub : s->cells;
