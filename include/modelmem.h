@@ -431,6 +431,12 @@ struct mm_estimate {
     uint64_t largest_layer_parameters;
     size_t nrows;
     struct mm_estimate_row rows[MM_ESTIMATE_MAX_ROWS];
+    /* The weights as stored: a GGUF file's type ("Q4_K_M", from
+     * general.file_type; "" when the inventory is not GGUF), and the layer
+     * group with the most stored bytes. */
+    char stored_type[16];
+    char largest_stored_layer[MM_LIMIT_NAME + 1];
+    uint64_t largest_stored_layer_bytes;
 };
 
 /*
@@ -598,6 +604,15 @@ enum mm_load_in { MM_LOAD_AS_STORED = 0, MM_LOAD_8BIT, MM_LOAD_4BIT, MM_LOAD_NF4
 /* "8bit", "4bit", "nf4"; NULL for MM_LOAD_AS_STORED. */
 const char *mm_load_in_name(enum mm_load_in l);
 
+/* llama.cpp's --flash-attn: auto turns it on where the device supports it
+ * (modelled as on). */
+enum mm_flash_attn { MM_FLASH_AUTO = 0, MM_FLASH_ON, MM_FLASH_OFF };
+/* -ngl default: every layer and the output layer (llama.cpp's 999). */
+#define MM_NGL_ALL (-1)
+/* Largest --tensor-split proportion, and --ubatch-size. */
+#define MM_LLAMACPP_SPLIT_MAX 1000000u
+#define MM_LLAMACPP_UBATCH_MAX 1048576u
+
 /* CUDA context and allocator slack assumed when none is given: 512 MiB,
  * between PyTorch's measured lazy (287,047,680 bytes) and eager
  * (666,632,192 bytes) CUDA contexts (pytorch/pytorch PR #86509). */
@@ -641,12 +656,21 @@ struct mm_memory_params {
     int lora_dropout;        /* LoRA dropout > 0: each adapter keeps its input's copy */
     enum mm_load_in load_in; /* transformers only; refused for a quantized
                                 checkpoint (MM_ERR_INVALID_ARG) */
+    int32_t n_gpu_layers;    /* -ngl: layers offloaded, the output layer counting
+                                as one more; MM_NGL_ALL = every one */
+    size_t ntensor_split;    /* 0 = equal shares; else one proportion per device */
+    const uint32_t *tensor_split; /* borrowed, read only during the call */
+    enum mm_dtype cache_type_k; /* F16, BF16, F32, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL */
+    enum mm_dtype cache_type_v; /* the same; quantized needs flash attention */
+    enum mm_flash_attn flash_attn;
+    uint32_t n_ubatch;       /* -ub; 0 = 512; at most MM_LLAMACPP_UBATCH_MAX */
 };
 #define MM_MEMORY_PARAMS_VERSION 3
 #define MM_MEMORY_PARAMS_INIT                                                                    \
     {MM_MEMORY_PARAMS_VERSION, 0, 0, 1, 0, MM_DEFAULT_OVERHEAD_BYTES, MM_TRAIN_NONE,           \
      MM_OPT_ADAMW, MM_PREC_BF16_MIXED, MM_CKPT_AUTO, 16, 0, {NULL}, 1, MM_PAR_NONE, 0,          \
-     MM_ATTN_AUTO, MM_RUNTIME_DEFAULT, 0, 0, 0, 0, 0, NULL, MM_LOSS_FP32, 0, MM_LOAD_AS_STORED}
+     MM_ATTN_AUTO, MM_RUNTIME_DEFAULT, 0, 0, 0, 0, 0, NULL, MM_LOSS_FP32, 0, MM_LOAD_AS_STORED,   \
+     MM_NGL_ALL, 0, NULL, MM_DTYPE_F16, MM_DTYPE_F16, MM_FLASH_AUTO, 0}
 
 /* vLLM's figures (cache_config.block_size 16 tokens; see modelmem(1)). */
 #define MM_VLLM_BLOCK_SIZE 16u
@@ -689,6 +713,26 @@ struct mm_runtime_detail {
     uint64_t quantized_parameters;
     uint64_t quantized_bytes;
     uint64_t kept_bytes;
+    /* llama.cpp, the buffers of its load log for this device (the busiest
+     * one when several) and for host memory */
+    uint64_t n_ctx;               /* KV cells (padded), n_seq_max sequences */
+    uint64_t n_seq_max;
+    uint64_t swa_cells;           /* cells of a sliding layer; 0 = none slide */
+    uint64_t n_ubatch;
+    int flash_attn;               /* as resolved: 1 on, 0 off */
+    enum mm_dtype type_k, type_v;
+    uint64_t layers_offloaded;    /* of `layers_total` (blocks + the output layer) */
+    uint64_t layers_total;
+    uint64_t model_buffer_bytes;  /* "CUDA0 model buffer" */
+    uint64_t cpu_mapped_bytes;    /* "CPU_Mapped model buffer": token embeddings and
+                                     the layers kept on the CPU */
+    uint64_t kv_buffer_bytes;     /* "CUDA0 KV buffer" */
+    uint64_t cpu_kv_buffer_bytes; /* "CPU KV buffer": layers kept on the CPU */
+    uint64_t k_bytes, v_bytes;    /* "KV self size": K and V of every layer */
+    uint64_t compute_buffer_bytes;      /* "CUDA0 compute buffer" */
+    uint64_t host_compute_buffer_bytes; /* "CUDA_Host compute buffer" */
+    uint64_t output_buffer_bytes;       /* "CUDA_Host output buffer" */
+    uint64_t platform_bytes;      /* CUDA context and driver footprint (not logged) */
 };
 
 struct mm_training {

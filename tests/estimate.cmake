@@ -31,3 +31,12 @@ set_tests_properties(cli_runtime PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME cli_quant
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/quant.sh $<TARGET_FILE:modelmem_cli>
     $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
+# llama.cpp's allocation on GGUF layouts built at test time, checked against
+# published load logs (test_estimate_llamacpp.c, tests/accuracy/llamacpp.tsv).
+mm_add_test(test_estimate_llamacpp test_estimate_llamacpp.c)
+add_test(NAME accuracy_llamacpp
+  COMMAND test_estimate_llamacpp ${PROJECT_SOURCE_DIR}/tests/accuracy/llamacpp.tsv)
+add_test(NAME cli_llamacpp
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/llamacpp.sh $<TARGET_FILE:modelmem_cli>
+    $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
+set_tests_properties(cli_llamacpp PROPERTIES SKIP_RETURN_CODE 77)

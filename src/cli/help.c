@@ -47,7 +47,15 @@ void cli_help(FILE *f)
           "  --max-num-batched-tokens N  vLLM: tokens per step (default 8192 on 70 GiB+\n"
           "                     devices but A100s, else 2048)\n"
           "  --max-num-seqs N   vLLM: sequences per step (default 256)\n"
-          "  --max-model-len N  vLLM: longest sequence (default --context)\n",
+          "  --max-model-len N  vLLM: longest sequence (default --context)\n"
+          "  --n-gpu-layers N|all  llama.cpp: blocks offloaded, the output layer\n"
+          "                     counting as one more (default all)\n"
+          "  --tensor-split A,B,...  llama.cpp: proportions of the blocks per device\n"
+          "  --cache-type-k T   llama.cpp: K cache f16 (default), bf16, f32, q8_0, q4_0,\n"
+          "                     q4_1, q5_0, q5_1, iq4_nl\n"
+          "  --cache-type-v T   llama.cpp: V cache, the same (quantized needs flash attn)\n"
+          "  --flash-attn MODE  llama.cpp: on, off, auto (default, taken as on)\n"
+          "  --ubatch-size N    llama.cpp: physical batch (default 512)\n",
           f);
     fputs("  --train MODE       add training: full, lora or qlora (the inference plan\n"
           "                     then only with a context, a KV dtype or the next)\n"

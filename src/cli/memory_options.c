@@ -523,5 +523,5 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
         /* a split the runtime refuses */
         return err.status == MM_ERR_INVALID_ARG ? EXIT_USAGE : EXIT_INPUT;
     }
-    return EXIT_OK;
+    return cli_runtime_check_resolved(m);
 }

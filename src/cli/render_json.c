@@ -155,6 +155,17 @@ void render_estimate_json_members(struct out *o, const struct mm_estimate *e,
         out_str(o, "}");
     }
     out_str(o, "\n  ]");
+    if (e->stored_type[0] != '\0') {
+        out_str(o, ",\n  \"stored\": {\"type\": ");
+        out_json_str(o, e->stored_type);
+        out_str(o, ", \"largest_layer\": ");
+        out_json_str(o, e->largest_stored_layer);
+        out_str(o, ", \"largest_layer_bytes\": ");
+        out_u64(o, e->largest_stored_layer_bytes);
+        out_str(o, ", \"total_bytes\": ");
+        out_u64(o, e->stored_bytes);
+        out_str(o, "}");
+    }
     render_partial_json(o, inv);
     if (mem != NULL) {
         render_memory_json(o, mem);

@@ -69,6 +69,47 @@ static void vllm_detail(struct out *o, const struct cli_memory *m,
     member_or_null(o, "kv_tokens", d->kv_tokens, dev);
 }
 
+/* A cache type as llama.cpp spells it: "f16", "q8_0". */
+static void cache_name(char *buf, size_t size, enum mm_dtype t)
+{
+    const char *n = mm_dtype_name(t);
+    size_t i;
+    for (i = 0; n != NULL && n[i] != '\0' && i + 1 < size; i++) {
+        buf[i] = (char)(n[i] >= 'A' && n[i] <= 'Z' ? n[i] - 'A' + 'a' : n[i]);
+    }
+    buf[i] = '\0';
+}
+
+static void llama_detail(struct out *o, const struct mm_runtime_detail *d)
+{
+    char k[16];
+    char v[16];
+    cache_name(k, sizeof(k), d->type_k);
+    cache_name(v, sizeof(v), d->type_v);
+    out_str(o, "\"n_ctx\": ");
+    out_u64(o, d->n_ctx);
+    member(o, "n_seq_max", d->n_seq_max);
+    member(o, "n_ubatch", d->n_ubatch);
+    member(o, "swa_cells", d->swa_cells);
+    out_str(o, d->flash_attn ? ", \"flash_attn\": true" : ", \"flash_attn\": false");
+    out_str(o, ", \"type_k\": ");
+    out_json_str(o, k);
+    out_str(o, ", \"type_v\": ");
+    out_json_str(o, v);
+    member(o, "n_gpu_layers", d->layers_offloaded);
+    member(o, "layers", d->layers_total);
+    member(o, "model_buffer_bytes", d->model_buffer_bytes);
+    member(o, "cpu_mapped_model_buffer_bytes", d->cpu_mapped_bytes);
+    member(o, "kv_buffer_bytes", d->kv_buffer_bytes);
+    member(o, "cpu_kv_buffer_bytes", d->cpu_kv_buffer_bytes);
+    member(o, "kv_k_bytes", d->k_bytes);
+    member(o, "kv_v_bytes", d->v_bytes);
+    member(o, "compute_buffer_bytes", d->compute_buffer_bytes);
+    member(o, "host_compute_buffer_bytes", d->host_compute_buffer_bytes);
+    member(o, "output_buffer_bytes", d->output_buffer_bytes);
+    member(o, "platform_bytes", d->platform_bytes);
+}
+
 void render_runtime_json_inference(struct out *o, const struct cli_memory *m,
                                    const struct mm_inference *in,
                                    const struct mm_runtime_detail *d)
@@ -77,6 +118,8 @@ void render_runtime_json_inference(struct out *o, const struct cli_memory *m,
     out_str(o, ", \"runtime_detail\": {");
     if (m->result.runtime == MM_RUNTIME_VLLM) {
         vllm_detail(o, m, d);
+    } else if (m->result.runtime == MM_RUNTIME_LLAMACPP) {
+        llama_detail(o, d);
     } else if (m->result.runtime == MM_RUNTIME_TRANSFORMERS) {
         out_str(o, "\"cuda_context_bytes\": ");
         out_u64(o, d->cuda_context_bytes);
@@ -124,6 +167,36 @@ void render_runtime_text_fits(struct out *o, const struct cli_memory *m, bool ma
     render_quant_text_fits(o, m, markdown);
 }
 
+/* The buffers as llama.cpp's load log names them. */
+static void llama_text(struct out *o, const struct mm_runtime_detail *d, const char *li,
+                       bool busiest)
+{
+    char k[16];
+    char v[16];
+    char ctx[32];
+    char b[6][32];
+    cache_name(k, sizeof(k), d->type_k);
+    cache_name(v, sizeof(v), d->type_v);
+    fmt_thousands(ctx, sizeof(ctx), d->n_ctx);
+    out_fmt(o, "%sllama.cpp (%llu/%llu layers offloaded, n_ctx %s, %llu sequence%s, ubatch %llu, "
+               "flash attention %s, K %s, V %s)\n",
+            li, (unsigned long long)d->layers_offloaded, (unsigned long long)d->layers_total,
+            ctx, (unsigned long long)d->n_seq_max, d->n_seq_max == 1 ? "" : "s",
+            (unsigned long long)d->n_ubatch, d->flash_attn ? "on" : "off", k, v);
+    fmt_size(b[0], sizeof(b[0]), d->model_buffer_bytes);
+    fmt_size(b[1], sizeof(b[1]), d->kv_buffer_bytes);
+    fmt_size(b[2], sizeof(b[2]), d->compute_buffer_bytes);
+    out_fmt(o, "%s%s model buffer %s, KV buffer %s, compute buffer %s\n", li,
+            busiest ? "busiest device:" : "device: CUDA0", b[0], b[1], b[2]);
+    fmt_size(b[0], sizeof(b[0]), d->cpu_mapped_bytes);
+    fmt_size(b[1], sizeof(b[1]), d->cpu_kv_buffer_bytes);
+    fmt_size(b[2], sizeof(b[2]), d->host_compute_buffer_bytes);
+    fmt_size(b[3], sizeof(b[3]), d->output_buffer_bytes);
+    out_fmt(o, "%shost: CPU_Mapped model buffer %s, CPU KV buffer %s, CUDA_Host compute buffer "
+               "%s, output buffer %s\n",
+            li, b[0], b[1], b[2], b[3]);
+}
+
 void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool markdown,
                                 bool per_device)
 {
@@ -136,6 +209,10 @@ void render_runtime_text_detail(struct out *o, const struct cli_memory *m, bool 
     char sa[32];
     char nt[32];
     char cg[32];
+    if (r->runtime == MM_RUNTIME_LLAMACPP) {
+        llama_text(o, d, li, per_device && m->params.gpus > 1);
+        return;
+    }
     if (r->runtime == MM_RUNTIME_TRANSFORMERS && !per_device) {
         render_load_in_text(o, d, markdown); /* whole-model figures */
     }

@@ -81,9 +81,18 @@ static void title_lines(struct out *o, const char *title, size_t inner, bool cut
 #define NCOLS 4
 #define CELL 48
 
-static void cells_for(char cells[][NCOLS][CELL], const struct mm_estimate *e)
+/* accelerate's rows, then for a GGUF file its own type as stored
+ * ("Q4_K_M (as stored)": the stored bytes, the layer group with the most of
+ * them; no training figure). Returns the rows filled. */
+static size_t cells_for(char cells[][NCOLS][CELL], const struct mm_estimate *e)
 {
     size_t i;
+    if (e->stored_type[0] != '\0') {
+        snprintf(cells[e->nrows][0], CELL, "%s (as stored)", e->stored_type);
+        fmt_size(cells[e->nrows][1], CELL, e->largest_stored_layer_bytes);
+        fmt_size(cells[e->nrows][2], CELL, e->stored_bytes);
+        snprintf(cells[e->nrows][3], CELL, "N/A");
+    }
     for (i = 0; i < e->nrows; i++) {
         const struct mm_estimate_row *r = &e->rows[i];
         snprintf(cells[i][0], CELL, "%s", mm_est_dtype_name(r->dtype));
@@ -95,6 +104,7 @@ static void cells_for(char cells[][NCOLS][CELL], const struct mm_estimate *e)
             snprintf(cells[i][3], CELL, "N/A");
         }
     }
+    return e->nrows + (e->stored_type[0] != '\0');
 }
 
 static const char *const headers[NCOLS] = {"dtype", "Largest Layer", "Total Size",
@@ -226,17 +236,18 @@ void render_estimate_text(struct out *o, const struct mm_estimate *e,
                           const struct mm_inventory *inv, const char *target, bool markdown)
 {
     char title[MM_ERROR_FILE_MAX + 64];
-    char cells[MM_ESTIMATE_MAX_ROWS][NCOLS][CELL];
+    char cells[MM_ESTIMATE_MAX_ROWS + 1][NCOLS][CELL];
+    size_t rows;
     char num[32];
     char size[32];
     const char *q = markdown ? "`" : "`";
     snprintf(title, sizeof(title), "Memory Usage for loading %s%s%s", q, target, q);
-    cells_for(cells, e);
+    rows = cells_for(cells, e);
     if (markdown) {
-        markdown_table(o, title, cells, e->nrows);
+        markdown_table(o, title, cells, rows);
         out_str(o, "\n");
     } else {
-        ascii_table(o, title, cells, e->nrows);
+        ascii_table(o, title, cells, rows);
     }
     fmt_thousands(num, sizeof(num), e->parameters);
     out_fmt(o, "%sParameters: %s (", markdown ? "- " : "", num);

@@ -11,6 +11,7 @@
  * A pure function: const inventory in, result out. A figure past 2^64 - 1
  * is MM_ERR_LIMIT, never a clamped value.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,11 +78,13 @@ struct group {
     const char *name; /* borrowed from the inventory */
     size_t len;
     uint64_t params;
+    uint64_t bytes;
 };
 
 /* Sums elements per group; returns the largest (the first one on ties).
  * MM_ERR_LIMIT when a group's sum passes 2^64 - 1. */
-static enum mm_status largest_group(const struct mm_inventory *inv, struct group *best)
+static enum mm_status largest_group(const struct mm_inventory *inv, struct group *best,
+                                    struct group *best_stored)
 {
     const size_t n = mm_inventory_tensor_count(inv);
     size_t cap = 16;
@@ -92,6 +95,7 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
     enum mm_status st = MM_OK;
     size_t i;
     memset(best, 0, sizeof(*best));
+    memset(best_stored, 0, sizeof(*best_stored));
     while (cap < n * 2) {
         cap *= 2;
     }
@@ -121,9 +125,11 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
             g->name = t->name;
             g->len = glen;
             g->params = 0;
+            g->bytes = 0;
             slots[s] = ngroups;
         }
-        if (!mm_add_u64(&g->params, g->params, t->numel)) {
+        if (!mm_add_u64(&g->params, g->params, t->numel) ||
+            !mm_add_u64(&g->bytes, g->bytes, t->nbytes)) {
             st = MM_ERR_LIMIT;
             goto out;
         }
@@ -132,11 +138,50 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
         if (i == 0 || groups[i].params > best->params) {
             *best = groups[i];
         }
+        if (i == 0 || groups[i].bytes > best_stored->bytes) {
+            *best_stored = groups[i];
+        }
     }
 out:
     free(slots);
     free(groups);
     return st;
+}
+
+/* A GGUF file's type as llama.cpp names it (llama.h enum llama_ftype,
+ * general.file_type): "Q4_K_M"; "GGUF" when the key is absent or unknown;
+ * "" when no file is GGUF. */
+static void stored_type(char *out, size_t size, const struct mm_inventory *inv)
+{
+    static const char *const names[] = {
+        "F32",     "F16",    "Q4_0",   "Q4_1",   NULL,     NULL,     NULL,    "Q8_0",
+        "Q5_0",    "Q5_1",   "Q2_K",   "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M",
+        "Q5_K_S",  "Q5_K_M", "Q6_K",   "IQ2_XXS", "IQ2_XS", "Q2_K_S", "IQ3_XS", "IQ3_XXS",
+        "IQ1_S",   "IQ4_NL", "IQ3_S",  "IQ3_M",  "IQ2_S",  "IQ2_M",  "IQ4_XS", "IQ1_M",
+        "BF16",    NULL,     NULL,     NULL,     "TQ1_0",  "TQ2_0",  "MXFP4_MOE"};
+    const size_t nf = mm_inventory_file_count(inv);
+    const size_t nm = mm_inventory_meta_count(inv);
+    int gguf = 0;
+    size_t i;
+    out[0] = '\0';
+    for (i = 0; i < nf; i++) {
+        gguf |= strcmp(mm_inventory_file(inv, i)->format, "gguf") == 0;
+    }
+    if (!gguf) {
+        return;
+    }
+    snprintf(out, size, "GGUF");
+    for (i = 0; i < nm; i++) {
+        const struct mm_meta *m = mm_inventory_meta(inv, i);
+        if (strcmp(m->key, "general.file_type") == 0) {
+            char *end = NULL;
+            const unsigned long v = strtoul(m->value, &end, 10);
+            if (end != m->value && *end == '\0' && v < sizeof(names) / sizeof(names[0]) &&
+                names[v] != NULL) {
+                snprintf(out, size, "%s", names[v]);
+            }
+        }
+    }
 }
 
 /* a x b, or 0 with *overflow set: a figure is exact or not given at all. */
@@ -164,6 +209,7 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
                                                  MM_EST_INT4};
     const struct mm_totals *tot;
     struct group best;
+    struct group stored;
     uint64_t p;
     uint64_t l;
     int overflow = 0;
@@ -183,7 +229,7 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
     out->parameters = tot->parameters;
     out->stored_bytes = tot->bytes;
     memcpy(out->parameters_by_dtype, tot->parameters_by_dtype, sizeof(out->parameters_by_dtype));
-    st = largest_group(inv, &best);
+    st = largest_group(inv, &best, &stored);
     if (st == MM_ERR_NOMEM) {
         return mm_fail_nomem(err, NULL);
     }
@@ -197,6 +243,13 @@ enum mm_status mm_estimate_run(struct mm_estimate *out, const struct mm_inventor
         out->largest_layer[n] = '\0';
     }
     out->largest_layer_parameters = best.params;
+    if (stored.name != NULL) {
+        const size_t n = stored.len < MM_LIMIT_NAME ? stored.len : MM_LIMIT_NAME;
+        memcpy(out->largest_stored_layer, stored.name, n);
+        out->largest_stored_layer[n] = '\0';
+    }
+    out->largest_stored_layer_bytes = stored.bytes;
+    stored_type(out->stored_type, sizeof(out->stored_type), inv);
     if (params == NULL || params->ndtypes == 0) {
         out->nrows = sizeof(defaults) / sizeof(defaults[0]);
         for (i = 0; i < out->nrows; i++) {

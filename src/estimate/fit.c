@@ -221,6 +221,20 @@ static int max_concurrency(struct mm_calc *c, const struct mm_plan_model *m,
                            (mm_calc_mul(c, dev->d.kv_tokens % len, 200) + len) / (2 * len));
         return dev->in.kv_bytes_per_token != 0;
     }
+    if (mm_runtime_ops(p->runtime)->unified_cells) {
+        /* llama.cpp: one pool of cells shared by the sequences; the most
+         * cells that fit at one sequence, / the context (floored) */
+        struct mm_memory_params one_seq = *p;
+        const struct at_ctx a = {m, &one_seq};
+        uint64_t cells = 0;
+        one_seq.batch = 1;
+        if (!mm_fit_max(&cells, total_at, &a, p->device_bytes, 0)) {
+            return 0;
+        }
+        *out = mm_calc_add(c, mm_calc_mul(c, cells / p->context, 100),
+                           cells % p->context * 100 / p->context);
+        return 1;
+    }
     plan_at(c, &none, m, p, &at);
     at.batch = 1;
     plan_at(c, &one, m, p, &at);

@@ -68,6 +68,8 @@ static enum mm_status check_params(struct mm_memory_params *q, const struct mm_m
                q->max_model_len > MM_LIMIT_TOKENS || q->max_num_batched_tokens > MM_LIMIT_TOKENS ||
                q->max_num_seqs > MM_LIMIT_TOKENS) {
         why = "a runtime setting out of range";
+    } else if (why == NULL) {
+        why = mm_llamacpp_check(q);
     }
     if (why != NULL) {
         return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "%s", why);
@@ -166,6 +168,7 @@ static enum mm_status inference(struct mm_calc *c, struct mm_memory *out, const 
     pm.wbytes = m->wbytes;
     pm.kv_bytes = q->kv_bytes != 0 ? q->kv_bytes : m->wbytes;
     pm.gguf = from_gguf(m->inv);
+    pm.inv = m->inv;
     q->runtime = mm_plan_runtime(q->runtime, &pm);
     q->parallel = mm_plan_parallel(q->parallel, q->runtime);
     out->runtime = q->runtime;

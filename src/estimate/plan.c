@@ -56,9 +56,10 @@ uint64_t mm_calc_ceil_div(uint64_t x, uint64_t d)
  * (--tensor-parallel-size); transformers' device_map="auto" and llama.cpp's
  * default --split-mode layer put whole layers on each device. */
 static const struct mm_runtime_ops runtimes[] = {
-    {MM_RUNTIME_TRANSFORMERS, "transformers", mm_plan_transformers, NULL, MM_PAR_LAYERS, 0},
-    {MM_RUNTIME_VLLM, "vllm", mm_plan_vllm, mm_vllm_refuses, MM_PAR_TP, 1},
-    {MM_RUNTIME_LLAMACPP, "llama.cpp", mm_plan_llamacpp, NULL, MM_PAR_LAYERS, 0},
+    {MM_RUNTIME_TRANSFORMERS, "transformers", mm_plan_transformers, NULL, MM_PAR_LAYERS, 0, 0},
+    {MM_RUNTIME_VLLM, "vllm", mm_plan_vllm, mm_vllm_refuses, MM_PAR_TP, 1, 0},
+    {MM_RUNTIME_LLAMACPP, "llama.cpp", mm_plan_llamacpp, mm_llamacpp_refuses, MM_PAR_LAYERS, 0,
+     1},
 };
 
 const struct mm_runtime_ops *mm_runtime_ops(enum mm_runtime rt)

@@ -46,6 +46,7 @@ struct mm_plan_model {
      * by one sizes each with mm_plan_tensor_bytes. NULL: as stored. */
     mm_tensor_bytes_fn tensor_bytes;
     const void *tensor_arg;
+    const struct mm_inventory *inv; /* the tensors (llama.cpp places each) */
 };
 
 /* One device's inference figures and the runtime's own. */
@@ -82,6 +83,9 @@ struct mm_runtime_ops {
     /* The KV cache takes what is left of a share of the device (vLLM): the
      * verdict and the fit answers count KV blocks, not the total. */
     int preallocates;
+    /* Sequences share one pool of KV cells (llama.cpp's unified cache): the
+     * concurrency is the cells that fit / the context. */
+    int unified_cells;
 };
 
 /* The row of a resolved runtime (never MM_RUNTIME_DEFAULT). */
@@ -121,6 +125,12 @@ void mm_plan_transformers(struct mm_calc *c, struct mm_runtime_plan *out, const 
 
 void mm_plan_llamacpp(struct mm_calc *c, struct mm_runtime_plan *out, const struct mm_plan_model *m,
                       const struct mm_memory_params *p, const struct mm_plan_at *at);
+/* NULL when llama.cpp accepts `n` devices split `par` (layers, pp, dp). */
+const char *mm_llamacpp_refuses(const struct mm_geometry *g, unsigned n, enum mm_parallel par);
+/* NULL when the llama.cpp settings of `p` are valid, else why not: a cache
+ * type llama.cpp does not take, a quantized V cache without flash
+ * attention, a tensor split that is not one proportion per device. */
+const char *mm_llamacpp_check(const struct mm_memory_params *p);
 
 /* ---- plan_vllm.c ------------------------------------------------------------- */
 

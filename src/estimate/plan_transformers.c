@@ -1,7 +1,6 @@
 /*
  * plan_transformers.c - inference as `from_pretrained` then `generate`
- * holds it (transformers); also what plan_llamacpp.c gives until
- * llama.cpp's own allocation is modelled.
+ * holds it (transformers).
  *
  *  weights     the checkpoint's stored bytes, as loaded
  *  KV cache    generate's default DynamicCache: every layer's K and V for
