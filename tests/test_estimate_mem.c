@@ -5,7 +5,6 @@
  * and a Llama-2-7B-shaped sparse checkpoint built at test time. Training
  * is test_estimate_train.c's. */
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <cmocka.h>
 
 #include "modelmem.h"
+#include "test_layout.h"
 
 #define FIX MM_FIXTURES "/estimate/"
 #define MIB 1048576ull
@@ -853,99 +853,17 @@ static void test_gpu_lookup(void **state)
 
 /* ---- Llama-2-7B, fp16, as a sparse file ------------------------------------ */
 
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    if (b->cap - b->n < 512) {
-        b->cap = b->cap * 2 + 4096;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    va_start(ap, fmt);
-    k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    assert_true(k > 0 && (size_t)k < b->cap - b->n);
-    b->n += (size_t)k;
-}
-
-static void tensor(struct buf *b, uint64_t *off, const char *name, uint64_t d0, uint64_t d1)
-{
-    const uint64_t bytes = (d1 ? d0 * d1 : d0) * 2;
-    put(b, "%s\"%s\":{\"dtype\":\"F16\",\"shape\":[%llu%s", *off ? "," : "", name,
-        (unsigned long long)d0, d1 ? "," : "");
-    if (d1) {
-        put(b, "%llu", (unsigned long long)d1);
-    }
-    put(b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)*off,
-        (unsigned long long)(*off + bytes));
-    *off += bytes;
-}
-
 static void test_llama2_7b_sparse(void **state)
 {
-    static const char *const proj[] = {"self_attn.q_proj", "self_attn.k_proj",
-                                       "self_attn.v_proj", "self_attn.o_proj"};
-    struct buf b = {NULL, 0, 0};
-    char path[] = "/tmp/mm-llama2-7b-XXXXXX";
-    char name[128];
-    uint64_t off = 0;
-    unsigned char len[8];
-    struct mm_inventory *inv = NULL;
+    static const struct test_llama llama2_7b = {4096, 11008, 32, 32, 32, 32000};
+    uint64_t data = 0;
+    struct mm_inventory *inv = test_llama_layout(&llama2_7b, "F16", &data);
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
-    FILE *f;
-    int fd;
-    int i;
-    size_t k;
     (void)state;
-    put(&b, "{");
-    tensor(&b, &off, "model.embed_tokens.weight", 32000, 4096);
-    for (i = 0; i < 32; i++) {
-        for (k = 0; k < 4; k++) {
-            snprintf(name, sizeof(name), "model.layers.%d.%s.weight", i, proj[k]);
-            tensor(&b, &off, name, 4096, 4096);
-        }
-        snprintf(name, sizeof(name), "model.layers.%d.mlp.gate_proj.weight", i);
-        tensor(&b, &off, name, 11008, 4096);
-        snprintf(name, sizeof(name), "model.layers.%d.mlp.up_proj.weight", i);
-        tensor(&b, &off, name, 11008, 4096);
-        snprintf(name, sizeof(name), "model.layers.%d.mlp.down_proj.weight", i);
-        tensor(&b, &off, name, 4096, 11008);
-        snprintf(name, sizeof(name), "model.layers.%d.input_layernorm.weight", i);
-        tensor(&b, &off, name, 4096, 0);
-        snprintf(name, sizeof(name), "model.layers.%d.post_attention_layernorm.weight", i);
-        tensor(&b, &off, name, 4096, 0);
-    }
-    tensor(&b, &off, "model.norm.weight", 4096, 0);
-    tensor(&b, &off, "lm_head.weight", 32000, 4096);
-    put(&b, "}");
     /* 6,738,415,616 parameters x 2 bytes */
-    assert_int_equal(off, 13476831232ull);
-    fd = mkstemp(path);
-    assert_true(fd >= 0);
-    f = fdopen(fd, "wb");
-    assert_non_null(f);
-    for (i = 0; i < 8; i++) {
-        len[i] = (unsigned char)(((uint64_t)b.n >> (8 * i)) & 0xff);
-    }
-    assert_int_equal(fwrite(len, 1, 8, f), 8);
-    assert_int_equal(fwrite(b.p, 1, b.n, f), b.n);
-    assert_int_equal(fflush(f), 0);
-    /* the data: a hole, no disk blocks */
-    assert_int_equal(ftruncate(fd, (off_t)(8 + b.n + off)), 0);
-    fclose(f);
-    free(b.p);
-    assert_int_equal(mm_inventory_load(&inv, path, NULL, &err), MM_OK);
-    unlink(path);
+    assert_int_equal(data, 13476831232ull);
     p.inference = 1;
     p.context = 4096;
     assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);

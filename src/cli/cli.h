@@ -142,6 +142,10 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
  * 0), or EXIT_USAGE (already printed).
  */
 int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd);
+/* The value of "--name V" or "--name=V" at argv[*i] in *out (advancing *i
+ * past a separate value): 1, 0 when argv[*i] is not that option, -1
+ * (printed) when the value is missing. */
+int cli_option_value(const char **out, int argc, char **argv, int *i, const char *name);
 /* Takes a positional argument as TARGET; -1 (printed) on a second one. */
 int cli_positional(struct cli_common *c, const char *arg);
 

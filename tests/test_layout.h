@@ -1,0 +1,28 @@
+/* test_layout.h - full-size checkpoints built at test time: a Llama
+ * layout (the published shapes) written as a sparse safetensors file,
+ * header only, the data a hole, and loaded. cmocka assertions on every
+ * step; include after <cmocka.h>. */
+#ifndef MM_TEST_LAYOUT_H
+#define MM_TEST_LAYOUT_H
+
+#include <stdint.h>
+
+#include "modelmem.h"
+
+/* Llama's geometry: hidden size, MLP width, layers, attention heads, KV
+ * heads, vocabulary. */
+struct test_llama {
+    uint64_t hidden, inter, layers, heads, kv, vocab;
+};
+
+/*
+ * Llama's checkpoint layout (untied LM head, no biases), every tensor of
+ * `dtype` ("F16", "BF16": two bytes an element): the embeddings; per layer
+ * q, k, v, o, gate, up, down and the two norms; the final norm; lm_head.
+ * The inventory is the caller's (mm_inventory_free); *data_bytes (may be
+ * NULL) gets the bytes the tensors take.
+ */
+struct mm_inventory *test_llama_layout(const struct test_llama *l, const char *dtype,
+                                       uint64_t *data_bytes);
+
+#endif
