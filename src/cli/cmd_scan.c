@@ -80,7 +80,7 @@ static int parse(struct scan_args *s, int argc, char **argv)
             continue;
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            cli_help(stdout);
+            cli_help_command(stdout, "scan");
             return -1;
         }
         if (a[0] == '-' && a[1] != '\0') {

@@ -337,7 +337,7 @@ int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd
             continue;
         }
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            cli_help(stdout);
+            cli_help_command(stdout, cmd);
             return -1;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {
