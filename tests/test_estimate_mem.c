@@ -20,36 +20,12 @@
 #define FIX MM_FIXTURES "/estimate/"
 #define MIB 1048576ull
 
-static struct mm_inventory *load(const char *dir)
-{
-    struct mm_inventory *inv = NULL;
-    struct mm_error err;
-    char path[512];
-    snprintf(path, sizeof(path), FIX "%s", dir);
-    if (mm_inventory_load(&inv, path, NULL, &err) != MM_OK) {
-        fail_msg("%s: %s", path, err.message);
-    }
-    return inv;
-}
-
-static struct mm_config *config(const char *dir)
-{
-    struct mm_config *cfg = NULL;
-    struct mm_error err;
-    char path[512];
-    snprintf(path, sizeof(path), FIX "%s/config.json", dir);
-    if (mm_config_load(&cfg, path, &err) != MM_OK) {
-        fail_msg("%s: %s", path, err.message);
-    }
-    return cfg;
-}
-
 /* ---- Logical parameters, as the Hub counts them ------------------------- */
 
 static uint64_t logical(const char *dir, uint64_t *by_dtype)
 {
-    struct mm_inventory *inv = load(dir);
-    struct mm_config *cfg = config(dir);
+    struct mm_inventory *inv = test_fixture_load(dir);
+    struct mm_config *cfg = test_fixture_config(dir);
     uint64_t total = 0;
     assert_int_equal(mm_logical_parameters(&total, by_dtype, inv, cfg), MM_OK);
     mm_config_free(cfg);
@@ -120,7 +96,7 @@ static void test_logical_hub_variants(void **state)
 
 static void test_logical_plain(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
     uint64_t total;
     (void)state;
     /* no quantization config: every element of every tensor */
@@ -136,7 +112,7 @@ static uint64_t last_per_token; /* kv_bytes_per_token of the last kv_8k */
 
 static uint64_t kv_8k(const char *path_config, struct mm_geometry *g)
 {
-    struct mm_inventory *inv = load("tiny-llama-noconfig");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama-noconfig");
     struct mm_config *cfg = NULL;
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
@@ -207,8 +183,8 @@ static void test_kv_published(void **state)
  * geometry matters here). */
 static struct mm_memory plan_at(const char *dir, uint64_t context)
 {
-    struct mm_inventory *inv = load("tiny-llama-noconfig");
-    struct mm_config *cfg = config(dir);
+    struct mm_inventory *inv = test_fixture_load("tiny-llama-noconfig");
+    struct mm_config *cfg = test_fixture_config(dir);
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -401,7 +377,7 @@ static void test_config_mutations(void **state)
     static const char *const dirs[] = {"config-gemma-2-9b", "config-deepseek-v3",
                                        "config-llava-nested", "mlx", "hub-ct_groups"};
     static const char flips[] = "{}[]\",:0123456789-.eEtruefalsn \\\x80\xff";
-    struct mm_inventory *inv = load("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
     uint32_t rng = 12345;
     size_t d;
     (void)state;
@@ -527,14 +503,14 @@ static void test_config_path(void **state)
  * 76,096 BF16 parameters, 152,192 bytes. */
 static struct mm_memory run_tiny(const char *dir, struct mm_memory_params *p)
 {
-    struct mm_inventory *inv = load(dir);
+    struct mm_inventory *inv = test_fixture_load(dir);
     struct mm_config *cfg = NULL;
     struct mm_memory r;
     struct mm_error err;
     char path[512];
     snprintf(path, sizeof(path), FIX "%s/config.json", dir);
     if (access(path, R_OK) == 0) {
-        cfg = config(dir);
+        cfg = test_fixture_config(dir);
     }
     p->context = 100;
     p->batch = 2;
@@ -594,7 +570,7 @@ static void test_gguf_metadata(void **state)
     p.context = 16;
     p.batch = 1;
     {
-        struct mm_inventory *inv = load("gguf-gemma2");
+        struct mm_inventory *inv = test_fixture_load("gguf-gemma2");
         struct mm_error err;
         assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
         mm_inventory_free(inv);
@@ -605,7 +581,7 @@ static void test_gguf_metadata(void **state)
      * others keep llama.cpp's F32 recurrent state: (4 - 1) x (4096 + 2 x 16
      * x 128) + 128 x 4096 = 548,864 elements, 36 x 548,864 x 4 bytes */
     {
-        struct mm_inventory *inv = load("gguf-qwen3next");
+        struct mm_inventory *inv = test_fixture_load("gguf-qwen3next");
         struct mm_error err;
         p.context = 32768;
         p.kv_bytes = 2;
@@ -659,8 +635,8 @@ static void test_fits(void **state)
  * never a clamped value. */
 static void test_headroom_range(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
-    struct mm_config *cfg = config("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
+    struct mm_config *cfg = test_fixture_config("tiny-llama");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -718,7 +694,7 @@ static void test_logical_overflow(void **state)
         "\"num_attention_heads\": 4, \"num_hidden_layers\": 1, \"num_key_value_heads\": 4, "
         "\"vocab_size\": 16, \"quantization_config\": {\"group_size\": 32, "
         "\"quant_method\": \"gptq\", \"bits\": ";
-    struct mm_inventory *inv = load("gptq");
+    struct mm_inventory *inv = test_fixture_load("gptq");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_config *cfg = NULL;
@@ -749,7 +725,7 @@ static void test_logical_overflow(void **state)
 
 static void test_errors(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;

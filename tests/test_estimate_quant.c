@@ -19,30 +19,6 @@
 #define FIX MM_FIXTURES "/estimate/"
 #define GIB 1073741824ull
 
-static struct mm_inventory *load(const char *dir)
-{
-    struct mm_inventory *inv = NULL;
-    struct mm_error err;
-    char path[512];
-    snprintf(path, sizeof(path), FIX "%s", dir);
-    if (mm_inventory_load(&inv, path, NULL, &err) != MM_OK) {
-        fail_msg("%s: %s", path, err.message);
-    }
-    return inv;
-}
-
-static struct mm_config *config(const char *dir)
-{
-    struct mm_config *cfg = NULL;
-    struct mm_error err;
-    char path[512];
-    snprintf(path, sizeof(path), FIX "%s/config.json", dir);
-    if (mm_config_load(&cfg, path, &err) != MM_OK) {
-        fail_msg("%s: %s", path, err.message);
-    }
-    return cfg;
-}
-
 /*
  * tiny-llama: 2 layers of q [64,64], k and v [32,64], o [64,64], gate and
  * up [128,64], down [64,128] (bf16): 73,728 linear weights in 14 matrices
@@ -61,8 +37,8 @@ static void test_load_in_tiny(void **state)
     } cases[] = {{MM_LOAD_8BIT, 77824, 82560},
                  {MM_LOAD_4BIT, 41472, 46208},
                  {MM_LOAD_NF4, 38072, 42808}};
-    struct mm_inventory *inv = load("tiny-llama");
-    struct mm_config *cfg = config("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
+    struct mm_config *cfg = test_fixture_config("tiny-llama");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_memory base;
@@ -98,11 +74,11 @@ static void test_load_in_tiny(void **state)
  * other case is MM_ERR_INVALID_ARG, and nothing is handed out. */
 static void test_load_in_refused(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
-    struct mm_config *cfg = config("tiny-llama");
-    struct mm_inventory *bnb = load("bnb4");
-    struct mm_config *bnb_cfg = config("bnb4");
-    struct mm_inventory *gguf = load("gguf-gemma2");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
+    struct mm_config *cfg = test_fixture_config("tiny-llama");
+    struct mm_inventory *bnb = test_fixture_load("bnb4");
+    struct mm_config *bnb_cfg = test_fixture_config("bnb4");
+    struct mm_inventory *gguf = test_fixture_load("gguf-gemma2");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -149,8 +125,8 @@ static void expect(const struct mm_memory *r, size_t i, const char *name, uint64
  * made exactly as large as the 8bit total: 8bit and smaller fit, BF16 not. */
 static void test_quant_fits_tiny(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
-    struct mm_config *cfg = config("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
+    struct mm_config *cfg = test_fixture_config("tiny-llama");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -190,8 +166,8 @@ static void test_quant_fits_tiny(void **state)
     /* a quantized checkpoint: no list */
     mm_config_free(cfg);
     mm_inventory_free(inv);
-    inv = load("bnb4");
-    cfg = config("bnb4");
+    inv = test_fixture_load("bnb4");
+    cfg = test_fixture_config("bnb4");
     p.runtime = MM_RUNTIME_TRANSFORMERS;
     assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
     assert_int_equal(r.nquant_fits, 0);
@@ -206,7 +182,7 @@ static void test_quant_fits_gguf_fallback(void **state)
 {
     static const char *const names[] = {"F16", "Q8_0", "Q6_K", "Q5_K_M",
                                         "Q4_K_M", "Q3_K_M", "Q2_K"};
-    struct mm_inventory *inv = load("gguf-gemma2");
+    struct mm_inventory *inv = test_fixture_load("gguf-gemma2");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;

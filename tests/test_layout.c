@@ -1,5 +1,5 @@
-/* test_layout.c - a Llama layout as a sparse safetensors file (see
- * test_layout.h). The header is the safetensors format's: an 8-byte
+/* test_layout.c - the estimate tests' models (see test_layout.h): the
+ * fixtures, and a Llama layout as a sparse safetensors file. The header is the safetensors format's: an 8-byte
  * little-endian length, then the JSON header; the data after it is left a
  * hole, so a 70B layout takes no disk blocks. */
 #include <setjmp.h>
@@ -13,6 +13,30 @@
 #include <cmocka.h>
 
 #include "test_layout.h"
+
+struct mm_inventory *test_fixture_load(const char *dir)
+{
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    char path[512];
+    snprintf(path, sizeof(path), MM_FIXTURES "/estimate/%s", dir);
+    if (mm_inventory_load(&inv, path, NULL, &err) != MM_OK) {
+        fail_msg("%s: %s", path, err.message);
+    }
+    return inv;
+}
+
+struct mm_config *test_fixture_config(const char *dir)
+{
+    struct mm_config *cfg = NULL;
+    struct mm_error err;
+    char path[512];
+    snprintf(path, sizeof(path), MM_FIXTURES "/estimate/%s/config.json", dir);
+    if (mm_config_load(&cfg, path, &err) != MM_OK) {
+        fail_msg("%s: %s", path, err.message);
+    }
+    return cfg;
+}
 
 struct buf {
     char *p;

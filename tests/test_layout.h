@@ -1,13 +1,19 @@
-/* test_layout.h - full-size checkpoints built at test time: a Llama
- * layout (the published shapes) written as a sparse safetensors file,
- * header only, the data a hole, and loaded. cmocka assertions on every
- * step; include after <cmocka.h>. */
+/* test_layout.h - the models the estimate tests read: the fixtures of
+ * fixtures/estimate, and full-size checkpoints built at test time (a
+ * Llama layout of the published shapes written as a sparse safetensors
+ * file, header only, the data a hole). cmocka assertions on every step;
+ * include after <cmocka.h>. */
 #ifndef MM_TEST_LAYOUT_H
 #define MM_TEST_LAYOUT_H
 
 #include <stdint.h>
 
 #include "modelmem.h"
+
+/* fixtures/estimate/DIR loaded, and its config.json; a failure fails the
+ * test. The caller frees them. */
+struct mm_inventory *test_fixture_load(const char *dir);
+struct mm_config *test_fixture_config(const char *dir);
 
 /* Llama's geometry: hidden size, MLP width, layers, attention heads, KV
  * heads, vocabulary. */

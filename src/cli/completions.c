@@ -101,6 +101,57 @@ static bool kind_pattern(FILE *f, enum cli_value_kind kind)
     return any;
 }
 
+/* What bash and zsh scripts differ in, around the same two case
+ * statements: the command (the first argument), then the values the
+ * previous word, an option, takes. */
+struct shell_syntax {
+    const char *has_command; /* a test that there is a first argument before the current */
+    const char *command;     /* the first argument */
+    const char *open;        /* an array of words: open, the words, close */
+    const char *close;
+    const char *files;       /* the action for a path */
+    const char *any;         /* the action for a value with nothing to offer */
+};
+
+static const struct shell_syntax bash_syntax = {
+    "((COMP_CWORD > 1))", "${COMP_WORDS[1]}", "'", "'",
+    "\n        COMPREPLY=($(compgen -f -- \"$cur\"))\n        return ;;",
+    "\n        COMPREPLY=()\n        return ;;"};
+
+static const struct shell_syntax zsh_syntax = {
+    "(( CURRENT > 2 ))", "${words[2]}", "(", ")", " _files; return ;;",
+    " _message -e value ${prev#--}; return ;;"};
+
+/* The two case statements, setting cmd and values, or returning. */
+static void dispatch(FILE *f, const struct shell_syntax *sh)
+{
+    size_t i;
+    fprintf(f, "    if %s; then\n        case %s in\n        ", sh->has_command, sh->command);
+    for (i = 0; i < cli_command_count; i++) {
+        fprintf(f, "%s%s", i > 0 ? "|" : "", cli_commands[i].name);
+    }
+    fprintf(f, ") cmd=%s ;;\n        esac\n    fi\n    case $prev in\n", sh->command);
+    for (i = 0; i < cli_option_count; i++) {
+        const struct cli_option *o = &cli_options[i];
+        if (o->value == CLI_VALUE_LIST) {
+            fprintf(f, "    %s) values=%s", o->name, sh->open);
+            words(f, o->values);
+            fprintf(f, "%s ;;\n", sh->close);
+        } else if (o->value == CLI_VALUE_GPU) {
+            fprintf(f, "    %s) values=%s", o->name, sh->open);
+            gpu_words(f);
+            fprintf(f, "%s ;;\n", sh->close);
+        }
+    }
+    fputs("    ", f);
+    if (kind_pattern(f, CLI_VALUE_FILE)) {
+        fprintf(f, ")%s\n    ", sh->files);
+    }
+    if (kind_pattern(f, CLI_VALUE_ANY)) {
+        fprintf(f, ")%s\n", sh->any);
+    }
+}
+
 static void bash(FILE *f)
 {
     size_t i;
@@ -114,36 +165,9 @@ static void bash(FILE *f)
           "    if [[ $cur == = ]]; then cur=''; elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then\n"
           "        prev=${COMP_WORDS[COMP_CWORD - 2]}\n"
           "    fi\n"
-          "    if [[ $cur == --*=* ]]; then prev=${cur%%=*}; cur=${cur#*=}; fi\n"
-          "    if ((COMP_CWORD > 1)); then\n"
-          "        case ${COMP_WORDS[1]} in\n"
-          "        ",
+          "    if [[ $cur == --*=* ]]; then prev=${cur%%=*}; cur=${cur#*=}; fi\n",
           f);
-    for (i = 0; i < cli_command_count; i++) {
-        fprintf(f, "%s%s", i > 0 ? "|" : "", cli_commands[i].name);
-    }
-    fputs(") cmd=${COMP_WORDS[1]} ;;\n"
-          "        esac\n"
-          "    fi\n"
-          "    case $prev in\n",
-          f);
-    for (i = 0; i < cli_option_count; i++) {
-        const struct cli_option *o = &cli_options[i];
-        if (o->value == CLI_VALUE_LIST) {
-            fprintf(f, "    %s) values='", o->name);
-            words(f, o->values);
-            fputs("' ;;\n", f);
-        }
-    }
-    fputs("    --gpu) values='", f);
-    gpu_words(f);
-    fputs("' ;;\n    ", f);
-    if (kind_pattern(f, CLI_VALUE_FILE)) {
-        fputs(")\n        COMPREPLY=($(compgen -f -- \"$cur\"))\n        return ;;\n    ", f);
-    }
-    if (kind_pattern(f, CLI_VALUE_ANY)) {
-        fputs(")\n        COMPREPLY=()\n        return ;;\n", f);
-    }
+    dispatch(f, &bash_syntax);
     fputs("    esac\n"
           "    if [[ -n $values ]]; then\n"
           "        if [[ $prev == --dtypes && $cur == *,* ]]; then\n"
@@ -215,36 +239,9 @@ static void zsh(FILE *f)
           "    local -a opts values\n"
           "    if [[ $cur == --*=* ]]; then\n"
           "        prev=${cur%%=*}; compset -P '*='; cur=${cur#*=}\n"
-          "    fi\n"
-          "    if (( CURRENT > 2 )); then\n"
-          "        case ${words[2]} in\n"
-          "        ",
+          "    fi\n",
           f);
-    for (i = 0; i < cli_command_count; i++) {
-        fprintf(f, "%s%s", i > 0 ? "|" : "", cli_commands[i].name);
-    }
-    fputs(") cmd=${words[2]} ;;\n"
-          "        esac\n"
-          "    fi\n"
-          "    case $prev in\n",
-          f);
-    for (i = 0; i < cli_option_count; i++) {
-        const struct cli_option *o = &cli_options[i];
-        if (o->value == CLI_VALUE_LIST) {
-            fprintf(f, "    %s) values=(", o->name);
-            words(f, o->values);
-            fputs(") ;;\n", f);
-        }
-    }
-    fputs("    --gpu) values=(", f);
-    gpu_words(f);
-    fputs(") ;;\n    ", f);
-    if (kind_pattern(f, CLI_VALUE_FILE)) {
-        fputs(") _files; return ;;\n    ", f);
-    }
-    if (kind_pattern(f, CLI_VALUE_ANY)) {
-        fputs(") _message -e value ${prev#--}; return ;;\n", f);
-    }
+    dispatch(f, &zsh_syntax);
     fputs("    esac\n"
           "    if (( ${#values} )); then\n"
           "        if [[ $prev == --dtypes ]]; then compset -P '*,'; fi\n"

@@ -7,31 +7,6 @@ BIN=$1
 MAN=$2
 README=$3
 
-run "$BIN" --help
-expect_rc 0
-# --help: the option column of the lines after "Options:" up to a blank line.
-awk '/^Options:/ { on = 1; next }
-     on && /^$/ { exit }
-     on {
-         line = $0
-         sub(/^ +/, "", line)
-         i = index(line, "  ")
-         if (i > 0) line = substr(line, 1, i - 1)
-         n = split(line, w, /[ ,]+/)
-         for (k = 1; k <= n; k++) if (w[k] ~ /^--?[a-zA-Z]/) print w[k]
-     }' "$OUT" | sort -u >"$TMP/help.opts"
-
-# The man page: the tag line after each .TP in the OPTIONS section.
-awk '/^\.SH /    { on = ($0 ~ /^\.SH "?OPTIONS"?$/); next }
-     on && /^\.TP/ { tag = 1; next }
-     on && tag {
-         tag = 0
-         line = $0
-         gsub(/\\-/, "-", line)
-         n = split(line, w, /[ ",]+/)
-         for (k = 1; k <= n; k++) if (w[k] ~ /^--?[a-zA-Z]/) print w[k]
-     }' "$MAN" | sort -u >"$TMP/man.opts"
-
 # help_opts FILE: the option column of the lines after "Options:" up to a
 # blank line, sorted.
 help_opts() {
@@ -46,6 +21,22 @@ help_opts() {
              for (k = 1; k <= n; k++) if (w[k] ~ /^--?[a-zA-Z]/) print w[k]
          }' "$1" | sort -u
 }
+
+run "$BIN" --help
+expect_rc 0
+help_opts "$OUT" >"$TMP/help.opts"
+
+# The man page: the tag line after each .TP in the OPTIONS section.
+awk '/^\.SH /    { on = ($0 ~ /^\.SH "?OPTIONS"?$/); next }
+     on && /^\.TP/ { tag = 1; next }
+     on && tag {
+         tag = 0
+         line = $0
+         gsub(/\\-/, "-", line)
+         n = split(line, w, /[ ",]+/)
+         for (k = 1; k <= n; k++) if (w[k] ~ /^--?[a-zA-Z]/) print w[k]
+     }' "$MAN" | sort -u >"$TMP/man.opts"
+
 [ -s "$TMP/help.opts" ] || fail "no options found in --help"
 [ "$(wc -l <"$TMP/help.opts")" -ge 8 ] || fail "fewer than 8 options found in --help"
 if ! cmp -s "$TMP/help.opts" "$TMP/man.opts"; then
