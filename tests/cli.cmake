@@ -32,6 +32,11 @@ mm_cli_test(cli_targets targets.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_
   ${MM_CLI_DATA})
 mm_cli_test(cli_options_match options_match.sh $<TARGET_FILE:modelmem_cli>
   ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${PROJECT_SOURCE_DIR}/README.md)
+# The completion scripts the build wrote, in bash, zsh and fish.
+if(TARGET modelmem_completions)
+  mm_cli_test(cli_completions completions.sh $<TARGET_FILE:modelmem_cli>
+    ${PROJECT_BINARY_DIR}/completions)
+endif()
 mm_cli_test(cli_examples examples.sh $<TARGET_FILE:modelmem_cli>
   ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/man/modelmem.1 ${MM_CLI_DATA}
   ${PROJECT_SOURCE_DIR})

@@ -1,9 +1,9 @@
 # The memory estimates: formulas on fixtures/estimate (gen_estimate.py),
 # config.json parsing, Hub-exact logical parameters; and the command line.
-mm_add_test(test_estimate_mem test_estimate_mem.c)
+mm_add_test(test_estimate_mem test_estimate_mem.c test_layout.c)
 mm_add_test(test_estimate_train test_estimate_train.c)
 # --load-in and the quantizations that would fit (test_estimate_quant.c).
-mm_add_test(test_estimate_quant test_estimate_quant.c)
+mm_add_test(test_estimate_quant test_estimate_quant.c test_layout.c)
 
 add_test(NAME cli_estimate_mem
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/estimate_mem.sh $<TARGET_FILE:modelmem_cli>
@@ -21,7 +21,7 @@ set_tests_properties(cli_hub_crosscheck PROPERTIES SKIP_RETURN_CODE 77)
 # The inference plans per runtime and the fit answers, on Llama-3 layouts
 # built at test time as sparse files (test_estimate_runtime.c), and the
 # command line's runtime options (cli/runtime.sh).
-mm_add_test(test_estimate_runtime test_estimate_runtime.c)
+mm_add_test(test_estimate_runtime test_estimate_runtime.c test_layout.c)
 add_test(NAME cli_runtime
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/runtime.sh $<TARGET_FILE:modelmem_cli>
     $<TARGET_FILE:mm_jsoncheck> ${PROJECT_SOURCE_DIR}/fixtures/estimate)

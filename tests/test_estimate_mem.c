@@ -5,7 +5,6 @@
  * and a Llama-2-7B-shaped sparse checkpoint built at test time. Training
  * is test_estimate_train.c's. */
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,40 +15,17 @@
 #include <cmocka.h>
 
 #include "modelmem.h"
+#include "test_layout.h"
 
 #define FIX MM_FIXTURES "/estimate/"
 #define MIB 1048576ull
-
-static struct mm_inventory *load(const char *dir)
-{
-    struct mm_inventory *inv = NULL;
-    struct mm_error err;
-    char path[512];
-    snprintf(path, sizeof(path), FIX "%s", dir);
-    if (mm_inventory_load(&inv, path, NULL, &err) != MM_OK) {
-        fail_msg("%s: %s", path, err.message);
-    }
-    return inv;
-}
-
-static struct mm_config *config(const char *dir)
-{
-    struct mm_config *cfg = NULL;
-    struct mm_error err;
-    char path[512];
-    snprintf(path, sizeof(path), FIX "%s/config.json", dir);
-    if (mm_config_load(&cfg, path, &err) != MM_OK) {
-        fail_msg("%s: %s", path, err.message);
-    }
-    return cfg;
-}
 
 /* ---- Logical parameters, as the Hub counts them ------------------------- */
 
 static uint64_t logical(const char *dir, uint64_t *by_dtype)
 {
-    struct mm_inventory *inv = load(dir);
-    struct mm_config *cfg = config(dir);
+    struct mm_inventory *inv = test_fixture_load(dir);
+    struct mm_config *cfg = test_fixture_config(dir);
     uint64_t total = 0;
     assert_int_equal(mm_logical_parameters(&total, by_dtype, inv, cfg), MM_OK);
     mm_config_free(cfg);
@@ -120,7 +96,7 @@ static void test_logical_hub_variants(void **state)
 
 static void test_logical_plain(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
     uint64_t total;
     (void)state;
     /* no quantization config: every element of every tensor */
@@ -136,7 +112,7 @@ static uint64_t last_per_token; /* kv_bytes_per_token of the last kv_8k */
 
 static uint64_t kv_8k(const char *path_config, struct mm_geometry *g)
 {
-    struct mm_inventory *inv = load("tiny-llama-noconfig");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama-noconfig");
     struct mm_config *cfg = NULL;
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
@@ -207,8 +183,8 @@ static void test_kv_published(void **state)
  * geometry matters here). */
 static struct mm_memory plan_at(const char *dir, uint64_t context)
 {
-    struct mm_inventory *inv = load("tiny-llama-noconfig");
-    struct mm_config *cfg = config(dir);
+    struct mm_inventory *inv = test_fixture_load("tiny-llama-noconfig");
+    struct mm_config *cfg = test_fixture_config(dir);
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -401,7 +377,7 @@ static void test_config_mutations(void **state)
     static const char *const dirs[] = {"config-gemma-2-9b", "config-deepseek-v3",
                                        "config-llava-nested", "mlx", "hub-ct_groups"};
     static const char flips[] = "{}[]\",:0123456789-.eEtruefalsn \\\x80\xff";
-    struct mm_inventory *inv = load("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
     uint32_t rng = 12345;
     size_t d;
     (void)state;
@@ -527,14 +503,14 @@ static void test_config_path(void **state)
  * 76,096 BF16 parameters, 152,192 bytes. */
 static struct mm_memory run_tiny(const char *dir, struct mm_memory_params *p)
 {
-    struct mm_inventory *inv = load(dir);
+    struct mm_inventory *inv = test_fixture_load(dir);
     struct mm_config *cfg = NULL;
     struct mm_memory r;
     struct mm_error err;
     char path[512];
     snprintf(path, sizeof(path), FIX "%s/config.json", dir);
     if (access(path, R_OK) == 0) {
-        cfg = config(dir);
+        cfg = test_fixture_config(dir);
     }
     p->context = 100;
     p->batch = 2;
@@ -595,7 +571,7 @@ static void test_gguf_metadata(void **state)
     p.batch = 1;
     p.runtime = MM_RUNTIME_TRANSFORMERS; /* the formula above, not llama.cpp's cells */
     {
-        struct mm_inventory *inv = load("gguf-gemma2");
+        struct mm_inventory *inv = test_fixture_load("gguf-gemma2");
         struct mm_error err;
         assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
         mm_inventory_free(inv);
@@ -606,7 +582,7 @@ static void test_gguf_metadata(void **state)
      * others keep llama.cpp's F32 recurrent state: (4 - 1) x (4096 + 2 x 16
      * x 128) + 128 x 4096 = 548,864 elements, 36 x 548,864 x 4 bytes */
     {
-        struct mm_inventory *inv = load("gguf-qwen3next");
+        struct mm_inventory *inv = test_fixture_load("gguf-qwen3next");
         struct mm_error err;
         p.context = 32768;
         p.kv_bytes = 2;
@@ -660,8 +636,8 @@ static void test_fits(void **state)
  * never a clamped value. */
 static void test_headroom_range(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
-    struct mm_config *cfg = config("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
+    struct mm_config *cfg = test_fixture_config("tiny-llama");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -719,7 +695,7 @@ static void test_logical_overflow(void **state)
         "\"num_attention_heads\": 4, \"num_hidden_layers\": 1, \"num_key_value_heads\": 4, "
         "\"vocab_size\": 16, \"quantization_config\": {\"group_size\": 32, "
         "\"quant_method\": \"gptq\", \"bits\": ";
-    struct mm_inventory *inv = load("gptq");
+    struct mm_inventory *inv = test_fixture_load("gptq");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_config *cfg = NULL;
@@ -750,7 +726,7 @@ static void test_logical_overflow(void **state)
 
 static void test_errors(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -854,99 +830,17 @@ static void test_gpu_lookup(void **state)
 
 /* ---- Llama-2-7B, fp16, as a sparse file ------------------------------------ */
 
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    if (b->cap - b->n < 512) {
-        b->cap = b->cap * 2 + 4096;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    va_start(ap, fmt);
-    k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    assert_true(k > 0 && (size_t)k < b->cap - b->n);
-    b->n += (size_t)k;
-}
-
-static void tensor(struct buf *b, uint64_t *off, const char *name, uint64_t d0, uint64_t d1)
-{
-    const uint64_t bytes = (d1 ? d0 * d1 : d0) * 2;
-    put(b, "%s\"%s\":{\"dtype\":\"F16\",\"shape\":[%llu%s", *off ? "," : "", name,
-        (unsigned long long)d0, d1 ? "," : "");
-    if (d1) {
-        put(b, "%llu", (unsigned long long)d1);
-    }
-    put(b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)*off,
-        (unsigned long long)(*off + bytes));
-    *off += bytes;
-}
-
 static void test_llama2_7b_sparse(void **state)
 {
-    static const char *const proj[] = {"self_attn.q_proj", "self_attn.k_proj",
-                                       "self_attn.v_proj", "self_attn.o_proj"};
-    struct buf b = {NULL, 0, 0};
-    char path[] = "/tmp/mm-llama2-7b-XXXXXX";
-    char name[128];
-    uint64_t off = 0;
-    unsigned char len[8];
-    struct mm_inventory *inv = NULL;
+    static const struct test_llama llama2_7b = {4096, 11008, 32, 32, 32, 32000};
+    uint64_t data = 0;
+    struct mm_inventory *inv = test_llama_layout(&llama2_7b, "F16", &data);
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
-    FILE *f;
-    int fd;
-    int i;
-    size_t k;
     (void)state;
-    put(&b, "{");
-    tensor(&b, &off, "model.embed_tokens.weight", 32000, 4096);
-    for (i = 0; i < 32; i++) {
-        for (k = 0; k < 4; k++) {
-            snprintf(name, sizeof(name), "model.layers.%d.%s.weight", i, proj[k]);
-            tensor(&b, &off, name, 4096, 4096);
-        }
-        snprintf(name, sizeof(name), "model.layers.%d.mlp.gate_proj.weight", i);
-        tensor(&b, &off, name, 11008, 4096);
-        snprintf(name, sizeof(name), "model.layers.%d.mlp.up_proj.weight", i);
-        tensor(&b, &off, name, 11008, 4096);
-        snprintf(name, sizeof(name), "model.layers.%d.mlp.down_proj.weight", i);
-        tensor(&b, &off, name, 4096, 11008);
-        snprintf(name, sizeof(name), "model.layers.%d.input_layernorm.weight", i);
-        tensor(&b, &off, name, 4096, 0);
-        snprintf(name, sizeof(name), "model.layers.%d.post_attention_layernorm.weight", i);
-        tensor(&b, &off, name, 4096, 0);
-    }
-    tensor(&b, &off, "model.norm.weight", 4096, 0);
-    tensor(&b, &off, "lm_head.weight", 32000, 4096);
-    put(&b, "}");
     /* 6,738,415,616 parameters x 2 bytes */
-    assert_int_equal(off, 13476831232ull);
-    fd = mkstemp(path);
-    assert_true(fd >= 0);
-    f = fdopen(fd, "wb");
-    assert_non_null(f);
-    for (i = 0; i < 8; i++) {
-        len[i] = (unsigned char)(((uint64_t)b.n >> (8 * i)) & 0xff);
-    }
-    assert_int_equal(fwrite(len, 1, 8, f), 8);
-    assert_int_equal(fwrite(b.p, 1, b.n, f), b.n);
-    assert_int_equal(fflush(f), 0);
-    /* the data: a hole, no disk blocks */
-    assert_int_equal(ftruncate(fd, (off_t)(8 + b.n + off)), 0);
-    fclose(f);
-    free(b.p);
-    assert_int_equal(mm_inventory_load(&inv, path, NULL, &err), MM_OK);
-    unlink(path);
+    assert_int_equal(data, 13476831232ull);
     p.inference = 1;
     p.context = 4096;
     assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);

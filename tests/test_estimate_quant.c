@@ -4,7 +4,6 @@
  * shaped sparse checkpoint built at test time; every figure worked out by
  * hand in the comment beside it. */
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,33 +14,10 @@
 #include <cmocka.h>
 
 #include "modelmem.h"
+#include "test_layout.h"
 
 #define FIX MM_FIXTURES "/estimate/"
 #define GIB 1073741824ull
-
-static struct mm_inventory *load(const char *dir)
-{
-    struct mm_inventory *inv = NULL;
-    struct mm_error err;
-    char path[512];
-    snprintf(path, sizeof(path), FIX "%s", dir);
-    if (mm_inventory_load(&inv, path, NULL, &err) != MM_OK) {
-        fail_msg("%s: %s", path, err.message);
-    }
-    return inv;
-}
-
-static struct mm_config *config(const char *dir)
-{
-    struct mm_config *cfg = NULL;
-    struct mm_error err;
-    char path[512];
-    snprintf(path, sizeof(path), FIX "%s/config.json", dir);
-    if (mm_config_load(&cfg, path, &err) != MM_OK) {
-        fail_msg("%s: %s", path, err.message);
-    }
-    return cfg;
-}
 
 /*
  * tiny-llama: 2 layers of q [64,64], k and v [32,64], o [64,64], gate and
@@ -61,8 +37,8 @@ static void test_load_in_tiny(void **state)
     } cases[] = {{MM_LOAD_8BIT, 77824, 82560},
                  {MM_LOAD_4BIT, 41472, 46208},
                  {MM_LOAD_NF4, 38072, 42808}};
-    struct mm_inventory *inv = load("tiny-llama");
-    struct mm_config *cfg = config("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
+    struct mm_config *cfg = test_fixture_config("tiny-llama");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_memory base;
@@ -98,11 +74,11 @@ static void test_load_in_tiny(void **state)
  * other case is MM_ERR_INVALID_ARG, and nothing is handed out. */
 static void test_load_in_refused(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
-    struct mm_config *cfg = config("tiny-llama");
-    struct mm_inventory *bnb = load("bnb4");
-    struct mm_config *bnb_cfg = config("bnb4");
-    struct mm_inventory *gguf = load("gguf-gemma2");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
+    struct mm_config *cfg = test_fixture_config("tiny-llama");
+    struct mm_inventory *bnb = test_fixture_load("bnb4");
+    struct mm_config *bnb_cfg = test_fixture_config("bnb4");
+    struct mm_inventory *gguf = test_fixture_load("gguf-gemma2");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -149,8 +125,8 @@ static void expect(const struct mm_memory *r, size_t i, const char *name, uint64
  * made exactly as large as the 8bit total: 8bit and smaller fit, BF16 not. */
 static void test_quant_fits_tiny(void **state)
 {
-    struct mm_inventory *inv = load("tiny-llama");
-    struct mm_config *cfg = config("tiny-llama");
+    struct mm_inventory *inv = test_fixture_load("tiny-llama");
+    struct mm_config *cfg = test_fixture_config("tiny-llama");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -190,8 +166,8 @@ static void test_quant_fits_tiny(void **state)
     /* a quantized checkpoint: no list */
     mm_config_free(cfg);
     mm_inventory_free(inv);
-    inv = load("bnb4");
-    cfg = config("bnb4");
+    inv = test_fixture_load("bnb4");
+    cfg = test_fixture_config("bnb4");
     p.runtime = MM_RUNTIME_TRANSFORMERS;
     assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
     assert_int_equal(r.nquant_fits, 0);
@@ -206,7 +182,7 @@ static void test_quant_fits_gguf_fallback(void **state)
 {
     static const char *const names[] = {"F16", "Q8_0", "Q6_K", "Q5_K_M",
                                         "Q4_K_M", "Q3_K_M", "Q2_K"};
-    struct mm_inventory *inv = load("gguf-gemma2");
+    struct mm_inventory *inv = test_fixture_load("gguf-gemma2");
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
@@ -226,95 +202,8 @@ static void test_quant_fits_gguf_fallback(void **state)
 
 /* ---- Llama-2-7B, fp16, as a sparse file ------------------------------------ */
 
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    if (b->cap - b->n < 512) {
-        b->cap = b->cap * 2 + 4096;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    va_start(ap, fmt);
-    k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    assert_true(k > 0 && (size_t)k < b->cap - b->n);
-    b->n += (size_t)k;
-}
-
-static void tensor(struct buf *b, uint64_t *off, const char *name, uint64_t d0, uint64_t d1)
-{
-    const uint64_t bytes = (d1 ? d0 * d1 : d0) * 2;
-    put(b, "%s\"%s\":{\"dtype\":\"F16\",\"shape\":[%llu%s", *off ? "," : "", name,
-        (unsigned long long)d0, d1 ? "," : "");
-    if (d1) {
-        put(b, "%llu", (unsigned long long)d1);
-    }
-    put(b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)*off,
-        (unsigned long long)(*off + bytes));
-    *off += bytes;
-}
-
-static struct mm_inventory *llama2_7b(void)
-{
-    static const char *const mods[] = {"self_attn.q_proj", "self_attn.k_proj",
-                                       "self_attn.v_proj", "self_attn.o_proj",
-                                       "mlp.gate_proj",    "mlp.up_proj",
-                                       "mlp.down_proj"};
-    static const uint64_t shapes[][2] = {{4096, 4096}, {4096, 4096},  {4096, 4096},
-                                         {4096, 4096}, {11008, 4096}, {11008, 4096},
-                                         {4096, 11008}};
-    struct buf b = {NULL, 0, 0};
-    char path[] = "/tmp/mm-quant-llama2-XXXXXX";
-    char name[128];
-    uint64_t off = 0;
-    unsigned char len[8];
-    struct mm_inventory *inv = NULL;
-    struct mm_error err;
-    FILE *f;
-    int fd;
-    int i;
-    size_t k;
-    put(&b, "{");
-    tensor(&b, &off, "model.embed_tokens.weight", 32000, 4096);
-    for (i = 0; i < 32; i++) {
-        for (k = 0; k < 7; k++) {
-            snprintf(name, sizeof(name), "model.layers.%d.%s.weight", i, mods[k]);
-            tensor(&b, &off, name, shapes[k][0], shapes[k][1]);
-        }
-        snprintf(name, sizeof(name), "model.layers.%d.input_layernorm.weight", i);
-        tensor(&b, &off, name, 4096, 0);
-        snprintf(name, sizeof(name), "model.layers.%d.post_attention_layernorm.weight", i);
-        tensor(&b, &off, name, 4096, 0);
-    }
-    tensor(&b, &off, "model.norm.weight", 4096, 0);
-    tensor(&b, &off, "lm_head.weight", 32000, 4096);
-    put(&b, "}");
-    assert_int_equal(off, 13476831232ull);
-    fd = mkstemp(path);
-    assert_true(fd >= 0);
-    f = fdopen(fd, "wb");
-    assert_non_null(f);
-    for (i = 0; i < 8; i++) {
-        len[i] = (unsigned char)(((uint64_t)b.n >> (8 * i)) & 0xff);
-    }
-    assert_int_equal(fwrite(len, 1, 8, f), 8);
-    assert_int_equal(fwrite(b.p, 1, b.n, f), b.n);
-    assert_int_equal(fflush(f), 0);
-    assert_int_equal(ftruncate(fd, (off_t)(8 + b.n + off)), 0); /* the data: a hole */
-    fclose(f);
-    free(b.p);
-    assert_int_equal(mm_inventory_load(&inv, path, NULL, &err), MM_OK);
-    unlink(path);
-    return inv;
-}
+/* Llama-2-7B, fp16: 6,738,415,616 parameters x 2 bytes */
+static const struct test_llama llama2_7b = {4096, 11008, 32, 32, 32, 32000};
 
 /*
  * Llama-2-7B under llama.cpp's presets (per layer q, k, o 4096 x 4096,
@@ -341,12 +230,14 @@ static void test_quant_fits_llama2_7b(void **state)
                 {"Q6_K", 5528453120ull},   {"Q5_K_M", 4782415872ull},
                 {"Q4_K_M", 4080263168ull}, {"Q3_K_M", 3297263616ull},
                 {"Q2_K", 2532122624ull}};
-    struct mm_inventory *inv = llama2_7b();
+    uint64_t data = 0;
+    struct mm_inventory *inv = test_llama_layout(&llama2_7b, "F16", &data);
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
     struct mm_error err;
     size_t i;
     (void)state;
+    assert_int_equal(data, 13476831232ull);
     p.inference = 1;
     p.context = 4096;
     p.runtime = MM_RUNTIME_LLAMACPP;

@@ -12,7 +12,6 @@
  *  - the runtime's own split by default, and the mode the verdict assumed.
  */
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 
 #include "modelmem.h"
+#include "test_layout.h"
 
 #define FIX MM_FIXTURES "/estimate/"
 #define MIB 1048576ull
@@ -34,123 +34,19 @@ static uint64_t gib100(uint64_t bytes)
     return (bytes * 100 + GIB / 2) / GIB;
 }
 
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    if (b->cap - b->n < 512) {
-        b->cap = b->cap * 2 + 4096;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    va_start(ap, fmt);
-    k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    assert_true(k > 0 && (size_t)k < b->cap - b->n);
-    b->n += (size_t)k;
-}
-
-/* A BF16 tensor [d0] or [d0, d1]. */
-static void tensor(struct buf *b, uint64_t *off, const char *name, uint64_t d0, uint64_t d1)
-{
-    const uint64_t bytes = (d1 ? d0 * d1 : d0) * 2;
-    put(b, "%s\"%s\":{\"dtype\":\"BF16\",\"shape\":[%llu", *off ? "," : "", name,
-        (unsigned long long)d0);
-    if (d1) {
-        put(b, ",%llu", (unsigned long long)d1);
-    }
-    put(b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)*off,
-        (unsigned long long)(*off + bytes));
-    *off += bytes;
-}
-
-struct llama {
-    uint64_t hidden, inter, layers, heads, kv, vocab;
-};
-
-/* Llama's checkpoint layout (untied LM head) as a sparse file. */
-static struct mm_inventory *llama_layout(const struct llama *l)
-{
-    static const char *const attn[] = {"q", "k", "v", "o"};
-    const uint64_t hd = l->hidden / l->heads;
-    struct buf b = {NULL, 0, 0};
-    char path[] = "/tmp/mm-llama3-XXXXXX";
-    char name[128];
-    uint64_t off = 0;
-    unsigned char len[8];
-    struct mm_inventory *inv = NULL;
-    struct mm_error err;
-    FILE *f;
-    int fd;
-    uint64_t i;
-    int k;
-    put(&b, "{");
-    tensor(&b, &off, "model.embed_tokens.weight", l->vocab, l->hidden);
-    for (i = 0; i < l->layers; i++) {
-        for (k = 0; k < 4; k++) {
-            const uint64_t out = k == 1 || k == 2 ? l->kv * hd : k == 0 ? l->heads * hd
-                                                                         : l->hidden;
-            snprintf(name, sizeof(name), "model.layers.%llu.self_attn.%s_proj.weight",
-                     (unsigned long long)i, attn[k]);
-            tensor(&b, &off, name, out, k == 3 ? l->heads * hd : l->hidden);
-        }
-        snprintf(name, sizeof(name), "model.layers.%llu.mlp.gate_proj.weight",
-                 (unsigned long long)i);
-        tensor(&b, &off, name, l->inter, l->hidden);
-        snprintf(name, sizeof(name), "model.layers.%llu.mlp.up_proj.weight",
-                 (unsigned long long)i);
-        tensor(&b, &off, name, l->inter, l->hidden);
-        snprintf(name, sizeof(name), "model.layers.%llu.mlp.down_proj.weight",
-                 (unsigned long long)i);
-        tensor(&b, &off, name, l->hidden, l->inter);
-        snprintf(name, sizeof(name), "model.layers.%llu.input_layernorm.weight",
-                 (unsigned long long)i);
-        tensor(&b, &off, name, l->hidden, 0);
-        snprintf(name, sizeof(name), "model.layers.%llu.post_attention_layernorm.weight",
-                 (unsigned long long)i);
-        tensor(&b, &off, name, l->hidden, 0);
-    }
-    tensor(&b, &off, "model.norm.weight", l->hidden, 0);
-    tensor(&b, &off, "lm_head.weight", l->vocab, l->hidden);
-    put(&b, "}");
-    fd = mkstemp(path);
-    assert_true(fd >= 0);
-    f = fdopen(fd, "wb");
-    assert_non_null(f);
-    for (k = 0; k < 8; k++) {
-        len[k] = (unsigned char)(((uint64_t)b.n >> (8 * k)) & 0xff);
-    }
-    assert_int_equal(fwrite(len, 1, 8, f), 8);
-    assert_int_equal(fwrite(b.p, 1, b.n, f), b.n);
-    assert_int_equal(fflush(f), 0);
-    assert_int_equal(ftruncate(fd, (off_t)(8 + b.n + off)), 0);
-    fclose(f);
-    free(b.p);
-    assert_int_equal(mm_inventory_load(&inv, path, NULL, &err), MM_OK);
-    unlink(path);
-    return inv;
-}
-
-static const struct llama llama3_8b = {4096, 14336, 32, 32, 8, 128256};
-static const struct llama llama3_70b = {8192, 28672, 80, 64, 8, 128256};
+static const struct test_llama llama3_8b = {4096, 14336, 32, 32, 8, 128256};
+static const struct test_llama llama3_70b = {8192, 28672, 80, 64, 8, 128256};
 
 struct model {
     struct mm_inventory *inv;
     struct mm_config *cfg;
 };
 
-static struct model model(const struct llama *l, const char *config_dir)
+static struct model model(const struct test_llama *l, const char *config_dir)
 {
     struct model m;
     struct mm_error err;
-    m.inv = llama_layout(l);
+    m.inv = test_llama_layout(l, "BF16", NULL);
     m.cfg = NULL;
     if (mm_config_load(&m.cfg, config_dir, &err) != MM_OK) {
         fail_msg("%s: %s", config_dir, err.message);

@@ -74,6 +74,59 @@ void fmt_size(char *buf, size_t size, uint64_t bytes);
 /* A decimal number from min to max, nothing after it; 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* ---- options.c: every option, declared once -------------------------- */
+
+/* The commands an option applies to (bits of cli_option.commands). */
+enum {
+    CLI_ESTIMATE = 1u << 0,
+    CLI_INSPECT = 1u << 1,
+    CLI_VERIFY = 1u << 2,
+    CLI_SCAN = 1u << 3,
+    CLI_SERVE = 1u << 4
+};
+
+/* What an option's argument is, for the shell completions. */
+enum cli_value_kind {
+    CLI_VALUE_NONE, /* a flag: no argument */
+    CLI_VALUE_ANY,  /* a number, a size, a list: nothing to offer */
+    CLI_VALUE_LIST, /* one of cli_option.values */
+    CLI_VALUE_FILE, /* a path */
+    CLI_VALUE_GPU   /* a GPU or instance name (mm_gpu_name_at) or a size */
+};
+
+struct cli_option {
+    const char *name;       /* "--context" */
+    const char *short_name; /* "-q"; "" to align under those that have one; NULL */
+    const char *arg;        /* "N", as --help shows it; NULL for a flag */
+    unsigned commands;      /* CLI_ESTIMATE | ...; 0: before any command (--version) */
+    enum cli_value_kind value;
+    const char *const *values; /* CLI_VALUE_LIST: NULL-terminated */
+    const char *help;          /* --help's lines, each ending in a newline */
+};
+
+struct cli_command {
+    const char *name; /* "inspect" */
+    unsigned bit;     /* CLI_INSPECT */
+    const char *usage;   /* "inspect TARGET [options]" */
+    const char *summary; /* lines, each ending in a newline */
+};
+
+extern const struct cli_option cli_options[];
+extern const size_t cli_option_count;
+extern const struct cli_command cli_commands[];
+extern const size_t cli_command_count;
+/* The command named, or NULL. */
+const struct cli_command *cli_command_find(const char *name);
+
+/* help.c: `modelmem --help`, and `modelmem COMMAND --help` (the command's
+ * usage and only its options). */
+void cli_help(FILE *f);
+void cli_help_command(FILE *f, const char *command);
+
+/* completions.c: the completion script for `shell` (bash, zsh or fish),
+ * written from the table; 0, or -1 for a shell not known. */
+int cli_completions(FILE *f, const char *shell);
+
 /* ---- names.c: what people type for option values --------------------- */
 
 /* `v` as `list` (NULL-terminated, may be NULL) spells it, ignoring case,
@@ -142,6 +195,10 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
  * 0), or EXIT_USAGE (already printed).
  */
 int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd);
+/* The value of "--name V" or "--name=V" at argv[*i] in *out (advancing *i
+ * past a separate value): 1, 0 when argv[*i] is not that option, -1
+ * (printed) when the value is missing. */
+int cli_option_value(const char **out, int argc, char **argv, int *i, const char *name);
 /* Takes a positional argument as TARGET; -1 (printed) on a second one. */
 int cli_positional(struct cli_common *c, const char *arg);
 
@@ -302,6 +359,5 @@ int cli_estimate_to(FILE *f, int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_scan(int argc, char **argv);
-void cli_help(FILE *f);
 
 #endif

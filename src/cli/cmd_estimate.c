@@ -145,7 +145,7 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
             continue;
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            cli_help(stdout);
+            cli_help_command(stdout, "estimate");
             rc = EXIT_OK;
             goto out;
         }

@@ -36,27 +36,6 @@ static int parse_sort(enum scan_sort *out, const char *v)
     return 0;
 }
 
-/* The value of "--name V" or "--name=V" at argv[*i]: 1, 0 when not that
- * option, -1 (printed) when the value is missing. */
-static int value_of(const char **out, int argc, char **argv, int *i, const char *name)
-{
-    const char *a = argv[*i];
-    const size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
-        return 0;
-    }
-    if (a[n] == '=') {
-        *out = a + n + 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) {
-        cli_usage_error("option '%s' needs a value", name);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 1;
-}
-
 /* scan's own options at argv[*i]: 1 when consumed, 0 when not one of
  * them, -1 on a usage error (printed). */
 static int scan_option(struct scan_args *s, int argc, char **argv, int *i)
@@ -67,14 +46,14 @@ static int scan_option(struct scan_args *s, int argc, char **argv, int *i)
         s->opts.all_revisions = 1;
         return 1;
     }
-    r = value_of(&v, argc, argv, i, "--sort");
+    r = cli_option_value(&v, argc, argv, i, "--sort");
     if (r > 0) {
         return parse_sort(&s->sort, v) == 0 ? 1 : -1;
     }
     if (r < 0) {
         return -1;
     }
-    r = value_of(&v, argc, argv, i, "--dtypes");
+    r = cli_option_value(&v, argc, argv, i, "--dtypes");
     if (r > 0) {
         return cli_parse_dtypes(&s->est, v, false) == 0 ? 1 : -1;
     }
@@ -101,7 +80,7 @@ static int parse(struct scan_args *s, int argc, char **argv)
             continue;
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            cli_help(stdout);
+            cli_help_command(stdout, "scan");
             return -1;
         }
         if (a[0] == '-' && a[1] != '\0') {

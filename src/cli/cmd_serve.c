@@ -37,7 +37,7 @@ static int parse_args(struct serve_args *a, int argc, char **argv)
         const char **slot = NULL;
         const char *name = NULL;
         if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-            cli_help(stdout);
+            cli_help_command(stdout, "serve");
             return -1;
         }
         if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {

@@ -1,110 +1,117 @@
-/* help.c - the text of `modelmem --help` (agrees with modelmem(1), checked
- * by tests/cli/options_match.sh). The lowest file of the front end: every
- * command can print it without calling up. */
+/* help.c - the text of `modelmem --help` and of `modelmem COMMAND --help`,
+ * printed from the one table of options (options.c); it agrees with
+ * modelmem(1), checked by tests/cli/options_match.sh. Low in the front
+ * end: every command can print it without calling up. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
+/* The column the help text starts in, after "  --option ARG". */
+#define HELP_COLUMN 21
+/* The column a command's summary starts in, after "Usage: modelmem ...". */
+#define SUMMARY_COLUMN 46
+
+static const char targets[] =
+    "TARGET is a weight file (safetensors, GGUF, PyTorch .bin/.pt/.pth/.ckpt),\n"
+    "an index file (*.safetensors.index.json, pytorch_model.bin.index.json),\n"
+    "a model folder, or ORG/NAME[@REVISION] of a repository in the local\n"
+    "Hugging Face cache (any case; a short commit hash; or its models--ORG--NAME\n"
+    "folder). Only headers are read; nothing is downloaded, executed or\n"
+    "modified.\n";
+
+static const char scan_about[] =
+    "scan reads every model under each ROOT (default: the Hugging Face cache):\n"
+    "folders, cache repositories and weight files, one row each with\n"
+    "estimate's figures. Only headers are read; nothing is downloaded,\n"
+    "executed or modified.\n";
+
+static const char serve_about[] =
+    "serve lists the models under each ROOT (default: the Hugging Face cache)\n"
+    "on a web page and at /api/models, /api/estimate?model=NAME&... (estimate's\n"
+    "options without --) and /api/inspect?model=NAME.\n";
+
+static const char trailer[] =
+    "Exit status: 0 success, 1 invalid or unreadable input, 2 usage error.\n"
+    "See modelmem(1) for formats, formulas, limits and error codes.\n";
+
+/* `text`'s lines (each ending in a newline), the first after what is
+ * already `used` columns of the line, the others indented to `column`. */
+static void lines_at(FILE *f, const char *text, size_t used, size_t column)
+{
+    const char *p = text;
+    while (*p != '\0') {
+        const char *nl = strchr(p, '\n');
+        const size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        fprintf(f, "%*s%.*s\n", (int)(column > used ? column - used : 2), "", (int)n, p);
+        used = 0;
+        p += n + (nl != NULL);
+    }
+}
+
+static void usage_line(FILE *f, const char *lead, const struct cli_command *c)
+{
+    const size_t used = strlen(lead) + strlen(" modelmem ") + strlen(c->usage);
+    fprintf(f, "%s modelmem %s", lead, c->usage);
+    lines_at(f, c->summary, used, SUMMARY_COLUMN);
+}
+
+static void option_line(FILE *f, const struct cli_option *o)
+{
+    char label[64];
+    if (o->short_name == NULL) {
+        snprintf(label, sizeof(label), "%s%s%s", o->name, o->arg != NULL ? " " : "",
+                 o->arg != NULL ? o->arg : "");
+    } else {
+        snprintf(label, sizeof(label), "%s%s%s%s%s", o->short_name,
+                 o->short_name[0] != '\0' ? ", " : "    ", o->name, o->arg != NULL ? " " : "",
+                 o->arg != NULL ? o->arg : "");
+    }
+    fprintf(f, "  %s", label);
+    lines_at(f, o->help, 2 + strlen(label), HELP_COLUMN);
+}
+
+/* The options of the commands in `mask` (0: every option). */
+static void options(FILE *f, unsigned mask)
+{
+    size_t i;
+    fputs("Options:\n", f);
+    for (i = 0; i < cli_option_count; i++) {
+        if (mask == 0 || (cli_options[i].commands & mask) != 0) {
+            option_line(f, &cli_options[i]);
+        }
+    }
+    fputs("\n", f);
+}
+
 void cli_help(FILE *f)
 {
-    fputs("Usage: modelmem [estimate] TARGET [options]   memory estimate (default)\n"
-          "       modelmem inspect TARGET [options]      exact tensor inventory\n"
-          "       modelmem verify TARGET [options]       integrity and safety checks\n"
-          "       modelmem scan [ROOT...] [options]      a row per model under ROOT\n"
-          "                                              (default: the Hugging Face cache)\n"
-          "       modelmem serve [ROOT...] [options]     the calculator web page and API\n"
-          "       modelmem --help | --version\n"
-          "\n"
-          "TARGET is a weight file (safetensors, GGUF, PyTorch .bin/.pt/.pth/.ckpt),\n"
-          "an index file (*.safetensors.index.json, pytorch_model.bin.index.json),\n"
-          "a model folder, or ORG/NAME[@REVISION] of a repository in the local\n"
-          "Hugging Face cache (any case; a short commit hash; or its models--ORG--NAME\n"
-          "folder). Only headers are read; nothing is downloaded, executed or\n"
-          "modified. serve lists the models under each ROOT (default: the Hugging\n"
-          "Face cache) on a web page and at /api/models, /api/estimate?model=NAME&...\n"
-          "(estimate's options without --) and /api/inspect?model=NAME.\n"
+    size_t i;
+    for (i = 0; i < cli_command_count; i++) {
+        usage_line(f, i == 0 ? "Usage:" : "      ", &cli_commands[i]);
+    }
+    fputs("       modelmem --help | --version | --completions SHELL\n"
+          "       modelmem COMMAND --help                 that command's options\n"
           "\n",
           f);
-    /* in pieces: C11 compilers need only take strings of 4,095 bytes */
-    fputs("Options:\n"
-          "  --json             print one JSON document on stdout\n"
-          "  --markdown         estimate: print the table as Markdown\n"
-          "  --dtypes LIST      estimate: rows among float32, float16, bfloat16, int8, int4\n"
-          "                     (also bf16, fp16, half, fp32), comma- or space-separated\n"
-          "                     (default float32,float16,int8,int4)\n"
-          "  --context N        estimate: inference with N tokens per sequence (default\n"
-          "                     4096; 8k = 8192, 128k = 131072)\n"
-          "  --batch B          estimate: B sequences (default 1)\n"
-          "  --kv-dtype D       KV cache element: auto, fp32, bf16, fp16, fp8 (fp8_e4m3,\n"
-          "                     fp8_e5m2), int8\n"
-          "  --overhead SIZE    runtime overhead per device (default 512MiB; 1.5GiB, 2GB;\n"
-          "                     vLLM: its non-torch memory and CUDA graphs)\n"
-          "  --runtime NAME     whose allocation inference follows: transformers (default),\n"
-          "                     vllm, llama.cpp (default for GGUF)\n"
-          "  --load-in Q        transformers: quantize a float checkpoint while loading\n"
-          "                     (bitsandbytes): 8bit, 4bit (FP4) or nf4 (double quant)\n"
-          "  --gpu-memory-utilization F  vLLM: share of each device (default 0.9)\n"
-          "  --max-num-batched-tokens N  vLLM: tokens per step (default 8192 on 70 GiB+\n"
-          "                     devices but A100s, else 2048)\n"
-          "  --max-num-seqs N   vLLM: sequences per step (default 256)\n"
-          "  --max-model-len N  vLLM: longest sequence (default --context)\n"
-          "  --n-gpu-layers N|all  llama.cpp: blocks offloaded, the output layer\n"
-          "                     counting as one more (default all)\n"
-          "  --tensor-split A,B,...  llama.cpp: proportions of the blocks per device\n"
-          "  --cache-type-k T   llama.cpp: K cache f16 (default), bf16, f32, q8_0, q4_0,\n"
-          "                     q4_1, q5_0, q5_1, iq4_nl\n"
-          "  --cache-type-v T   llama.cpp: V cache, the same (quantized needs flash attn)\n"
-          "  --flash-attn MODE  llama.cpp: on, off, auto (default, taken as on)\n"
-          "  --ubatch-size N    llama.cpp: physical batch (default 512)\n",
-          f);
-    fputs("  --train MODE       add training: full, lora or qlora (the inference plan\n"
-          "                     then only with a context, a KV dtype or the next)\n"
-          "  --inference        print the inference plan beside the training one\n"
-          "  --optimizer OPT    adamw (default), adamw8bit, sgd, adafactor, or a\n"
-          "                     transformers optim name (adamw_torch, paged_adamw_8bit...)\n"
-          "  --precision P      bf16-mixed (default), fp16-mixed, fp32; also accelerate's\n"
-          "                     and Lightning's names (bf16, fp16, no, 16-mixed, 32-true)\n"
-          "  --grad-checkpointing  count activations with full recomputation (the\n"
-          "                     default for lora and qlora, as PEFT and TRL do)\n"
-          "  --no-grad-checkpointing  count every layer's activations\n"
-          "  --loss L           fp32 (default: logits upcast), 16bit, fused (Liger-style)\n"
-          "  --attention A      auto (default: as transformers for the architecture),\n"
-          "                     sdpa (fused, no s x s matrix) or eager\n"
-          "  --lora-rank R      LoRA rank (default 16)\n"
-          "  --lora-targets LIST  modules LoRA adapts (default q_proj,k_proj,v_proj,o_proj)\n"
-          "  --lora-dropout P   LoRA dropout probability (default 0)\n"
-          "  --gpus N           per-device figures for N devices\n"
-          "  --parallel MODE    dp, tp, pp, layers, zero1, zero2, zero3, fsdp (default: the\n"
-          "                     runtime's own for inference: tp for vllm, else layers;\n"
-          "                     for training with a verdict, DDP or the lowest ZeRO that fits)\n"
-          "  --gpu NAME|SIZE    verdict, smallest count, longest context, sequences at\n"
-          "                     once, for a device: A100-40GB, A100-80GB, H100-80GB,\n"
-          "                     H100-NVL-94GB, H200-141GB, B200-192GB, L4-24GB, L40S-48GB,\n"
-          "                     A10-24GB, A10G-24GB, A6000-48GB, RTX3090-24GB,\n"
-          "                     RTX4090-24GB, RTX5090-32GB, T4-16GB, V100-16GB, V100-32GB,\n"
-          "                     MI250X-128GB, MI300X-192GB; a name nvidia-smi prints\n"
-          "                     (\"NVIDIA H100 80GB HBM3\"), a model (4090); a cloud\n"
-          "                     instance (p4d.24xlarge: its GPU and count); or a size\n"
-          "                     such as 24GiB or 80GB (= 74.51 GiB)\n"
-          "  --config FILE      read the geometry from FILE, not TARGET's config.json\n"
-          "  --base BASE        estimate of a PEFT adapter folder: its base model (default:\n"
-          "                     base_model_name_or_path, looked up in the cache)\n"
-          "  --checksums        verify: hash Hugging Face cache blobs, compare with names\n"
-          "  --sort KEY         scan: rows by size (disk, largest first), params or name\n"
-          "                     (default name)\n"
-          "  --all-revisions    scan: also the cache snapshots no ref names\n"
-          "  --threads N        files (scan: models) read in parallel (default: per CPU)\n"
-          "  --allow-unsafe-pickle  read pickles that name code-running globals\n"
-          "                     (os.system, ...) with a warning; nothing is ever run\n"
-          "  --listen ADDR:PORT serve: address and port (default 127.0.0.1:8080; port 0:\n"
-          "                     any free one); warns when not a loopback address\n"
-          "  --token FILE       serve: require Authorization: Bearer <first line of FILE>\n"
-          "  -q, --quiet        print nothing but the data and errors\n"
-          "  -v, --verbose      list the files read on stderr\n"
-          "  -h, --help         show this help and exit\n"
-          "      --version      print the version and exit\n"
-          "\n"
-          "Exit status: 0 success, 1 invalid or unreadable input, 2 usage error.\n"
-          "See modelmem(1) for formats, formulas, limits and error codes.\n",
-          f);
+    fputs(targets, f);
+    fputs(serve_about, f);
+    fputs("\n", f);
+    options(f, 0);
+    fputs(trailer, f);
+}
+
+void cli_help_command(FILE *f, const char *command)
+{
+    const struct cli_command *c = cli_command_find(command);
+    if (c == NULL) {
+        cli_help(f);
+        return;
+    }
+    usage_line(f, "Usage:", c);
+    fputs("\n", f);
+    fputs(c->bit == CLI_SCAN ? scan_about : c->bit == CLI_SERVE ? serve_about : targets, f);
+    fputs("\n", f);
+    options(f, c->bit);
+    fputs(trailer, f);
 }

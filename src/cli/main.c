@@ -19,6 +19,16 @@ int main(int argc, char **argv)
         printf("modelmem %s\n", MM_VERSION_STRING);
         return EXIT_OK;
     }
+    if (strcmp(argv[1], "--completions") == 0 || strncmp(argv[1], "--completions=", 14) == 0) {
+        const char *shell = argv[1][13] == '=' ? argv[1] + 14 : argc > 2 ? argv[2] : NULL;
+        if (shell == NULL) {
+            return cli_usage_error("option '--completions' needs a shell: bash, zsh or fish");
+        }
+        if (cli_completions(stdout, shell) != 0) {
+            return cli_usage_error("--completions: choose bash, zsh or fish, not '%s'", shell);
+        }
+        return EXIT_OK;
+    }
     if (strcmp(argv[1], "inspect") == 0) {
         return cli_inspect(argc - 2, argv + 2);
     }

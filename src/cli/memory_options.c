@@ -21,27 +21,6 @@ static const char *const sized_names[S_COUNT] = {"--context", "--batch", "--over
 _Static_assert(sizeof(((struct cli_memory *)0)->typed) == S_COUNT * sizeof(const char *),
                "cli_memory.typed has one entry per sized option");
 
-/* The value of "--name V" or "--name=V"; 1 when `a` is that option, 0 when
- * not, -1 (printed) when the value is missing. */
-static int value_of(const char **out, int argc, char **argv, int *i, const char *name)
-{
-    const char *a = argv[*i];
-    const size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
-        return 0;
-    }
-    if (a[n] == '=') {
-        *out = a + n + 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) {
-        cli_usage_error("option '%s' needs a value", name);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 1;
-}
-
 /* Index of `s` in a NULL-terminated list, or -1. */
 static int choice(const char *s, const char *const *list)
 {
@@ -295,7 +274,7 @@ int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
     }
     for (k = 0; names[k] != NULL; k++) {
         const char *v = NULL;
-        const int r = value_of(&v, argc, argv, i, names[k]);
+        const int r = cli_option_value(&v, argc, argv, i, names[k]);
         if (r < 0) {
             return -1;
         }

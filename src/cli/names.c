@@ -214,48 +214,23 @@ void cli_nearest_hint(char *buf, size_t size, const struct cli_nearest *n)
 
 void cli_option_hint(char *buf, size_t size, const char *typed)
 {
-    /* the options --help lists: every "--name" that starts a word */
-    char help[8192];
+    /* the options of the table (options.c), as --help lists them */
     char want[64];
-    char best[64];
     struct cli_nearest n;
     const char *eq = strchr(typed, '=');
     const size_t tl = eq != NULL ? (size_t)(eq - typed) : strlen(typed);
-    FILE *f;
-    const char *p;
+    size_t i;
     if (size > 0) {
         buf[0] = '\0';
     }
     if (tl >= sizeof(want)) {
         return;
     }
-    memset(help, 0, sizeof(help));
-    f = fmemopen(help, sizeof(help) - 1, "w");
-    if (f == NULL) {
-        return;
-    }
-    cli_help(f);
-    fclose(f);
     memcpy(want, typed, tl);
     want[tl] = '\0';
     cli_nearest_init(&n, want);
-    best[0] = '\0';
-    for (p = strstr(help, "--"); p != NULL; p = strstr(p + 2, "--")) {
-        char name[64];
-        size_t k = 2;
-        if (p > help && p[-1] != ' ' && p[-1] != '\n') {
-            continue;
-        }
-        while (k < sizeof(name) - 1 && ((p[k] >= 'a' && p[k] <= 'z') || p[k] == '-')) {
-            k++;
-        }
-        memcpy(name, p, k);
-        name[k] = '\0';
-        cli_nearest_offer(&n, name);
-        if (n.best == name) {
-            memcpy(best, name, k + 1);
-            n.best = best;
-        }
+    for (i = 0; i < cli_option_count; i++) {
+        cli_nearest_offer(&n, cli_options[i].name);
     }
     cli_nearest_hint(buf, size, &n);
 }

@@ -167,6 +167,25 @@ int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
     return 0;
 }
 
+int cli_option_value(const char **out, int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    const size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
+        return 0;
+    }
+    if (a[n] == '=') {
+        *out = a + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc) {
+        cli_usage_error("option '%s' needs a value", name);
+        return -1;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
 int cli_positional(struct cli_common *c, const char *arg)
 {
     if (c->target != NULL) {
@@ -318,7 +337,7 @@ int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd
             continue;
         }
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            cli_help(stdout);
+            cli_help_command(stdout, cmd);
             return -1;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {

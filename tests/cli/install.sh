@@ -16,6 +16,10 @@ PC=$(find "$PREFIX" -name modelmem.pc | head -n 1)
 [ -n "$PC" ] || fail "modelmem.pc not installed under $PREFIX"
 [ -x "$PREFIX/bin/modelmem" ] || fail "modelmem not installed in $PREFIX/bin"
 [ -f "$PREFIX/include/modelmem.h" ] || fail "modelmem.h not installed"
+for f in share/bash-completion/completions/modelmem share/zsh/site-functions/_modelmem \
+    share/fish/vendor_completions.d/modelmem.fish; do
+    [ -s "$PREFIX/$f" ] || fail "$f not installed"
+done
 grep -q "^prefix=$PREFIX\$" "$PC" || fail "modelmem.pc does not name the install prefix: $(head -n 1 "$PC")"
 PKG_CONFIG_PATH=$(dirname "$PC")
 export PKG_CONFIG_PATH
