@@ -16,6 +16,8 @@ let current = state.read();
 let list = null;
 let knobs = null;
 let pending = 0;
+let backend = 'server';
+let opened = false; // local mode: files were chosen
 
 function show(doc) {
   const f = doc.fits;
@@ -39,7 +41,7 @@ async function update() {
   $('#permalink').href = state.href(current);
   if (list) list.select(current.model);
   const calc = $('#calculator');
-  if (!current.model) {
+  if (!current.model || (backend === 'local' && !opened)) {
     calc.hidden = true;
     return;
   }
@@ -74,7 +76,71 @@ function choose(name) {
   $('#calculator').scrollIntoView({ behavior: 'smooth', block: 'start' });
 }
 
+// The model list, (re)filled from a scan document.
+function showModels(doc) {
+  $('#model-table tbody').replaceChildren();
+  const search = $('#search');
+  search.replaceWith(search.cloneNode()); // the previous list's filter goes
+  list = modelsView.mount($('#models'), doc, choose);
+  list.select(current.model);
+}
+
+// No server: the files a person chose (folder, files or a drop) are read
+// by the WebAssembly back end; its scan document fills the list and the
+// first model (or the one the URL names) is shown.
+async function openLocal(files) {
+  $('#models-status').textContent = 'Reading the chosen files…';
+  $('#models').setAttribute('aria-busy', 'true');
+  try {
+    const doc = await api.openFiles(files);
+    opened = true;
+    showModels(doc);
+    const names = doc.models.map(api.modelName);
+    if (names.length === 0) {
+      $('#models-status').textContent = 'No model among the chosen files.';
+      current = { model: null, options: current.options };
+      update();
+    } else {
+      choose(names.includes(current.model) ? current.model : names[0]);
+    }
+  } catch (e) {
+    $('#models-status').textContent = `The chosen files could not be read: ${e.message}`;
+  } finally {
+    $('#models').removeAttribute('aria-busy');
+  }
+}
+
+function mountLocal() {
+  for (const id of ['#local', '#sub-local', '#foot-local']) $(id).hidden = false;
+  for (const id of ['#sub-server', '#foot-server']) $(id).hidden = true;
+  $('#models-status').textContent = 'Choose a model folder, or drop one here.';
+  for (const id of ['#folder', '#files']) {
+    $(id).addEventListener('change', (e) => {
+      if (e.target.files.length > 0) openLocal(e.target.files);
+    });
+  }
+  const drop = $('#drop');
+  document.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  document.addEventListener('dragleave', (e) => {
+    if (e.relatedTarget === null) drop.classList.remove('over');
+  });
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    api.filesFromDrop(e.dataTransfer).then(openLocal);
+  });
+}
+
 async function main() {
+  try {
+    backend = await api.mode();
+  } catch (e) {
+    backend = 'server';
+  }
+  if (backend === 'local') mountLocal();
   knobs = knobsView.mount($('#knobs'), current.options, (options) => {
     current = { model: current.model, options };
     update();
@@ -92,13 +158,15 @@ async function main() {
     }
   });
   update();
-  try {
-    list = modelsView.mount($('#models'), await api.listModels(), choose);
-    list.select(current.model);
-    // a link to a model opens on its figures (below the list on a phone)
-    if (current.model) $('#calculator').scrollIntoView({ block: 'start' });
-  } catch (e) {
-    $('#models-status').textContent = `The model list could not be read: ${e.message}`;
+  if (backend === 'server') {
+    try {
+      list = modelsView.mount($('#models'), await api.listModels(), choose);
+      list.select(current.model);
+      // a link to a model opens on its figures (below the list on a phone)
+      if (current.model) $('#calculator').scrollIntoView({ block: 'start' });
+    } catch (e) {
+      $('#models-status').textContent = `The model list could not be read: ${e.message}`;
+    }
   }
   window.addEventListener('popstate', () => {
     current = state.read();
