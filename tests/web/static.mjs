@@ -110,6 +110,8 @@ async function tinyLlama(where, browser, url, origin, shot) {
     (tds) => tds.map((t) => t.textContent)), inv.tensors.map((x) => x.name));
   if (shot) {
     await page.$eval('#inventory', (e) => { e.open = false; });
+    await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
+    await new Promise((r) => { setTimeout(r, 500); });
     await page.screenshot({ path: shot });
     console.log(`wrote ${shot}`);
   }
