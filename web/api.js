@@ -20,6 +20,7 @@ export class ApiError extends Error {
 let backend = null; // 'server' or 'local', once known
 let first = null;   // the server's first scan document
 let local = null;   // local.js, imported in local mode only
+let scanned = null; // local mode: openFiles's last document
 
 async function get(path, params) {
   const query = params ? `?${params.toString()}` : '';
@@ -79,8 +80,14 @@ async function viaLocal(call) {
  * file input, or [{path, file}] from filesFromDrop) and resolves with their
  * scan document; the models it names are then those of estimate/inspect.
  */
-export function openFiles(files) {
-  return viaLocal((l) => l.openFiles(files));
+export async function openFiles(files) {
+  scanned = await viaLocal((l) => l.openFiles(files));
+  return scanned;
+}
+
+/** Local mode: the scan document of the files chosen last (null before). */
+export function lastScan() {
+  return scanned;
 }
 
 /** Local mode (after mode()): the files and folders of a drop, a promise of

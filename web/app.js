@@ -36,6 +36,13 @@ function show(doc) {
     gpus > 1 && pd.training ? pd.training : doc.training, usable, note);
 }
 
+// The page's state, for scripts that drive it (the web tests):
+// body[data-state] is "ready" once set up, "busy" while files are read or
+// an estimate is asked for, "done" when the figures (or the error) show.
+function phase(p) {
+  document.body.dataset.state = p;
+}
+
 async function update() {
   state.write(current);
   $('#permalink').href = state.href(current);
@@ -43,6 +50,7 @@ async function update() {
   const calc = $('#calculator');
   if (!current.model || (backend === 'local' && !opened)) {
     calc.hidden = true;
+    if (opened) phase('done');
     return;
   }
   calc.hidden = false;
@@ -55,6 +63,7 @@ async function update() {
   }
   const ticket = ++pending;
   calc.setAttribute('aria-busy', 'true');
+  phase('busy');
   try {
     const options = { context: '4096', ...current.options };
     const doc = await api.estimate(current.model, options);
@@ -66,14 +75,18 @@ async function update() {
     $('#calc-error').hidden = false;
     $('#calc-error').textContent = e.message;
   } finally {
-    if (ticket === pending) calc.removeAttribute('aria-busy');
+    if (ticket === pending) {
+      calc.removeAttribute('aria-busy');
+      phase('done');
+    }
   }
 }
 
 function choose(name) {
   current = { model: name, options: current.options };
-  update();
+  const done = update();
   $('#calculator').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  return done;
 }
 
 // The model list, (re)filled from a scan document.
@@ -91,6 +104,7 @@ function showModels(doc) {
 async function openLocal(files) {
   $('#models-status').textContent = 'Reading the chosen files…';
   $('#models').setAttribute('aria-busy', 'true');
+  phase('busy');
   try {
     const doc = await api.openFiles(files);
     opened = true;
@@ -99,12 +113,13 @@ async function openLocal(files) {
     if (names.length === 0) {
       $('#models-status').textContent = 'No model among the chosen files.';
       current = { model: null, options: current.options };
-      update();
+      await update();
     } else {
-      choose(names.includes(current.model) ? current.model : names[0]);
+      await choose(names.includes(current.model) ? current.model : names[0]);
     }
   } catch (e) {
     $('#models-status').textContent = `The chosen files could not be read: ${e.message}`;
+    phase('done');
   } finally {
     $('#models').removeAttribute('aria-busy');
   }
@@ -158,6 +173,7 @@ async function main() {
     }
   });
   update();
+  if (backend === 'local') phase('ready');
   if (backend === 'server') {
     try {
       list = modelsView.mount($('#models'), await api.listModels(), choose);

@@ -10,7 +10,6 @@
 #   worker.js                    the Web Worker that runs them on the files
 #                                the page was given (WORKERFS)
 #   local.js                     the ES module api.js imports
-#   test.html                    the local.js test page the web tests drive
 # Installs nothing: it needs Debian's emscripten package (README, "Web
 # calculator without a server"). Objects go to $WASM_BUILD (default
 # build-wasm/); JOBS compilers run at once (default 2).
@@ -77,7 +76,7 @@ for f in $SOURCES $THIRD; do OBJS="$OBJS $(obj_of "$f")"; done
 copy_page() {
     mkdir -p "$DIST/views"
     for f in web/index.html web/style.css web/favicon.svg web/*.js web/views/*.js \
-        web/wasm/worker.js web/wasm/local.js web/wasm/test.html; do
+        web/wasm/worker.js web/wasm/local.js; do
         case $f in
             web/wasm/*) d="$DIST/${f#web/wasm/}" ;;
             *) d="$DIST/${f#web/}" ;;
