@@ -59,8 +59,14 @@ export async function mode() {
       throw e;
     }
   }
-  local = await import('./local.js');
   backend = 'local';
+  try {
+    local = await import('./local.js');
+  } catch {
+    throw new ApiError(404, 'no-back-end', 'no server answers api/models here, and the'
+      + ' WebAssembly back end (local.js) is not beside the page: serve it with'
+      + ' modelmem serve, or host web/dist, which web/build.sh builds');
+  }
   return backend;
 }
 

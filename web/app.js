@@ -153,6 +153,10 @@ async function main() {
   try {
     backend = await api.mode();
   } catch (e) {
+    if (e.code === 'no-back-end') {
+      $('#models-status').textContent = e.message;
+      return;
+    }
     backend = 'server';
   }
   if (backend === 'local') mountLocal();

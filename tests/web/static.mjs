@@ -5,7 +5,9 @@
 // there shows the figures `modelmem fixtures/tiny-llama` prints (the
 // accelerate table, the parameters) and those of `estimate --json`; a
 // malformed file shows the command line's one-line error; no request
-// leaves the page's origin. OUT (optional): a screenshot, for the README.
+// leaves the page's origin; web/ itself on a static host (no WebAssembly
+// build beside it) says to build web/dist. OUT (optional): a screenshot,
+// for the README.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -136,6 +138,19 @@ await tinyLlama('http', browser, `${origin}/index.html`, origin, process.env.OUT
   checkSame(`${name}: the CLI's error line`, await page.$eval('#calc-error',
     (e) => e.textContent), line);
   checkSame(`${name}: no request leaves the origin`, outside, []);
+  await page.close();
+}
+// web/ itself on a static host (no server, no WebAssembly build beside
+// it): the page says what to do.
+{
+  const bare = await serve(join(ROOT, 'web'));
+  watching.origin = bare;
+  const page = await browser.newPage();
+  await Promise.all(watching.started);
+  await page.goto(`${bare}/index.html`, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.querySelector('#models-status')
+    .textContent.includes('web/build.sh'), { timeout: TIMEOUT_MS });
+  check('web/ alone: the page says to build web/dist', true);
   await page.close();
 }
 await browser.close();
