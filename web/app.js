@@ -16,6 +16,8 @@ let current = state.read();
 let list = null;
 let knobs = null;
 let pending = 0;
+let backend = 'server';
+let opened = false; // local mode: files were chosen
 
 function show(doc) {
   const f = doc.fits;
@@ -34,13 +36,21 @@ function show(doc) {
     gpus > 1 && pd.training ? pd.training : doc.training, usable, note);
 }
 
+// The page's state, for scripts that drive it (the web tests):
+// body[data-state] is "ready" once set up, "busy" while files are read or
+// an estimate is asked for, "done" when the figures (or the error) show.
+function phase(p) {
+  document.body.dataset.state = p;
+}
+
 async function update() {
   state.write(current);
   $('#permalink').href = state.href(current);
   if (list) list.select(current.model);
   const calc = $('#calculator');
-  if (!current.model) {
+  if (!current.model || (backend === 'local' && !opened)) {
     calc.hidden = true;
+    if (opened) phase('done');
     return;
   }
   calc.hidden = false;
@@ -53,6 +63,7 @@ async function update() {
   }
   const ticket = ++pending;
   calc.setAttribute('aria-busy', 'true');
+  phase('busy');
   try {
     const options = { context: '4096', ...current.options };
     const doc = await api.estimate(current.model, options);
@@ -64,17 +75,91 @@ async function update() {
     $('#calc-error').hidden = false;
     $('#calc-error').textContent = e.message;
   } finally {
-    if (ticket === pending) calc.removeAttribute('aria-busy');
+    if (ticket === pending) {
+      calc.removeAttribute('aria-busy');
+      phase('done');
+    }
   }
 }
 
 function choose(name) {
   current = { model: name, options: current.options };
-  update();
+  const done = update();
   $('#calculator').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  return done;
+}
+
+// The model list, (re)filled from a scan document.
+function showModels(doc) {
+  $('#model-table tbody').replaceChildren();
+  const search = $('#search');
+  search.replaceWith(search.cloneNode()); // the previous list's filter goes
+  list = modelsView.mount($('#models'), doc, choose);
+  list.select(current.model);
+}
+
+// No server: the files a person chose (folder, files or a drop) are read
+// by the WebAssembly back end; its scan document fills the list and the
+// first model (or the one the URL names) is shown.
+async function openLocal(files) {
+  $('#models-status').textContent = 'Reading the chosen files…';
+  $('#models').setAttribute('aria-busy', 'true');
+  phase('busy');
+  try {
+    const doc = await api.openFiles(files);
+    opened = true;
+    showModels(doc);
+    const names = doc.models.map(api.modelName);
+    if (names.length === 0) {
+      $('#models-status').textContent = 'No model among the chosen files.';
+      current = { model: null, options: current.options };
+      await update();
+    } else {
+      await choose(names.includes(current.model) ? current.model : names[0]);
+    }
+  } catch (e) {
+    $('#models-status').textContent = `The chosen files could not be read: ${e.message}`;
+    phase('done');
+  } finally {
+    $('#models').removeAttribute('aria-busy');
+  }
+}
+
+function mountLocal() {
+  for (const id of ['#local', '#sub-local', '#foot-local']) $(id).hidden = false;
+  for (const id of ['#sub-server', '#foot-server']) $(id).hidden = true;
+  $('#models-status').textContent = 'Choose a model folder, or drop one here.';
+  for (const id of ['#folder', '#files']) {
+    $(id).addEventListener('change', (e) => {
+      if (e.target.files.length > 0) openLocal(e.target.files);
+    });
+  }
+  const drop = $('#drop');
+  document.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  document.addEventListener('dragleave', (e) => {
+    if (e.relatedTarget === null) drop.classList.remove('over');
+  });
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    api.filesFromDrop(e.dataTransfer).then(openLocal);
+  });
 }
 
 async function main() {
+  try {
+    backend = await api.mode();
+  } catch (e) {
+    if (e.code === 'no-back-end') {
+      $('#models-status').textContent = e.message;
+      return;
+    }
+    backend = 'server';
+  }
+  if (backend === 'local') mountLocal();
   knobs = knobsView.mount($('#knobs'), current.options, (options) => {
     current = { model: current.model, options };
     update();
@@ -92,13 +177,16 @@ async function main() {
     }
   });
   update();
-  try {
-    list = modelsView.mount($('#models'), await api.listModels(), choose);
-    list.select(current.model);
-    // a link to a model opens on its figures (below the list on a phone)
-    if (current.model) $('#calculator').scrollIntoView({ block: 'start' });
-  } catch (e) {
-    $('#models-status').textContent = `The model list could not be read: ${e.message}`;
+  if (backend === 'local') phase('ready');
+  if (backend === 'server') {
+    try {
+      list = modelsView.mount($('#models'), await api.listModels(), choose);
+      list.select(current.model);
+      // a link to a model opens on its figures (below the list on a phone)
+      if (current.model) $('#calculator').scrollIntoView({ block: 'start' });
+    } catch (e) {
+      $('#models-status').textContent = `The model list could not be read: ${e.message}`;
+    }
   }
   window.addEventListener('popstate', () => {
     current = state.read();

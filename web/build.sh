@@ -1,11 +1,15 @@
 #!/bin/sh
-# web/build.sh - builds the calculator's WebAssembly back end into web/dist/:
+# web/build.sh - builds the calculator page that needs no server into
+# web/dist/, a folder to put on any static host (or open from file://):
+#   index.html, style.css, favicon.svg, *.js, views/
+#                                the page `modelmem serve` serves, as it is
+#                                in web/ (api.js finds no /api/models and
+#                                uses local.js instead)
 #   modelmem.js + modelmem.wasm  the library and the command line's estimate
 #                                and inspect (src/), with Emscripten
 #   worker.js                    the Web Worker that runs them on the files
 #                                the page was given (WORKERFS)
-#   local.js                     the ES module the page imports
-#   test.html                    the page the web tests drive
+#   local.js                     the ES module api.js imports
 # Installs nothing: it needs Debian's emscripten package (README, "Web
 # calculator without a server"). Objects go to $WASM_BUILD (default
 # build-wasm/); JOBS compilers run at once (default 2).
@@ -68,13 +72,24 @@ for f in $list; do echo "$f"; done | xargs -r -P "$JOBS" -n 1 sh -c '
 OBJS=""
 for f in $SOURCES $THIRD; do OBJS="$OBJS $(obj_of "$f")"; done
 
-# Nothing newer than the module and the copied files: nothing to do.
+# The page and the back end's scripts, copied when changed.
+copy_page() {
+    mkdir -p "$DIST/views"
+    for f in web/index.html web/style.css web/favicon.svg web/*.js web/views/*.js \
+        web/wasm/worker.js web/wasm/local.js; do
+        case $f in
+            web/wasm/*) d="$DIST/${f#web/wasm/}" ;;
+            *) d="$DIST/${f#web/}" ;;
+        esac
+        cmp -s "$f" "$d" || cp "$f" "$d"
+    done
+}
+
+# Nothing newer than the module: only the page to copy.
 newer=$(find $OBJS web/wasm/library_modelmem.js web/build.sh -newer "$DIST/modelmem.wasm" \
     2>/dev/null | head -n 1) || true
 if [ -z "$list" ] && [ -f "$DIST/modelmem.wasm" ] && [ -z "$newer" ]; then
-    for f in worker.js local.js test.html; do
-        cmp -s "web/wasm/$f" "$DIST/$f" || cp "web/wasm/$f" "$DIST/"
-    done
+    copy_page
     echo "web/build.sh: $DIST is up to date"
     exit 0
 fi
@@ -93,7 +108,7 @@ emcc -O2 -flto $OBJS -o "$DIST/modelmem.js" \
     -sEXPORTED_RUNTIME_METHODS=FS,stringToUTF8,lengthBytesUTF8 \
     -sINCOMING_MODULE_JS_API=mmSink,print,printErr,locateFile
 
-cp web/wasm/worker.js web/wasm/local.js web/wasm/test.html "$DIST/"
+copy_page
 # web/dist/ is built, never committed.
 printf '*\n' > "$DIST/.gitignore"
 echo "web/build.sh: built $DIST"

@@ -4,6 +4,16 @@
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 
+// x with two decimals as C's printf("%.2f") writes it: a tie (104.625, exact
+// in binary) goes to the even digit, where toFixed would round it up.
+function fixed2(x) {
+  const y = x * 100;
+  const f = Math.floor(y);
+  const d = y - f;
+  const r = d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+  return `${Math.floor(r / 100)}.${String(r % 100).padStart(2, '0')}`;
+}
+
 export function bytes(n) {
   if (n === null || n === undefined) return 'N/A';
   const v = Number(n);
@@ -14,7 +24,7 @@ export function bytes(n) {
     x /= 1024;
     u += 1;
   }
-  return `${x.toFixed(2)} ${UNITS[u]}`;
+  return `${fixed2(x)} ${UNITS[u]}`;
 }
 
 export function count(n) {

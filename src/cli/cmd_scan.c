@@ -233,6 +233,80 @@ static void report(const struct scan_ctx *ctx, const struct mm_scan *scan, bool 
     }
 }
 
+/* The rows of the models `scan` found, filled and sorted as `sort` asks;
+ * the bytes on disk of all of them in *disk. 0, or -1 when out of memory
+ * (ctx->rows freed by the caller, scan_rows_free). */
+static int fill(struct scan_ctx *ctx, const struct mm_scan *scan, enum scan_sort sort,
+                bool progress, uint64_t *disk)
+{
+    size_t i;
+    ctx->n = mm_scan_count(scan);
+    ctx->rows = calloc(ctx->n > 0 ? ctx->n : 1, sizeof(*ctx->rows));
+    if (ctx->rows == NULL) {
+        ctx->n = 0;
+        return -1;
+    }
+    for (i = 0; i < ctx->n; i++) {
+        ctx->rows[i].model = mm_scan_model(scan, i);
+        ctx->rows[i].name = display_name(ctx->rows[i].model);
+        if (ctx->rows[i].name == NULL) {
+            return -1;
+        }
+    }
+    if (scan_rows_run(ctx, progress) != 0 || disk_total(disk, ctx) != 0) {
+        return -1;
+    }
+    qsort(ctx->rows, ctx->n, sizeof(*ctx->rows),
+          sort == SORT_SIZE     ? cmp_size
+          : sort == SORT_PARAMS ? cmp_params
+                                : cmp_name);
+    return 0;
+}
+
+static void rows_free(struct scan_ctx *ctx)
+{
+    size_t i;
+    for (i = 0; ctx->rows != NULL && i < ctx->n; i++) {
+        scan_row_free(&ctx->rows[i]);
+    }
+    free(ctx->rows);
+    ctx->rows = NULL;
+}
+
+int scan_json_document(FILE *f, const struct mm_scan *scan, const char *const *roots,
+                       size_t nroots)
+{
+    const struct mm_estimate_params est = MM_ESTIMATE_PARAMS_INIT;
+    struct cli_common c;
+    struct scan_ctx ctx;
+    struct cli_memory *mem = malloc(sizeof(*mem));
+    struct out *o = malloc(sizeof(*o));
+    uint64_t disk = 0;
+    int rc = -1;
+    memset(&c, 0, sizeof(c));
+    memset(&ctx, 0, sizeof(ctx));
+    c.json = true;
+    c.quiet = true;
+    if (mem != NULL && o != NULL) {
+        cli_memory_init(mem);
+        ctx.c = &c;
+        ctx.est = &est;
+        ctx.mem = mem;
+        ctx.json = true;
+        if (fill(&ctx, scan, SORT_NAME, false, &disk) == 0) {
+            out_init(o, f);
+            render_scan_json(o, &ctx, roots, nroots, disk);
+            out_flush(o);
+            rc = 0;
+        }
+        rows_free(&ctx);
+        cli_memory_free(mem);
+    }
+    free(mem);
+    free(o);
+    return rc;
+}
+
 static int run(struct scan_args *s)
 {
     struct mm_scan *scan = NULL;
@@ -253,30 +327,14 @@ static int run(struct scan_args *s)
     ctx.est = &s->est;
     ctx.mem = s->mem;
     ctx.json = s->c.json;
-    ctx.n = mm_scan_count(scan);
-    ctx.rows = calloc(ctx.n > 0 ? ctx.n : 1, sizeof(*ctx.rows));
     o = malloc(sizeof(*o));
-    rc = ctx.rows == NULL || o == NULL ? EXIT_INPUT : EXIT_OK;
-    for (i = 0; rc == EXIT_OK && i < ctx.n; i++) {
-        ctx.rows[i].model = mm_scan_model(scan, i);
-        ctx.rows[i].name = display_name(ctx.rows[i].model);
-        rc = ctx.rows[i].name == NULL ? EXIT_INPUT : EXIT_OK;
-    }
-    if (rc == EXIT_OK && scan_rows_run(&ctx, isatty(STDERR_FILENO) && !s->c.quiet &&
-                                                 (nc == NULL || nc[0] == '\0')) != 0) {
-        rc = EXIT_INPUT;
-    }
-    if (rc == EXIT_OK && disk_total(&disk, &ctx) != 0) {
-        rc = EXIT_INPUT;
-    }
-    if (rc != EXIT_OK) {
+    if (o == NULL || fill(&ctx, scan, s->sort,
+                          isatty(STDERR_FILENO) && !s->c.quiet && (nc == NULL || nc[0] == '\0'),
+                          &disk) != 0) {
         fputs("modelmem: out of memory\n", stderr);
+        rc = EXIT_INPUT;
         goto out;
     }
-    qsort(ctx.rows, ctx.n, sizeof(*ctx.rows),
-          s->sort == SORT_SIZE     ? cmp_size
-          : s->sort == SORT_PARAMS ? cmp_params
-                                   : cmp_name);
     out_init(o, stdout);
     if (s->c.json) {
         render_scan_json(o, &ctx, s->roots, s->nroots, disk);
@@ -289,10 +347,7 @@ static int run(struct scan_args *s)
         rc = ctx.rows[i].err != NULL ? EXIT_INPUT : rc;
     }
 out:
-    for (i = 0; ctx.rows != NULL && i < ctx.n; i++) {
-        scan_row_free(&ctx.rows[i]);
-    }
-    free(ctx.rows);
+    rows_free(&ctx);
     free(o);
     mm_scan_free(scan);
     return rc;

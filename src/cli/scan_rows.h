@@ -58,4 +58,11 @@ void render_scan_text(struct out *o, const struct scan_ctx *ctx, uint64_t disk_t
 void render_scan_json(struct out *o, const struct scan_ctx *ctx, const char *const *roots,
                       size_t nroots, uint64_t disk_total);
 
+/* The document `modelmem scan --json ROOT...` prints (estimate's defaults,
+ * sorted by name) for the models `scan` found under `roots`, written to f;
+ * `modelmem serve`'s /api/models (cmd_scan.c). 0, or -1 when out of
+ * memory. */
+int scan_json_document(FILE *f, const struct mm_scan *scan, const char *const *roots,
+                       size_t nroots);
+
 #endif

@@ -96,7 +96,13 @@ struct serve_model {
     size_t root;
 };
 
+struct mm_scan;
 struct serve_catalog {
+    struct mm_scan *scan;      /* what mm_scan_find found under the ROOTs */
+    const char *const *roots;  /* the ROOTs, as given (not owned) */
+    size_t nroots;
+    /* the scan's models that can be read (a row with a scan error is
+     * none), in the scan's order */
     struct serve_model *models;
     size_t count;
     /* the names a request may give (4 per model: id, id@rev, rel, path;
@@ -104,17 +110,18 @@ struct serve_catalog {
     const char **names;
 };
 
-/* Walks the ROOTs (folders, Hugging Face caches, weight files). Links that
- * leave their ROOT are not followed; hidden names are skipped. 0 or -1
- * (out of memory). */
+/* The models mm_scan_find finds under the ROOTs (folders, Hugging Face
+ * caches, weight files; links that leave their ROOT are not followed,
+ * hidden names are skipped), and their names. `roots` must outlive the
+ * catalog. 0 or -1 (out of memory). */
 int serve_catalog_build(struct serve_catalog **out, const char *const *roots, size_t nroots);
 void serve_catalog_free(struct serve_catalog *c);
 /* The model a request names, or NULL. */
 const struct serve_model *serve_catalog_find(const struct serve_catalog *c, const char *req);
 
-/* The scan document (CONTRACT.md, scan) of the catalog's models, written
- * to f. (To be replaced by the scan library's document.) */
-void serve_models_json(FILE *f, const struct serve_catalog *c);
+/* The document `modelmem scan --json ROOT...` prints for the catalog's
+ * ROOTs (CONTRACT.md, scan), written to f. 0, or -1 when out of memory. */
+int serve_models_json(FILE *f, const struct serve_catalog *c);
 
 /* ---- serve_api.c: the JSON answers ------------------------------------- */
 

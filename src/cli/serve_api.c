@@ -183,7 +183,12 @@ void serve_api_models(struct serve_reply *r, const struct serve_catalog *c)
         serve_reply_error(r, 500, "out-of-memory", "out of memory");
         return;
     }
-    serve_models_json(f, c);
+    if (serve_models_json(f, c) != 0) {
+        fclose(f);
+        free(body);
+        serve_reply_error(r, 500, "out-of-memory", "out of memory");
+        return;
+    }
     fclose(f);
     reply_doc(r, 200, body, size);
 }

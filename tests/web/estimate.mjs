@@ -4,14 +4,17 @@
 // for the same TARGET, run in the folder the files were chosen from.
 import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
-  FIXTURES, call, check, checkSame, choose, cli, expected, finish, launch, openPage, serve,
-  tempDir,
+  FIXTURES, ROOT, call, check, checkSame, choose, cli, expected, finish, lastScan, launch,
+  openPage, serve, tempDir,
 } from './lib.mjs';
+
+const fmt = await import(pathToFileURL(join(ROOT, 'web', 'format.js')).href);
 
 const origin = await serve();
 const browser = await launch();
-const page = await openPage(browser, `${origin}/test.html`);
+const page = await openPage(browser, `${origin}/index.html`);
 
 // ---- one model folder: the page's table and JSON, then inspect ------------
 {
@@ -21,13 +24,15 @@ const page = await openPage(browser, `${origin}/test.html`);
   const want = expected(['estimate', '--json', 'tiny-llama'], FIXTURES);
   checkSame('scan row estimate = CLI estimate', scan.models[0].estimate, want);
   checkSame('scan row parameters', scan.models[0].parameters, want.parameters);
-  const shown = await page.$eval('#json', (e) => JSON.parse(e.textContent));
-  checkSame('page shows CLI estimate --json', shown, want);
-  const cells = await page.$$eval('#table tbody tr', (rows) => rows.map(
+  // the page shows it: accelerate's table and the inference total
+  const want4k = expected(['estimate', '--json', '--context=4096', 'tiny-llama'], FIXTURES);
+  const cells = await page.$$eval('#accelerate tbody tr', (rows) => rows.map(
     (r) => Array.from(r.cells, (c) => c.textContent)));
-  checkSame('page table = CLI estimates', cells, want.estimates.map((e) => [e.dtype,
-    String(e.largest_layer_bytes), String(e.total_bytes),
-    e.training_adam_bytes === null ? 'N/A' : String(e.training_adam_bytes)]));
+  checkSame('page table = CLI estimates', cells, want4k.estimates.map((e) => [e.dtype,
+    fmt.bytes(e.largest_layer_bytes), fmt.bytes(e.total_bytes),
+    fmt.bytes(e.training_adam_bytes)]));
+  checkSame('page inference total = CLI', await page.$eval('#inference tr.total td',
+    (e) => e.dataset.bytes), String(want4k.inference.total_bytes));
   checkSame('inspect = CLI inspect --json', await call(page, 'inspect', 'tiny-llama'),
     expected(['inspect', '--json', 'tiny-llama'], FIXTURES));
   const stats = await page.evaluate(() => import('./local.js').then((m) => m.readStats()));
@@ -136,6 +141,9 @@ const page = await openPage(browser, `${origin}/test.html`);
 
 // ---- drops on the page: two folders as a person drags them, then files --
 {
+  await page.evaluate(() => {
+    window.scrollTo({ top: 0, behavior: 'instant' });
+  });
   const box = await (await page.$('#drop')).boundingBox();
   const cdp = await page.createCDPSession();
   const data = { items: [], dragOperationsMask: 1,
@@ -147,7 +155,7 @@ const page = await openPage(browser, `${origin}/test.html`);
     await cdp.send('Input.dispatchDragEvent', { type, x: box.x + 10, y: box.y + 10, data });
   }
   await page.waitForFunction(() => document.body.dataset.state === 'done');
-  const scan = await page.evaluate(() => window.lastScan);
+  const scan = await lastScan(page);
   checkSame('drop of two folders: both models', scan.models.map((m) => m.path),
     ['gptq', 'tiny-llama']);
   checkSame('drop: gptq', await call(page, 'estimate', 'gptq'),
@@ -179,10 +187,11 @@ const page = await openPage(browser, `${origin}/test.html`);
       dataTransfer: dt, bubbles: true, cancelable: true }));
   });
   await page.waitForFunction(() => document.body.dataset.state === 'done');
-  const scan = await page.evaluate(() => window.lastScan);
+  const scan = await lastScan(page);
   checkSame('drop: the file is the model', scan.models.map((m) => m.path), ['model.safetensors']);
-  checkSame('drop: estimate shown', await page.evaluate(() => window.lastDoc),
-    expected(['estimate', '--json', 'model.safetensors'], join(FIXTURES, 'tiny-llama')));
+  checkSame('drop: estimate shown', await page.$eval('#inference tr.total td',
+    (e) => e.dataset.bytes), String(expected(['estimate', '--json', '--context=4096',
+    'model.safetensors'], join(FIXTURES, 'tiny-llama')).inference.total_bytes));
 }
 
 // ---- what local.js refuses ------------------------------------------------

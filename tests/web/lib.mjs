@@ -161,7 +161,9 @@ export async function launch(extra = []) {
   return browser;
 }
 
-// The test page at `url`, with the page's errors reported as failures.
+// The calculator page (web/dist/index.html, no server behind it) at `url`,
+// with the page's errors reported as failures; resolves once it offers the
+// folder input (body[data-state] "ready").
 export async function openPage(browser, url) {
   const page = await browser.newPage();
   page.setDefaultTimeout(TIMEOUT_MS);
@@ -171,8 +173,14 @@ export async function openPage(browser, url) {
   return page;
 }
 
+// The scan document of the files the page was given last (api.js).
+export function lastScan(page) {
+  return page.evaluate(() => import('./api.js').then((a) => a.lastScan()));
+}
+
 // Gives `paths` to the page's input `selector` (#folder: one folder, as a
-// person picks it; #files: files) and waits for the page's estimate.
+// person picks it; #files: files), waits until the page shows the first
+// model's figures (or its error), and resolves with the scan document.
 export async function choose(page, selector, paths, timeout = TIMEOUT_MS) {
   await page.evaluate(() => {
     document.body.dataset.state = 'choosing';
@@ -180,13 +188,19 @@ export async function choose(page, selector, paths, timeout = TIMEOUT_MS) {
   const input = await page.$(selector);
   await input.uploadFile(...paths);
   await page.waitForFunction(() => document.body.dataset.state === 'done', { timeout });
-  return page.evaluate(() => window.lastScan);
+  return lastScan(page);
 }
 
-// local.js's estimate/inspect called in the page (after choose()).
+// local.js's estimate/inspect called in the page (after choose()): the
+// module api.js imported, with the files the page was given.
 export function call(page, op, model, params = {}) {
-  return page.evaluate((o, m, p) => (o === 'inspect' ? window.mm.inspect(m)
-    : window.mm.estimate(m, p)), op, model, params);
+  return page.evaluate((o, m, p) => import('./local.js').then((l) => (o === 'inspect'
+    ? l.inspect(m) : l.estimate(m, p))), op, model, params);
+}
+
+// The error line the page shows, "" when none.
+export function shownError(page) {
+  return page.$eval('#calc-error', (e) => (e.hidden ? '' : e.textContent));
 }
 
 export function tempDir(prefix) {

@@ -51,7 +51,7 @@ async function watched(browser, origin) {
   page.setDefaultTimeout(TIMEOUT_MS);
   await ready();
   page.on('pageerror', (e) => check('no page error', false, e.message));
-  await page.goto(`${origin}/test.html`, { waitUntil: 'load' });
+  await page.goto(`${origin}/index.html`, { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.state === 'ready');
   await choose(page, '#folder', [join(FIXTURES, 'tiny-llama')]);
   await call(page, 'estimate', 'tiny-llama', { context: '8192', gpu: 'A100-80GB' });
@@ -66,14 +66,18 @@ async function watched(browser, origin) {
   seen.splice(seen.findIndex((s) => s.url === control), 1);
   const urls = seen.map((s) => s.url);
   const outside = seen.filter((s) => !s.url.startsWith(`${origin}/`));
-  check('requests were seen', urls.some((u) => u.endsWith('/test.html')), urls.join(' '));
+  check('requests were seen', urls.some((u) => u.endsWith('/index.html')), urls.join(' '));
   check("the worker's requests were seen (modelmem.wasm)",
     urls.some((u) => u.endsWith('/modelmem.wasm')), urls.join(' '));
   check('no request leaves the origin', outside.length === 0, JSON.stringify(outside));
   const posts = seen.filter((s) => s.method !== 'GET');
   check('only GETs of the page and its module', posts.length === 0, JSON.stringify(posts));
-  const allowed = new Set(['/test.html', '/local.js', '/worker.js', '/modelmem.js',
-    '/modelmem.wasm', '/favicon.ico']);
+  // the page and its modules, its one question for a server (api/models,
+  // 404 here), the module and its worker
+  const allowed = new Set(['/index.html', '/style.css', '/favicon.svg', '/app.js', '/api.js',
+    '/state.js', '/format.js', '/views/models.js', '/views/knobs.js', '/views/accelerate.js',
+    '/views/breakdown.js', '/views/verdict.js', '/views/tensors.js', '/api/models',
+    '/local.js', '/worker.js', '/modelmem.js', '/modelmem.wasm', '/favicon.ico']);
   const other = urls.filter((u) => !allowed.has(new URL(u).pathname));
   check('nothing but the page and the module is requested', other.length === 0,
     other.join(' '));
@@ -85,11 +89,14 @@ async function watched(browser, origin) {
   const page = await browser.newPage();
   page.setDefaultTimeout(TIMEOUT_MS);
   page.on('pageerror', (e) => check('file://: no page error', false, e.message));
-  await page.goto(pathToFileURL(join(DIST, 'test.html')).href, { waitUntil: 'load' });
+  await page.goto(pathToFileURL(join(DIST, 'index.html')).href, { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.state === 'ready');
   await choose(page, '#folder', [join(FIXTURES, 'tiny-llama')]);
-  checkSame('file://: estimate = CLI', await page.evaluate(() => window.lastDoc),
+  checkSame('file://: estimate = CLI', await call(page, 'estimate', 'tiny-llama'),
     expected(['estimate', '--json', 'tiny-llama'], FIXTURES));
+  checkSame('file://: the page shows it', await page.$eval('#inference tr.total td',
+    (e) => e.dataset.bytes), String(expected(['estimate', '--json', '--context=4096',
+    'tiny-llama'], FIXTURES).inference.total_bytes));
   checkSame('file://: inspect = CLI', await call(page, 'inspect', 'tiny-llama'),
     expected(['inspect', '--json', 'tiny-llama'], FIXTURES));
   await browser.close();

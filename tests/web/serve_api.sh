@@ -34,6 +34,9 @@ get /api/models
 expect_eq "GET /api/models" "$CODE" 200
 "$JSONCHECK" schema=modelmem.scan/1 <"$TMP/body" || fail "/api/models is not the scan document"
 grep -q '"path": "fixtures/tiny-llama"' "$TMP/body" || fail "/api/models lacks fixtures/tiny-llama"
+# ... the document `modelmem scan --json` prints for the same ROOTs, byte for byte
+run "$BIN" scan fixtures --json
+cmp -s "$TMP/body" "$OUT" || fail "/api/models differs from scan fixtures --json"
 
 # Estimates: the same bytes as the command line's, for the same options.
 for q in "" "context=8192" "context=8192&gpu=RTX4090-24GB" "batch=4&kv-dtype=fp8" \
@@ -179,8 +182,11 @@ printf '%s' "$rev" >"$repo/refs/main"
 printf '%s' "$rev" >"$hub/models--org--gone/refs/main"
 HF_HUB_CACHE=$hub serve_start "$TMP/log"
 get /api/models
-"$JSONCHECK" models#=1 models/0/id=org/tiny "models/0/revision=$rev" \
-    "models/0/path=$repo/snapshots/$rev" <"$TMP/body" || fail "cache: /api/models"
+"$JSONCHECK" models#=2 models/1/id=org/tiny "models/1/revision=$rev" \
+    "models/1/path=$repo/snapshots/$rev" models/0/id=org/gone models/0/error/code=not-found \
+    <"$TMP/body" || fail "cache: /api/models"
+HF_HUB_CACHE=$hub run "$BIN" scan --json
+cmp -s "$TMP/body" "$OUT" || fail "cache: /api/models differs from scan --json"
 for m in org/tiny "org/tiny@$rev" org/tiny@main "$repo/snapshots/$rev"; do
     get "/api/estimate?model=$m&context=2048"
     expect_eq "cache model $m" "$CODE" 200

@@ -26,7 +26,7 @@ check('gen_layout llama', g.status === 0, g.stderr);
 
 const origin = await serve();
 const browser = await launch();
-const page = await openPage(browser, `${origin}/test.html`);
+const page = await openPage(browser, `${origin}/index.html`);
 const before = await page.evaluate(() => import('./local.js').then((m) => m.readStats()));
 const scan = await choose(page, '#folder', [dir]);
 checkSame('one model', scan.models.map((m) => m.path), ['llama']);

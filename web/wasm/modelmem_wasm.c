@@ -10,7 +10,8 @@
  * mm_wasm_run runs the command line's own estimate and inspect (src/cli:
  * the same option parsing, library calls and JSON renderers); its document
  * goes to stdout and its one-line errors to stderr, which the worker
- * collects. mm_wasm_scan lists the models among the mounted files.
+ * collects. mm_wasm_scan lists the models among the mounted files, found
+ * by the library's scan (mm_scan_find) as `modelmem scan .` finds them.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -19,8 +20,6 @@
 
 #include "cli/cli.h"
 
-/* Folder levels walked below the mount root (as MM_LIMIT_SCAN_DEPTH). */
-#define SCAN_DEPTH 16
 /* Longest model path kept (a TARGET the command line takes). */
 #define PATH_BYTES 4096
 
@@ -71,9 +70,9 @@ static void row(struct scan *s, const char *path, const struct mm_inventory *inv
                 const struct mm_error *err)
 {
     struct out *o = s->o;
-    /* "id" is a Hugging Face cache repository's (never among chosen files);
-     * the page names a model by its path, as it does a served one without
-     * an id. */
+    /* "id" is null even for a Hugging Face cache snapshot among the chosen
+     * files: local.js names every model by its path (the page asks for
+     * row.id ?? row.path), as the server names one without an id. */
     out_str(o, s->rows == 0 ? "\n    {\"id\": null" : ",\n    {\"id\": null");
     s->rows++;
     out_str(o, ", \"revision\": null, \"refs\": null, \"path\": ");
@@ -180,67 +179,37 @@ static void free_names(char **names)
     free(names);
 }
 
-/* A folder is a model when it is one as a TARGET (mm_inventory_load's rules,
- * pipelines included): one row, its sub-folders not walked. Otherwise its
- * sub-folders are walked. */
-static int walk(struct scan *s, const char *dir, unsigned depth)
+/* The path a scan entry is named by: the scan's, less the "./" of the
+ * mount root, as the command line run in the chosen folder names it. */
+static const char *name_of(const char *path)
 {
-    struct mm_load_options lo = MM_LOAD_OPTIONS_INIT;
-    struct mm_inventory *inv = NULL;
-    struct mm_error err;
-    char **subs;
-    size_t n;
-    size_t i;
-    lo.threads = 1;
-    if (mm_inventory_load(&inv, dir, &lo, &err) == MM_OK) {
-        row(s, dir, inv, NULL);
-        mm_inventory_free(inv);
-        return 0;
+    while (path[0] == '.' && path[1] == '/') {
+        path += 2;
     }
-    if (err.status == MM_ERR_NOMEM) {
-        return -1;
-    }
-    if (err.code != MM_E_NO_WEIGHTS || strcmp(err.file, dir) != 0) {
-        row(s, dir, NULL, &err);
-        return 0;
-    }
-    if (depth >= SCAN_DEPTH) {
-        return 0;
-    }
-    subs = names_in(dir, true, &n);
-    if (subs == NULL) {
-        return -1;
-    }
-    for (i = 0; i < n; i++) {
-        char path[PATH_BYTES];
-        const bool root = strcmp(dir, ".") == 0;
-        if ((size_t)snprintf(path, sizeof(path), "%s%s%s", root ? "" : dir, root ? "" : "/",
-                             subs[i]) >= sizeof(path)) {
-            continue;
-        }
-        if (walk(s, path, depth + 1) != 0) {
-            free_names(subs);
-            return -1;
-        }
-    }
-    free_names(subs);
-    return 0;
+    return path;
 }
 
 /*
  * Writes {"schema": "modelmem.scan/1", "models": [...]} for the current
- * folder (the mount root) on stdout. One file alone at the root (a file
- * chosen or dropped by itself) is a model of its own, named by its file
- * name as the command line names a file; else the root is walked as a
- * folder. Returns EXIT_OK, or EXIT_INPUT when out of memory.
+ * folder (the mount root) on stdout. The models are those the command
+ * line's scan finds (mm_scan_find, the same rules as `modelmem scan .`:
+ * model folders, Hugging Face cache repositories, a folder's alternative
+ * GGUF files). One file alone at the root (a file chosen or dropped by
+ * itself) is a model of its own, named by its file name as the command line
+ * names a file. Returns EXIT_OK, or EXIT_INPUT when out of memory.
  */
 int mm_wasm_scan(void)
 {
+    struct mm_scan_options opts = MM_SCAN_OPTIONS_INIT;
+    struct mm_scan *found = NULL;
+    struct mm_error err;
     struct scan s;
     size_t nfiles;
     size_t ndirs;
+    size_t i;
     char **files = names_in(".", false, &nfiles);
     char **dirs = names_in(".", true, &ndirs);
+    const char *root[1] = {"."};
     int rc = EXIT_OK;
     memset(&s, 0, sizeof(s));
     s.o = malloc(sizeof(*s.o));
@@ -248,21 +217,31 @@ int mm_wasm_scan(void)
         rc = EXIT_INPUT;
         goto out;
     }
+    if (nfiles == 1 && ndirs == 0) {
+        root[0] = files[0];
+    }
+    if (mm_scan_find(&found, root, 1, &opts, &err) != MM_OK) {
+        rc = EXIT_INPUT;
+        goto out;
+    }
     out_init(s.o, stdout);
     out_str(s.o, "{\n  \"schema\": \"modelmem.scan/1\",\n  \"models\": [");
-    if (nfiles == 1 && ndirs == 0) {
+    for (i = 0; i < mm_scan_count(found); i++) {
+        const struct mm_scan_model *m = mm_scan_model(found, i);
+        const char *path = name_of(m->path);
         struct mm_load_options lo = MM_LOAD_OPTIONS_INIT;
         struct mm_inventory *inv = NULL;
-        struct mm_error err;
         lo.threads = 1;
-        if (mm_inventory_load(&inv, files[0], &lo, &err) == MM_OK) {
-            row(&s, files[0], inv, NULL);
+        if (m->error != NULL) {
+            row(&s, path, NULL, m->error);
+        } else if (mm_inventory_load(&inv, path, &lo, &err) == MM_OK) {
+            row(&s, path, inv, NULL);
+        } else if (err.status == MM_ERR_NOMEM) {
+            rc = EXIT_INPUT;
         } else {
-            row(&s, files[0], NULL, &err);
+            row(&s, path, NULL, &err);
         }
         mm_inventory_free(inv);
-    } else if (walk(&s, ".", 0) != 0) {
-        rc = EXIT_INPUT;
     }
     out_str(s.o, s.rows > 0 ? "\n  ]\n}\n" : "]\n}\n");
     out_flush(s.o);
@@ -271,6 +250,7 @@ out:
     if (rc != EXIT_OK) {
         fputs("modelmem: out of memory\n", stderr);
     }
+    mm_scan_free(found);
     free(s.o);
     free_names(files);
     free_names(dirs);

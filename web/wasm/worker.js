@@ -23,11 +23,13 @@ let cached = 0;
 const reader = new FileReaderSync();
 
 // estimate's options that only choose figures, as `modelmem serve` takes
-// them; --config (a file), --threads, --json, -q, ... are not.
+// them (serve_option_allowed, src/cli/serve_path.c); --config (a file),
+// --threads, --json, -q, ... are not.
 const OPTIONS = new Set([
   'dtypes', 'context', 'batch', 'kv-dtype', 'overhead', 'train', 'optimizer',
   'precision', 'grad-checkpointing', 'attention', 'lora-rank', 'lora-targets',
-  'gpus', 'parallel', 'gpu', 'runtime',
+  'gpus', 'parallel', 'gpu', 'runtime', 'gpu-memory-utilization', 'max-num-batched-tokens',
+  'max-num-seqs', 'max-model-len',
 ]);
 
 let stdout = [];
