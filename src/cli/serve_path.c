@@ -70,7 +70,8 @@ bool serve_option_allowed(const char *name)
         "attention",   "lora-rank",   "lora-targets", "gpus",    "parallel",
         "gpu",         "runtime",     "gpu-memory-utilization", "max-num-batched-tokens",
         "max-num-seqs", "max-model-len", "n-gpu-layers", "tensor-split", "cache-type-k",
-        "cache-type-v", "flash-attn", "ubatch-size", NULL};
+        "cache-type-v", "flash-attn", "ubatch-size", "load-in", "inference",
+        "no-grad-checkpointing", "loss", "lora-dropout", NULL};
     size_t i;
     for (i = 0; allowed[i] != NULL; i++) {
         if (strcmp(name, allowed[i]) == 0) {

@@ -15,13 +15,16 @@ const CONTROLS = [
   ['batch', 'Batch (sequences)', 'number', '1', { min: 1 }],
   ['gpu', 'GPU (name or size)', 'gpu', '', {}],
   ['gpus', 'GPU count', 'number', '1', { min: 1 }],
-  ['parallel', 'Parallelism', 'select', 'dp', ['dp', 'tp', 'pp', 'zero1', 'zero2', 'zero3']],
+  ['runtime', 'Runtime', 'select', '', ['', 'transformers', 'vllm', 'llama.cpp']],
+  ['parallel', 'Parallelism', 'select', '',
+    ['', 'dp', 'tp', 'pp', 'layers', 'zero1', 'zero2', 'zero3', 'fsdp']],
+  ['load-in', 'Quantize while loading (transformers)', 'select', '', ['', '8bit', '4bit', 'nf4']],
   ['train', 'Training', 'select', 'none', ['none', 'full', 'lora', 'qlora']],
   ['optimizer', 'Optimizer', 'select', 'adamw', ['adamw', 'adamw8bit', 'sgd', 'adafactor']],
   ['precision', 'Precision', 'select', 'bf16-mixed', ['bf16-mixed', 'fp16-mixed', 'fp32']],
   ['lora-rank', 'LoRA rank', 'number', '16', { min: 1, max: 65536 }],
   ['kv-dtype', 'KV cache dtype', 'select', 'auto', ['auto', 'fp32', 'bf16', 'fp16', 'fp8', 'int8']],
-  ['attention', 'Attention', 'select', 'sdpa', ['sdpa', 'eager']],
+  ['attention', 'Attention', 'select', 'auto', ['auto', 'sdpa', 'eager']],
   ['overhead', 'Overhead per GPU', 'text', '512MiB', {}],
   ['dtypes', 'Table dtypes', 'text', 'float32,float16,int8,int4', {}],
   ['grad-checkpointing', 'Gradient checkpointing', 'checkbox', false, {}],
@@ -42,7 +45,7 @@ function control(form, [name, label, kind, dflt, extra]) {
     for (const c of extra) {
       const o = document.createElement('option');
       o.value = c;
-      o.textContent = c;
+      o.textContent = c === '' ? '(default)' : c;
       input.append(o);
     }
   } else {
