@@ -77,6 +77,10 @@ void mm_inv_set_file_format(struct mm_inventory *inv, uint32_t file, const char 
                             uint64_t header_bytes);
 const char *mm_inv_file_path(const struct mm_inventory *inv, uint32_t file);
 
+/* Makes room for `n` more tensors of rank up to 2 at once, so that a
+ * reader that can bound its count does not grow the arrays step by step;
+ * MM_ERR_NOMEM when that fails. A hint only: more may still be added. */
+enum mm_status mm_inv_reserve(struct mm_inventory *inv, size_t n);
 /* Appends a tensor; name is copied (name_len bytes, need not be terminated),
  * shape copied. numel and nbytes are the caller's checked values. */
 enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, size_t name_len,

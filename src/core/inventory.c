@@ -190,6 +190,19 @@ const char *mm_inv_file_path(const struct mm_inventory *inv, uint32_t file)
     return file < inv->nfiles ? inv->files[file].path : "";
 }
 
+enum mm_status mm_inv_reserve(struct mm_inventory *inv, size_t n)
+{
+    size_t recs;
+    size_t dims;
+    if (!mm_add_size(&recs, inv->ntensors, n) || !mm_add_size(&dims, inv->ndims, n) ||
+        !mm_add_size(&dims, dims, n) ||
+        !mm_grow((void **)&inv->recs, &inv->recs_cap, recs, sizeof(*inv->recs)) ||
+        !mm_grow((void **)&inv->dims, &inv->dims_cap, dims, sizeof(*inv->dims))) {
+        return MM_ERR_NOMEM;
+    }
+    return MM_OK;
+}
+
 enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, size_t name_len,
                                  enum mm_dtype dtype, uint32_t rank, const uint64_t *shape,
                                  uint64_t numel, uint32_t file, uint64_t offset,
@@ -379,11 +392,11 @@ uint64_t mm_hash_seeded(uint64_t seed, const void *p, size_t len)
     uint64_t h = (0xcbf29ce484222325ull ^ seed) ^ (uint64_t)len;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
-        uint64_t w = 0;
-        unsigned k;
-        for (k = 0; k < 8; k++) {
-            w |= (uint64_t)b[i + k] << (8 * k);
-        }
+        const uint8_t *q = b + i;
+        const uint64_t w = (uint64_t)q[0] | (uint64_t)q[1] << 8 | (uint64_t)q[2] << 16 |
+                           (uint64_t)q[3] << 24 | (uint64_t)q[4] << 32 |
+                           (uint64_t)q[5] << 40 | (uint64_t)q[6] << 48 |
+                           (uint64_t)q[7] << 56;
         h = (h ^ w) * 0x100000001b3ull;
         h ^= h >> 29;
     }
