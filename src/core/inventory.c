@@ -487,9 +487,19 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
     size_t cap = 16;
     size_t *slots;
     size_t i;
+    size_t shared = 0;
     uint64_t total = 0;
     uint64_t seed;
-    while (cap < inv->ntensors * 2) {
+    /* sized by the tensors that share storage (PyTorch's), not all of them:
+     * a safetensors model of 10^6 tensors has none and needs no table */
+    for (i = 0; i < inv->ntensors; i++) {
+        shared += inv->recs[i].has_storage ? 1u : 0u;
+    }
+    if (shared == 0) {
+        *out = 0;
+        return MM_OK;
+    }
+    while (cap < shared * 2) {
         cap *= 2;
     }
     slots = calloc(cap, sizeof(*slots));

@@ -586,10 +586,11 @@ enum mm_status mm_safetensors_read(const struct mm_source *src, struct mm_invent
                      (int64_t)(8 + bad), "header is not valid UTF-8");
         goto out;
     }
-    /* A tensor entry takes at least 48 bytes of header
-     * ("":{"dtype":"U8","shape":[],"data_offsets":[0,0]} and a comma): room
-     * for that many, up to ST_RESERVE_MAX, saves growing step by step. */
-    hint = n / 48 < ST_RESERVE_MAX ? (size_t)(n / 48) : ST_RESERVE_MAX;
+    /* A tensor entry of a real checkpoint takes 100 bytes of header or
+     * more (a name, "dtype", "shape", "data_offsets" and their values):
+     * room for that many, up to ST_RESERVE_MAX, saves growing step by step
+     * (a header of shorter entries grows as before). */
+    hint = n / 96 < ST_RESERVE_MAX ? (size_t)(n / 96) : ST_RESERVE_MAX;
     if (mm_inv_reserve(inv, hint) != MM_OK ||
         !mm_grow((void **)&x.spans, &x.spans_cap, hint, sizeof(*x.spans))) {
         st = mm_fail_nomem(err, src->name);

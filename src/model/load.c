@@ -405,6 +405,14 @@ enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
     for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
         st = check_index_parts(pl, (long)i, err);
     }
+    /* The indexes have served (mm_partial_fill and the checks above): free
+     * them before the inventory's own last tables, which a model of 10^6
+     * tensors would otherwise hold beside them. */
+    for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
+        mm_index_free(&pl->indexes[i].index);
+        free(pl->indexes[i].seen);
+        pl->indexes[i].seen = NULL;
+    }
     /* Names under an index are unique once every file passed its index
      * check (a name held twice is caught there, across shards as a wrong
      * shard); the other files need the full check. */
