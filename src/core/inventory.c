@@ -305,7 +305,59 @@ int mm_inv_allow_unsafe_pickle(const struct mm_inventory *inv)
     return inv->allow_unsafe_pickle;
 }
 
-enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file)
+/* Copies the metadata and warnings of `part` into `inv`'s arena, in the
+ * slots after inv's own (grown by the caller); counts are left to it. */
+static bool copy_part_strings(struct mm_inventory *inv, const struct mm_inventory *part)
+{
+    size_t i;
+    for (i = 0; i < part->nmeta; i++) {
+        struct mm_meta *m = &inv->meta[inv->nmeta + i];
+        *m = part->meta[i];
+        m->key = arena_strdup(&inv->strings, part->meta[i].key, strlen(part->meta[i].key));
+        m->value = m->key == NULL ? NULL
+                                  : arena_strdup(&inv->strings, part->meta[i].value,
+                                                 strlen(part->meta[i].value));
+        if (m->value == NULL) {
+            return false;
+        }
+    }
+    for (i = 0; i < part->nwarnings; i++) {
+        struct mm_warning *w = &inv->warnings[inv->nwarnings + i];
+        *w = part->warnings[i];
+        w->message = arena_strdup(&inv->strings, part->warnings[i].message,
+                                  strlen(part->warnings[i].message));
+        if (w->message == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+enum mm_status mm_inv_adopt(struct mm_inventory *inv, char *buf)
+{
+    struct arena *a = &inv->strings;
+    if (buf == NULL) {
+        return MM_OK;
+    }
+    if (!mm_grow((void **)&a->chunks, &a->cap, a->nchunks + 1, sizeof(char *))) {
+        return MM_ERR_NOMEM;
+    }
+    if (a->nchunks == 0) {
+        /* a chunk with no room left: the next string starts a new one */
+        a->chunks[a->nchunks++] = buf;
+        a->used = 0;
+        a->size = 0;
+        return MM_OK;
+    }
+    /* before the last chunk, which new strings keep going to */
+    a->chunks[a->nchunks] = a->chunks[a->nchunks - 1];
+    a->chunks[a->nchunks - 1] = buf;
+    a->nchunks++;
+    return MM_OK;
+}
+
+static enum mm_status absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file,
+                             bool named)
 {
     size_t i;
     const size_t dims_base = inv->ndims;
@@ -322,7 +374,7 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
                  inv->nwarnings + part->nwarnings, sizeof(*inv->warnings))) {
         return MM_ERR_NOMEM;
     }
-    if (!arena_absorb(&inv->strings, &part->strings)) {
+    if (named ? !copy_part_strings(inv, part) : !arena_absorb(&inv->strings, &part->strings)) {
         return MM_ERR_NOMEM;
     }
     if (part->ndims > 0) {
@@ -336,12 +388,12 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
         inv->recs[inv->ntensors++] = r;
     }
     for (i = 0; i < part->nmeta; i++) {
-        struct mm_meta m = part->meta[i];
+        struct mm_meta m = named ? inv->meta[inv->nmeta] : part->meta[i];
         m.file = file;
         inv->meta[inv->nmeta++] = m;
     }
     for (i = 0; i < part->nwarnings; i++) {
-        struct mm_warning w = part->warnings[i];
+        struct mm_warning w = named ? inv->warnings[inv->nwarnings] : part->warnings[i];
         w.file = file;
         inv->warnings[inv->nwarnings++] = w;
     }
@@ -355,6 +407,17 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
     part->nwarnings = 0;
     inv->finished = 0;
     return MM_OK;
+}
+
+enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file)
+{
+    return absorb(inv, part, file, false);
+}
+
+enum mm_status mm_inv_absorb_named(struct mm_inventory *inv, struct mm_inventory *part,
+                                   uint32_t file)
+{
+    return absorb(inv, part, file, true);
 }
 
 /* splitmix64's finaliser */
