@@ -77,6 +77,10 @@ void mm_inv_set_file_format(struct mm_inventory *inv, uint32_t file, const char 
                             uint64_t header_bytes);
 const char *mm_inv_file_path(const struct mm_inventory *inv, uint32_t file);
 
+/* Makes room for `n` more tensors of rank up to 2 at once, so that a
+ * reader that can bound its count does not grow the arrays step by step;
+ * MM_ERR_NOMEM when that fails. A hint only: more may still be added. */
+enum mm_status mm_inv_reserve(struct mm_inventory *inv, size_t n);
 /* Appends a tensor; name is copied (name_len bytes, need not be terminated),
  * shape copied. numel and nbytes are the caller's checked values. */
 enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, size_t name_len,
@@ -103,6 +107,15 @@ int mm_inv_allow_unsafe_pickle(const struct mm_inventory *inv);
 /* Moves every tensor, metadata entry and warning of `part` (whose tensors all name
  * file 0) into `inv` as file `file`; `part` is left empty. */
 enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file);
+/* The same for a part whose tensor names were all pointed (through
+ * mm_inv_tensor_mut) at strings that outlive `inv` (an index's names, given
+ * to `inv` with mm_inv_adopt): its metadata and warnings are copied, its
+ * own strings stay with it and are freed with it. */
+enum mm_status mm_inv_absorb_named(struct mm_inventory *inv, struct mm_inventory *part,
+                                   uint32_t file);
+/* `inv` takes ownership of `buf` (from malloc), freed with it; NULL is
+ * allowed. MM_ERR_NOMEM, `buf` left to the caller, when that fails. */
+enum mm_status mm_inv_adopt(struct mm_inventory *inv, char *buf);
 
 /* Puts `prefix` before every tensor name (a pipeline component's folder). */
 enum mm_status mm_inv_prefix_names(struct mm_inventory *inv, const char *prefix);

@@ -190,6 +190,19 @@ const char *mm_inv_file_path(const struct mm_inventory *inv, uint32_t file)
     return file < inv->nfiles ? inv->files[file].path : "";
 }
 
+enum mm_status mm_inv_reserve(struct mm_inventory *inv, size_t n)
+{
+    size_t recs;
+    size_t dims;
+    if (!mm_add_size(&recs, inv->ntensors, n) || !mm_add_size(&dims, inv->ndims, n) ||
+        !mm_add_size(&dims, dims, n) ||
+        !mm_grow((void **)&inv->recs, &inv->recs_cap, recs, sizeof(*inv->recs)) ||
+        !mm_grow((void **)&inv->dims, &inv->dims_cap, dims, sizeof(*inv->dims))) {
+        return MM_ERR_NOMEM;
+    }
+    return MM_OK;
+}
+
 enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, size_t name_len,
                                  enum mm_dtype dtype, uint32_t rank, const uint64_t *shape,
                                  uint64_t numel, uint32_t file, uint64_t offset,
@@ -292,7 +305,59 @@ int mm_inv_allow_unsafe_pickle(const struct mm_inventory *inv)
     return inv->allow_unsafe_pickle;
 }
 
-enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file)
+/* Copies the metadata and warnings of `part` into `inv`'s arena, in the
+ * slots after inv's own (grown by the caller); counts are left to it. */
+static bool copy_part_strings(struct mm_inventory *inv, const struct mm_inventory *part)
+{
+    size_t i;
+    for (i = 0; i < part->nmeta; i++) {
+        struct mm_meta *m = &inv->meta[inv->nmeta + i];
+        *m = part->meta[i];
+        m->key = arena_strdup(&inv->strings, part->meta[i].key, strlen(part->meta[i].key));
+        m->value = m->key == NULL ? NULL
+                                  : arena_strdup(&inv->strings, part->meta[i].value,
+                                                 strlen(part->meta[i].value));
+        if (m->value == NULL) {
+            return false;
+        }
+    }
+    for (i = 0; i < part->nwarnings; i++) {
+        struct mm_warning *w = &inv->warnings[inv->nwarnings + i];
+        *w = part->warnings[i];
+        w->message = arena_strdup(&inv->strings, part->warnings[i].message,
+                                  strlen(part->warnings[i].message));
+        if (w->message == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+enum mm_status mm_inv_adopt(struct mm_inventory *inv, char *buf)
+{
+    struct arena *a = &inv->strings;
+    if (buf == NULL) {
+        return MM_OK;
+    }
+    if (!mm_grow((void **)&a->chunks, &a->cap, a->nchunks + 1, sizeof(char *))) {
+        return MM_ERR_NOMEM;
+    }
+    if (a->nchunks == 0) {
+        /* a chunk with no room left: the next string starts a new one */
+        a->chunks[a->nchunks++] = buf;
+        a->used = 0;
+        a->size = 0;
+        return MM_OK;
+    }
+    /* before the last chunk, which new strings keep going to */
+    a->chunks[a->nchunks] = a->chunks[a->nchunks - 1];
+    a->chunks[a->nchunks - 1] = buf;
+    a->nchunks++;
+    return MM_OK;
+}
+
+static enum mm_status absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file,
+                             bool named)
 {
     size_t i;
     const size_t dims_base = inv->ndims;
@@ -309,7 +374,7 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
                  inv->nwarnings + part->nwarnings, sizeof(*inv->warnings))) {
         return MM_ERR_NOMEM;
     }
-    if (!arena_absorb(&inv->strings, &part->strings)) {
+    if (named ? !copy_part_strings(inv, part) : !arena_absorb(&inv->strings, &part->strings)) {
         return MM_ERR_NOMEM;
     }
     if (part->ndims > 0) {
@@ -323,12 +388,12 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
         inv->recs[inv->ntensors++] = r;
     }
     for (i = 0; i < part->nmeta; i++) {
-        struct mm_meta m = part->meta[i];
+        struct mm_meta m = named ? inv->meta[inv->nmeta] : part->meta[i];
         m.file = file;
         inv->meta[inv->nmeta++] = m;
     }
     for (i = 0; i < part->nwarnings; i++) {
-        struct mm_warning w = part->warnings[i];
+        struct mm_warning w = named ? inv->warnings[inv->nwarnings] : part->warnings[i];
         w.file = file;
         inv->warnings[inv->nwarnings++] = w;
     }
@@ -342,6 +407,17 @@ enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part
     part->nwarnings = 0;
     inv->finished = 0;
     return MM_OK;
+}
+
+enum mm_status mm_inv_absorb(struct mm_inventory *inv, struct mm_inventory *part, uint32_t file)
+{
+    return absorb(inv, part, file, false);
+}
+
+enum mm_status mm_inv_absorb_named(struct mm_inventory *inv, struct mm_inventory *part,
+                                   uint32_t file)
+{
+    return absorb(inv, part, file, true);
 }
 
 /* splitmix64's finaliser */
@@ -379,11 +455,11 @@ uint64_t mm_hash_seeded(uint64_t seed, const void *p, size_t len)
     uint64_t h = (0xcbf29ce484222325ull ^ seed) ^ (uint64_t)len;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
-        uint64_t w = 0;
-        unsigned k;
-        for (k = 0; k < 8; k++) {
-            w |= (uint64_t)b[i + k] << (8 * k);
-        }
+        const uint8_t *q = b + i;
+        const uint64_t w = (uint64_t)q[0] | (uint64_t)q[1] << 8 | (uint64_t)q[2] << 16 |
+                           (uint64_t)q[3] << 24 | (uint64_t)q[4] << 32 |
+                           (uint64_t)q[5] << 40 | (uint64_t)q[6] << 48 |
+                           (uint64_t)q[7] << 56;
         h = (h ^ w) * 0x100000001b3ull;
         h ^= h >> 29;
     }
@@ -474,9 +550,19 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
     size_t cap = 16;
     size_t *slots;
     size_t i;
+    size_t shared = 0;
     uint64_t total = 0;
     uint64_t seed;
-    while (cap < inv->ntensors * 2) {
+    /* sized by the tensors that share storage (PyTorch's), not all of them:
+     * a safetensors model of 10^6 tensors has none and needs no table */
+    for (i = 0; i < inv->ntensors; i++) {
+        shared += inv->recs[i].has_storage ? 1u : 0u;
+    }
+    if (shared == 0) {
+        *out = 0;
+        return MM_OK;
+    }
+    while (cap < shared * 2) {
         cap *= 2;
     }
     slots = calloc(cap, sizeof(*slots));

@@ -32,12 +32,6 @@ static void skip_ws(struct mm_json *j)
     }
 }
 
-int64_t mm_json_offset(struct mm_json *j)
-{
-    skip_ws(j);
-    return (int64_t)mm_cursor_offset(&j->c);
-}
-
 enum mm_status mm_json_syntax(struct mm_json *j, const char *what)
 {
     const int64_t at = (int64_t)mm_cursor_offset(&j->c);
@@ -49,43 +43,20 @@ enum mm_status mm_json_syntax(struct mm_json *j, const char *what)
                    "invalid JSON: %s, found byte 0x%02x", what, j->c.p[j->c.pos]);
 }
 
-int mm_json_peek(struct mm_json *j)
+int mm_json_peek_ws(struct mm_json *j)
 {
     skip_ws(j);
     return j->c.pos < j->c.len ? j->c.p[j->c.pos] : -1;
 }
 
-enum mm_status mm_json_expect(struct mm_json *j, char ch, const char *what)
+/* The error of mm_json_more (json_scan.h), out of line: after a member
+ * neither ',' nor the close, or a ',' followed by the close. */
+enum mm_status mm_json_more_fail(struct mm_json *j, char close, bool trailing)
 {
-    if (mm_json_peek(j) != (unsigned char)ch) {
-        return mm_json_syntax(j, what);
-    }
-    j->c.pos++;
-    return MM_OK;
-}
-
-enum mm_status mm_json_more(struct mm_json *j, char close, bool *first, bool *more)
-{
-    const int ch = mm_json_peek(j);
-    if (ch == (unsigned char)close) {
-        j->c.pos++;
-        *more = false;
-        return MM_OK;
-    }
-    if (*first) {
-        *first = false;
-        *more = true;
-        return MM_OK;
-    }
-    if (ch != ',') {
-        return mm_json_syntax(j, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
-    j->c.pos++;
-    if (mm_json_peek(j) == (unsigned char)close) {
+    if (trailing) {
         return mm_json_syntax(j, "trailing comma");
     }
-    *more = true;
-    return MM_OK;
+    return mm_json_syntax(j, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
 }
 
 enum mm_status mm_json_member(struct mm_json *j, bool *first, bool *more, const char **key,
@@ -266,21 +237,34 @@ static enum mm_status decode_escaped(struct mm_json *j, size_t start, const char
     return MM_OK;
 }
 
-/* True when none of the 8 bytes at p is '"', '\\' or below 0x20: the
- * classic zero-byte test ((x - 0x01..) & ~x & 0x80..) applied to the bytes
- * XORed with '"' and '\\', and its "less than n" form for the control
- * bytes. The order the bytes are loaded in does not matter. */
-static bool plain8(const uint8_t *p)
+/* The 8 bytes at p as a little-endian word (compilers make it one load). */
+static uint64_t load_le64(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+           (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+/* The top bit of each byte of v that is '"', '\\' or below 0x20: the classic
+ * zero-byte test ((x - 0x01..) & ~x & 0x80..) applied to v XORed with '"'
+ * and '\\', and its "less than n" form for the control bytes. A borrow can
+ * flag a byte above a flagged one, never below: the lowest flag is exact. */
+static uint64_t special8(uint64_t v)
 {
     const uint64_t ones = 0x0101010101010101ull;
     const uint64_t highs = 0x8080808080808080ull;
-    uint64_t v;
-    uint64_t q;
-    uint64_t b;
-    memcpy(&v, p, sizeof(v));
-    q = v ^ (ones * (uint64_t)'"');
-    b = v ^ (ones * (uint64_t)'\\');
-    return ((((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20u) & ~v)) & highs) == 0;
+    const uint64_t q = v ^ (ones * (uint64_t)'"');
+    const uint64_t b = v ^ (ones * (uint64_t)'\\');
+    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20u) & ~v)) & highs;
+}
+
+/* The byte number (0-7) of the lowest flag of a nonzero special8 mask: the
+ * lowest flag alone, moved to bit 8k, times a constant whose byte 7-k is k
+ * puts k in the top byte. */
+static size_t first_flag(uint64_t m)
+{
+    const uint64_t low = m & (~m + 1u);
+    return (size_t)(((low >> 7) * 0x0001020304050607ull) >> 56);
 }
 
 enum mm_status mm_json_string(struct mm_json *j, const char **s, size_t *len)
@@ -293,10 +277,15 @@ enum mm_status mm_json_string(struct mm_json *j, const char **s, size_t *len)
     j->c.pos++;
     start = j->c.pos;
     /* Fast path: no escape and no control byte. UTF-8 was checked for the
-     * whole text beforehand. Eight bytes at a time while none of them can
-     * end it (tensor names are long), then byte by byte. */
+     * whole text beforehand. Eight bytes at a time to the first byte that
+     * can end it (tensor names are long), then byte by byte. */
     i = start;
-    while (j->c.len - i >= 8 && plain8(j->c.p + i)) {
+    while (j->c.len - i >= 8) {
+        const uint64_t m = special8(load_le64(j->c.p + i));
+        if (m != 0) {
+            i += first_flag(m);
+            break;
+        }
         i += 8;
     }
     for (; i < j->c.len; i++) {
@@ -345,6 +334,12 @@ enum mm_status mm_json_number(struct mm_json *j, struct mm_jnum *out)
     if (p[i] == '0') {
         i++;
     } else {
+        /* 15 digits stay below 10^15 < 2^64: no check needed */
+        const size_t fast_end = n - i > 15 ? i + 15 : n;
+        while (i < fast_end && is_digit(p[i])) {
+            out->u = out->u * 10u + (uint64_t)(p[i] - '0');
+            i++;
+        }
         while (i < n && is_digit(p[i])) {
             const uint64_t d = (uint64_t)(p[i] - '0');
             if (!out->overflow &&
@@ -444,16 +439,15 @@ enum mm_status mm_json_skip(struct mm_json *j, unsigned depth)
     }
 }
 
-/* True when the 16 bytes at p are all ASCII; written as a plain loop that
- * compilers turn into a few vector instructions. */
+/* True when the 16 bytes at p are all ASCII: no byte has its top bit (the
+ * order the words are loaded in does not matter). */
 static bool ascii16(const uint8_t *p)
 {
-    uint8_t acc = 0;
-    unsigned k;
-    for (k = 0; k < 16; k++) {
-        acc |= p[k];
-    }
-    return acc < 0x80;
+    uint64_t a;
+    uint64_t b;
+    memcpy(&a, p, sizeof(a));
+    memcpy(&b, p + 8, sizeof(b));
+    return ((a | b) & 0x8080808080808080ull) == 0;
 }
 
 /* UTF-8 as Python's 'utf-8' codec reads it; with `surrogates`, as its

@@ -38,9 +38,36 @@ void mm_json_init(struct mm_json *j, const void *p, size_t len, uint64_t base, c
 void mm_json_fini(struct mm_json *j);
 
 /* Skips whitespace; returns the next byte, or -1 at the end. */
-int mm_json_peek(struct mm_json *j);
+int mm_json_peek_ws(struct mm_json *j);
+/* Inline, as it runs several times per value: the next byte, or -1; the
+ * call skips whitespace only when there is some. */
+static inline int mm_json_peek(struct mm_json *j)
+{
+    if (j->c.pos < j->c.len) {
+        const uint8_t ch = j->c.p[j->c.pos];
+        if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+            return ch;
+        }
+    }
+    return mm_json_peek_ws(j);
+}
+/* A syntax error at the current position. */
+enum mm_status mm_json_syntax(struct mm_json *j, const char *what);
+/* Offset of the next non-whitespace byte, for error messages. */
+static inline int64_t mm_json_offset(struct mm_json *j)
+{
+    (void)mm_json_peek(j);
+    return (int64_t)mm_cursor_offset(&j->c);
+}
 /* Skips whitespace and consumes `ch`, else a syntax error. */
-enum mm_status mm_json_expect(struct mm_json *j, char ch, const char *what);
+static inline enum mm_status mm_json_expect(struct mm_json *j, char ch, const char *what)
+{
+    if (mm_json_peek(j) != (unsigned char)ch) {
+        return mm_json_syntax(j, what);
+    }
+    j->c.pos++;
+    return MM_OK;
+}
 /* Skips whitespace and reads a string. */
 enum mm_status mm_json_string(struct mm_json *j, const char **s, size_t *len);
 /* Skips whitespace and reads a number. */
@@ -53,7 +80,32 @@ enum mm_status mm_json_skip(struct mm_json *j, unsigned depth);
  * or value is next), cleared when `close` was consumed. `*first` must start
  * true.
  */
-enum mm_status mm_json_more(struct mm_json *j, char close, bool *first, bool *more);
+enum mm_status mm_json_more_fail(struct mm_json *j, char close, bool trailing);
+/* (inline: it runs once per member) */
+static inline enum mm_status mm_json_more(struct mm_json *j, char close, bool *first,
+                                          bool *more)
+{
+    const int ch = mm_json_peek(j);
+    if (ch == (unsigned char)close) {
+        j->c.pos++;
+        *more = false;
+        return MM_OK;
+    }
+    if (*first) {
+        *first = false;
+        *more = true;
+        return MM_OK;
+    }
+    if (ch != ',') {
+        return mm_json_more_fail(j, close, false);
+    }
+    j->c.pos++;
+    if (mm_json_peek(j) == (unsigned char)close) {
+        return mm_json_more_fail(j, close, true);
+    }
+    *more = true;
+    return MM_OK;
+}
 /*
  * The next member of an object whose '{' was consumed: its key and the ':'
  * after it (*more is cleared, and nothing read, at the closing '}'). *at
@@ -66,10 +118,6 @@ enum mm_status mm_json_member(struct mm_json *j, bool *first, bool *more, const 
  * points *s there. Strings that point into the input are left as they are. */
 enum mm_status mm_json_keep(struct mm_json *j, const char **s, size_t len, char **buf,
                             size_t *cap);
-/* Offset of the next non-whitespace byte, for error messages. */
-int64_t mm_json_offset(struct mm_json *j);
-/* A syntax error at the current position. */
-enum mm_status mm_json_syntax(struct mm_json *j, const char *what);
 
 /* Checks that bytes are valid UTF-8 (no overlongs, no surrogates); on
  * failure *bad_at is the index of the first bad byte. */

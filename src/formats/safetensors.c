@@ -18,6 +18,11 @@
 #include "core/json_scan.h"
 #include "formats/readers.h"
 
+/* The most tensors reserved ahead from a header's length (mm_inv_reserve):
+ * 4096 records are ~350 KiB, a few shards' worth; past that, growing costs
+ * little against the parsing. */
+#define ST_RESERVE_MAX 4096u
+
 struct span {
     uint64_t begin;
     uint64_t end;
@@ -541,6 +546,7 @@ enum mm_status mm_safetensors_read(const struct mm_source *src, struct mm_invent
     uint64_t n;
     uint8_t *header = NULL;
     size_t bad;
+    size_t hint;
     enum mm_status st;
     struct st_ctx x;
     memset(&x, 0, sizeof(x));
@@ -578,6 +584,16 @@ enum mm_status mm_safetensors_read(const struct mm_source *src, struct mm_invent
     if (!mm_utf8_valid(header, (size_t)n, &bad)) {
         st = mm_fail(err, MM_ERR_MALFORMED, MM_E_HEADER_UTF8, src->name, NULL,
                      (int64_t)(8 + bad), "header is not valid UTF-8");
+        goto out;
+    }
+    /* A tensor entry of a real checkpoint takes 100 bytes of header or
+     * more (a name, "dtype", "shape", "data_offsets" and their values):
+     * room for that many, up to ST_RESERVE_MAX, saves growing step by step
+     * (a header of shorter entries grows as before). */
+    hint = n / 96 < ST_RESERVE_MAX ? (size_t)(n / 96) : ST_RESERVE_MAX;
+    if (mm_inv_reserve(inv, hint) != MM_OK ||
+        !mm_grow((void **)&x.spans, &x.spans_cap, hint, sizeof(*x.spans))) {
+        st = mm_fail_nomem(err, src->name);
         goto out;
     }
     x.data_start = 8 + n;

@@ -166,7 +166,12 @@ static void check_part(const struct mm_plan *pl, size_t i)
         }
         pi->seen[e] = 1;
         jb->ix_found++;
+        if (plen == 0) {
+            /* the same string: the inventory keeps the index's copy */
+            mm_inv_tensor_mut(jb->part, k)->name = ix->names + ix->name_at[e];
+        }
     }
+    jb->names_shared = plen == 0 && n > 0;
 }
 
 struct pool {
@@ -197,7 +202,8 @@ static enum mm_status merge_part(struct mm_inventory *inv, struct mm_job *jb)
     }
     st = mm_inv_add_file(inv, jb->rel, "unknown", mm_inventory_file(jb->part, 0)->bytes, 0, &f);
     if (st == MM_OK) {
-        st = mm_inv_absorb(inv, jb->part, f);
+        st = jb->names_shared ? mm_inv_absorb_named(inv, jb->part, f)
+                              : mm_inv_absorb(inv, jb->part, f);
     }
     if (st == MM_OK) {
         mm_inventory_free(jb->part);
@@ -338,6 +344,18 @@ static enum mm_status check_index_parts(const struct mm_plan *pl, long id,
     return MM_OK;
 }
 
+/* True when a merged part's names point into index `id`'s names. */
+static bool index_names_used(const struct mm_plan *pl, long id)
+{
+    size_t i;
+    for (i = 0; i < pl->njobs; i++) {
+        if (pl->jobs[i].index_id == id && pl->jobs[i].names_shared) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool all_indexed(const struct mm_plan *pl)
 {
     size_t i;
@@ -404,6 +422,23 @@ enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
     }
     for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
         st = check_index_parts(pl, (long)i, err);
+    }
+    /* The indexes have served (mm_partial_fill and the checks above): free
+     * them before the inventory's own last tables, which a model of 10^6
+     * tensors would otherwise hold beside them. */
+    for (i = 0; st == MM_OK && i < pl->nindexes; i++) {
+        struct mm_index *ix = &pl->indexes[i].index;
+        if (index_names_used(pl, (long)i)) {
+            /* the tensors of its shards name its strings: keep them */
+            if (mm_inv_adopt(inv, ix->names) != MM_OK) {
+                st = mm_fail_nomem(err, pl->indexes[i].path);
+                break;
+            }
+            ix->names = NULL;
+        }
+        mm_index_free(ix);
+        free(pl->indexes[i].seen);
+        pl->indexes[i].seen = NULL;
     }
     /* Names under an index are unique once every file passed its index
      * check (a name held twice is caught there, across shards as a wrong

@@ -54,6 +54,10 @@ struct mm_job {
     enum mm_status ix_status;
     struct mm_error *ix_err;
     size_t ix_found;
+    /* Every tensor name of `part` points at its index entry's name (no
+     * component prefix): the merge copies no name, and the index's names
+     * go to the inventory. */
+    int names_shared;
 };
 
 struct mm_plan_index {

@@ -13,5 +13,6 @@ endforeach()
 
 mm_add_test(test_bench_layout ${MM_BENCH_DIR}/test_bench_layout.c)
 target_compile_definitions(test_bench_layout PRIVATE
-  MM_GEN_LAYOUT="$<TARGET_FILE:mm_bench_gen_layout>")
-add_dependencies(test_bench_layout mm_bench_gen_layout modelmem_cli)
+  MM_GEN_LAYOUT="$<TARGET_FILE:mm_bench_gen_layout>"
+  MM_FLOOR="$<TARGET_FILE:mm_bench_floor>")
+add_dependencies(test_bench_layout mm_bench_gen_layout mm_bench_floor modelmem_cli)

@@ -4,7 +4,11 @@
  * for each *.safetensors file of the folder, opens it and preads the
  * 8-byte length and the header bytes; nothing is parsed.
  *
- *   floor DIR
+ *   floor [--no-index] DIR
+ *
+ * --no-index skips the index file: the headers-only floor, the least a
+ * tool must do that lists the shards from the folder instead of reading
+ * the index first.
  *
  * Prints "files F header_bytes B" on stdout; exits 1 on any error.
  */
@@ -98,21 +102,24 @@ int main(int argc, char **argv)
     char path[4096];
     uint64_t bytes = 0;
     unsigned files = 0;
-    if (argc != 2) {
-        fputs("usage: floor DIR\n", stderr);
+    const int no_index = argc == 3 && strcmp(argv[1], "--no-index") == 0;
+    const char *dir = argv[argc - 1];
+    if (argc != 2 && !no_index) {
+        fputs("usage: floor [--no-index] DIR\n", stderr);
         return 2;
     }
-    d = opendir(argv[1]);
+    d = opendir(dir);
     if (d == NULL) {
-        return fail(argv[1]);
+        return fail(dir);
     }
     errno = 0;
     while ((e = readdir(d)) != NULL) {
         const int is_index = ends_with(e->d_name, ".safetensors.index.json");
-        if (e->d_name[0] == '.' || (!is_index && !ends_with(e->d_name, ".safetensors"))) {
+        if (e->d_name[0] == '.' || (!is_index && !ends_with(e->d_name, ".safetensors")) ||
+            (is_index && no_index)) {
             continue;
         }
-        snprintf(path, sizeof(path), "%s/%s", argv[1], e->d_name);
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         if (read_file(path, is_index, &bytes) != 0) {
             closedir(d);
             return fail(path);

@@ -12,6 +12,8 @@
  *   weight_scale_inv of 128x128 blocks, BF16 norms, router and embeddings;
  *   163 shards model-000NN-of-000163.safetensors.
  * llama: Llama-3-70B: 80 layers, BF16, 723 tensors, 30 shards.
+ * million: the deepseek layout with 2821 routed experts per MoE layer
+ *   instead of 256: 1,000,001 tensors in 1000 shards (the memory test).
  *
  * Each shard is a valid safetensors file (safetensors README): an 8-byte
  * little-endian header length N, N bytes of JSON padded with spaces to a
@@ -185,7 +187,7 @@ static void ds_mlp(struct layout *L, const char *prefix, uint64_t inter)
     fp8_linear(L, DS_HIDDEN, inter, p);
 }
 
-static void ds_layer(struct layout *L, unsigned l)
+static void ds_layer(struct layout *L, unsigned l, unsigned experts)
 {
     char p[200];
     unsigned e;
@@ -210,7 +212,7 @@ static void ds_layer(struct layout *L, unsigned l)
     }
     add(L, DT_BF16, DS_EXPERTS, DS_HIDDEN, "model.layers.%u.mlp.gate.weight", l);
     add(L, DT_F32, DS_EXPERTS, 0, "model.layers.%u.mlp.gate.e_score_correction_bias", l);
-    for (e = 0; e < DS_EXPERTS; e++) {
+    for (e = 0; e < experts; e++) {
         snprintf(p, sizeof(p), "model.layers.%u.mlp.experts.%u", l, e);
         ds_mlp(L, p, DS_MOE_INTER);
     }
@@ -218,12 +220,14 @@ static void ds_layer(struct layout *L, unsigned l)
     ds_mlp(L, p, DS_MOE_INTER);
 }
 
-static void gen_deepseek(struct layout *L)
+/* DeepSeek-V3 with `experts` routed experts per MoE layer: 256 is the
+ * real checkpoint; each one more adds 354 tensors (59 layers x 6). */
+static void gen_deepseek(struct layout *L, unsigned experts)
 {
     unsigned l;
     add(L, DT_BF16, DS_VOCAB, DS_HIDDEN, "model.embed_tokens.weight");
     for (l = 0; l <= DS_LAYERS; l++) {
-        ds_layer(L, l);
+        ds_layer(L, l, experts);
     }
     /* layer 61 is the multi-token-prediction module */
     add(L, DT_BF16, DS_VOCAB, DS_HIDDEN, "model.layers.%u.embed_tokens.weight", DS_LAYERS);
@@ -458,7 +462,7 @@ static void write_index(const struct layout *L, const char *dir, unsigned keep,
 
 static void usage(void)
 {
-    fputs("usage: gen_layout deepseek|llama OUTDIR [--keep K]\n", stderr);
+    fputs("usage: gen_layout deepseek|llama|million OUTDIR [--keep K]\n", stderr);
     exit(2);
 }
 
@@ -480,8 +484,12 @@ int main(int argc, char **argv)
         usage();
     }
     if (strcmp(argv[1], "deepseek") == 0) {
-        gen_deepseek(&L);
+        gen_deepseek(&L, DS_EXPERTS);
         nshards = 163;
+    } else if (strcmp(argv[1], "million") == 0) {
+        /* 2821 experts: 1,000,001 tensors, in 1000 shards of ~7.5 GB */
+        gen_deepseek(&L, 2821);
+        nshards = 1000;
     } else if (strcmp(argv[1], "llama") == 0) {
         gen_llama(&L);
         nshards = 30;

@@ -77,12 +77,20 @@ for L in deepseek llama; do
     floor_ns=$WALL_NS
     printf '%-9s %-16s %9.2f %8.2f %13.1f\n' "$L" floor "$(awk -v n="$WALL_NS" 'BEGIN { print n / 1e6 }')" \
         1 "$(awk -v k="$RSS_KIB" 'BEGIN { print k / 1024 }')"
+    # the headers-only floor: the shards' headers, not the index
+    measure "$FLOOR" --no-index "$TMP/$L"
+    hfloor_ns=$WALL_NS
+    printf '%-9s %-16s %9.2f %8.2f %13.1f\n' "$L" "floor --no-index" \
+        "$(awk -v n="$WALL_NS" 'BEGIN { print n / 1e6 }')" \
+        "$(awk -v n="$WALL_NS" -v f="$floor_ns" 'BEGIN { printf "%.2f", n / f }')" \
+        "$(awk -v k="$RSS_KIB" 'BEGIN { print k / 1024 }')"
     for cmd in estimate inspect; do
         measure "$MODELMEM" "$cmd" --json "$TMP/$L"
         ratio=$(awk -v n="$WALL_NS" -v f="$floor_ns" 'BEGIN { printf "%.2f", n / f }')
-        printf '%-9s %-16s %9.2f %8s %13.1f\n' "$L" "$cmd --json" \
+        hratio=$(awk -v n="$WALL_NS" -v f="$hfloor_ns" 'BEGIN { printf "%.2f", n / f }')
+        printf '%-9s %-16s %9.2f %8s %13.1f  (%sx headers-only)\n' "$L" "$cmd --json" \
             "$(awk -v n="$WALL_NS" 'BEGIN { print n / 1e6 }')" "$ratio" \
-            "$(awk -v k="$RSS_KIB" 'BEGIN { print k / 1024 }')"
+            "$(awk -v k="$RSS_KIB" 'BEGIN { print k / 1024 }')" "$hratio"
         if [ "$L" = deepseek ]; then
             eval "${cmd}_ratio=$ratio ${cmd}_rss=$RSS_KIB"
         fi

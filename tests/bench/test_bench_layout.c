@@ -3,7 +3,9 @@
  * counts them exactly: gen_layout writes (sparse) the Llama-3-70B layout
  * and the first shards of the DeepSeek-V3 layout; `modelmem inspect --json`
  * and `estimate --json` must report the generator's tensor count and
- * parameters per dtype. Timing is run_bench.sh's business, not a test's.
+ * parameters per dtype; `floor` reads the index and every shard's header,
+ * `floor --no-index` the headers alone. Timing is run_bench.sh's business,
+ * not a test's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -134,6 +136,8 @@ static void check_layout(const char *kind, unsigned keep, struct counts *want)
     char *gen;
     char *inspect;
     char *estimate;
+    char *floor_all;
+    char *floor_headers;
     struct counts got;
     assert_non_null(mkdtemp(tmpl));
     snprintf(dir, sizeof(dir), "%s/model", tmpl);
@@ -158,9 +162,21 @@ static void check_layout(const char *kind, unsigned keep, struct counts *want)
     read_by_dtype(&got, estimate);
     assert_same(want, &got);
 
+    /* the floors: shards + index, then the shards' header bytes alone */
+    snprintf(cmd, sizeof(cmd), "'%s' '%s'", MM_FLOOR, dir);
+    floor_all = run(cmd);
+    assert_int_equal(number_after(floor_all, "files "), number_after(gen, "\"shards\": ") + 1);
+    snprintf(cmd, sizeof(cmd), "'%s' --no-index '%s'", MM_FLOOR, dir);
+    floor_headers = run(cmd);
+    assert_int_equal(number_after(floor_headers, "files "), number_after(gen, "\"shards\": "));
+    assert_int_equal(number_after(floor_headers, "header_bytes "),
+                     number_after(gen, "\"header_bytes\": "));
+
     free(gen);
     free(inspect);
     free(estimate);
+    free(floor_all);
+    free(floor_headers);
     remove_tree(dir);
     assert_int_equal(rmdir(tmpl), 0);
 }
