@@ -299,6 +299,29 @@ static void print_files_read(const struct mm_inventory *inv)
     out_flush(&e);
 }
 
+/* A folder with no weights of its own may hold models below it (a model
+ * store, a Hugging Face cache): the error then says how to list them. */
+static void hint_scan(struct mm_error *err, const char *path)
+{
+    const char *const roots[1] = {path};
+    const struct mm_scan_options so = MM_SCAN_OPTIONS_INIT;
+    struct mm_scan *scan = NULL;
+    struct mm_error e;
+    size_t n;
+    size_t len;
+    if (err->code != MM_E_NO_WEIGHTS ||
+        mm_scan_find(&scan, roots, 1, &so, &e) != MM_OK) {
+        return;
+    }
+    n = mm_scan_count(scan);
+    mm_scan_free(scan);
+    len = strlen(err->message);
+    if (n > 0 && len < sizeof(err->message)) {
+        snprintf(err->message + len, sizeof(err->message) - len,
+                 "; %zu model%s below it: modelmem scan lists them", n, n == 1 ? "" : "s");
+    }
+}
+
 int cli_load(struct mm_inventory **out, const struct cli_common *c)
 {
     struct mm_load_options opts = MM_LOAD_OPTIONS_INIT;
@@ -314,6 +337,7 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
     }
     st = mm_inventory_load(out, path, &opts, &err);
     if (st != MM_OK) {
+        hint_scan(&err, path);
         cli_print_error(&err);
         return EXIT_INPUT;
     }

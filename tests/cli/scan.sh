@@ -247,4 +247,15 @@ run "$BIN" scan --context
 expect_rc 2
 run "$BIN" scan --markdown "$HUB"
 expect_rc 2
+
+# estimate on a folder of models (a model store, a cache) says how to list
+# them, in its one line
+run "$BIN" "$FIXTURES/hub"
+expect_rc 1
+expect_stderr_one_line "modelmem: $FIXTURES/hub: no weight files found"
+grep -q "; 2 models below it: modelmem scan lists them\$" "$ERR" ||
+    fail "no hint to scan: $(cat "$ERR")"
+run "$BIN" "$FIXTURES/tiny-llama/config.json"
+expect_rc 1
+grep -q "modelmem scan" "$ERR" && fail "a hint to scan where there is no model below"
 finish
