@@ -6,9 +6,15 @@
 # code points of the UTF-8 output (an escape as its printed length), with
 # no trailing space; a name that fits a line is whole on one; a longer one
 # reads back whole from its lines; --json keeps every name and the value
-# whole. Needs python3 (else skipped).
+# whole. Then the README's inspect sample (the block after the line
+# "<!-- inspect sample: ... -->": "$ COMMAND", the output's first lines,
+# "...", its last lines) against the program's output, run in REPO.
+# Needs python3 (else skipped).
 . "$(dirname "$0")/lib.sh"
 BIN=$1
+README=$2
+REPO=$3
+BINDIR=$(cd "$(dirname "$BIN")" && pwd)
 
 command -v python3 >/dev/null 2>&1 || { echo "python3 not found: skipped"; exit 77; }
 python3 - "$TMP" >"$TMP/path" <<'PY' || { echo "generator failed" >&2; exit 1; }
@@ -90,4 +96,24 @@ missing = [n for n in names if json.dumps(n, ensure_ascii=False) not in text]
 ok = not missing and json.dumps(("value " * 40).strip()) in text
 sys.exit(0 if ok else 1)
 PY
+
+awk '/^<!-- inspect sample: / { want = 1; next }
+     want && /^```/   { if (on) exit; on = 1; next }
+     on { print }' "$README" >"$TMP/block"
+cmd=$(sed -n '1s/^\$ //p' "$TMP/block")
+[ -n "$cmd" ] || fail "no inspect sample in the README"
+sed 1d "$TMP/block" >"$TMP/want"
+sed '/^\.\.\.$/,$d' "$TMP/want" >"$TMP/want.head"
+sed '1,/^\.\.\.$/d' "$TMP/want" >"$TMP/want.tail"
+LAST=$cmd
+(cd "$REPO" && PATH="$BINDIR:$PATH" sh -c "$cmd") >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc 0
+head -n "$(wc -l <"$TMP/want.head")" "$OUT" >"$TMP/got.head"
+tail -n "$(wc -l <"$TMP/want.tail")" "$OUT" >"$TMP/got.tail"
+if ! cmp -s "$TMP/want.head" "$TMP/got.head" || ! cmp -s "$TMP/want.tail" "$TMP/got.tail"; then
+    fail "the README's inspect sample differs from modelmem's (- README, + now):"
+    diff -u "$TMP/want.head" "$TMP/got.head" >&2
+    diff -u "$TMP/want.tail" "$TMP/got.tail" >&2
+fi
 finish
