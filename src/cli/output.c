@@ -339,6 +339,7 @@ void out_text_cut(struct out *o, const char *s, size_t cols)
     size_t head;
     size_t used;
     size_t i;
+    size_t tail;
     if (w <= cols) {
         out_textn(o, s, n);
         return;
@@ -346,9 +347,10 @@ void out_text_cut(struct out *o, const char *s, size_t cols)
     keep = cols > 3 ? cols - 3 : 0;
     head = out_text_fit(s, n, (keep + 1) / 2, &used);
     /* the tail: from the first piece after which no more than the
-     * columns left remain */
+     * columns the head left remain */
+    tail = keep - used;
     i = head;
-    while (i < n && w - used > keep - (keep + 1) / 2) {
+    while (i < n && w - used > tail) {
         size_t len;
         used += piece_cols(u + i, n - i, &len);
         i += len;
