@@ -65,6 +65,8 @@ endif()
 
 mm_add_test(test_conformance ${CMAKE_CURRENT_SOURCE_DIR}/test_conformance.c)
 target_link_libraries(test_conformance PRIVATE ${MM_CLI_CJSON_LIB})
+mm_cli_test(cli_inspect_width inspect_width.sh $<TARGET_FILE:modelmem_cli>
+  ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR})
 mm_cli_test(cli_malformed malformed.sh $<TARGET_FILE:modelmem_cli> ${MM_FIXTURES})
 
 # Text from files on a terminal: hostile names, metadata, paths and pickle

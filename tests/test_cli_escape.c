@@ -263,6 +263,46 @@ static void test_text_writer(void **state)
     assert_int_equal(out_text_width("name"), 4);
 }
 
+static void expect_cut(const char *s, size_t cols, const char *want)
+{
+    static struct out o;
+    char got[256];
+    size_t len;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    out_init(&o, f);
+    out_text_cut(&o, s, cols);
+    out_flush(&o);
+    rewind(f);
+    len = fread(got, 1, sizeof(got) - 1, f);
+    fclose(f);
+    got[len] = '\0';
+    assert_string_equal(got, want);
+    assert_true(out_text_width(got) <= cols || strcmp(got, s) == 0);
+}
+
+/* Fitting and cutting count an escape as its printed length and never
+ * split one or a UTF-8 sequence. */
+static void test_text_fit_and_cut(void **state)
+{
+    size_t used = 0;
+    (void)state;
+    assert_int_equal(out_text_fit("abcdef", 6, 4, &used), 4);
+    assert_int_equal(used, 4);
+    assert_int_equal(out_text_fit("ab\x1b" "cd", 5, 5, &used), 2); /* \x1b: 4 columns */
+    assert_int_equal(used, 2);
+    assert_int_equal(out_text_fit("ab\x1b" "cd", 5, 6, &used), 3);
+    assert_int_equal(used, 6);
+    assert_int_equal(out_text_fit(ZH "x", 7, 2, &used), 6);
+    assert_int_equal(used, 2);
+    assert_int_equal(out_text_fit("\xc2\x9b", 2, 5, NULL), 0); /* \u009b: 6 */
+    expect_cut("short", 10, "short");
+    expect_cut("abcdefghijklmnop", 10, "abcd...nop");
+    expect_cut("/a/b/" ZH ZH "/c/d/e/f", 9, "/a/...e/f");
+    expect_cut("ab\x1b" "cdefghij", 10, "ab...fghij"); /* the tail takes what is left */
+    expect_cut("abcdefgh\x1b", 10, "abcd...");          /* \x1b does not fit the tail */
+}
+
 /* Every command on one target. */
 static void run_all(const char *rel)
 {
@@ -500,6 +540,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_writer),
+        cmocka_unit_test(test_text_fit_and_cut),
         cmocka_unit_test_setup_teardown(test_safetensors_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gguf_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_and_folder_names, setup, teardown),

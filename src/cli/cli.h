@@ -60,6 +60,13 @@ size_t out_text_width(const char *s);
  * does not fit); with keep_utf8 false, every non-ASCII byte is shown as
  * \xHH too (a terminal whose charset is not UTF-8). Returns the columns. */
 size_t out_text_escape(char *out, size_t size, const char *s, bool keep_utf8);
+/* The bytes of s[0..n) that out_textn shows within `cols` columns (whole
+ * pieces: an escape is never split); *used (when not NULL) gets their
+ * columns. */
+size_t out_text_fit(const char *s, size_t n, size_t cols, size_t *used);
+/* out_text within `cols` columns: text wider is cut in the middle, "..."
+ * standing for what is left out (paths and values in headers). */
+void out_text_cut(struct out *o, const char *s, size_t cols);
 /* printf-style, for the rare formatted piece (never text from a file). */
 void out_fmt(struct out *o, const char *fmt, ...) MM_PRINTF(2, 3);
 

@@ -298,6 +298,68 @@ size_t out_text_width(const char *s)
     return w;
 }
 
+/* Columns and bytes of the piece out_textn shows first for s[0..n). */
+static size_t piece_cols(const unsigned char *u, size_t n, size_t *len)
+{
+    char esc[8];
+    if (u[0] >= 0x20 && u[0] < 0x7f) {
+        *len = 1;
+        return 1;
+    }
+    text_piece(u, n, len, esc);
+    return esc[0] != '\0' ? strlen(esc) : 1;
+}
+
+size_t out_text_fit(const char *s, size_t n, size_t cols, size_t *used)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    size_t w = 0;
+    while (i < n) {
+        size_t len;
+        const size_t c = piece_cols(u + i, n - i, &len);
+        if (c > cols - w) {
+            break;
+        }
+        w += c;
+        i += len;
+    }
+    if (used != NULL) {
+        *used = w;
+    }
+    return i;
+}
+
+void out_text_cut(struct out *o, const char *s, size_t cols)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    const size_t n = strlen(s);
+    const size_t w = out_text_width(s);
+    size_t keep;
+    size_t head;
+    size_t used;
+    size_t i;
+    size_t tail;
+    if (w <= cols) {
+        out_textn(o, s, n);
+        return;
+    }
+    keep = cols > 3 ? cols - 3 : 0;
+    head = out_text_fit(s, n, (keep + 1) / 2, &used);
+    /* the tail: from the first piece after which no more than the
+     * columns the head left remain */
+    tail = keep - used;
+    i = head;
+    while (i < n && w - used > tail) {
+        size_t len;
+        used += piece_cols(u + i, n - i, &len);
+        i += len;
+    }
+    out_textn(o, s, head);
+    out_str(o, "...");
+    out_textn(o, s + i, n - i);
+}
+
 void out_fmt(struct out *o, const char *fmt, ...)
 {
     char tmp[1024];

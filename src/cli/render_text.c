@@ -264,71 +264,259 @@ void render_estimate_text(struct out *o, const struct mm_estimate *e,
     out_fmt(o, " (%s parameters)\n", num);
 }
 
-void render_inspect_text(struct out *o, const struct mm_inventory *inv, const char *target)
+/* inspect's listing within CLI_TEXT_COLUMNS whatever the names: each
+ * tensor's name whole on its line, beside the fixed columns when it fits
+ * there, else on a line of its own above them; a name wider than a whole
+ * line (which cannot be shown whole on one) goes on, not cut, on lines
+ * indented two more columns, broken after a '.' where one falls in the
+ * line's second half. Paths in the header lines and metadata values are
+ * cut in the middle ("..."); --json has them whole. */
+#define NAME_MIN 16     /* the narrowest name column beside the others */
+#define VALUE_MIN 24    /* the narrowest room for a metadata value */
+#define SHAPE_MAX 28    /* a wider shape pushes its row's next columns */
+#define ROW_MAX (MM_LIMIT_RANK * 22 + 128)
+
+struct inspect_cols {
+    size_t name;
+    size_t dtype;
+    size_t shape;
+    size_t file;
+    size_t offset;
+    size_t bytes;
+};
+
+/* "[4096,11008]": a shape without spaces. */
+static size_t shape_text(char *buf, size_t size, const struct mm_tensor *t)
+{
+    size_t sl = 0;
+    uint32_t k;
+    buf[sl++] = '[';
+    for (k = 0; k < t->rank && sl + 24 < size; k++) {
+        sl += (size_t)snprintf(buf + sl, size - sl, "%s%llu", k > 0 ? "," : "",
+                               (unsigned long long)t->shape[k]);
+    }
+    buf[sl++] = ']';
+    buf[sl] = '\0';
+    return sl;
+}
+
+static size_t digits(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+static void inspect_layout(struct inspect_cols *c, const struct mm_inventory *inv)
+{
+    const size_t nt = mm_inventory_tensor_count(inv);
+    size_t longest = 4; /* "NAME" */
+    size_t fixed;
+    size_t i;
+    c->dtype = 5;  /* "DTYPE" */
+    c->shape = 5;  /* "SHAPE" */
+    c->file = 4;   /* "FILE" */
+    c->offset = 6; /* "OFFSET" */
+    c->bytes = 5;  /* "BYTES" */
+    for (i = 0; i < nt; i++) {
+        const struct mm_tensor *t = mm_inventory_tensor(inv, i);
+        char shape[ROW_MAX];
+        longest = max_size(longest, out_text_width(t->name));
+        c->dtype = max_size(c->dtype, strlen(mm_dtype_name(t->dtype)));
+        c->shape = max_size(c->shape, shape_text(shape, sizeof(shape), t));
+        c->file = max_size(c->file, digits(t->file));
+        c->offset = max_size(c->offset, digits(t->offset));
+        c->bytes = max_size(c->bytes, digits(t->nbytes));
+    }
+    c->shape = c->shape < SHAPE_MAX ? c->shape : SHAPE_MAX;
+    fixed = c->dtype + 2 + c->shape + 2 + c->file + 2 + c->offset + 2 + c->bytes;
+    c->name = CLI_TEXT_COLUMNS > fixed + 4 ? CLI_TEXT_COLUMNS - fixed - 4 : 0;
+    c->name = c->name < NAME_MIN ? NAME_MIN : c->name;
+    c->name = longest < c->name ? longest : c->name;
+}
+
+/* A name on lines of its own: whole when it fits one, else broken. */
+static void name_lines(struct out *o, const char *name, size_t n)
+{
+    size_t indent = 2;
+    while (n > 0) {
+        const size_t room = CLI_TEXT_COLUMNS - indent;
+        size_t used;
+        size_t k = out_text_fit(name, n, room, &used);
+        if (k < n) {
+            size_t dot = k;
+            while (dot > 0 && name[dot - 1] != '.') {
+                dot--;
+            }
+            if (dot > 0 && out_text_fit(name, dot, room, &used) == dot && used > room / 2) {
+                k = dot;
+            }
+        }
+        if (k == 0) {
+            k = n; /* no piece is wider than a line: cannot be */
+        }
+        repeat(o, " ", indent);
+        out_textn(o, name, k);
+        out_str(o, "\n");
+        name += k;
+        n -= k;
+        indent = 4;
+    }
+}
+
+/* The columns after the name, padded as laid out; returns its columns. */
+static size_t row_fixed(char *buf, size_t size, const struct inspect_cols *c,
+                        const struct mm_tensor *t)
+{
+    char shape[ROW_MAX];
+    int n;
+    shape_text(shape, sizeof(shape), t);
+    n = snprintf(buf, size, "%-*s  %-*s  %*u  %*llu  %*llu", (int)c->dtype,
+                 mm_dtype_name(t->dtype), (int)c->shape, shape, (int)c->file, t->file,
+                 (int)c->offset, (unsigned long long)t->offset, (int)c->bytes,
+                 (unsigned long long)t->nbytes);
+    return n < 0 ? 0 : strlen(buf);
+}
+
+static void tensor_row(struct out *o, const struct inspect_cols *c, const struct mm_tensor *t)
+{
+    char fixed[ROW_MAX];
+    const size_t fw = row_fixed(fixed, sizeof(fixed), c, t);
+    const size_t tw = out_text_width(t->name);
+    if (tw <= c->name && 2 + c->name + 2 + fw <= CLI_TEXT_COLUMNS) {
+        out_str(o, "  ");
+        out_text(o, t->name);
+        repeat(o, " ", c->name - tw);
+        out_str(o, "  ");
+        out_str(o, fixed);
+        out_str(o, "\n");
+        return;
+    }
+    name_lines(o, t->name, strlen(t->name));
+    if (2 + c->name + 2 + fw <= CLI_TEXT_COLUMNS) {
+        repeat(o, " ", 2 + c->name + 2);
+        out_str(o, fixed);
+        out_str(o, "\n");
+    } else {
+        /* a shape too wide for its column (numbers only) */
+        char line[ROW_MAX + 8];
+        const int n = snprintf(line, sizeof(line), "    %s", fixed);
+        cli_fold(o, line, n < 0 ? 0 : strlen(line), CLI_TEXT_COLUMNS);
+    }
+}
+
+static void inspect_files(struct out *o, const struct mm_inventory *inv)
 {
     const size_t nf = mm_inventory_file_count(inv);
-    const size_t nt = mm_inventory_tensor_count(inv);
-    const size_t nm = mm_inventory_meta_count(inv);
-    const struct mm_totals *tot = mm_inventory_totals(inv);
-    char num[32];
-    char size[32];
     size_t i;
-    size_t namew = 4;
-    uint32_t k;
-    for (i = 0; i < nt; i++) {
-        const size_t w = out_text_width(mm_inventory_tensor(inv, i)->name);
-        namew = w > namew ? w : namew;
-    }
-    if (namew > 60) {
-        namew = 60;
-    }
-    out_text(o, target);
-    out_str(o, "\n");
     out_str(o, "files:\n");
     for (i = 0; i < nf; i++) {
         const struct mm_file *f = mm_inventory_file(inv, i);
+        char head[32];
+        char size[32];
+        char tail[96];
+        size_t used;
         fmt_size(size, sizeof(size), f->bytes);
-        out_fmt(o, "  [%zu] ", i);
-        out_text(o, f->path);
+        snprintf(tail, sizeof(tail), "  %s, header %llu bytes", size,
+                 (unsigned long long)f->header_bytes);
+        snprintf(head, sizeof(head), "  [%zu] ", i);
+        used = strlen(head) + 2 + out_text_width(f->format) + strlen(tail);
+        out_str(o, head);
+        out_text_cut(o, f->path, CLI_TEXT_COLUMNS > used + 8 ? CLI_TEXT_COLUMNS - used : 8);
         out_str(o, "  ");
         out_text(o, f->format);
-        out_fmt(o, "  %s, header %llu bytes\n", size, (unsigned long long)f->header_bytes);
+        out_str(o, tail);
+        out_str(o, "\n");
     }
-    out_fmt(o, "tensors:\n  %-*s  %-8s  %-22s  %4s  %12s  %s\n", (int)namew, "NAME", "DTYPE",
-            "SHAPE", "FILE", "OFFSET", "BYTES");
-    for (i = 0; i < nt; i++) {
-        const struct mm_tensor *t = mm_inventory_tensor(inv, i);
-        const size_t tw = out_text_width(t->name);
-        char shape[256];
-        size_t sl = 0;
-        shape[sl++] = '[';
-        for (k = 0; k < t->rank && sl < sizeof(shape) - 32; k++) {
-            sl += (size_t)snprintf(shape + sl, sizeof(shape) - sl, "%s%llu", k > 0 ? ", " : "",
-                                   (unsigned long long)t->shape[k]);
-        }
-        shape[sl++] = ']';
-        shape[sl] = '\0';
-        out_str(o, "  ");
-        out_text(o, t->name);
-        repeat(o, " ", tw < namew ? namew - tw : 0);
-        out_fmt(o, "  %-8s  %-22s  %4u  %12llu  %llu\n", mm_dtype_name(t->dtype), shape, t->file,
-                (unsigned long long)t->offset, (unsigned long long)t->nbytes);
+}
+
+/* "  [0] key = value": the value cut to the line; a key too wide to leave
+ * it room goes on lines of its own, the value on the next. */
+static void inspect_meta(struct out *o, const struct mm_inventory *inv)
+{
+    const size_t nm = mm_inventory_meta_count(inv);
+    size_t i;
+    if (nm == 0) {
+        return;
     }
-    if (nm > 0) {
-        out_str(o, "metadata:\n");
-        for (i = 0; i < nm; i++) {
-            const struct mm_meta *m = mm_inventory_meta(inv, i);
-            out_fmt(o, "  [%u] ", m->file);
+    out_str(o, "metadata:\n");
+    for (i = 0; i < nm; i++) {
+        const struct mm_meta *m = mm_inventory_meta(inv, i);
+        char head[32];
+        const size_t kw = out_text_width(m->key);
+        size_t hw;
+        snprintf(head, sizeof(head), "  [%u] ", m->file);
+        hw = strlen(head);
+        if (hw + kw + 3 + VALUE_MIN <= CLI_TEXT_COLUMNS) {
+            out_str(o, head);
             out_text(o, m->key);
             out_str(o, " = ");
-            out_text(o, m->value);
+            out_text_cut(o, m->value, CLI_TEXT_COLUMNS - hw - kw - 3);
+        } else {
+            out_bytes(o, head, hw - 1);
             out_str(o, "\n");
+            name_lines(o, m->key, strlen(m->key));
+            out_str(o, "    = ");
+            out_text_cut(o, m->value, CLI_TEXT_COLUMNS - 6);
         }
+        out_str(o, "\n");
     }
+}
+
+/* The totals, folded as estimate's text is. */
+static void inspect_totals(struct out *o, const struct mm_inventory *inv)
+{
+    const struct mm_totals *tot = mm_inventory_totals(inv);
+    char line[MM_DTYPE_COUNT_ * 40 + 160];
+    char num[32];
+    char size[32];
+    size_t len;
+    unsigned d;
+    bool first = true;
     fmt_thousands(num, sizeof(num), tot->parameters);
-    out_fmt(o, "totals: %llu tensors, %s parameters (", (unsigned long long)tot->tensors, num);
-    dtype_list(o, tot->parameters_by_dtype);
+    snprintf(line, sizeof(line), "totals: %llu tensors, %s parameters (",
+             (unsigned long long)tot->tensors, num);
+    for (d = 1; d < MM_DTYPE_COUNT_; d++) {
+        if (tot->parameters_by_dtype[d] == 0) {
+            continue;
+        }
+        fmt_thousands(num, sizeof(num), tot->parameters_by_dtype[d]);
+        len = strlen(line);
+        snprintf(line + len, sizeof(line) - len, "%s%s %s", first ? "" : ", ",
+                 mm_dtype_name((enum mm_dtype)d), num);
+        first = false;
+    }
     fmt_thousands(num, sizeof(num), tot->bytes);
     fmt_size(size, sizeof(size), tot->bytes);
-    out_fmt(o, "), %s bytes (%s)\n", num, size);
+    len = strlen(line);
+    snprintf(line + len, sizeof(line) - len, "%s), %s bytes (%s)", first ? "none" : "", num,
+             size);
+    cli_fold(o, line, strlen(line), CLI_TEXT_COLUMNS);
+}
+
+void render_inspect_text(struct out *o, const struct mm_inventory *inv, const char *target)
+{
+    const size_t nt = mm_inventory_tensor_count(inv);
+    struct inspect_cols c;
+    size_t i;
+    inspect_layout(&c, inv);
+    out_text_cut(o, target, CLI_TEXT_COLUMNS);
+    out_str(o, "\n");
+    inspect_files(o, inv);
+    out_fmt(o, "tensors:\n  %-*s  %-*s  %-*s  %*s  %*s  %*s\n", (int)c.name, "NAME", (int)c.dtype,
+            "DTYPE", (int)c.shape, "SHAPE", (int)c.file, "FILE", (int)c.offset, "OFFSET",
+            (int)c.bytes, "BYTES");
+    for (i = 0; i < nt; i++) {
+        tensor_row(o, &c, mm_inventory_tensor(inv, i));
+    }
+    inspect_meta(o, inv);
+    inspect_totals(o, inv);
 }
