@@ -76,6 +76,9 @@ mm_add_test(test_cli_escape ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_escape.c
 add_dependencies(test_cli_escape modelmem_cli)
 mm_cli_test(cli_names names.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_jsoncheck>
   ${PROJECT_SOURCE_DIR}/fixtures/estimate)
+# The option table as the parser: --name=VALUE, unknown options, options
+# that do not apply to the command.
+mm_cli_test(cli_parse parse.sh $<TARGET_FILE:modelmem_cli> ${PROJECT_SOURCE_DIR}/fixtures/estimate)
 mm_cli_test(cli_output output.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_jsoncheck>
   ${PROJECT_SOURCE_DIR}/fixtures/estimate ${MM_CLI_DATA})
 # scan over a generated Hugging Face cache of 1,000 repositories and a

@@ -101,6 +101,12 @@ enum cli_value_kind {
     CLI_VALUE_GPU   /* a GPU or instance name (mm_gpu_name_at) or a size */
 };
 
+struct cli_option;
+struct cli_parse;
+/* An option's handler: takes the option found (`value` NULL for a flag);
+ * 0, EXIT_USAGE (printed) or -1 (--help printed: exit 0). */
+typedef int (*cli_take_fn)(struct cli_parse *p, const struct cli_option *opt, const char *value);
+
 struct cli_option {
     const char *name;       /* "--context" */
     const char *short_name; /* "-q"; "" to align under those that have one; NULL */
@@ -108,6 +114,8 @@ struct cli_option {
     unsigned commands;      /* CLI_ESTIMATE | ...; 0: before any command (--version) */
     enum cli_value_kind value;
     const char *const *values; /* CLI_VALUE_LIST: NULL-terminated */
+    cli_take_fn take;          /* its handler; NULL: main.c's own (before any command) */
+    const char *needs;         /* what a missing value is called; NULL: "a value" */
     const char *help;          /* --help's lines, each ending in a newline */
 };
 
@@ -124,6 +132,45 @@ extern const struct cli_command cli_commands[];
 extern const size_t cli_command_count;
 /* The command named, or NULL. */
 const struct cli_command *cli_command_find(const char *name);
+
+/* ---- parse.c: the arguments of a command, as the table declares them --- */
+
+/*
+ * One pass over a command's arguments, in order: an option is looked up in
+ * cli_options ("--name", "--name=VALUE", "--name VALUE", or its short
+ * name), refused when not known (with "did you mean") or when it does not
+ * apply to the command, and handed with its value to its handler; the
+ * other arguments go to `positional`. The state is all here (no getopt
+ * globals: the server parses on its request threads).
+ */
+struct cli_parse {
+    const struct cli_command *cmd;
+    int argc;
+    char **argv;
+    int i;                           /* the argument taken; a handler may move it on */
+    struct cli_common *common;       /* -q, -v, --json, --threads... (may be NULL: serve) */
+    struct cli_memory *memory;       /* estimate's and scan's memory options, or NULL */
+    struct mm_estimate_params *est;  /* --dtypes, or NULL */
+    void *own;                       /* the command's own state, for its own options */
+    /* an argument that is not an option: 0 or EXIT_USAGE (printed) */
+    int (*positional)(struct cli_parse *p, const char *arg);
+    /* the command's own options (cli_take_own), or NULL */
+    cli_take_fn take_own;
+    /* why an option does not apply (may be NULL, may return NULL) */
+    const char *(*why)(const struct cli_option *opt);
+};
+/* EXIT_OK, -1 after --help (printed) or EXIT_USAGE (printed). */
+int cli_parse(struct cli_parse *p);
+/* The handlers of the table (options.c), by the file that has them. */
+int cli_take_help(struct cli_parse *p, const struct cli_option *opt, const char *value);
+int cli_take_common(struct cli_parse *p, const struct cli_option *opt, const char *value);
+/* TARGET (estimate, inspect, verify): EXIT_USAGE (printed) on a second one. */
+int cli_take_target(struct cli_parse *p, const char *arg);
+int cli_take_memory(struct cli_parse *p, const struct cli_option *opt, const char *value);
+int cli_take_runtime(struct cli_parse *p, const struct cli_option *opt, const char *value);
+int cli_take_dtypes(struct cli_parse *p, const struct cli_option *opt, const char *value);
+/* The command's own options (--base, --sort, --listen...): p->take_own. */
+int cli_take_own(struct cli_parse *p, const struct cli_option *opt, const char *value);
 
 /* help.c: `modelmem --help`, and `modelmem COMMAND --help` (the command's
  * usage and only its options). */
@@ -191,23 +238,11 @@ void cli_nomem(void);
 int cli_usage_error(const char *fmt, ...) MM_PRINTF(1, 2);
 
 /*
- * Parses one common option at argv[*i]; returns 1 when consumed (advancing
- * *i past any value), 0 when not a common option, -1 on a usage error
- * (already printed).
- */
-int cli_common_option(struct cli_common *c, int argc, char **argv, int *i);
-/*
  * Parses the arguments of a subcommand that takes only the common options
  * and TARGET. Returns EXIT_OK to go on, -1 when --help was printed (exit
  * 0), or EXIT_USAGE (already printed).
  */
 int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd);
-/* The value of "--name V" or "--name=V" at argv[*i] in *out (advancing *i
- * past a separate value): 1, 0 when argv[*i] is not that option, -1
- * (printed) when the value is missing. */
-int cli_option_value(const char **out, int argc, char **argv, int *i, const char *name);
-/* Takes a positional argument as TARGET; -1 (printed) on a second one. */
-int cli_positional(struct cli_common *c, const char *arg);
 
 /* The Hugging Face cache folder, as huggingface_hub chooses it: 0, or -1
  * when no variable names one. */
@@ -266,8 +301,6 @@ struct cli_memory {
 
 void cli_memory_init(struct cli_memory *m);
 void cli_memory_free(struct cli_memory *m);
-/* As cli_common_option, for the options of cli_memory. */
-int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i);
 /* Reads the locale and the terminal for the bars' style. */
 void cli_memory_style(struct cli_memory *m);
 /* Loads the target's config.json (or --config); EXIT_OK or printed error. */
@@ -275,10 +308,9 @@ int cli_memory_config(struct cli_memory *m, const char *target, bool quiet);
 /* Computes m->result; EXIT_OK or a printed error. */
 int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv);
 
-/* --runtime, vLLM's and llama.cpp's settings (runtime_options.c): as
- * cli_memory_option; cli_runtime_check refuses vLLM settings without
+/* --runtime, vLLM's and llama.cpp's settings (runtime_options.c):
+ * cli_take_runtime; cli_runtime_check refuses vLLM settings without
  * --runtime vllm and llama.cpp settings that contradict each other. */
-int cli_runtime_option(struct cli_memory *m, int argc, char **argv, int *i);
 int cli_runtime_check(const struct cli_memory *m);
 /* After the run: llama.cpp settings refused when the runtime the plan
  * followed (a default resolved) is not llama.cpp. */

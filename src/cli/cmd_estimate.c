@@ -68,6 +68,28 @@ static int more_dtypes(struct mm_estimate_params *p, int argc, char **argv, int 
     return i;
 }
 
+/* --dtypes LIST (estimate: also the lists after it; scan: one). */
+int cli_take_dtypes(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    (void)opt;
+    if (cli_parse_dtypes(p->est, value, false) != 0) {
+        return EXIT_USAGE;
+    }
+    if (p->cmd->bit == CLI_ESTIMATE) {
+        p->i = more_dtypes(p->est, p->argc, p->argv, p->i);
+    }
+    return 0;
+}
+
+/* --base BASE: p->own is the struct cli_adapter. */
+static int take_own(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    struct cli_adapter *ad = p->own;
+    (void)opt;
+    ad->base_opt = value;
+    return 0;
+}
+
 /* The text (or Markdown) output; text is folded within 80 columns. */
 static int render_text_folded(struct out *o, const struct mm_estimate *est,
                               const struct mm_inventory *inv, const struct cli_common *c,
@@ -120,9 +142,9 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
     struct out *o = NULL;
     struct cli_memory *mem = NULL;
     struct cli_adapter *ad = calloc(1, sizeof(*ad));
+    struct cli_parse p;
     char path[4096];
     bool verbose;
-    int i;
     int rc;
     memset(&c, 0, sizeof(c));
     mem = malloc(sizeof(*mem));
@@ -133,56 +155,20 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
         return EXIT_INPUT;
     }
     cli_memory_init(mem);
-    for (i = 0; i < argc; i++) {
-        const int r = cli_common_option(&c, argc, argv, &i);
-        const int rm = r == 0 ? cli_memory_option(mem, argc, argv, &i) : 0;
-        const char *a = argv[i];
-        if (r < 0 || rm < 0) {
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        if (r > 0 || rm > 0) {
-            continue;
-        }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            cli_help_command(stdout, "estimate");
-            rc = EXIT_OK;
-            goto out;
-        }
-        if (strcmp(a, "--markdown") == 0) {
-            c.markdown = true;
-        } else if (strcmp(a, "--base") == 0 || strncmp(a, "--base=", 7) == 0) {
-            ad->base_opt = a[6] == '=' ? a + 7 : NULL;
-            if (ad->base_opt == NULL) {
-                if (i + 1 >= argc) {
-                    rc = cli_usage_error("option '--base' needs a base model");
-                    goto out;
-                }
-                ad->base_opt = argv[++i];
-            }
-        } else if (strcmp(a, "--dtypes") == 0 || strncmp(a, "--dtypes=", 9) == 0) {
-            const char *v = a[8] == '=' ? a + 9 : NULL;
-            if (v == NULL) {
-                if (i + 1 >= argc) {
-                    rc = cli_usage_error("option '--dtypes' needs a list");
-                    goto out;
-                }
-                v = argv[++i];
-            }
-            if (cli_parse_dtypes(&params, v, false) != 0) {
-                rc = EXIT_USAGE;
-                goto out;
-            }
-            i = more_dtypes(&params, argc, argv, i);
-        } else if (a[0] == '-' && a[1] != '\0') {
-            char hint[96];
-            cli_option_hint(hint, sizeof(hint), a);
-            rc = cli_usage_error("estimate: unknown option '%s'%s", a, hint);
-            goto out;
-        } else if (cli_positional(&c, a) != 0) {
-            rc = EXIT_USAGE;
-            goto out;
-        }
+    memset(&p, 0, sizeof(p));
+    p.cmd = cli_command_find("estimate");
+    p.argc = argc;
+    p.argv = argv;
+    p.common = &c;
+    p.memory = mem;
+    p.est = &params;
+    p.own = ad;
+    p.take_own = take_own;
+    p.positional = cli_take_target;
+    rc = cli_parse(&p);
+    if (rc != EXIT_OK) {
+        rc = rc < 0 ? EXIT_OK : rc;
+        goto out;
     }
     if (c.target == NULL) {
         rc = cli_usage_error("missing TARGET");

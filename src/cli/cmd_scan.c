@@ -36,66 +36,53 @@ static int parse_sort(enum scan_sort *out, const char *v)
     return 0;
 }
 
-/* scan's own options at argv[*i]: 1 when consumed, 0 when not one of
- * them, -1 on a usage error (printed). */
-static int scan_option(struct scan_args *s, int argc, char **argv, int *i)
+/* --sort KEY, --all-revisions: p->own is the struct scan_args. */
+static int take_own(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
-    const char *v = NULL;
-    int r;
-    if (strcmp(argv[*i], "--all-revisions") == 0) {
+    struct scan_args *s = p->own;
+    if (value == NULL) { /* --all-revisions */
         s->opts.all_revisions = 1;
-        return 1;
+        return 0;
     }
-    r = cli_option_value(&v, argc, argv, i, "--sort");
-    if (r > 0) {
-        return parse_sort(&s->sort, v) == 0 ? 1 : -1;
+    (void)opt;
+    return parse_sort(&s->sort, value) == 0 ? 0 : EXIT_USAGE;
+}
+
+static int take_root(struct cli_parse *p, const char *arg)
+{
+    struct scan_args *s = p->own;
+    s->roots[s->nroots++] = arg;
+    return 0;
+}
+
+/* Why estimate's and verify's options are not scan's. */
+static const char *why_not(const struct cli_option *opt)
+{
+    if (strcmp(opt->name, "--checksums") == 0) {
+        return "it is verify's option";
     }
-    if (r < 0) {
-        return -1;
+    if (strcmp(opt->name, "--config") == 0) {
+        return "it names one model's config; each model's own config.json is read";
     }
-    r = cli_option_value(&v, argc, argv, i, "--dtypes");
-    if (r > 0) {
-        return cli_parse_dtypes(&s->est, v, false) == 0 ? 1 : -1;
-    }
-    return r;
+    return NULL;
 }
 
 /* EXIT_OK to go on, -1 after --help, EXIT_USAGE (printed). */
 static int parse(struct scan_args *s, int argc, char **argv)
 {
-    int i;
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int r = cli_common_option(&s->c, argc, argv, &i);
-        if (r == 0) {
-            r = cli_memory_option(s->mem, argc, argv, &i);
-        }
-        if (r == 0) {
-            r = scan_option(s, argc, argv, &i);
-        }
-        if (r < 0) {
-            return EXIT_USAGE;
-        }
-        if (r > 0) {
-            continue;
-        }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            cli_help_command(stdout, "scan");
-            return -1;
-        }
-        if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error("scan: unknown option '%s'", a);
-        }
-        s->roots[s->nroots++] = a;
-    }
-    if (s->c.checksums) {
-        return cli_usage_error("scan: --checksums is verify's option");
-    }
-    if (s->mem->config_path != NULL) {
-        return cli_usage_error("scan: --config names one model's config; each model's own "
-                               "config.json is read");
-    }
-    return EXIT_OK;
+    struct cli_parse p;
+    memset(&p, 0, sizeof(p));
+    p.cmd = cli_command_find("scan");
+    p.argc = argc;
+    p.argv = argv;
+    p.common = &s->c;
+    p.memory = s->mem;
+    p.est = &s->est;
+    p.own = s;
+    p.take_own = take_own;
+    p.positional = take_root;
+    p.why = why_not;
+    return cli_parse(&p);
 }
 
 /* ORG/NAME for the main branch, ORG/NAME@REF for another ref,

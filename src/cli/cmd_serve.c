@@ -27,50 +27,47 @@ struct serve_args {
     bool quiet;
 };
 
+/* --listen ADDR:PORT, --token FILE: p->own is the struct serve_args. */
+static int take_own(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    struct serve_args *a = p->own;
+    if (strcmp(opt->name, "--listen") == 0) {
+        a->listen = value;
+    } else {
+        a->token_file = value;
+    }
+    return 0;
+}
+
+static int take_root(struct cli_parse *p, const char *arg)
+{
+    struct serve_args *a = p->own;
+    if (a->nroots >= MAX_ROOTS) {
+        return cli_usage_error("serve: more than %u ROOTs", MAX_ROOTS);
+    }
+    a->roots[a->nroots++] = arg;
+    return 0;
+}
+
 static int parse_args(struct serve_args *a, int argc, char **argv)
 {
-    int i;
+    struct cli_common c;
+    struct cli_parse p;
+    int rc;
     memset(a, 0, sizeof(*a));
+    memset(&c, 0, sizeof(c));
+    memset(&p, 0, sizeof(p));
     a->listen = DEFAULT_LISTEN;
-    for (i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        const char **slot = NULL;
-        const char *name = NULL;
-        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-            cli_help_command(stdout, "serve");
-            return -1;
-        }
-        if (strcmp(s, "-q") == 0 || strcmp(s, "--quiet") == 0) {
-            a->quiet = true;
-            continue;
-        }
-        if (strncmp(s, "--listen", 8) == 0 && (s[8] == '\0' || s[8] == '=')) {
-            slot = &a->listen;
-            name = "--listen";
-        } else if (strncmp(s, "--token", 7) == 0 && (s[7] == '\0' || s[7] == '=')) {
-            slot = &a->token_file;
-            name = "--token";
-        }
-        if (slot != NULL) {
-            const size_t n = strlen(name);
-            if (s[n] == '=') {
-                *slot = s + n + 1;
-            } else if (i + 1 < argc) {
-                *slot = argv[++i];
-            } else {
-                return cli_usage_error("option '%s' needs a value", name);
-            }
-            continue;
-        }
-        if (s[0] == '-' && s[1] != '\0') {
-            return cli_usage_error("serve: unknown option '%s'", s);
-        }
-        if (a->nroots >= MAX_ROOTS) {
-            return cli_usage_error("serve: more than %u ROOTs", MAX_ROOTS);
-        }
-        a->roots[a->nroots++] = s;
-    }
-    return EXIT_OK;
+    p.cmd = cli_command_find("serve");
+    p.argc = argc;
+    p.argv = argv;
+    p.common = &c;
+    p.own = a;
+    p.take_own = take_own;
+    p.positional = take_root;
+    rc = cli_parse(&p);
+    a->quiet = c.quiet;
+    return rc;
 }
 
 /* ADDR:PORT (numeric; [v6]:PORT) bound and listening; the fd, or -2 for

@@ -249,51 +249,31 @@ void cli_memory_free(struct cli_memory *m)
     m->cfg = NULL;
 }
 
-int cli_memory_option(struct cli_memory *m, int argc, char **argv, int *i)
+int cli_take_memory(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
-    static const char *const names[] = {"--context", "--batch", "--kv-dtype", "--overhead",
-                                        "--train", "--optimizer", "--precision", "--lora-rank",
-                                        "--lora-targets", "--gpus", "--parallel", "--gpu",
-                                        "--attention", "--config", "--loss",
-                                        "--lora-dropout", NULL};
-    size_t k;
-    const int rt = cli_runtime_option(m, argc, argv, i);
-    if (rt != 0) {
-        return rt;
+    struct cli_memory *m = p->memory;
+    const char *name = opt->name;
+    size_t s;
+    m->any = true;
+    if (strcmp(name, "--grad-checkpointing") == 0 ||
+        strcmp(name, "--no-grad-checkpointing") == 0) {
+        m->params.checkpointing = name[2] == 'n' ? MM_CKPT_OFF : MM_CKPT_ON;
+        return 0;
     }
-    if (strcmp(argv[*i], "--grad-checkpointing") == 0 ||
-        strcmp(argv[*i], "--no-grad-checkpointing") == 0) {
-        m->params.checkpointing = argv[*i][2] == 'n' ? MM_CKPT_OFF : MM_CKPT_ON;
-        m->any = true;
-        return 1;
-    }
-    if (strcmp(argv[*i], "--inference") == 0) {
+    if (strcmp(name, "--inference") == 0) {
         m->want_inference = true;
-        m->any = true;
-        return 1;
+        return 0;
     }
-    for (k = 0; names[k] != NULL; k++) {
-        const char *v = NULL;
-        const int r = cli_option_value(&v, argc, argv, i, names[k]);
-        if (r < 0) {
-            return -1;
+    if (take(m, name, value) != 0) {
+        return EXIT_USAGE;
+    }
+    for (s = 0; s < S_COUNT; s++) {
+        if (strcmp(name, sized_names[s]) == 0) {
+            m->typed[s] = value;
         }
-        if (r > 0) {
-            size_t s;
-            m->any = true;
-            if (take(m, names[k], v) != 0) {
-                return -1;
-            }
-            for (s = 0; s < S_COUNT; s++) {
-                if (strcmp(names[k], sized_names[s]) == 0) {
-                    m->typed[s] = v;
-                }
-            }
-            if (strcmp(names[k], "--context") == 0 || strcmp(names[k], "--kv-dtype") == 0) {
-                m->want_inference = true;
-            }
-            return 1;
-        }
+    }
+    if (strcmp(name, "--context") == 0 || strcmp(name, "--kv-dtype") == 0) {
+        m->want_inference = true;
     }
     return 0;
 }

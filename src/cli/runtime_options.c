@@ -196,33 +196,10 @@ static int take(struct cli_memory *m, const char *opt, const char *v)
     return take_tokens(opt, v, &p->max_model_len);
 }
 
-int cli_runtime_option(struct cli_memory *m, int argc, char **argv, int *i)
+int cli_take_runtime(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
-    static const char *const names[] = {"--runtime", "--load-in", "--gpu-memory-utilization",
-                                        "--max-num-batched-tokens", "--max-num-seqs",
-                                        "--max-model-len", "--n-gpu-layers",
-                                        "--tensor-split", "--cache-type-k", "--cache-type-v",
-                                        "--flash-attn", "--ubatch-size", NULL};
-    const char *a = argv[*i];
-    size_t k;
-    for (k = 0; names[k] != NULL; k++) {
-        const size_t n = strlen(names[k]);
-        const char *v;
-        if (strncmp(a, names[k], n) != 0 || (a[n] != '\0' && a[n] != '=')) {
-            continue;
-        }
-        if (a[n] == '=') {
-            v = a + n + 1;
-        } else if (*i + 1 >= argc) {
-            cli_usage_error("option '%s' needs a value", names[k]);
-            return -1;
-        } else {
-            v = argv[++*i];
-        }
-        m->any = true;
-        return take(m, names[k], v) == 0 ? 1 : -1;
-    }
-    return 0;
+    p->memory->any = true;
+    return take(p->memory, opt->name, value) == 0 ? 0 : EXIT_USAGE;
 }
 
 int cli_runtime_check(const struct cli_memory *m)

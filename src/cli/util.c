@@ -123,79 +123,46 @@ static int parse_unsigned(const char *s, unsigned max, unsigned *out)
     return 0;
 }
 
-int cli_common_option(struct cli_common *c, int argc, char **argv, int *i)
+int cli_take_common(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
-    const char *a = argv[*i];
-    if (strcmp(a, "--json") == 0) {
-        c->json = true;
-        return 1;
+    struct cli_common *c = p->common;
+    const char *a = opt->name;
+    if (strcmp(a, "--threads") == 0) {
+        return parse_unsigned(value, 64, &c->threads) == 0
+                   ? 0
+                   : cli_usage_error("--threads takes a number from 0 to 64, not '%s'", value);
     }
-    if (strcmp(a, "--checksums") == 0) {
-        c->checksums = true;
-        return 1;
-    }
-    if (strcmp(a, "--allow-unsafe-pickle") == 0) {
-        c->allow_unsafe_pickle = true;
-        return 1;
-    }
-    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0 || strcmp(a, "-v") == 0 ||
-        strcmp(a, "--verbose") == 0) {
-        const bool q = a[1] == 'q' || a[2] == 'q';
+    if (strcmp(a, "--quiet") == 0 || strcmp(a, "--verbose") == 0) {
+        const bool q = a[2] == 'q';
         if (q ? c->verbose : c->quiet) {
-            cli_usage_error("-q (--quiet) and -v (--verbose) cannot be combined");
-            return -1;
+            return cli_usage_error("-q (--quiet) and -v (--verbose) cannot be combined");
         }
         c->quiet = c->quiet || q;
         c->verbose = c->verbose || !q;
-        return 1;
+        return 0;
     }
-    if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
-        const char *v = a[9] == '=' ? a + 10 : NULL;
-        if (v == NULL) {
-            if (*i + 1 >= argc) {
-                cli_usage_error("option '--threads' needs a number");
-                return -1;
-            }
-            v = argv[++*i];
-        }
-        if (parse_unsigned(v, 64, &c->threads) != 0) {
-            cli_usage_error("--threads takes a number from 0 to 64, not '%s'", v);
-            return -1;
-        }
-        return 1;
+    if (strcmp(a, "--json") == 0) {
+        c->json = true;
+    } else if (strcmp(a, "--markdown") == 0) {
+        c->markdown = true;
+    } else if (strcmp(a, "--checksums") == 0) {
+        c->checksums = true;
+    } else {
+        c->allow_unsafe_pickle = true;
     }
     return 0;
 }
 
-int cli_option_value(const char **out, int argc, char **argv, int *i, const char *name)
+int cli_take_target(struct cli_parse *p, const char *arg)
 {
-    const char *a = argv[*i];
-    const size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
-        return 0;
-    }
-    if (a[n] == '=') {
-        *out = a + n + 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) {
-        cli_usage_error("option '%s' needs a value", name);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 1;
-}
-
-int cli_positional(struct cli_common *c, const char *arg)
-{
+    struct cli_common *c = p->common;
     if (c->target != NULL) {
         /* "modelmem inspcet model": the first was meant as a command */
         static const char *const commands[] = {"estimate", "inspect", "verify", NULL};
         char hint[96];
         cli_did_you_mean(hint, sizeof(hint), NULL, c->target, commands);
-        cli_usage_error("unexpected argument '%s' (TARGET is already '%s')%s", arg, c->target,
-                        hint);
-        return -1;
+        return cli_usage_error("unexpected argument '%s' (TARGET is already '%s')%s", arg,
+                               c->target, hint);
     }
     c->target = arg;
     return 0;
@@ -350,28 +317,18 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
 
 int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd)
 {
-    int i;
+    struct cli_parse p;
+    int rc;
     memset(c, 0, sizeof(*c));
-    for (i = 0; i < argc; i++) {
-        const int r = cli_common_option(c, argc, argv, &i);
-        if (r < 0) {
-            return EXIT_USAGE;
-        }
-        if (r > 0) {
-            continue;
-        }
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            cli_help_command(stdout, cmd);
-            return -1;
-        }
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            char hint[96];
-            cli_option_hint(hint, sizeof(hint), argv[i]);
-            return cli_usage_error("%s: unknown option '%s'%s", cmd, argv[i], hint);
-        }
-        if (cli_positional(c, argv[i]) != 0) {
-            return EXIT_USAGE;
-        }
+    memset(&p, 0, sizeof(p));
+    p.cmd = cli_command_find(cmd);
+    p.argc = argc;
+    p.argv = argv;
+    p.common = c;
+    p.positional = cli_take_target;
+    rc = cli_parse(&p);
+    if (rc != EXIT_OK) {
+        return rc;
     }
     if (c->target == NULL) {
         return cli_usage_error("%s: missing TARGET", cmd);
