@@ -105,3 +105,24 @@ int cli_take_own(struct cli_parse *p, const struct cli_option *opt, const char *
 {
     return p->take_own != NULL ? p->take_own(p, opt, value) : not_applying(p, opt);
 }
+
+int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd)
+{
+    struct cli_parse p;
+    int rc;
+    memset(c, 0, sizeof(*c));
+    memset(&p, 0, sizeof(p));
+    p.cmd = cli_command_find(cmd);
+    p.argc = argc;
+    p.argv = argv;
+    p.common = c;
+    p.positional = cli_take_target;
+    rc = cli_parse(&p);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    if (c->target == NULL) {
+        return cli_usage_error("%s: missing TARGET", cmd);
+    }
+    return EXIT_OK;
+}

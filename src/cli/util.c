@@ -315,23 +315,3 @@ int cli_load(struct mm_inventory **out, const struct cli_common *c)
     return EXIT_OK;
 }
 
-int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd)
-{
-    struct cli_parse p;
-    int rc;
-    memset(c, 0, sizeof(*c));
-    memset(&p, 0, sizeof(p));
-    p.cmd = cli_command_find(cmd);
-    p.argc = argc;
-    p.argv = argv;
-    p.common = c;
-    p.positional = cli_take_target;
-    rc = cli_parse(&p);
-    if (rc != EXIT_OK) {
-        return rc;
-    }
-    if (c->target == NULL) {
-        return cli_usage_error("%s: missing TARGET", cmd);
-    }
-    return EXIT_OK;
-}
