@@ -619,6 +619,9 @@ enum mm_flash_attn { MM_FLASH_AUTO = 0, MM_FLASH_ON, MM_FLASH_OFF };
 #define MM_DEFAULT_OVERHEAD_BYTES 536870912ull
 /* Largest --gpus. */
 #define MM_LIMIT_GPUS 4096u
+/* Layers a model's geometry may declare (config.json, GGUF metadata):
+ * plans walk every layer, so a hostile count would walk for ever. */
+#define MM_LIMIT_LAYERS 100000u
 /* Largest number of LoRA target names. */
 #define MM_LIMIT_LORA_TARGETS 32u
 

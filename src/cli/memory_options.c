@@ -478,6 +478,10 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
         return overflow_error(m, inv, &err);
     }
     if (st != MM_OK) {
+        if (err.file[0] == '\0' && err.code == MM_E_CONFIG_INVALID && m->config_file[0] != '\0') {
+            /* the geometry came from config.json: the line names it */
+            snprintf(err.file, sizeof(err.file), "%.*s", (int)sizeof(err.file) - 1, m->config_file);
+        }
         cli_print_error(&err);
         /* a split the runtime refuses */
         return err.status == MM_ERR_INVALID_ARG ? EXIT_USAGE : EXIT_INPUT;

@@ -106,6 +106,11 @@ static enum mm_status load_model(struct model *m, const struct mm_inventory *inv
     } else {
         mm_geometry_from_tensors(&m->g, inv);
     }
+    if (m->g.layers > MM_LIMIT_LAYERS) {
+        return mm_fail(err, MM_ERR_MALFORMED, MM_E_CONFIG_INVALID, NULL, NULL, -1,
+                       "the geometry declares %llu layers, more than MM_LIMIT_LAYERS (%u)",
+                       (unsigned long long)m->g.layers, MM_LIMIT_LAYERS);
+    }
     return MM_OK;
 }
 

@@ -138,4 +138,16 @@ for bad in "--flash-attn maybe" "--cache-type-k q4_k" "--n-gpu-layers -2" \
     expect_rc 2
     expect_stdout_empty
 done
+# a hostile layer count: the plans walk every layer, so the geometry is
+# refused (MM_LIMIT_LAYERS) instead of walked for ever
+mkdir "$TMP/layers"
+cp "$FIX/tiny-llama/model.safetensors" "$TMP/layers/"
+sed 's/"num_hidden_layers": *[0-9]*/"num_hidden_layers": 9007199254740991/' \
+    "$FIX/tiny-llama/config.json" >"$TMP/layers/config.json"
+grep -q 9007199254740991 "$TMP/layers/config.json" || fail "the test config was not written"
+for rt in llama.cpp vllm transformers; do
+    run timeout 20 "$BIN" "$TMP/layers" --runtime "$rt" --gpu H100
+    expect_rc 1
+    expect_stderr_one_line "modelmem: $TMP/layers/config.json: the geometry declares 9007199254740991 layers"
+done
 finish
