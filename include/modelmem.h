@@ -1032,8 +1032,12 @@ struct mm_scan;
  * that stays inside ROOT leads where the walk goes anyway; one that leaves
  * it must not be followed); a ROOT may itself be a link. Folders deeper
  * than MM_LIMIT_SCAN_DEPTH are not walked. Entries come in the order of
- * `roots`, then by path. A ROOT that cannot be read is an entry with its
- * error; only MM_ERR_NOMEM and MM_ERR_INVALID_ARG fail the call.
+ * `roots`, then by path. ROOTs may overlap: a model reached from several
+ * (the same folder twice, one ROOT inside another, links to one folder)
+ * is one entry, found under the first of them in `roots` (models are told
+ * apart by device and inode, not by the path written). A ROOT that cannot
+ * be read is an entry with its error; only MM_ERR_NOMEM and
+ * MM_ERR_INVALID_ARG fail the call.
  */
 enum mm_status mm_scan_find(struct mm_scan **out, const char *const *roots, size_t nroots,
                             const struct mm_scan_options *opts, struct mm_error *err);
@@ -1041,7 +1045,7 @@ void mm_scan_free(struct mm_scan *scan);
 size_t mm_scan_count(const struct mm_scan *scan);
 const struct mm_scan_model *mm_scan_model(const struct mm_scan *scan, size_t i);
 /* Folders not walked for MM_LIMIT_SCAN_DEPTH, and links to folders that
- * lead out of their ROOT (not followed). */
+ * lead out of their ROOT (not followed), each counted once. */
 size_t mm_scan_too_deep(const struct mm_scan *scan);
 size_t mm_scan_links_out(const struct mm_scan *scan);
 /*

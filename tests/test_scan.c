@@ -1,7 +1,8 @@
 /* test_scan.c - mm_scan_find over folders built in a temporary folder: a
  * Hugging Face cache (refs, dangling refs, old snapshots), model folders
  * at several depths, alternatives in one folder, links out of ROOT and
- * back into it, the depth limit, a missing ROOT. Discovery reads no
+ * back into it, the depth limit, a missing ROOT, ROOTs that overlap.
+ * Discovery reads no
  * weight, so the weight files here are empty. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ static int setup(void **state)
              "printf 'c1\\n' > hub/models--org--a/refs/main && "
              "printf 'c1' > hub/models--org--a/refs/v1 && "
              "printf 'gone' > hub/models--org--b/refs/main && "
-             "ln -s '%s/outside' mirror/escape && ln -s . mirror/loop && "
+             "ln -s '%s/outside' mirror/escape && ln -s . mirror/loop && ln -s hub hublink && "
              "mkdir -p mirror/deep/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/m4 && "
              "touch mirror/deep/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/m4/model.safetensors",
              tmp, tmp);
@@ -157,6 +158,71 @@ static void test_root_kinds(void **state)
     mm_scan_free(scan);
 }
 
+/* mm_scan_find over `n` ROOTs, each "%s/SUB" of tmp. */
+static struct mm_scan *find_roots(char root[][512], const char *const *sub, size_t n)
+{
+    const char *roots[4];
+    struct mm_scan *scan = NULL;
+    struct mm_error err;
+    size_t i;
+    assert_true(n <= 4);
+    for (i = 0; i < n; i++) {
+        snprintf(root[i], 512, "%s/%s", tmp, sub[i]);
+        roots[i] = root[i];
+    }
+    assert_int_equal(mm_scan_find(&scan, roots, n, NULL, &err), MM_OK);
+    assert_non_null(scan);
+    return scan;
+}
+
+/* ROOTs that overlap - the same folder twice, a repository inside it, a
+ * link to it - list each model once, under the first ROOT that reaches
+ * it; a missing snapshot and a missing ROOT are one row each too. */
+static void test_overlap(void **state)
+{
+    static const char *const cache_first[] = {"hub", "hub/", "hub/models--org--a", "hublink"};
+    static const char *const repo_first[] = {"hub/models--org--a", "hublink", "hub", "nothing"};
+    static const char *const mirrors[] = {"mirror", "mirror/x", "mirror/", "mirror/ggufs"};
+    char root[4][512];
+    struct mm_scan *scan = find_roots(root, cache_first, 4);
+    size_t i;
+    (void)state;
+    assert_int_equal(mm_scan_count(scan), 3);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(mm_scan_model(scan, i)->root, 0);
+    }
+    assert_string_equal(tail(mm_scan_model(scan, 0)->path), "hub/models--org--a/snapshots/c1");
+    assert_int_equal(mm_scan_model(scan, 0)->nrefs, 2);
+    assert_string_equal(mm_scan_model(scan, 1)->id, "org/b");
+    mm_scan_free(scan);
+
+    scan = find_roots(root, repo_first, 4);
+    assert_int_equal(mm_scan_count(scan), 4);
+    assert_string_equal(mm_scan_model(scan, 0)->id, "org/a");
+    assert_int_equal(mm_scan_model(scan, 0)->root, 0);
+    assert_string_equal(mm_scan_model(scan, 1)->id, "org/b");
+    assert_int_equal(mm_scan_model(scan, 1)->root, 1);
+    assert_string_equal(tail(mm_scan_model(scan, 1)->path),
+                        "hublink/models--org--b/snapshots/gone");
+    assert_string_equal(mm_scan_model(scan, 2)->id, "solo");
+    assert_int_equal(mm_scan_model(scan, 2)->root, 1);
+    assert_int_equal(mm_scan_model(scan, 3)->root, 3);
+    assert_int_equal(mm_scan_model(scan, 3)->error->code, MM_E_NOT_FOUND);
+    mm_scan_free(scan);
+
+    /* the link out and the deep folder are counted once as well */
+    scan = find_roots(root, mirrors, 4);
+    assert_int_equal(mm_scan_count(scan), 4);
+    assert_int_equal(mm_scan_links_out(scan), 1);
+    assert_int_equal(mm_scan_too_deep(scan), 1);
+    mm_scan_free(scan);
+
+    /* a missing ROOT given twice is one row */
+    scan = find_roots(root, (const char *const[]){"nothing", "nothing"}, 2);
+    assert_int_equal(mm_scan_count(scan), 1);
+    mm_scan_free(scan);
+}
+
 static void test_bad_args(void **state)
 {
     struct mm_scan *scan = NULL;
@@ -178,7 +244,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache),    cmocka_unit_test(test_all_revisions),
         cmocka_unit_test(test_mirror),   cmocka_unit_test(test_root_kinds),
-        cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_overlap),  cmocka_unit_test(test_bad_args),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

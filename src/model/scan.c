@@ -12,6 +12,10 @@
  * followed (path_safety.c tells which, for the count the caller reports).
  * Without followed links there is no loop; MM_LIMIT_SCAN_DEPTH bounds the
  * walk and MM_LIMIT_SCAN_MODELS the entries.
+ *
+ * ROOTs may overlap (one given twice, one inside another, two links to one
+ * folder): each is walked, but an entry whose path another ROOT reached
+ * first, by device and inode, is not listed again (scan_seen.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -99,14 +103,16 @@ static enum mm_status walk_dir(struct scan_walk *w, const char *dir, unsigned de
         return mm_scan_add(w, dir, NULL, NULL, NULL, 0, copy, err);
     }
     st = mm_scan_list(w, dir, &subs, &nsubs, NULL, NULL, err);
-    if (st == MM_OK && depth >= MM_LIMIT_SCAN_DEPTH) {
-        w->scan->too_deep += nsubs;
-    } else {
-        for (i = 0; st == MM_OK && i < nsubs; i++) {
-            char *p = mm_scan_join(dir, subs[i]);
-            st = p == NULL ? mm_fail_nomem(err, dir) : walk_dir(w, p, depth + 1, err);
-            free(p);
+    for (i = 0; st == MM_OK && i < nsubs; i++) {
+        char *p = mm_scan_join(dir, subs[i]);
+        if (p == NULL) {
+            st = mm_fail_nomem(err, dir);
+        } else if (depth >= MM_LIMIT_SCAN_DEPTH) {
+            st = mm_scan_skip(w, &w->scan->too_deep, p, err);
+        } else {
+            st = walk_dir(w, p, depth + 1, err);
         }
+        free(p);
     }
     mm_scan_free_list(subs, nsubs);
     return st;
@@ -168,6 +174,9 @@ enum mm_status mm_scan_find(struct mm_scan **out, const char *const *roots, size
                  ? mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "empty ROOT")
                  : scan_root(scan, i, roots[i], err);
     }
+    /* what was met is needed no more */
+    mm_scan_seen_free(&scan->models_seen);
+    mm_scan_seen_free(&scan->skipped_seen);
     if (st != MM_OK) {
         mm_scan_free(scan);
         return st;

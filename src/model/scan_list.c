@@ -1,7 +1,8 @@
 /*
  * scan_list.c - the scan's entries and the folder listing its walks use
  * (scan_walk.h): what scan_repo.c (one cache repository) and scan.c (the
- * walk over each ROOT) build on. It calls neither.
+ * walk over each ROOT) build on. It calls neither; scan_seen.c keeps an
+ * entry reached again from another ROOT out.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -80,6 +81,8 @@ void mm_scan_free(struct mm_scan *scan)
         entry_free(&scan->v[i]);
     }
     free(scan->v);
+    mm_scan_seen_free(&scan->models_seen);
+    mm_scan_seen_free(&scan->skipped_seen);
     free(scan);
 }
 
@@ -104,16 +107,22 @@ size_t mm_scan_links_out(const struct mm_scan *scan)
 }
 
 /* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
- * whatever happens. Past the limit, one MM_E_LIMIT_SCAN_MODELS entry
- * stands for the rest. */
+ * whatever happens. A path met before by identity (an earlier ROOT
+ * reached it, or it is a link to a file listed already) is not added.
+ * Past the limit, one MM_E_LIMIT_SCAN_MODELS entry stands for the rest. */
 enum mm_status mm_scan_add(struct scan_walk *w, const char *path, const char *id, const char *rev,
                            char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err)
 {
     struct mm_scan *s = w->scan;
     struct scan_entry *x;
     size_t i;
+    bool fresh = false;
     enum mm_status st = MM_OK;
     if (s->full) {
+        goto drop;
+    }
+    st = mm_scan_seen_add(&s->models_seen, &fresh, path, true, err);
+    if (st != MM_OK || !fresh) {
         goto drop;
     }
     if (!mm_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v))) {
@@ -208,6 +217,15 @@ enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, st
     return MM_OK;
 }
 
+enum mm_status mm_scan_skip(struct scan_walk *w, size_t *count, const char *path,
+                            struct mm_error *err)
+{
+    bool fresh = false;
+    const enum mm_status st = mm_scan_seen_add(&w->scan->skipped_seen, &fresh, path, false, err);
+    *count += fresh;
+    return st;
+}
+
 /* The sub-folders of `dir` the walk enters, sorted: not hidden, not links.
  * A link to a folder outside ROOT is counted in links_out. `files`, when
  * not NULL, receives the regular files (links followed) likewise. */
@@ -242,7 +260,7 @@ enum mm_status mm_scan_list(struct scan_walk *w, const char *dir, char ***out, s
             char *real = NULL;
             struct mm_error ignored;
             if (mm_path_inside(&real, w->root_real, &w->rd, full, &ignored) == MM_ERR_UNSAFE) {
-                w->scan->links_out++;
+                st = mm_scan_skip(w, &w->scan->links_out, full, err);
             }
             free(real);
         } else if (files != NULL && S_ISREG(sb.st_mode)) {

@@ -1,8 +1,9 @@
 /*
  * scan_walk.h - what the parts of the scan share, each calling only those
- * listed before it: scan_list.c keeps the entries and lists folders,
- * scan_repo.c reads one Hugging Face cache repository (refs and
- * snapshots), scan.c walks the folders of each ROOT.
+ * listed before it: scan_seen.c tells what the scan has met already,
+ * scan_list.c keeps the entries and lists folders, scan_repo.c reads one
+ * Hugging Face cache repository (refs and snapshots), scan.c walks the
+ * folders of each ROOT.
  */
 #ifndef MM_SCAN_WALK_H
 #define MM_SCAN_WALK_H
@@ -20,6 +21,15 @@ struct scan_entry {
     struct mm_error *err;
 };
 
+/* Identities met (scan_seen.c): a hash set. */
+struct scan_key;
+struct scan_seen {
+    struct scan_key *v;
+    size_t cap;
+    size_t n;
+    uint64_t seed; /* of the hash (mm_hash_seed) */
+};
+
 struct mm_scan {
     struct scan_entry *v;
     size_t n;
@@ -29,6 +39,8 @@ struct mm_scan {
     size_t too_deep;
     size_t links_out;
     int all_revisions;
+    struct scan_seen models_seen;  /* what the entries name: listed once */
+    struct scan_seen skipped_seen; /* folders and links not walked: counted once */
 };
 
 /* What one ROOT's walk needs. */
@@ -40,6 +52,12 @@ struct scan_walk {
     int all_revisions;
 };
 
+/* Adds the identity of `path` (links followed when `follow`) to `seen`:
+ * *fresh is set when it was not there, so that ROOTs that overlap list a
+ * model, and count a folder not walked, once. MM_ERR_NOMEM or MM_OK. */
+enum mm_status mm_scan_seen_add(struct scan_seen *seen, bool *fresh, const char *path, bool follow,
+                                struct mm_error *err);
+void mm_scan_seen_free(struct scan_seen *seen);
 bool mm_scan_starts_with(const char *s, const char *prefix);
 bool mm_scan_ends_with(const char *s, const char *suffix);
 /* The last component of `path`, copied into buf. */
@@ -47,8 +65,10 @@ const char *mm_scan_last_name(char *buf, size_t size, const char *path);
 /* dir/name, allocated; NULL when out of memory. */
 char *mm_scan_join(const char *dir, const char *name);
 /* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
- * whatever happens. Past MM_LIMIT_SCAN_MODELS, one MM_E_LIMIT_SCAN_MODELS
- * entry stands for the rest. */
+ * whatever happens. A path met before by identity (an earlier ROOT
+ * reached it, or it is a link to a file listed already) is not added.
+ * Past MM_LIMIT_SCAN_MODELS, one MM_E_LIMIT_SCAN_MODELS entry stands for
+ * the rest. */
 enum mm_status mm_scan_add(struct scan_walk *w, const char *path, const char *id, const char *rev,
                            char **refs, size_t nrefs, struct mm_error *e, struct mm_error *err);
 /* An entry that is only an error, with the message `msg`. */
@@ -60,6 +80,10 @@ int mm_scan_cmp_str(const void *a, const void *b);
 void mm_scan_free_list(char **v, size_t n);
 /* Appends a copy of `s` to a growing list. */
 enum mm_status mm_scan_push(char ***v, size_t *n, size_t *cap, const char *s, struct mm_error *err);
+/* Counts `path`, a folder or link the walk does not enter, in *count
+ * unless an earlier ROOT's walk counted it already. */
+enum mm_status mm_scan_skip(struct scan_walk *w, size_t *count, const char *path,
+                            struct mm_error *err);
 /* The sub-folders of `dir` the walk enters, sorted: not hidden, not links.
  * A link to a folder outside ROOT is counted in links_out. `files`, when
  * not NULL, receives the regular files (links followed) likewise. */

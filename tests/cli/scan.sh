@@ -2,7 +2,8 @@
 # of 1,000 repositories and a plain mirror (tests/cli/gen_cache.py): every
 # row, its figures and its error against what the generator wrote, a few
 # rows against `modelmem estimate --json` of the same snapshot, the
-# default ROOT from the environment, --all-revisions, --sort, the text
+# default ROOT from the environment, --all-revisions, ROOTs that overlap
+# (each model listed and counted once), --sort, the text
 # table's width and escaping, the exit statuses, and the sample table in
 # the README's "scan" section (run in the repository root). Needs python3
 # (else skipped).
@@ -92,6 +93,23 @@ run "$BIN" scan --all-revisions "$HUB" --json
 expect_rc 1
 cp "$OUT" "$TMP/all.json"
 check_json all "$TMP/all.json"
+
+# ROOTs that overlap - the cache twice, a repository inside it, a link to
+# it - list each model once, under the first ROOT, and count it once.
+ln -s "$HUB" "$TMP/hublink"
+run "$BIN" scan "$HUB" "$HUB/" "$HUB/models--acme--sharded" "$TMP/hublink" --json
+expect_rc 1
+cp "$OUT" "$TMP/overlap.json"
+check_json hub "$TMP/overlap.json"
+run "$BIN" scan "$HUB"
+cp "$OUT" "$TMP/once.txt"
+cp "$ERR" "$TMP/once.err"
+run "$BIN" scan "$HUB/models--acme--sharded" "$TMP/hublink" "$HUB"
+expect_rc 1
+cmp -s "$OUT" "$TMP/once.txt" || fail "overlapping ROOTs: the table differs from one ROOT's"
+# (an error names the model by the path it was reached by)
+sed "s|^modelmem: $TMP/hublink/|modelmem: $HUB/|" "$ERR" | cmp -s - "$TMP/once.err" ||
+    fail "overlapping ROOTs: the errors differ from one ROOT's"
 
 # The default ROOT is the cache huggingface_hub would use.
 for var in HF_HUB_CACHE HF_HOME XDG_CACHE_HOME HOME; do
@@ -213,6 +231,14 @@ if LC_ALL=C grep -q "$(printf '\033')" "$OUT" "$ERR"; then
 fi
 run "$BIN" scan -q "$MIRROR"
 grep -q "warning" "$ERR" && fail "-q still printed warnings"
+# the mirror again, and a folder inside it: the same rows, the same warnings
+run "$BIN" scan "$MIRROR"
+cp "$OUT" "$TMP/once.txt"
+cp "$ERR" "$TMP/once.err"
+run "$BIN" scan "$MIRROR" "$MIRROR/" "$MIRROR/org-b" "$MIRROR/ggufs"
+expect_rc 1
+cmp -s "$OUT" "$TMP/once.txt" || fail "the mirror twice: the table differs from once"
+cmp -s "$ERR" "$TMP/once.err" || fail "the mirror twice: the warnings differ from once"
 
 # Clean roots exit 0: a snapshot, a weight file, a model folder.
 good=$(sed -n 1p "$TMP/picks")

@@ -1,7 +1,7 @@
 # serve_api.sh BIN JSONCHECK SRCDIR - `modelmem serve` through HTTP: every
 # API answer equal to the command line's JSON for the same options, every
 # refused path, method, name and size, the token, the security headers,
-# the log and the signals.
+# the log and the signals, ROOTs that overlap.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
 BIN=$1
@@ -197,6 +197,19 @@ for m in org/gone org/tiny@dev "org/tiny@$rev/../../b1" "models--org--tiny/blobs
     get "/api/estimate?model=$m"
     expect_eq "cache name $m" "$CODE" 404
 done
+serve_stop
+
+# ROOTs that overlap (the cache, a repository in it, a link to it): each
+# model listed once, under the first ROOT, as scan lists it.
+ln -s "$hub" "$TMP/hublink"
+serve_start "$TMP/log" "$hub" "$repo" "$TMP/hublink"
+get /api/models
+"$JSONCHECK" models#=2 models/1/id=org/tiny "models/1/path=$repo/snapshots/$rev" \
+    totals/models=2 <"$TMP/body" || fail "overlapping ROOTs: /api/models"
+run "$BIN" scan "$hub" "$repo" "$TMP/hublink" --json
+cmp -s "$TMP/body" "$OUT" || fail "overlapping ROOTs: /api/models differs from scan --json"
+get "/api/estimate?model=org/tiny"
+expect_eq "overlapping ROOTs: org/tiny" "$CODE" 200
 serve_stop
 
 # --token FILE: Authorization: Bearer on every request.
