@@ -4,7 +4,8 @@
  * cache, blobs/<etag>.incomplete and a snapshot without the file's link;
  * after --local-dir, .cache/huggingface/download/<...>.incomplete and no
  * file under its name; elsewhere, a file cut short. verify names each one
- * (download-incomplete, sizes against the header, a line of remedy);
+ * (download-incomplete, sizes against the header, a line of remedy that
+ * names the repository where config.json's _name_or_path is a valid id);
  * loading with allow_missing_shards estimates what is missing.
  *
  * The model: three shards of BF16 tensors, an index with the exact
@@ -201,6 +202,7 @@ static void test_local_dir(void **state)
 {
     struct mm_verify_report *rep;
     const struct mm_problem *p;
+    char want[1024];
     (void)state;
     mkdirs("local/.cache/huggingface/download");
     put_meta("local");
@@ -216,7 +218,10 @@ static void test_local_dir(void **state)
     assert_int_equal(p->actual_bytes, (int64_t)(s2.n / 2));
     expect_has(p->message, " of ");
     expect_has(p->message, ".cache/huggingface/download/");
-    expect_has(p->remedy, "huggingface-cli download ORG/NAME --local-dir ");
+    /* config.json names no repository: no id is made up */
+    snprintf(want, sizeof(want),
+             "re-run the huggingface-cli download of this model with --local-dir %s", at("local"));
+    assert_string_equal(p->remedy, want);
     p = problem_for(rep, SHARD(3));
     assert_string_equal(mm_errcode_name(p->code), "data-beyond-file");
     assert_int_equal(p->expected_bytes, (int64_t)s3.n);
@@ -224,6 +229,71 @@ static void test_local_dir(void **state)
     expect_has(p->message, "truncated: ");
     expect_has(p->remedy, "--force-download");
     mm_verify_free(rep);
+}
+
+/* The remedy of shard 2 in "local" when config.json's _name_or_path is
+ * `value` (a JSON value as written in the file). */
+static void expect_local_remedy(const char *value, const char *id)
+{
+    struct mm_verify_report *rep;
+    const struct mm_problem *p;
+    char text[512];
+    char want[1024];
+    snprintf(text, sizeof(text),
+             "{\"_name_or_path\": %s, \"model_type\": \"llama\", \"vocab_size\": 10, "
+             "\"hidden_size\": 8, \"num_hidden_layers\": 4, \"num_attention_heads\": 2}",
+             value);
+    put_text("local/config.json", text);
+    rep = verify("local");
+    p = problem_for(rep, SHARD(2));
+    if (id != NULL) {
+        snprintf(want, sizeof(want),
+                 "re-run the download into this folder (id from config.json's _name_or_path): "
+                 "huggingface-cli download %s --local-dir %s",
+                 id, at("local"));
+    } else {
+        snprintf(want, sizeof(want),
+                 "re-run the huggingface-cli download of this model with --local-dir %s",
+                 at("local"));
+    }
+    assert_string_equal(p->remedy, want);
+    mm_verify_free(rep);
+}
+
+/* With "Org/", 96 bytes: the longest id huggingface_hub accepts. */
+#define NAME92                                                                                 \
+    "0123456789012345678901234567890123456789012345678901234567890123456789"                  \
+    "0123456789012345678901"
+
+/* --local-dir keeps no record of the repository: config.json's
+ * _name_or_path names it when it is a repository id as huggingface_hub
+ * validates one; a path, a third part, a control byte, a name too long or
+ * malformed is not taken (and never printed). */
+static void test_local_dir_id(void **state)
+{
+    static const char *const refused[] = {
+        "\"/home/user/ckpt/Org/Name\"", "\"./out\"", "\"../Org/Name\"", "\"Org/Name/x\"",
+        "\"Name\"", "\"Org/\"", "\"/Name\"", "\"Org/Na\\u001b[31mme\"", "\"Org/Na me\"",
+        "\"Org/Name.git\"", "\"Org--x/Name\"", "\"-Org/Name\"",
+        "\"Org/Name.\"", "\"Org/Na..me\"", "\"C:\\\\models\\\\Name\"", "null", "42",
+        "[\"Org/Name\"]", "\"https://huggingface.co/Org/Name\"",
+        "\"Org/" NAME92 "x\""};
+    size_t i;
+    (void)state;
+    expect_local_remedy("\"Big-Org/Tiny.Model_2\"", "Big-Org/Tiny.Model_2");
+    /* 96 bytes: the longest id huggingface_hub accepts */
+    expect_local_remedy("\"Org/" NAME92 "\"", "Org/" NAME92);
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        expect_local_remedy(refused[i], NULL);
+    }
+    /* a config.json that is not JSON: no id either */
+    put_text("local/config.json", "{\"_name_or_path\": \"Org/Name\"");
+    {
+        struct mm_verify_report *rep = verify("local");
+        expect_has(problem_for(rep, SHARD(2))->remedy, "re-run the huggingface-cli download of");
+        mm_verify_free(rep);
+    }
+    put_meta("local");
 }
 
 /* The same folder loads with allow_missing_shards: the missing tensors are
@@ -362,6 +432,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_local_dir),
+        cmocka_unit_test(test_local_dir_id),
         cmocka_unit_test(test_partial_load),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_elsewhere),

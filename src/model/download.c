@@ -14,14 +14,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "core/checked.h"
+#include "model/config_internal.h"
 #include "model/download.h"
-#include "model/hfnames.h"
 
 static bool is_dir(const char *p)
 {
@@ -87,6 +88,28 @@ static enum mm_status find_repo(struct mm_download_site *out, struct mm_error *e
     return out->repo_dir == NULL ? mm_fail_nomem(err, dir) : MM_OK;
 }
 
+/* A --local-dir folder records the commit and etag of each file
+ * (_local_folder.py), not the repository it came from; config.json's
+ * _name_or_path, which save_pretrained writes, often names it. Kept only
+ * when it is a repository id: a local path there ("/home/...", "./out")
+ * is not one, and the text is the file's, not ours to print unchecked. */
+static enum mm_status config_id(struct mm_download_site *out, struct mm_error *err)
+{
+    struct mm_config *cfg = NULL;
+    struct mm_error ignored;
+    const cJSON *v;
+    if (mm_config_load_for(&cfg, out->model_dir, &ignored) == MM_ERR_NOMEM) {
+        return mm_fail_nomem(err, out->model_dir);
+    }
+    v = cfg != NULL ? cJSON_GetObjectItemCaseSensitive(mm_config_root(cfg), "_name_or_path")
+                    : NULL;
+    if (cJSON_IsString(v) && mm_hf_repo_id_ok(v->valuestring, strlen(v->valuestring))) {
+        snprintf(out->config_id, sizeof(out->config_id), "%s", v->valuestring);
+    }
+    mm_config_free(cfg);
+    return MM_OK;
+}
+
 enum mm_status mm_download_site(struct mm_download_site *out, const char *target,
                                 struct mm_error *err)
 {
@@ -106,6 +129,9 @@ enum mm_status mm_download_site(struct mm_download_site *out, const char *target
     }
     k = snprintf(probe, sizeof(probe), "%s/.cache/huggingface", out->model_dir);
     out->local_dir = k > 0 && (size_t)k < sizeof(probe) && is_dir(probe);
+    if (out->local_dir && config_id(out, err) != MM_OK) {
+        return MM_ERR_NOMEM;
+    }
     return find_repo(out, err);
 }
 
@@ -252,37 +278,58 @@ bool mm_download_truncation(enum mm_errcode code)
            code == MM_E_HEADER_TOO_SMALL || code == MM_E_TRUNCATED;
 }
 
+/* The line `fmt` makes, allocated whatever its length (a folder's path
+ * may be long); NULL when out of memory. */
+static char *line_of(const char *fmt, ...)
+{
+    va_list ap;
+    char *line;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    line = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (line == NULL) {
+        return NULL;
+    }
+    va_start(ap, fmt);
+    vsnprintf(line, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return line;
+}
+
 enum mm_status mm_download_remedy(char **out, enum mm_errcode code,
                                   const struct mm_download_site *site)
 {
-    char line[512];
     const bool cache = site != NULL && site->repo_id[0] != '\0';
     const bool local = site != NULL && site->local_dir;
     const bool lost = code == MM_E_DOWNLOAD_INCOMPLETE || code == MM_E_SHARD_MISSING;
     const bool damaged = mm_download_truncation(code) || code == MM_E_CHECKSUM;
+    /* a file whose blob is there in full is not fetched again unless forced */
+    const char *force = damaged ? " --force-download" : "";
     *out = NULL;
     if (!lost && !damaged) {
         return MM_OK;
     }
     if (cache) {
-        /* a file whose blob is there in full is not fetched again unless forced */
-        snprintf(line, sizeof(line), "re-run the download: huggingface-cli download %s%s",
-                 site->repo_id, damaged ? " --force-download" : "");
+        *out = line_of("re-run the download: huggingface-cli download %s%s", site->repo_id, force);
+    } else if (local && site->config_id[0] != '\0') {
+        *out = line_of("re-run the download into this folder (id from config.json's "
+                       "_name_or_path): huggingface-cli download %s --local-dir %s%s",
+                       site->config_id, site->model_dir, force);
     } else if (local) {
-        snprintf(line, sizeof(line),
-                 "re-run the download into this folder: huggingface-cli download ORG/NAME "
-                 "--local-dir %s%s",
-                 site->model_dir, damaged ? " --force-download" : "");
+        /* no record of the repository: the user knows which one it was */
+        *out = line_of("re-run the huggingface-cli download of this model with --local-dir %s%s",
+                       site->model_dir, force);
     } else if (code == MM_E_SHARD_MISSING) {
-        snprintf(line, sizeof(line), "the shard is missing: download it again");
+        *out = line_of("the shard is missing: download it again");
     } else if (code == MM_E_CHECKSUM) {
-        snprintf(line, sizeof(line), "the file is corrupt: download it again");
+        *out = line_of("the file is corrupt: download it again");
     } else if (code == MM_E_DOWNLOAD_INCOMPLETE) {
-        snprintf(line, sizeof(line), "the download did not finish: download it again");
+        *out = line_of("the download did not finish: download it again");
     } else {
-        snprintf(line, sizeof(line), "the file is truncated: download it again");
+        *out = line_of("the file is truncated: download it again");
     }
-    *out = strdup(line);
     return *out == NULL ? MM_ERR_NOMEM : MM_OK;
 }
 

@@ -9,15 +9,20 @@
 
 #include "core/internal.h"
 #include "formats/safetensors_extent.h"
+#include "model/hfnames.h"
 
 struct mm_download_site {
     char *model_dir; /* the model's folder */
     char *repo_dir;  /* in the cache: models--ORG--NAME; else NULL */
     char repo_id[200]; /* in the cache: ORG/NAME; else "" */
     int local_dir;   /* model_dir/.cache/huggingface is there (hf download --local-dir) */
+    /* in a local-dir folder: config.json's _name_or_path where it is a
+     * repository id (mm_hf_repo_id_ok); else "" */
+    char config_id[MM_HF_REPO_ID_MAX + 1];
 };
 
-/* Where TARGET (a resolved path: a file, an index or a folder) came from.
+/* Where TARGET (a resolved path: a file, an index or a folder) came from;
+ * in a local-dir folder, config.json is read for the repository id.
  * MM_ERR_NOMEM or MM_OK. */
 enum mm_status mm_download_site(struct mm_download_site *out, const char *target,
                                 struct mm_error *err);

@@ -35,6 +35,34 @@ bool mm_hf_name_ok(const char *s, size_t n)
     return true;
 }
 
+/* One part of a repository id: a Hub name that does not end with '-' or
+ * '.' and holds no "--". */
+static bool repo_part_ok(const char *s, size_t n)
+{
+    size_t i;
+    if (!mm_hf_name_ok(s, n) || s[n - 1] == '-' || s[n - 1] == '.') {
+        return false;
+    }
+    for (i = 0; i + 1 < n; i++) {
+        if (s[i] == '-' && s[i + 1] == '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool mm_hf_repo_id_ok(const char *s, size_t n)
+{
+    const char *slash = memchr(s, '/', n);
+    size_t org;
+    if (n > MM_HF_REPO_ID_MAX || slash == NULL) {
+        return false;
+    }
+    org = (size_t)(slash - s);
+    return repo_part_ok(s, org) && repo_part_ok(slash + 1, n - org - 1) &&
+           !(n >= 4 && memcmp(s + n - 4, ".git", 4) == 0);
+}
+
 static char lower(char ch)
 {
     return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;

@@ -14,6 +14,16 @@
 /* Hub names: letters, digits, '-', '_', '.'; no "..", not starting '.'. */
 bool mm_hf_name_ok(const char *s, size_t n);
 
+/* Longest repository id huggingface_hub accepts (validators.py). */
+#define MM_HF_REPO_ID_MAX 96u
+
+/* ORG/NAME as huggingface_hub's validate_repo_id accepts it, and stricter:
+ * exactly one '/'; each part letters, digits, '-', '_', '.', neither
+ * starting nor ending with '-' or '.'; no "--" or ".."; not ending
+ * ".git"; at most MM_HF_REPO_ID_MAX bytes. For an id read from a file: a
+ * path ("/home/...", "./ckpt", "../x") is never one. */
+bool mm_hf_repo_id_ok(const char *s, size_t n);
+
 /*
  * ORG/NAME looked up among the models--ORG--NAME folders of `cache_dir`,
  * ignoring case: the folder's name ("models--Org--Name") in `out` and

@@ -7,6 +7,8 @@
 #    short commit hash (unique, ambiguous), the models--ORG--NAME folder;
 #  - verify on a snapshot whose second shard's download stopped (its blob
 #    still .incomplete): download-incomplete with sizes and a remedy line;
+#    the same after --local-dir, the remedy naming the repository where
+#    config.json's _name_or_path is a repository id;
 #  - estimate on it: partial, in text and JSON;
 #  - a PEFT adapter whose base model is in the cache, or given by --base.
 . "$(dirname "$0")/lib.sh"
@@ -115,6 +117,37 @@ run "$BIN" verify "$TMP/cut"
 expect_rc 1
 expect_out "truncated: 2.93 KiB of 16.35 KiB"
 expect_out "^  remedy: the file is truncated: download it again$"
+
+# After `huggingface-cli download ... --local-dir`: shard 2 still under
+# .cache/huggingface/download. The remedy names the repository where
+# config.json's _name_or_path is a repository id, and makes none up where
+# it is not (a path, a control character, a third part).
+LD=$TMP/local
+mkdir -p "$LD/.cache/huggingface/download"
+cp "$DATA/my-model/model.safetensors.index.json" "$DATA/my-model/model-00001-of-00002.safetensors" \
+    "$LD/"
+head -c $((size / 2)) "$DATA/my-model/$S2" >"$LD/.cache/huggingface/download/$S2.0a1b.incomplete"
+printf '{"_name_or_path": "Big-Org/Tiny.Model"}' >"$LD/config.json"
+want="re-run the download into this folder (id from config.json's _name_or_path): "
+want="${want}huggingface-cli download Big-Org/Tiny.Model --local-dir $LD"
+run "$BIN" verify "$LD"
+expect_rc 1
+grep -qxF "  remedy: $want" "$OUT" || fail "stdout lacks the remedy '$want'"
+run "$BIN" verify --json "$LD"
+expect_rc 1
+jcheck ok=false problems/0/code=download-incomplete "problems/0/remedy=$want"
+want="re-run the huggingface-cli download of this model with --local-dir $LD"
+for id in /home/user/Big-Org/Tiny.Model ./out Big-Org/Tiny.Model/x 'Big-Org/Tiny\u001b[2J.Model'; do
+    printf '{"_name_or_path": "%s"}' "$id" >"$LD/config.json"
+    run "$BIN" verify "$LD"
+    expect_rc 1
+    grep -qxF "  remedy: $want" "$OUT" || fail "_name_or_path $id: stdout lacks '$want'"
+    if LC_ALL=C grep -q "$(printf '\033')" "$OUT" "$ERR"; then
+        fail "_name_or_path $id: a raw ESC byte reached the terminal"
+    fi
+    run "$BIN" verify --json "$LD"
+    jcheck "problems/0/remedy=$want"
+done
 
 # ---- a PEFT adapter --------------------------------------------------------
 # adapter_model.safetensors: two F32 tensors of 4 elements, named as PEFT
