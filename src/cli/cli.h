@@ -101,11 +101,32 @@ enum cli_value_kind {
     CLI_VALUE_GPU   /* a GPU or instance name (mm_gpu_name_at) or a size */
 };
 
+/* A value an option of a list takes, as people type it (cli_option.values). */
+enum cli_value_use {
+    CLI_LISTED = 0, /* completions offer it, a usage error lists it, "did you mean" offers it */
+    CLI_ALIAS,      /* another spelling (another tool's name): "did you mean" offers it */
+    CLI_HIDDEN      /* taken, never offered */
+};
+struct cli_value {
+    const char *name;
+    int code; /* what it means to the option's handler: an enum value, a byte count */
+    enum cli_value_use use;
+};
+
+/* cli_option.flags */
+enum {
+    CLI_WEB = 1u << 0,     /* the serve API takes it as a query argument (serve_path.c) */
+    CLI_LENIENT = 1u << 1, /* its values match in any case; a usage error suggests the
+                              nearest (options.c: those that take other tools' names) */
+    CLI_VLLM = 1u << 2,    /* a vLLM setting (cli_runtime_check) */
+    CLI_LLAMA = 1u << 3    /* a llama.cpp setting (cli_runtime_check) */
+};
+
 struct cli_option;
 struct cli_parse;
 /* An option's handler: takes the option found (`value` NULL for a flag);
  * 0, EXIT_USAGE (printed) or -1 (--help printed: exit 0). */
-typedef int (*cli_take_fn)(struct cli_parse *p, const struct cli_option *opt, const char *value);
+typedef int cli_take_fn(struct cli_parse *p, const struct cli_option *opt, const char *value);
 
 struct cli_option {
     const char *name;       /* "--context" */
@@ -113,10 +134,19 @@ struct cli_option {
     const char *arg;        /* "N", as --help shows it; NULL for a flag */
     unsigned commands;      /* CLI_ESTIMATE | ...; 0: before any command (--version) */
     enum cli_value_kind value;
-    const char *const *values; /* CLI_VALUE_LIST: NULL-terminated */
-    cli_take_fn take;          /* its handler; NULL: main.c's own (before any command) */
-    const char *needs;         /* what a missing value is called; NULL: "a value" */
-    const char *help;          /* --help's lines, each ending in a newline */
+    /* CLI_VALUE_LIST: what it takes, ended by a NULL name: the listed
+     * values in the order completions offer them, then the others */
+    const struct cli_value *values;
+    cli_take_fn *take;   /* its handler; NULL: main.c's own (before any command) */
+    /* cli_take_choice: the offset in struct mm_memory_params of the member
+     * (an enum) the code of the value chosen goes to */
+    size_t member;
+    unsigned flags;      /* CLI_WEB, CLI_LENIENT, CLI_VLLM, CLI_LLAMA */
+    const char *needs;   /* what a missing value is called; NULL: "a value" */
+    const char *choose;  /* the values a usage error lists; NULL: the listed ones */
+    unsigned why_for;    /* commands it does not apply to for the reason `why` */
+    const char *why;     /* "it is verify's option" */
+    const char *help;    /* --help's lines, each ending in a newline */
 };
 
 struct cli_command {
@@ -128,12 +158,23 @@ struct cli_command {
 
 extern const struct cli_option cli_options[];
 extern const size_t cli_option_count;
+/* llama.cpp's cache types, --cache-type-k's and -v's values: --kv-dtype
+ * names the block types among them when refusing one. */
+extern const struct cli_value cli_cache_types[];
+/* --sort's values. */
+enum cli_sort { CLI_SORT_NAME = 0, CLI_SORT_SIZE, CLI_SORT_PARAMS };
 extern const struct cli_command cli_commands[];
 extern const size_t cli_command_count;
 /* The command named, or NULL. */
 const struct cli_command *cli_command_find(const char *name);
 
 /* ---- parse.c: the arguments of a command, as the table declares them --- */
+
+/* serve's own options, as typed (cmd_serve.c). */
+struct cli_serve_options {
+    const char *listen;     /* --listen ADDR:PORT */
+    const char *token_file; /* --token FILE */
+};
 
 /*
  * One pass over a command's arguments, in order: an option is looked up in
@@ -151,26 +192,31 @@ struct cli_parse {
     struct cli_common *common;       /* -q, -v, --json, --threads... (may be NULL: serve) */
     struct cli_memory *memory;       /* estimate's and scan's memory options, or NULL */
     struct mm_estimate_params *est;  /* --dtypes, or NULL */
+    struct cli_serve_options *serve; /* serve's --listen, --token, or NULL */
     void *own;                       /* the command's own state, for its own options */
     /* an argument that is not an option: 0 or EXIT_USAGE (printed) */
     int (*positional)(struct cli_parse *p, const char *arg);
-    /* the command's own options (cli_take_own), or NULL */
-    cli_take_fn take_own;
-    /* why an option does not apply (may be NULL, may return NULL) */
-    const char *(*why)(const struct cli_option *opt);
 };
 /* EXIT_OK, -1 after --help (printed) or EXIT_USAGE (printed). */
 int cli_parse(struct cli_parse *p);
-/* The handlers of the table (options.c), by the file that has them. */
-int cli_take_help(struct cli_parse *p, const struct cli_option *opt, const char *value);
-int cli_take_common(struct cli_parse *p, const struct cli_option *opt, const char *value);
 /* TARGET (estimate, inspect, verify): EXIT_USAGE (printed) on a second one. */
 int cli_take_target(struct cli_parse *p, const char *arg);
-int cli_take_memory(struct cli_parse *p, const struct cli_option *opt, const char *value);
-int cli_take_runtime(struct cli_parse *p, const struct cli_option *opt, const char *value);
-int cli_take_dtypes(struct cli_parse *p, const struct cli_option *opt, const char *value);
-/* The command's own options (--base, --sort, --listen...): p->take_own. */
-int cli_take_own(struct cli_parse *p, const struct cli_option *opt, const char *value);
+
+/* The handlers of the table's options (options.c), by the file that has
+ * them. Each takes its own option: what it sets, the values it takes (its
+ * row's) and its usage error. */
+cli_take_fn cli_take_help, cli_take_listen, cli_take_token;         /* parse.c */
+cli_take_fn cli_take_json, cli_take_markdown, cli_take_checksums,   /* util.c */
+    cli_take_unsafe_pickle, cli_take_threads, cli_take_quiet, cli_take_verbose;
+cli_take_fn cli_take_dtypes, cli_take_base;                         /* cmd_estimate.c */
+cli_take_fn cli_take_choice, cli_take_context, cli_take_batch,      /* memory_options.c */
+    cli_take_overhead, cli_take_kv_dtype, cli_take_inference, cli_take_checkpointing,
+    cli_take_no_checkpointing, cli_take_lora_rank, cli_take_lora_targets,
+    cli_take_lora_dropout, cli_take_gpus, cli_take_gpu, cli_take_config;
+cli_take_fn cli_take_gpu_util, cli_take_batched_tokens,             /* runtime_options.c */
+    cli_take_num_seqs, cli_take_model_len, cli_take_gpu_layers, cli_take_tensor_split,
+    cli_take_cache_type_v, cli_take_ubatch;
+cli_take_fn cli_take_sort, cli_take_all_revisions;                  /* cmd_scan.c */
 
 /* help.c: `modelmem --help`, and `modelmem COMMAND --help` (the command's
  * usage and only its options). */
@@ -183,10 +229,9 @@ int cli_completions(FILE *f, const char *shell);
 
 /* ---- names.c: what people type for option values --------------------- */
 
-/* `v` as `list` (NULL-terminated, may be NULL) spells it, ignoring case,
- * or the name an alias of option `opt` stands for ("paged_adamw_8bit" is
- * "adamw8bit" for --optimizer), or `v` itself. */
-const char *cli_value_alias(const char *opt, const char *v, const char *const *list);
+/* The value of `opt` typed as `v` (any case where the option is
+ * CLI_LENIENT: "paged_adamw_8bit" is --optimizer's adamw8bit), or NULL. */
+const struct cli_value *cli_value_find(const struct cli_option *opt, const char *v);
 /* Edit distance (Levenshtein, a swap of neighbours counting one), ignoring
  * ASCII case; SIZE_MAX past 64 bytes. */
 size_t cli_edit_distance(const char *a, const char *b);
@@ -200,9 +245,8 @@ void cli_nearest_init(struct cli_nearest *n, const char *typed);
 void cli_nearest_offer(struct cli_nearest *n, const char *name);
 /* "; did you mean 'X'?" or "" */
 void cli_nearest_hint(char *buf, size_t size, const struct cli_nearest *n);
-/* The hint for a value of `opt` among `list` and opt's aliases. */
-void cli_did_you_mean(char *buf, size_t size, const char *opt, const char *typed,
-                      const char *const *list);
+/* The hint for a value of `opt` among those it offers (listed, aliases). */
+void cli_value_hint(char *buf, size_t size, const struct cli_option *opt, const char *typed);
 /* The hint for an unknown option, among those --help lists. */
 void cli_option_hint(char *buf, size_t size, const char *typed);
 /* A count: digits[.digits] with an optional k/K (x1024) or m/M (x1048576),
@@ -247,8 +291,6 @@ int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd
 /* The Hugging Face cache folder, as huggingface_hub chooses it: 0, or -1
  * when no variable names one. */
 int cli_hf_cache_dir(char *out, size_t size);
-/* "--dtypes float32,float16" (also repeated); 0 or -1 (printed). */
-int cli_parse_dtypes(struct mm_estimate_params *p, const char *list, bool quiet);
 
 /* TARGET as a path, or a repository id in the local Hugging Face cache
  * resolved to its snapshot folder; -1 with err filled on failure. */
@@ -270,6 +312,13 @@ void render_estimate_json(struct out *o, const struct mm_estimate *e,
                           const struct mm_inventory *inv, const char *target,
                           const struct cli_memory *mem);
 
+/* An option that sizes the figures as typed: its name and value, NULL
+ * when not given (an overflow names it). */
+struct cli_typed {
+    const char *option;
+    const char *value;
+};
+
 /* estimate's inference, training and multi-GPU options (memory_options.c). */
 struct cli_memory {
     struct mm_memory_params params;
@@ -280,8 +329,8 @@ struct cli_memory {
     struct mm_config *cfg;
     const struct mm_gpu *gpu; /* --gpu NAME */
     char gpu_label[64];       /* --gpu SIZE */
-    const char *typed[6];     /* values as typed of the options that size the figures, in
-                                 memory_options.c's order; NULL when not given */
+    struct cli_typed typed[6]; /* the options that size the figures, in
+                                  memory_options.c's order */
     char *targets_buf;
     bool utf8;                /* the locale's charset is UTF-8 */
     bool color;               /* stdout is a terminal and NO_COLOR is unset */
@@ -295,11 +344,12 @@ struct cli_memory {
     unsigned instance_gpus;   /* its GPUs; --gpus unless given */
     const char *llama_option;   /* the last llama.cpp-only option given, or NULL */
     const char *cache_v_typed;  /* --cache-type-v as typed */
-    const char *flash_typed;    /* --flash-attn as typed */
     uint32_t split[MM_LIMIT_GPUS]; /* --tensor-split */
 };
 
 void cli_memory_init(struct cli_memory *m);
+/* p->memory, marked as given `opt` (a memory or runtime option). */
+struct cli_memory *cli_memory_given(struct cli_parse *p, const struct cli_option *opt);
 void cli_memory_free(struct cli_memory *m);
 /* Reads the locale and the terminal for the bars' style. */
 void cli_memory_style(struct cli_memory *m);
@@ -308,9 +358,10 @@ int cli_memory_config(struct cli_memory *m, const char *target, bool quiet);
 /* Computes m->result; EXIT_OK or a printed error. */
 int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv);
 
-/* --runtime, vLLM's and llama.cpp's settings (runtime_options.c):
- * cli_take_runtime; cli_runtime_check refuses vLLM settings without
- * --runtime vllm and llama.cpp settings that contradict each other. */
+/* --runtime, vLLM's and llama.cpp's settings (runtime_options.c; their
+ * rows mark them CLI_VLLM, CLI_LLAMA): cli_runtime_check refuses vLLM
+ * settings without --runtime vllm and llama.cpp settings that contradict
+ * each other. */
 int cli_runtime_check(const struct cli_memory *m);
 /* After the run: llama.cpp settings refused when the runtime the plan
  * followed (a default resolved) is not llama.cpp. */
@@ -332,7 +383,15 @@ void cli_gpu_chosen(struct cli_memory *m, const struct mm_gpu_lookup *l);
 void cli_gpu_size_title(struct cli_memory *m, const char *typed, uint64_t bytes, bool decimal);
 int cli_gpu_unknown(const char *typed, const struct mm_gpu_lookup *l);
 /* --kv-dtype's usage error for a value not known. */
-int cli_kv_dtype_unknown(const char *typed);
+int cli_kv_dtype_unknown(const struct cli_option *opt, const char *typed);
+/* The code (0 or more) of the value of `opt` (CLI_VALUE_LIST) typed as
+ * `v`, or -1 after cli_value_unknown's error. */
+int cli_choose(const struct cli_option *opt, const char *v);
+/* "--opt: choose a, b or c, not 'v'" (and the nearest value where the
+ * option is CLI_LENIENT); EXIT_USAGE. */
+int cli_value_unknown(const struct cli_option *opt, const char *v);
+/* The listed values of `opt`, "a, b, c" (`last` ", ") or "a, b or c". */
+void cli_value_list(char *buf, size_t size, const struct cli_option *opt, const char *last);
 
 /* Quantization (render_quant.c): --load-in's members of runtime_detail
  * and its text line; fits.quantizations and the "would fit" line. */

@@ -5,32 +5,34 @@
 #include "cli/cli.h"
 
 /* "--dtypes float32,float16" (also repeated, and other tools' names:
- * bf16, fp16, half, fp32...); -1 on an unknown name, printed unless
- * `quiet`. */
-int cli_parse_dtypes(struct mm_estimate_params *p, const char *list, bool quiet)
+ * bf16, fp16, half, fp32...: the values of opt, --dtypes' row); -1 on an
+ * unknown name, printed unless `quiet`. */
+static int parse_dtypes(struct mm_estimate_params *p, const struct cli_option *opt,
+                        const char *list, bool quiet)
 {
-    static const char *const names[] = {"float32", "float16", "bfloat16", "int8", "int4", NULL};
     const char *s = list;
     for (;;) {
         const char *comma = strchr(s, ',');
         const size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
         char item[32];
-        const char *name;
+        const struct cli_value *v;
         enum mm_est_dtype d;
         size_t k;
         snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) ? len : 0), s);
-        name = cli_value_alias("--dtypes", item, names);
-        if (len >= sizeof(item) || mm_est_dtype_parse(&d, name, strlen(name)) != MM_OK) {
+        v = cli_value_find(opt, item);
+        if (len >= sizeof(item) || v == NULL) {
             char hint[96];
+            char names[96];
             if (quiet) {
                 return -1;
             }
-            cli_did_you_mean(hint, sizeof(hint), "--dtypes", item, names);
-            cli_usage_error("--dtypes: unknown dtype '%.*s' (choose from float32, float16, "
-                            "bfloat16, int8, int4)%s",
-                            (int)len, s, hint);
+            cli_value_hint(hint, sizeof(hint), opt, item);
+            cli_value_list(names, sizeof(names), opt, ", ");
+            cli_usage_error("--dtypes: unknown dtype '%.*s' (choose from %s)%s", (int)len, s,
+                            names, hint);
             return -1;
         }
+        d = (enum mm_est_dtype)v->code;
         for (k = 0; k < p->ndtypes; k++) {
             if (p->dtypes[k] == d) {
                 break;
@@ -55,11 +57,12 @@ int cli_parse_dtypes(struct mm_estimate_params *p, const char *list, bool quiet)
 /* accelerate's own spelling, "--dtypes float32 float16": the arguments
  * after the list that are dtype lists too (up to the next option, or one
  * that is not: TARGET). */
-static int more_dtypes(struct mm_estimate_params *p, int argc, char **argv, int i)
+static int more_dtypes(struct mm_estimate_params *p, const struct cli_option *opt, int argc,
+                       char **argv, int i)
 {
     while (i + 1 < argc && argv[i + 1][0] != '-') {
         struct mm_estimate_params tmp = *p;
-        if (cli_parse_dtypes(&tmp, argv[i + 1], true) != 0) {
+        if (parse_dtypes(&tmp, opt, argv[i + 1], true) != 0) {
             break;
         }
         *p = tmp;
@@ -71,18 +74,17 @@ static int more_dtypes(struct mm_estimate_params *p, int argc, char **argv, int 
 /* --dtypes LIST (estimate: also the lists after it; scan: one). */
 int cli_take_dtypes(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
-    (void)opt;
-    if (cli_parse_dtypes(p->est, value, false) != 0) {
+    if (parse_dtypes(p->est, opt, value, false) != 0) {
         return EXIT_USAGE;
     }
     if (p->cmd->bit == CLI_ESTIMATE) {
-        p->i = more_dtypes(p->est, p->argc, p->argv, p->i);
+        p->i = more_dtypes(p->est, opt, p->argc, p->argv, p->i);
     }
     return 0;
 }
 
 /* --base BASE: p->own is the struct cli_adapter. */
-static int take_own(struct cli_parse *p, const struct cli_option *opt, const char *value)
+int cli_take_base(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
     struct cli_adapter *ad = p->own;
     (void)opt;
@@ -163,7 +165,6 @@ int cli_estimate_to(FILE *f, int argc, char **argv)
     p.memory = mem;
     p.est = &params;
     p.own = ad;
-    p.take_own = take_own;
     p.positional = cli_take_target;
     rc = cli_parse(&p);
     if (rc != EXIT_OK) {

@@ -10,42 +10,35 @@
 
 #include "cli/scan_rows.h"
 
-enum scan_sort { SORT_NAME = 0, SORT_SIZE, SORT_PARAMS };
-
 struct scan_args {
     struct cli_common c;
     struct mm_estimate_params est;
     struct cli_memory *mem;
     struct mm_scan_options opts;
-    enum scan_sort sort;
+    enum cli_sort sort;
     const char **roots;
     size_t nroots;
 };
 
-static int parse_sort(enum scan_sort *out, const char *v)
-{
-    if (strcmp(v, "name") == 0) {
-        *out = SORT_NAME;
-    } else if (strcmp(v, "size") == 0) {
-        *out = SORT_SIZE;
-    } else if (strcmp(v, "params") == 0) {
-        *out = SORT_PARAMS;
-    } else {
-        return cli_usage_error("--sort: choose size, params or name, not '%s'", v);
-    }
-    return 0;
-}
-
-/* --sort KEY, --all-revisions: p->own is the struct scan_args. */
-static int take_own(struct cli_parse *p, const struct cli_option *opt, const char *value)
+/* --sort KEY: p->own is the struct scan_args. */
+int cli_take_sort(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
     struct scan_args *s = p->own;
-    if (value == NULL) { /* --all-revisions */
-        s->opts.all_revisions = 1;
-        return 0;
+    const int k = cli_choose(opt, value);
+    if (k >= 0) {
+        s->sort = (enum cli_sort)k;
     }
+    return k >= 0 ? 0 : EXIT_USAGE;
+}
+
+int cli_take_all_revisions(struct cli_parse *p, const struct cli_option *opt,
+                           const char *value)
+{
+    struct scan_args *s = p->own;
     (void)opt;
-    return parse_sort(&s->sort, value) == 0 ? 0 : EXIT_USAGE;
+    (void)value;
+    s->opts.all_revisions = 1;
+    return 0;
 }
 
 static int take_root(struct cli_parse *p, const char *arg)
@@ -53,18 +46,6 @@ static int take_root(struct cli_parse *p, const char *arg)
     struct scan_args *s = p->own;
     s->roots[s->nroots++] = arg;
     return 0;
-}
-
-/* Why estimate's and verify's options are not scan's. */
-static const char *why_not(const struct cli_option *opt)
-{
-    if (strcmp(opt->name, "--checksums") == 0) {
-        return "it is verify's option";
-    }
-    if (strcmp(opt->name, "--config") == 0) {
-        return "it names one model's config; each model's own config.json is read";
-    }
-    return NULL;
 }
 
 /* EXIT_OK to go on, -1 after --help, EXIT_USAGE (printed). */
@@ -79,9 +60,7 @@ static int parse(struct scan_args *s, int argc, char **argv)
     p.memory = s->mem;
     p.est = &s->est;
     p.own = s;
-    p.take_own = take_own;
     p.positional = take_root;
-    p.why = why_not;
     return cli_parse(&p);
 }
 
@@ -223,7 +202,7 @@ static void report(const struct scan_ctx *ctx, const struct mm_scan *scan, bool 
 /* The rows of the models `scan` found, filled and sorted as `sort` asks;
  * the bytes on disk of all of them in *disk. 0, or -1 when out of memory
  * (ctx->rows freed by the caller, scan_rows_free). */
-static int fill(struct scan_ctx *ctx, const struct mm_scan *scan, enum scan_sort sort,
+static int fill(struct scan_ctx *ctx, const struct mm_scan *scan, enum cli_sort sort,
                 bool progress, uint64_t *disk)
 {
     size_t i;
@@ -244,8 +223,8 @@ static int fill(struct scan_ctx *ctx, const struct mm_scan *scan, enum scan_sort
         return -1;
     }
     qsort(ctx->rows, ctx->n, sizeof(*ctx->rows),
-          sort == SORT_SIZE     ? cmp_size
-          : sort == SORT_PARAMS ? cmp_params
+          sort == CLI_SORT_SIZE     ? cmp_size
+          : sort == CLI_SORT_PARAMS ? cmp_params
                                 : cmp_name);
     return 0;
 }
@@ -280,7 +259,7 @@ int scan_json_document(FILE *f, const struct mm_scan *scan, const char *const *r
         ctx.est = &est;
         ctx.mem = mem;
         ctx.json = true;
-        if (fill(&ctx, scan, SORT_NAME, false, &disk) == 0) {
+        if (fill(&ctx, scan, CLI_SORT_NAME, false, &disk) == 0) {
             out_init(o, f);
             render_scan_json(o, &ctx, roots, nroots, disk);
             out_flush(o);

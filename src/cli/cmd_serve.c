@@ -22,22 +22,9 @@
 struct serve_args {
     const char *roots[MAX_ROOTS];
     size_t nroots;
-    const char *listen;
-    const char *token_file;
+    struct cli_serve_options opts; /* --listen, --token */
     bool quiet;
 };
-
-/* --listen ADDR:PORT, --token FILE: p->own is the struct serve_args. */
-static int take_own(struct cli_parse *p, const struct cli_option *opt, const char *value)
-{
-    struct serve_args *a = p->own;
-    if (strcmp(opt->name, "--listen") == 0) {
-        a->listen = value;
-    } else {
-        a->token_file = value;
-    }
-    return 0;
-}
 
 static int take_root(struct cli_parse *p, const char *arg)
 {
@@ -57,13 +44,13 @@ static int parse_args(struct serve_args *a, int argc, char **argv)
     memset(a, 0, sizeof(*a));
     memset(&c, 0, sizeof(c));
     memset(&p, 0, sizeof(p));
-    a->listen = DEFAULT_LISTEN;
+    a->opts.listen = DEFAULT_LISTEN;
     p.cmd = cli_command_find("serve");
     p.argc = argc;
     p.argv = argv;
     p.common = &c;
+    p.serve = &a->opts;
     p.own = a;
-    p.take_own = take_own;
     p.positional = take_root;
     rc = cli_parse(&p);
     a->quiet = c.quiet;
@@ -200,14 +187,14 @@ int cli_serve(int argc, char **argv)
     s.roots = a.roots;
     s.nroots = a.nroots;
     s.quiet = a.quiet;
-    if (a.token_file != NULL) {
-        if (read_token(token, sizeof(token), a.token_file) != 0) {
+    if (a.opts.token_file != NULL) {
+        if (read_token(token, sizeof(token), a.opts.token_file) != 0) {
             return EXIT_INPUT;
         }
         s.token = token;
         s.token_len = strlen(token);
     }
-    fd = open_listen(a.listen, host, sizeof(host), &port);
+    fd = open_listen(a.opts.listen, host, sizeof(host), &port);
     if (fd < 0) {
         return fd == -2 ? EXIT_USAGE : EXIT_INPUT;
     }

@@ -24,11 +24,15 @@ static bool plain(const char *s)
     return true;
 }
 
-static void words(FILE *f, const char *const *list)
+/* The values an option lists (its aliases are taken, not offered). */
+static void words(FILE *f, const struct cli_value *list)
 {
-    size_t i;
-    for (i = 0; list[i] != NULL; i++) {
-        fprintf(f, "%s%s", i > 0 ? " " : "", list[i]);
+    const char *sep = "";
+    for (; list->name != NULL; list++) {
+        if (list->use == CLI_LISTED) {
+            fprintf(f, "%s%s", sep, list->name);
+            sep = " ";
+        }
     }
 }
 

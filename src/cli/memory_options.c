@@ -1,5 +1,8 @@
-/* memory_options.c - estimate's inference, training and multi-GPU options, the
- * model's config.json, and the call to mm_memory_run. */
+/* memory_options.c - estimate's inference, training and multi-GPU options
+ * (the handlers their rows name, options.c; cli_take_choice for those that
+ * take one of a list), the model's config.json, and the call to
+ * mm_memory_run. */
+#include <assert.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -16,222 +19,8 @@
 /* The options whose values size the figures, indexes of cli_memory.typed,
  * in the order an overflow names them. */
 enum sized { S_CONTEXT, S_BATCH, S_OVERHEAD, S_LORA_RANK, S_GPUS, S_GPU, S_COUNT };
-static const char *const sized_names[S_COUNT] = {"--context", "--batch", "--overhead",
-                                                 "--lora-rank", "--gpus", "--gpu"};
-_Static_assert(sizeof(((struct cli_memory *)0)->typed) == S_COUNT * sizeof(const char *),
+_Static_assert(sizeof(((struct cli_memory *)0)->typed) == S_COUNT * sizeof(struct cli_typed),
                "cli_memory.typed has one entry per sized option");
-
-/* Index of `s` in a NULL-terminated list, or -1. */
-static int choice(const char *s, const char *const *list)
-{
-    int i;
-    for (i = 0; list[i] != NULL; i++) {
-        if (strcmp(s, list[i]) == 0) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-static int kv_dtype_bytes(const char *s, unsigned *out)
-{
-    static const char *const names[] = {"auto", "fp32", "float32", "fp16", "float16", "bf16",
-                                        "bfloat16", "auto16", "fp8", "fp8_e4m3", "fp8_e5m2",
-                                        "int8", NULL};
-    static const unsigned bytes[] = {0, 4, 4, 2, 2, 2, 2, 2, 1, 1, 1, 1};
-    const char *name = cli_value_alias("--kv-dtype", s, names);
-    int k = choice(name, names);
-    if (k < 0) {
-        return -1;
-    }
-    *out = bytes[k];
-    return 0;
-}
-
-static int lora_targets(struct cli_memory *m, const char *list)
-{
-    char *s;
-    char *p;
-    free(m->targets_buf);
-    m->targets_buf = strdup(list);
-    if (m->targets_buf == NULL) {
-        return cli_usage_error("out of memory");
-    }
-    m->params.nlora_targets = 0;
-    s = m->targets_buf;
-    for (;;) {
-        p = strchr(s, ',');
-        if (p != NULL) {
-            *p = '\0';
-        }
-        if (s[0] == '\0' || m->params.nlora_targets >= MM_LIMIT_LORA_TARGETS) {
-            return cli_usage_error("--lora-targets: empty name or more than %u names",
-                                   MM_LIMIT_LORA_TARGETS);
-        }
-        m->params.lora_targets[m->params.nlora_targets++] = s;
-        if (p == NULL) {
-            return 0;
-        }
-        s = p + 1;
-    }
-}
-
-static int set_gpu(struct cli_memory *m, const char *v)
-{
-    struct mm_gpu_lookup l;
-    const enum mm_status st = mm_gpu_lookup(&l, v);
-    uint64_t bytes;
-    bool dec = false;
-    if (st == MM_OK) {
-        cli_gpu_chosen(m, &l);
-        return 0;
-    }
-    if (st == MM_ERR_NOT_FOUND && cli_parse_size(v, true, &bytes, &dec) == 0 && bytes > 0) {
-        m->gpu = NULL;
-        snprintf(m->gpu_label, sizeof(m->gpu_label), "%s", v);
-        cli_gpu_size_title(m, v, bytes, dec);
-        m->params.device_bytes = bytes;
-        m->params.device_name = NULL;
-        return 0;
-    }
-    return cli_gpu_unknown(v, &l);
-}
-
-/* The options that name one of a list: the index chosen, or -1 (printed). */
-static int take_choice(const char *opt, const char *v)
-{
-    static const struct {
-        const char *opt;
-        const char *const list[9];
-        const char *say;
-    } tab[] = {
-        {"--train", {"none", "full", "lora", "qlora"}, "full, lora or qlora"},
-        {"--optimizer", {"adamw", "adamw8bit", "sgd", "adafactor"},
-         "adamw, adamw8bit, sgd or adafactor"},
-        {"--precision", {"bf16-mixed", "fp16-mixed", "fp32"}, "fp32, bf16-mixed or fp16-mixed"},
-        {"--parallel", {"dp", "tp", "pp", "zero1", "zero2", "zero3", "layers", "fsdp"},
-         "dp, tp, pp, layers, zero1, zero2, zero3 or fsdp"},
-        {"--attention", {"sdpa", "eager", "auto"}, "auto, sdpa or eager"},
-        {"--loss", {"fp32", "16bit", "fused"}, "fp32, 16bit or fused"},
-    };
-    const char *name;
-    char hint[128];
-    size_t t;
-    int k;
-    for (t = 0; strcmp(tab[t].opt, opt) != 0; t++) {
-    }
-    name = cli_value_alias(opt, v, tab[t].list);
-    for (k = 0; k < (int)(sizeof(tab[t].list) / sizeof(tab[t].list[0])) && tab[t].list[k] != NULL;
-         k++) {
-        if (strcmp(name, tab[t].list[k]) == 0) {
-            return k;
-        }
-    }
-    cli_did_you_mean(hint, sizeof(hint), opt, v, tab[t].list);
-    cli_usage_error("%s: choose %s, not '%s'%s", opt, tab[t].say, v, hint);
-    return -1;
-}
-
-/* A probability such as 0.05: only whether it is above 0 changes the
- * figures (PEFT then keeps a dropped copy of each adapter's input). */
-static int lora_dropout(struct cli_memory *m, const char *v)
-{
-    char *end = NULL;
-    double d;
-    errno = 0;
-    d = strtod(v, &end);
-    if (errno != 0 || end == v || *end != '\0' || !(d >= 0.0 && d <= 1.0) ||
-        v[0] < '0' || v[0] > '9') {
-        return cli_usage_error("--lora-dropout takes a probability from 0 to 1, not '%s'", v);
-    }
-    m->params.lora_dropout = d > 0.0;
-    return 0;
-}
-
-/* The options that take a number or a size; 0 or EXIT_USAGE (printed). */
-static int take_number(struct cli_memory *m, const char *opt, const char *v)
-{
-    struct mm_memory_params *p = &m->params;
-    uint64_t u;
-    if (strcmp(opt, "--context") == 0) {
-        return cli_parse_count(v, 1, UINT32_MAX, &p->context) == 0
-                   ? 0
-                   : cli_usage_error("--context takes a number of tokens such as 4096 or 8k "
-                                     "(k = 1024), not '%s'",
-                                     v);
-    }
-    if (strcmp(opt, "--batch") == 0) {
-        return cli_parse_u64(v, 1, UINT32_MAX, &p->batch) == 0
-                   ? 0
-                   : cli_usage_error("--batch takes a number of sequences, not '%s'", v);
-    }
-    if (strcmp(opt, "--overhead") == 0) {
-        p->overhead_set = 1;
-        return cli_parse_size(v, false, &p->overhead_bytes, NULL) == 0
-                   ? 0
-                   : cli_usage_error("--overhead takes a size such as 512MiB or 1.5GiB, not '%s'", v);
-    }
-    if (strcmp(opt, "--lora-dropout") == 0) {
-        return lora_dropout(m, v);
-    }
-    if (strcmp(opt, "--lora-rank") == 0) {
-        return cli_parse_u64(v, 1, 65536, &p->lora_rank) == 0
-                   ? 0
-                   : cli_usage_error("--lora-rank takes a number from 1 to 65536, not '%s'", v);
-    }
-    if (cli_parse_u64(v, 1, MM_LIMIT_GPUS, &u) != 0) { /* --gpus */
-        return cli_usage_error("--gpus takes a number from 1 to %u, not '%s'", MM_LIMIT_GPUS,
-                               v);
-    }
-    p->gpus = (unsigned)u;
-    return 0;
-}
-
-/* The option `opt` with its value `v`; returns 0 or EXIT_USAGE. */
-static int take(struct cli_memory *m, const char *opt, const char *v)
-{
-    struct mm_memory_params *p = &m->params;
-    int k;
-    if (strcmp(opt, "--kv-dtype") == 0) {
-        return kv_dtype_bytes(v, &p->kv_bytes) == 0 ? 0 : cli_kv_dtype_unknown(v);
-    }
-    if (strcmp(opt, "--lora-targets") == 0) {
-        return lora_targets(m, v);
-    }
-    if (strcmp(opt, "--gpu") == 0) {
-        return set_gpu(m, v);
-    }
-    if (strcmp(opt, "--config") == 0) {
-        m->config_path = v;
-        return 0;
-    }
-    if (strcmp(opt, "--train") != 0 && strcmp(opt, "--optimizer") != 0 &&
-        strcmp(opt, "--precision") != 0 && strcmp(opt, "--parallel") != 0 &&
-        strcmp(opt, "--attention") != 0 && strcmp(opt, "--loss") != 0) {
-        return take_number(m, opt, v);
-    }
-    k = take_choice(opt, v);
-    if (k < 0) {
-        return EXIT_USAGE;
-    }
-    if (strcmp(opt, "--train") == 0) {
-        p->train = (enum mm_train_mode)k;
-    } else if (strcmp(opt, "--optimizer") == 0) {
-        p->optimizer = (enum mm_optimizer)k;
-    } else if (strcmp(opt, "--precision") == 0) {
-        p->precision = (enum mm_precision)k;
-    } else if (strcmp(opt, "--parallel") == 0) {
-        static const enum mm_parallel modes[] = {MM_PAR_DP,    MM_PAR_TP,    MM_PAR_PP,
-                                                 MM_PAR_ZERO1, MM_PAR_ZERO2, MM_PAR_ZERO3,
-                                                 MM_PAR_LAYERS, MM_PAR_FSDP};
-        p->parallel = modes[k];
-    } else if (strcmp(opt, "--loss") == 0) {
-        p->loss = (enum mm_loss)k;
-    } else {
-        p->attention = (enum mm_attention)k;
-    }
-    return 0;
-}
 
 void cli_memory_init(struct cli_memory *m)
 {
@@ -249,32 +38,214 @@ void cli_memory_free(struct cli_memory *m)
     m->cfg = NULL;
 }
 
-int cli_take_memory(struct cli_parse *p, const struct cli_option *opt, const char *value)
+struct cli_memory *cli_memory_given(struct cli_parse *p, const struct cli_option *opt)
 {
     struct cli_memory *m = p->memory;
-    const char *name = opt->name;
-    size_t s;
     m->any = true;
-    if (strcmp(name, "--grad-checkpointing") == 0 ||
-        strcmp(name, "--no-grad-checkpointing") == 0) {
-        m->params.checkpointing = name[2] == 'n' ? MM_CKPT_OFF : MM_CKPT_ON;
-        return 0;
+    if ((opt->flags & CLI_VLLM) != 0) {
+        m->vllm_option = opt->name;
     }
-    if (strcmp(name, "--inference") == 0) {
-        m->want_inference = true;
-        return 0;
+    if ((opt->flags & CLI_LLAMA) != 0) {
+        m->llama_option = opt->name;
     }
-    if (take(m, name, value) != 0) {
+    return m;
+}
+
+/* A sized option, `ok` when its value was taken: its name and value as
+ * typed kept for an overflow's error; else the usage error saying what it
+ * takes. 0 or EXIT_USAGE. */
+static int sized(struct cli_memory *m, enum sized k, const struct cli_option *opt,
+                 const char *value, bool ok, const char *takes)
+{
+    if (!ok) {
+        return cli_usage_error("%s takes %s, not '%s'", opt->name, takes, value);
+    }
+    m->typed[k].option = opt->name;
+    m->typed[k].value = value;
+    return 0;
+}
+
+int cli_take_context(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    m->want_inference = true;
+    return sized(m, S_CONTEXT, opt, v, cli_parse_count(v, 1, UINT32_MAX, &m->params.context) == 0,
+                 "a number of tokens such as 4096 or 8k (k = 1024)");
+}
+
+int cli_take_batch(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    return sized(m, S_BATCH, opt, v, cli_parse_u64(v, 1, UINT32_MAX, &m->params.batch) == 0,
+                 "a number of sequences");
+}
+
+int cli_take_overhead(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    m->params.overhead_set = 1;
+    return sized(m, S_OVERHEAD, opt, v,
+                 cli_parse_size(v, false, &m->params.overhead_bytes, NULL) == 0,
+                 "a size such as 512MiB or 1.5GiB");
+}
+
+int cli_take_lora_rank(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    return sized(m, S_LORA_RANK, opt, v, cli_parse_u64(v, 1, 65536, &m->params.lora_rank) == 0,
+                 "a number from 1 to 65536");
+}
+
+int cli_take_gpus(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    uint64_t u;
+    if (cli_parse_u64(v, 1, MM_LIMIT_GPUS, &u) != 0) {
+        return cli_usage_error("--gpus takes a number from 1 to %u, not '%s'", MM_LIMIT_GPUS,
+                               v);
+    }
+    m->params.gpus = (unsigned)u;
+    return sized(m, S_GPUS, opt, v, true, NULL);
+}
+
+int cli_take_gpu(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    struct mm_gpu_lookup l;
+    const enum mm_status st = mm_gpu_lookup(&l, v);
+    uint64_t bytes;
+    bool dec = false;
+    if (st == MM_OK) {
+        cli_gpu_chosen(m, &l);
+        return sized(m, S_GPU, opt, v, true, NULL);
+    }
+    if (st == MM_ERR_NOT_FOUND && cli_parse_size(v, true, &bytes, &dec) == 0 && bytes > 0) {
+        m->gpu = NULL;
+        snprintf(m->gpu_label, sizeof(m->gpu_label), "%s", v);
+        cli_gpu_size_title(m, v, bytes, dec);
+        m->params.device_bytes = bytes;
+        m->params.device_name = NULL;
+        return sized(m, S_GPU, opt, v, true, NULL);
+    }
+    return cli_gpu_unknown(v, &l);
+}
+
+int cli_take_kv_dtype(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    const struct cli_value *c = cli_value_find(opt, v);
+    if (c == NULL) {
+        return cli_kv_dtype_unknown(opt, v);
+    }
+    m->params.kv_bytes = (unsigned)c->code;
+    m->want_inference = true;
+    return 0;
+}
+
+int cli_take_lora_targets(struct cli_parse *p, const struct cli_option *opt, const char *list)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    char *s;
+    char *comma;
+    free(m->targets_buf);
+    m->targets_buf = strdup(list);
+    if (m->targets_buf == NULL) {
+        return cli_usage_error("out of memory");
+    }
+    m->params.nlora_targets = 0;
+    s = m->targets_buf;
+    for (;;) {
+        comma = strchr(s, ',');
+        if (comma != NULL) {
+            *comma = '\0';
+        }
+        if (s[0] == '\0' || m->params.nlora_targets >= MM_LIMIT_LORA_TARGETS) {
+            return cli_usage_error("--lora-targets: empty name or more than %u names",
+                                   MM_LIMIT_LORA_TARGETS);
+        }
+        m->params.lora_targets[m->params.nlora_targets++] = s;
+        if (comma == NULL) {
+            return 0;
+        }
+        s = comma + 1;
+    }
+}
+
+/* A probability such as 0.05: only whether it is above 0 changes the
+ * figures (PEFT then keeps a dropped copy of each adapter's input). */
+int cli_take_lora_dropout(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    char *end = NULL;
+    double d;
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno != 0 || end == v || *end != '\0' || !(d >= 0.0 && d <= 1.0) ||
+        v[0] < '0' || v[0] > '9') {
+        return cli_usage_error("--lora-dropout takes a probability from 0 to 1, not '%s'", v);
+    }
+    m->params.lora_dropout = d > 0.0;
+    return 0;
+}
+
+int cli_take_config(struct cli_parse *p, const struct cli_option *opt, const char *path)
+{
+    cli_memory_given(p, opt)->config_path = path;
+    return 0;
+}
+
+int cli_take_inference(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    (void)value;
+    cli_memory_given(p, opt)->want_inference = true;
+    return 0;
+}
+
+/* --grad-checkpointing, --no-grad-checkpointing: on or off. */
+static int checkpointing(struct cli_parse *p, const struct cli_option *opt, const char *value,
+                         enum mm_checkpointing on_off)
+{
+    (void)value;
+    cli_memory_given(p, opt)->params.checkpointing = on_off;
+    return 0;
+}
+
+int cli_take_checkpointing(struct cli_parse *p, const struct cli_option *opt,
+                           const char *value)
+{
+    return checkpointing(p, opt, value, MM_CKPT_ON);
+}
+
+int cli_take_no_checkpointing(struct cli_parse *p, const struct cli_option *opt,
+                              const char *value)
+{
+    return checkpointing(p, opt, value, MM_CKPT_OFF);
+}
+
+/* The options that take one of a list: the code of the value chosen (its
+ * row's, options.c) is the value of the enum member of params the row
+ * names. Every such member is an enum as wide as an int. */
+_Static_assert(sizeof(enum mm_train_mode) == sizeof(int) &&
+                   sizeof(enum mm_optimizer) == sizeof(int) &&
+                   sizeof(enum mm_precision) == sizeof(int) &&
+                   sizeof(enum mm_parallel) == sizeof(int) &&
+                   sizeof(enum mm_attention) == sizeof(int) &&
+                   sizeof(enum mm_loss) == sizeof(int) && sizeof(enum mm_runtime) == sizeof(int) &&
+                   sizeof(enum mm_load_in) == sizeof(int) && sizeof(enum mm_dtype) == sizeof(int) &&
+                   sizeof(enum mm_flash_attn) == sizeof(int),
+               "cli_take_choice sets an enum member as an int");
+
+int cli_take_choice(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    const int k = cli_choose(opt, v);
+    struct cli_memory *m;
+    if (k < 0) {
         return EXIT_USAGE;
     }
-    for (s = 0; s < S_COUNT; s++) {
-        if (strcmp(name, sized_names[s]) == 0) {
-            m->typed[s] = value;
-        }
-    }
-    if (strcmp(name, "--context") == 0 || strcmp(name, "--kv-dtype") == 0) {
-        m->want_inference = true;
-    }
+    m = cli_memory_given(p, opt);
+    /* a row that names no member would have the version overwritten */
+    assert(opt->member > 0 && opt->member + sizeof(k) <= sizeof(m->params));
+    memcpy((unsigned char *)&m->params + opt->member, &k, sizeof(k));
     return 0;
 }
 
@@ -380,7 +351,7 @@ static bool overflow_drivers(bool *named, const struct cli_memory *m,
     dflt.device_bytes = 0; /* no verdict */
     for (k = 0; k < S_COUNT; k++) {
         named[k] = false;
-        if (m->typed[k] != NULL) {
+        if (m->typed[k].value != NULL) {
             set_sized(&base, &dflt, (enum sized)k);
         }
     }
@@ -389,7 +360,7 @@ static bool overflow_drivers(bool *named, const struct cli_memory *m,
     }
     for (k = 0; k < S_COUNT; k++) {
         struct mm_memory_params q = m->params;
-        if (m->typed[k] != NULL && (k != S_GPU || n == 0)) {
+        if (m->typed[k].value != NULL && (k != S_GPU || n == 0)) {
             set_sized(&q, &dflt, (enum sized)k);
             named[k] = !overflows(m, inv, &q);
             n += named[k];
@@ -399,13 +370,13 @@ static bool overflow_drivers(bool *named, const struct cli_memory *m,
         for (k = 0; k < S_COUNT; k++) {
             struct mm_memory_params q = base;
             set_sized(&q, &m->params, (enum sized)k);
-            named[k] = m->typed[k] != NULL && overflows(m, inv, &q);
+            named[k] = m->typed[k].value != NULL && overflows(m, inv, &q);
             n += named[k];
         }
     }
     if (n == 0) {
         for (k = 0; k < S_COUNT; k++) {
-            named[k] = m->typed[k] != NULL;
+            named[k] = m->typed[k].value != NULL;
         }
     }
     return true;
@@ -434,10 +405,10 @@ static int overflow_error(const struct cli_memory *m, const struct mm_inventory 
     }
     list[0] = '\0';
     for (k = 0; k < S_COUNT; k++) {
-        const char *v = k == S_GPU && m->gpu != NULL ? m->gpu->name : m->typed[k];
+        const char *v = k == S_GPU && m->gpu != NULL ? m->gpu->name : m->typed[k].value;
         if (named[k] && used < sizeof(list)) {
             const int w = snprintf(list + used, sizeof(list) - used, "%s%s %s",
-                                   count > 0 ? ", " : "", sized_names[k], v);
+                                   count > 0 ? ", " : "", m->typed[k].option, v);
             used += w > 0 ? (size_t)w : 0;
             count++;
         }
@@ -452,7 +423,7 @@ int cli_memory_run(struct cli_memory *m, const struct mm_inventory *inv)
     enum mm_status st;
     /* with --train, the inference plan only when asked for */
     m->params.inference = m->any && (m->params.train == MM_TRAIN_NONE || m->want_inference);
-    if (m->instance_gpus > 0 && m->typed[S_GPUS] == NULL) {
+    if (m->instance_gpus > 0 && m->typed[S_GPUS].value == NULL) {
         m->params.gpus = m->instance_gpus; /* an explicit --gpus wins */
     }
     memset(&m->result, 0, sizeof(m->result));

@@ -1,93 +1,15 @@
 /*
- * names.c - the names and numbers people type for option values: other
- * tools' spellings of dtypes, optimizers, precisions and KV cache types
- * (accelerate, transformers' `optim`, PyTorch Lightning, vLLM, llama.cpp),
- * token counts with k/M suffixes, decimal sizes, and "did you mean" for a
- * name not known (edit distance). Only strings: what a value means is
- * decided by the option's own parser.
+ * names.c - the names and numbers people type for option values: a value
+ * as the option's row lists it (options.c: other tools' spellings of
+ * dtypes, optimizers, precisions and KV cache types among them), token
+ * counts with k/M suffixes, decimal sizes, and "did you mean" for a name
+ * not known (edit distance). Only strings: what a value means is decided
+ * by the option's own handler.
  */
 #include <string.h>
 #include <strings.h>
 
 #include "cli/cli.h"
-
-/*
- * Aliases: the option, a name another tool uses, and our name for the same
- * model of memory. The optimizers are transformers' TrainingArguments.optim
- * names (OptimizerNames): each is counted as the optimizer whose state per
- * parameter it keeps - two fp32 moments (AdamW), two 8-bit moments (8-bit
- * AdamW), one fp32 buffer (SGD's momentum; also Lion, RMSprop and Adagrad,
- * which keep one), factored moments (Adafactor). Lion and RMSprop in 8 bits
- * keep one byte per parameter and are counted as 8-bit AdamW's two: an
- * upper bound. "paged_" optimizers page their state to host memory only
- * under memory pressure; the device holds it otherwise.
- */
-static const struct {
-    const char *opt;
-    const char *alias;
-    const char *name;
-} aliases[] = {
-    {"--optimizer", "adam", "adamw"},
-    {"--optimizer", "adamw_torch", "adamw"},
-    {"--optimizer", "adamw_torch_fused", "adamw"},
-    {"--optimizer", "adamw_hf", "adamw"},
-    {"--optimizer", "adamw_apex_fused", "adamw"},
-    {"--optimizer", "adamw_torch_xla", "adamw"},
-    {"--optimizer", "adamw_torch_npu_fused", "adamw"},
-    {"--optimizer", "paged_adamw_32bit", "adamw"},
-    {"--optimizer", "adamw_8bit", "adamw8bit"},
-    {"--optimizer", "adamw_bnb_8bit", "adamw8bit"},
-    {"--optimizer", "paged_adamw_8bit", "adamw8bit"},
-    {"--optimizer", "adamw_torch_8bit", "adamw8bit"},
-    {"--optimizer", "lion_8bit", "adamw8bit"},
-    {"--optimizer", "paged_lion_8bit", "adamw8bit"},
-    {"--optimizer", "rmsprop_bnb_8bit", "adamw8bit"},
-    {"--optimizer", "lion_32bit", "sgd"},
-    {"--optimizer", "paged_lion_32bit", "sgd"},
-    {"--optimizer", "rmsprop", "sgd"},
-    {"--optimizer", "rmsprop_bnb", "sgd"},
-    {"--optimizer", "rmsprop_bnb_32bit", "sgd"},
-    {"--optimizer", "adagrad", "sgd"},
-    /* accelerate's --mixed_precision, Lightning's precision, transformers' --bf16/--fp16 */
-    {"--precision", "bf16", "bf16-mixed"},
-    {"--precision", "bf16_mixed", "bf16-mixed"},
-    {"--precision", "bfloat16", "bf16-mixed"},
-    {"--precision", "fp16", "fp16-mixed"},
-    {"--precision", "fp16_mixed", "fp16-mixed"},
-    {"--precision", "16-mixed", "fp16-mixed"},
-    {"--precision", "16", "fp16-mixed"},
-    {"--precision", "float16", "fp16-mixed"},
-    {"--precision", "no", "fp32"},
-    {"--precision", "32", "fp32"},
-    {"--precision", "32-true", "fp32"},
-    {"--precision", "float32", "fp32"},
-    /* vLLM's --kv-cache-dtype, llama.cpp's --cache-type-k/-v */
-    {"--kv-dtype", "half", "fp16"},
-    {"--kv-dtype", "f16", "fp16"},
-    {"--kv-dtype", "f32", "fp32"},
-    {"--kv-dtype", "float", "fp32"},
-    {"--kv-dtype", "fp8_inc", "fp8"},
-    {"--kv-dtype", "fp8_e4m3fn", "fp8"},
-    {"--kv-dtype", "float8_e4m3fn", "fp8"},
-    {"--kv-dtype", "float8_e5m2", "fp8"},
-    {"--kv-dtype", "i8", "int8"},
-    /* accelerate estimate-memory --dtypes, PyTorch's names */
-    {"--dtypes", "fp32", "float32"},
-    {"--dtypes", "float", "float32"},
-    {"--dtypes", "f32", "float32"},
-    {"--dtypes", "torch.float32", "float32"},
-    {"--dtypes", "fp16", "float16"},
-    {"--dtypes", "half", "float16"},
-    {"--dtypes", "f16", "float16"},
-    {"--dtypes", "torch.float16", "float16"},
-    {"--dtypes", "bf16", "bfloat16"},
-    {"--dtypes", "torch.bfloat16", "bfloat16"},
-    {"--dtypes", "i8", "int8"},
-    {"--dtypes", "torch.int8", "int8"},
-    {"--dtypes", "i4", "int4"},
-};
-
-#define NALIASES (sizeof(aliases) / sizeof(aliases[0]))
 
 static char lower(char c)
 {
@@ -104,20 +26,15 @@ static bool same_ci(const char *a, const char *b)
     return *a == *b;
 }
 
-const char *cli_value_alias(const char *opt, const char *v, const char *const *list)
+const struct cli_value *cli_value_find(const struct cli_option *opt, const char *v)
 {
-    size_t i;
-    for (i = 0; list != NULL && list[i] != NULL; i++) {
-        if (same_ci(v, list[i])) {
-            return list[i];
+    const struct cli_value *c;
+    for (c = opt->values; c != NULL && c->name != NULL; c++) {
+        if ((opt->flags & CLI_LENIENT) != 0 ? same_ci(v, c->name) : strcmp(v, c->name) == 0) {
+            return c;
         }
     }
-    for (i = 0; i < NALIASES; i++) {
-        if (strcmp(aliases[i].opt, opt) == 0 && same_ci(v, aliases[i].alias)) {
-            return aliases[i].name;
-        }
-    }
-    return v;
+    return NULL;
 }
 
 #define DIST_MAX 64
@@ -186,18 +103,14 @@ void cli_nearest_offer(struct cli_nearest *n, const char *name)
     }
 }
 
-void cli_did_you_mean(char *buf, size_t size, const char *opt, const char *typed,
-                      const char *const *list)
+void cli_value_hint(char *buf, size_t size, const struct cli_option *opt, const char *typed)
 {
     struct cli_nearest n;
-    size_t i;
+    const struct cli_value *c;
     cli_nearest_init(&n, typed);
-    for (i = 0; list != NULL && list[i] != NULL; i++) {
-        cli_nearest_offer(&n, list[i]);
-    }
-    for (i = 0; opt != NULL && i < NALIASES; i++) {
-        if (strcmp(aliases[i].opt, opt) == 0) {
-            cli_nearest_offer(&n, aliases[i].alias);
+    for (c = opt->values; c != NULL && c->name != NULL; c++) {
+        if (c->use != CLI_HIDDEN) {
+            cli_nearest_offer(&n, c->name);
         }
     }
     cli_nearest_hint(buf, size, &n);

@@ -1,7 +1,9 @@
-/* option_values.c - --gpu beyond the table's own names: cloud instances
- * (a GPU and a count), sizes in decimal units stated in binary ones, and
- * the usage errors for a name that fits several GPUs or none (with the
- * nearest name); --kv-dtype's error for a value not known. */
+/* option_values.c - the values of the options that take one of a list
+ * (their row's, options.c) and the usage error for one not known; --gpu
+ * beyond the table's own names: cloud instances (a GPU and a count), sizes
+ * in decimal units stated in binary ones, and the usage errors for a name
+ * that fits several GPUs or none (with the nearest name); --kv-dtype's
+ * error for a value not known. */
 #include <string.h>
 
 #include "cli/cli.h"
@@ -71,23 +73,63 @@ int cli_gpu_unknown(const char *typed, const struct mm_gpu_lookup *l)
                            typed, hint);
 }
 
-int cli_kv_dtype_unknown(const char *typed)
+int cli_kv_dtype_unknown(const struct cli_option *opt, const char *typed)
 {
-    static const char *const names[] = {"auto", "fp32", "bf16", "fp16", "fp8", "fp8_e4m3",
-                                        "fp8_e5m2", "int8", NULL};
-    static const char *const blocks[] = {"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl", NULL};
-    char hint[128];
-    size_t i;
-    for (i = 0; blocks[i] != NULL; i++) {
-        if (strcmp(typed, blocks[i]) == 0) {
+    const struct cli_value *c;
+    for (c = cli_cache_types; c->name != NULL; c++) {
+        const bool whole = c->code == MM_DTYPE_F16 || c->code == MM_DTYPE_BF16 ||
+                           c->code == MM_DTYPE_F32;
+        if (!whole && strcmp(typed, c->name) == 0) {
             return cli_usage_error("--kv-dtype: llama.cpp's block type '%s' is not a whole "
                                    "number of bytes per element and is not modelled; fp8 or "
                                    "int8 count one byte",
                                    typed);
         }
     }
-    cli_did_you_mean(hint, sizeof(hint), "--kv-dtype", typed, names);
-    return cli_usage_error("--kv-dtype: choose auto, fp32, bf16, fp16, fp8 (fp8_e4m3, "
-                           "fp8_e5m2) or int8, not '%s'%s",
-                           typed, hint);
+    return cli_value_unknown(opt, typed);
+}
+
+void cli_value_list(char *buf, size_t size, const struct cli_option *opt, const char *last)
+{
+    const struct cli_value *c;
+    size_t n = 0;
+    size_t i = 0;
+    size_t used = 0;
+    for (c = opt->values; c->name != NULL; c++) {
+        n += c->use == CLI_LISTED;
+    }
+    buf[0] = '\0';
+    for (c = opt->values; c->name != NULL && used < size; c++) {
+        if (c->use == CLI_LISTED) {
+            const int w = snprintf(buf + used, size - used, "%s%s",
+                                   i == 0 ? "" : i + 1 == n ? last : ", ", c->name);
+            used += w > 0 ? (size_t)w : 0;
+            i++;
+        }
+    }
+}
+
+int cli_value_unknown(const struct cli_option *opt, const char *v)
+{
+    char list[256];
+    char hint[128] = "";
+    if ((opt->flags & CLI_LENIENT) != 0) {
+        cli_value_hint(hint, sizeof(hint), opt, v);
+    }
+    if (opt->choose != NULL) {
+        snprintf(list, sizeof(list), "%s", opt->choose);
+    } else {
+        cli_value_list(list, sizeof(list), opt, " or ");
+    }
+    return cli_usage_error("%s: choose %s, not '%s'%s", opt->name, list, v, hint);
+}
+
+int cli_choose(const struct cli_option *opt, const char *v)
+{
+    const struct cli_value *c = cli_value_find(opt, v);
+    if (c == NULL) {
+        cli_value_unknown(opt, v);
+        return -1;
+    }
+    return c->code;
 }

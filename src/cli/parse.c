@@ -1,5 +1,7 @@
 /* parse.c - a command's arguments, parsed by the option table (options.c):
- * one loop for every command, each option handed to its row's handler. */
+ * one loop for every command, each option handed to its row's handler;
+ * an option that does not apply is refused with the commands it applies
+ * to, or the reason its row gives. */
 #include <string.h>
 
 #include "cli/cli.h"
@@ -38,7 +40,7 @@ static int not_applying(const struct cli_parse *p, const struct cli_option *o)
     char only[96] = "";
     size_t used = 0;
     size_t k;
-    const char *why = p->why != NULL ? p->why(o) : NULL;
+    const char *why = (o->why_for & p->cmd->bit) != 0 ? o->why : NULL;
     for (k = 0; k < cli_command_count && o->commands != 0; k++) {
         if ((o->commands & cli_commands[k].bit) != 0 && used < sizeof(only)) {
             const int n = snprintf(only + used, sizeof(only) - used, "%s%s",
@@ -101,9 +103,20 @@ int cli_take_help(struct cli_parse *p, const struct cli_option *opt, const char 
     return -1;
 }
 
-int cli_take_own(struct cli_parse *p, const struct cli_option *opt, const char *value)
+/* serve's own options, here rather than in cmd_serve.c, which the browser
+ * build (web/build.sh) leaves out with the server it starts. */
+int cli_take_listen(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
-    return p->take_own != NULL ? p->take_own(p, opt, value) : not_applying(p, opt);
+    (void)opt;
+    p->serve->listen = value;
+    return 0;
+}
+
+int cli_take_token(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    (void)opt;
+    p->serve->token_file = value;
+    return 0;
 }
 
 int cli_parse_plain(struct cli_common *c, int argc, char **argv, const char *cmd)

@@ -1,10 +1,9 @@
-/* runtime_options.c - estimate's runtime options: --runtime, transformers'
- * --load-in (bitsandbytes), llama.cpp's and vLLM's own
- * settings (--gpu-memory-utilization, --max-num-batched-tokens,
- * --max-num-seqs, --max-model-len), named as vLLM names them, and
- * llama.cpp's (--n-gpu-layers, --tensor-split, --cache-type-k,
- * --cache-type-v, --flash-attn, --ubatch-size), named as llama.cpp's
- * long options name them. */
+/* runtime_options.c - estimate's runtime settings, named as the runtime
+ * names them: vLLM's (--gpu-memory-utilization, --max-num-batched-tokens,
+ * --max-num-seqs, --max-model-len) and llama.cpp's (--n-gpu-layers,
+ * --tensor-split, --cache-type-v, --ubatch-size; --runtime, --load-in,
+ * --cache-type-k and --flash-attn take one of a list: cli_take_choice),
+ * and the checks that refuse those that do not go together. */
 #include <string.h>
 
 #include "cli/cli.h"
@@ -42,17 +41,60 @@ static int parse_fraction(const char *s, uint32_t *out)
     return 0;
 }
 
-static int take_tokens(const char *opt, const char *v, uint64_t *out)
+/* vLLM's token and sequence counts, 1 to 2^32 - 1. */
+static int take_tokens(const struct cli_option *opt, const char *v, uint64_t *out)
 {
     if (cli_parse_u64(v, 1, UINT32_MAX, out) != 0) {
-        return cli_usage_error("%s takes a number from 1 to %u, not '%s'", opt, UINT32_MAX, v);
+        return cli_usage_error("%s takes a number from 1 to %u, not '%s'", opt->name,
+                               UINT32_MAX, v);
     }
     return 0;
 }
 
-/* "3,1", "0.6,0.4" are not taken: whole numbers, one per device. */
-static int take_split(struct cli_memory *m, const char *v)
+int cli_take_batched_tokens(struct cli_parse *p, const struct cli_option *opt, const char *v)
 {
+    return take_tokens(opt, v, &cli_memory_given(p, opt)->params.max_num_batched_tokens);
+}
+
+int cli_take_num_seqs(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    return take_tokens(opt, v, &cli_memory_given(p, opt)->params.max_num_seqs);
+}
+
+int cli_take_model_len(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    return take_tokens(opt, v, &cli_memory_given(p, opt)->params.max_model_len);
+}
+
+int cli_take_gpu_util(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
+    return parse_fraction(v, &m->params.gpu_util_ppm) == 0
+               ? 0
+               : cli_usage_error("--gpu-memory-utilization takes a fraction above 0 and "
+                                 "at most 1 (six decimals at most), not '%s'",
+                                 v);
+}
+
+int cli_take_gpu_layers(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct mm_memory_params *q = &cli_memory_given(p, opt)->params;
+    uint64_t x;
+    if (strcmp(v, "all") == 0) {
+        q->n_gpu_layers = MM_NGL_ALL;
+        return 0;
+    }
+    if (cli_parse_u64(v, 0, 1000000, &x) != 0) {
+        return cli_usage_error("--n-gpu-layers takes a number of layers or 'all', not '%s'", v);
+    }
+    q->n_gpu_layers = (int32_t)x;
+    return 0;
+}
+
+/* "3,1", "0.6,0.4" are not taken: whole numbers, one per device. */
+int cli_take_tensor_split(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    struct cli_memory *m = cli_memory_given(p, opt);
     const char *s = v;
     size_t n = 0;
     for (;;) {
@@ -81,125 +123,24 @@ static int take_split(struct cli_memory *m, const char *v)
                            MM_LLAMACPP_SPLIT_MAX, v);
 }
 
-static int take_cache_type(enum mm_dtype *out, const char *opt, const char *v)
+/* As the other options of a list, its value kept as typed for
+ * cli_runtime_check's error. */
+int cli_take_cache_type_v(struct cli_parse *p, const struct cli_option *opt, const char *v)
 {
-    static const struct {
-        const char *name;
-        enum mm_dtype t;
-    } types[] = {{"f16", MM_DTYPE_F16},   {"bf16", MM_DTYPE_BF16}, {"f32", MM_DTYPE_F32},
-                 {"q8_0", MM_DTYPE_Q8_0}, {"q4_0", MM_DTYPE_Q4_0}, {"q4_1", MM_DTYPE_Q4_1},
-                 {"q5_0", MM_DTYPE_Q5_0}, {"q5_1", MM_DTYPE_Q5_1}, {"iq4_nl", MM_DTYPE_IQ4_NL}};
-    size_t k;
-    for (k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
-        if (strcmp(v, types[k].name) == 0) {
-            *out = types[k].t;
-            return 0;
-        }
-    }
-    return cli_usage_error("%s: choose f16, bf16, f32, q8_0, q4_0, q4_1, q5_0, q5_1 or "
-                           "iq4_nl, not '%s'",
-                           opt, v);
+    cli_memory_given(p, opt)->cache_v_typed = v;
+    return cli_take_choice(p, opt, v);
 }
 
-/* llama.cpp's settings; 0 or EXIT_USAGE (printed). */
-static int take_llama(struct cli_memory *m, const char *opt, const char *v)
+int cli_take_ubatch(struct cli_parse *p, const struct cli_option *opt, const char *v)
 {
-    struct mm_memory_params *p = &m->params;
+    struct mm_memory_params *q = &cli_memory_given(p, opt)->params;
     uint64_t x;
-    m->llama_option = opt;
-    if (strcmp(opt, "--n-gpu-layers") == 0) {
-        if (strcmp(v, "all") == 0) {
-            p->n_gpu_layers = MM_NGL_ALL;
-            return 0;
-        }
-        if (cli_parse_u64(v, 0, 1000000, &x) != 0) {
-            return cli_usage_error("--n-gpu-layers takes a number of layers or 'all', not '%s'",
-                                   v);
-        }
-        p->n_gpu_layers = (int32_t)x;
-        return 0;
-    }
-    if (strcmp(opt, "--tensor-split") == 0) {
-        return take_split(m, v);
-    }
-    if (strcmp(opt, "--cache-type-k") == 0) {
-        return take_cache_type(&p->cache_type_k, opt, v);
-    }
-    if (strcmp(opt, "--cache-type-v") == 0) {
-        m->cache_v_typed = v;
-        return take_cache_type(&p->cache_type_v, opt, v);
-    }
-    if (strcmp(opt, "--flash-attn") == 0) {
-        static const char *const modes[] = {"auto", "on", "off"};
-        size_t k;
-        m->flash_typed = v;
-        for (k = 0; k < 3; k++) {
-            if (strcmp(v, modes[k]) == 0) {
-                p->flash_attn = (enum mm_flash_attn)k;
-                return 0;
-            }
-        }
-        return cli_usage_error("--flash-attn: choose on, off or auto, not '%s'", v);
-    }
-    if (cli_parse_u64(v, 1, MM_LLAMACPP_UBATCH_MAX, &x) != 0) { /* --ubatch-size */
+    if (cli_parse_u64(v, 1, MM_LLAMACPP_UBATCH_MAX, &x) != 0) {
         return cli_usage_error("--ubatch-size takes a number of tokens from 1 to %u, not '%s'",
                                MM_LLAMACPP_UBATCH_MAX, v);
     }
-    p->n_ubatch = (uint32_t)x;
+    q->n_ubatch = (uint32_t)x;
     return 0;
-}
-
-static int take(struct cli_memory *m, const char *opt, const char *v)
-{
-    struct mm_memory_params *p = &m->params;
-    if (strcmp(opt, "--runtime") == 0) {
-        static const char *const names[] = {"transformers", "vllm", "llama.cpp"};
-        size_t k;
-        for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-            if (strcmp(v, names[k]) == 0) {
-                p->runtime = (enum mm_runtime)(k + 1);
-                return 0;
-            }
-        }
-        return cli_usage_error("--runtime: choose transformers, vllm or llama.cpp, not '%s'", v);
-    }
-    if (strcmp(opt, "--load-in") == 0) {
-        static const char *const loads[] = {"8bit", "4bit", "nf4"};
-        size_t k;
-        for (k = 0; k < sizeof(loads) / sizeof(loads[0]); k++) {
-            if (strcmp(v, loads[k]) == 0) {
-                p->load_in = (enum mm_load_in)(k + 1);
-                return 0;
-            }
-        }
-        return cli_usage_error("--load-in: choose 8bit, 4bit or nf4, not '%s'", v);
-    }
-    if (strcmp(opt, "--n-gpu-layers") == 0 || strcmp(opt, "--tensor-split") == 0 ||
-        strcmp(opt, "--cache-type-k") == 0 || strcmp(opt, "--cache-type-v") == 0 ||
-        strcmp(opt, "--flash-attn") == 0 || strcmp(opt, "--ubatch-size") == 0) {
-        return take_llama(m, opt, v);
-    }
-    m->vllm_option = opt;
-    if (strcmp(opt, "--gpu-memory-utilization") == 0) {
-        return parse_fraction(v, &p->gpu_util_ppm) == 0
-                   ? 0
-                   : cli_usage_error("--gpu-memory-utilization takes a fraction above 0 and "
-                                     "at most 1 (six decimals at most), not '%s'",
-                                     v);
-    }
-    if (strcmp(opt, "--max-num-batched-tokens") == 0) {
-        return take_tokens(opt, v, &p->max_num_batched_tokens);
-    }
-    if (strcmp(opt, "--max-num-seqs") == 0) {
-        return take_tokens(opt, v, &p->max_num_seqs);
-    }
-    return take_tokens(opt, v, &p->max_model_len);
-}
-
-int cli_take_runtime(struct cli_parse *p, const struct cli_option *opt, const char *value)
-{
-    p->memory->any = true;
-    return take(p->memory, opt->name, value) == 0 ? 0 : EXIT_USAGE;
 }
 
 int cli_runtime_check(const struct cli_memory *m)

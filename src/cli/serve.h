@@ -55,8 +55,9 @@ enum serve_route serve_route_of(const char *path, size_t len, const struct serve
 long serve_model_lookup(const char *const *names, size_t n, const char *req, size_t len);
 
 /* Whether a query argument name is one of estimate's options the API
- * takes (estimate's options without "--"; never --config, --threads,
- * --json, --help, ... which name files or change the document). */
+ * takes: those the option table marks CLI_WEB (options.c), without "--";
+ * never --config, --threads, --json, --help, ... which name files or
+ * change the document. */
 bool serve_option_allowed(const char *name);
 
 /*

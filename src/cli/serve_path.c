@@ -1,9 +1,11 @@
 /* serve_path.c - the server's decisions about a request that need no
  * server: which route a path names, which model a name names, which
- * query arguments become which options, whether a token matches. Pure
- * functions (no I/O, no state), fuzzed by tests/fuzz/fuzz_serve_path.c. */
+ * query arguments become which options (the option table's, options.c),
+ * whether a token matches. Pure functions (no I/O, no state), fuzzed by
+ * tests/fuzz/fuzz_serve_path.c. */
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/serve.h"
 
 static bool same(const char *s, size_t len, const char *lit)
@@ -62,19 +64,13 @@ long serve_model_lookup(const char *const *names, size_t n, const char *req, siz
 
 bool serve_option_allowed(const char *name)
 {
-    /* estimate's options that only choose figures; --config (a file),
-     * --threads, --json, --markdown, -q, -v, --help, ... are not */
-    static const char *const allowed[] = {
-        "dtypes",      "context",     "batch",     "kv-dtype",  "overhead",
-        "train",       "optimizer",   "precision", "grad-checkpointing",
-        "attention",   "lora-rank",   "lora-targets", "gpus",    "parallel",
-        "gpu",         "runtime",     "gpu-memory-utilization", "max-num-batched-tokens",
-        "max-num-seqs", "max-model-len", "n-gpu-layers", "tensor-split", "cache-type-k",
-        "cache-type-v", "flash-attn", "ubatch-size", "load-in", "inference",
-        "no-grad-checkpointing", "loss", "lora-dropout", NULL};
+    /* the rows marked CLI_WEB (options.c): estimate's options that only
+     * choose figures; --config (a file), --threads, --json, --markdown, -q,
+     * -v, --help, ... are not */
     size_t i;
-    for (i = 0; allowed[i] != NULL; i++) {
-        if (strcmp(name, allowed[i]) == 0) {
+    for (i = 0; i < cli_option_count; i++) {
+        const struct cli_option *o = &cli_options[i];
+        if ((o->flags & CLI_WEB) != 0 && strcmp(o->name + 2, name) == 0) {
             return true;
         }
     }

@@ -123,44 +123,84 @@ static int parse_unsigned(const char *s, unsigned max, unsigned *out)
     return 0;
 }
 
-int cli_take_common(struct cli_parse *p, const struct cli_option *opt, const char *value)
+int cli_take_threads(struct cli_parse *p, const struct cli_option *opt, const char *value)
 {
-    struct cli_common *c = p->common;
-    const char *a = opt->name;
-    if (strcmp(a, "--threads") == 0) {
-        return parse_unsigned(value, 64, &c->threads) == 0
-                   ? 0
-                   : cli_usage_error("--threads takes a number from 0 to 64, not '%s'", value);
+    (void)opt;
+    return parse_unsigned(value, 64, &p->common->threads) == 0
+               ? 0
+               : cli_usage_error("--threads takes a number from 0 to 64, not '%s'", value);
+}
+
+/* -q or -v, the other one not given. */
+static int loudness(struct cli_common *c, bool quiet)
+{
+    if (quiet ? c->verbose : c->quiet) {
+        return cli_usage_error("-q (--quiet) and -v (--verbose) cannot be combined");
     }
-    if (strcmp(a, "--quiet") == 0 || strcmp(a, "--verbose") == 0) {
-        const bool q = a[2] == 'q';
-        if (q ? c->verbose : c->quiet) {
-            return cli_usage_error("-q (--quiet) and -v (--verbose) cannot be combined");
-        }
-        c->quiet = c->quiet || q;
-        c->verbose = c->verbose || !q;
-        return 0;
-    }
-    if (strcmp(a, "--json") == 0) {
-        c->json = true;
-    } else if (strcmp(a, "--markdown") == 0) {
-        c->markdown = true;
-    } else if (strcmp(a, "--checksums") == 0) {
-        c->checksums = true;
-    } else {
-        c->allow_unsafe_pickle = true;
-    }
+    c->quiet = c->quiet || quiet;
+    c->verbose = c->verbose || !quiet;
     return 0;
+}
+
+int cli_take_quiet(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    (void)opt;
+    (void)value;
+    return loudness(p->common, true);
+}
+
+int cli_take_verbose(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    (void)opt;
+    (void)value;
+    return loudness(p->common, false);
+}
+
+/* The flags: each sets its member of struct cli_common. */
+static int flag(bool *member, const struct cli_option *opt, const char *value)
+{
+    (void)opt;
+    (void)value;
+    *member = true;
+    return 0;
+}
+
+int cli_take_json(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    return flag(&p->common->json, opt, value);
+}
+
+int cli_take_markdown(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    return flag(&p->common->markdown, opt, value);
+}
+
+int cli_take_checksums(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    return flag(&p->common->checksums, opt, value);
+}
+
+int cli_take_unsafe_pickle(struct cli_parse *p, const struct cli_option *opt, const char *value)
+{
+    return flag(&p->common->allow_unsafe_pickle, opt, value);
 }
 
 int cli_take_target(struct cli_parse *p, const char *arg)
 {
     struct cli_common *c = p->common;
     if (c->target != NULL) {
-        /* "modelmem inspcet model": the first was meant as a command */
-        static const char *const commands[] = {"estimate", "inspect", "verify", NULL};
+        /* "modelmem inspcet model": the first was meant as a command, one
+         * of those that take TARGET */
         char hint[96];
-        cli_did_you_mean(hint, sizeof(hint), NULL, c->target, commands);
+        struct cli_nearest n;
+        size_t i;
+        cli_nearest_init(&n, c->target);
+        for (i = 0; i < cli_command_count; i++) {
+            if ((cli_commands[i].bit & (CLI_ESTIMATE | CLI_INSPECT | CLI_VERIFY)) != 0) {
+                cli_nearest_offer(&n, cli_commands[i].name);
+            }
+        }
+        cli_nearest_hint(hint, sizeof(hint), &n);
         return cli_usage_error("unexpected argument '%s' (TARGET is already '%s')%s", arg,
                                c->target, hint);
     }

@@ -125,4 +125,22 @@ expect_rc 0
 cp "$OUT" "$TMP/dt"
 run "$BIN" --json --dtypes float32,int4 tiny-llama
 cmp -s "$OUT" "$TMP/dt" || fail "--dtypes float32 int4 differs from float32,int4"
+
+# Every value an option of a list lists, as the bash completion offers it,
+# is taken by the handler its row names (into the member it names).
+"$BIN" --completions bash \
+    | sed -n "s/^    \(--[a-z-]*\)) values='\([^']*\)' ;;\$/\1 \2/p" >"$TMP/lists"
+[ "$(wc -l <"$TMP/lists")" -ge 10 ] || fail "fewer than 10 options of a list in the completion"
+while read -r opt values; do
+    case $opt in
+    --load-in) runtime=transformers ;;
+    --cache-type-k | --cache-type-v | --flash-attn) runtime=llama.cpp ;;
+    --gpu | --sort | --completions) continue ;;
+    *) runtime= ;;
+    esac
+    for v in $values; do
+        run "$BIN" tiny-llama --json ${runtime:+--runtime "$runtime"} "$opt" "$v"
+        [ "$RC" -eq 0 ] || fail "$opt $v: exit status $RC: $(head -n 1 "$ERR")"
+    done
+done <"$TMP/lists"
 finish

@@ -12,6 +12,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The option table serve_option_allowed reads (src/cli/options.c, which
+ * names the command line's handlers): rows the web API takes, and not. */
+const struct cli_option cli_options[] = {
+    {.name = "--context", .flags = CLI_WEB},   {.name = "--gpu", .flags = CLI_WEB},
+    {.name = "--inference", .flags = CLI_WEB}, {.name = "--dtypes", .flags = CLI_WEB},
+    {.name = "--config"},                      {.name = "--json"},
+};
+const size_t cli_option_count = sizeof(cli_options) / sizeof(cli_options[0]);
+
 static const unsigned char page[] = "<!doctype html>";
 static const struct serve_asset assets[] = {
     {"/index.html", "text/html", page, sizeof(page) - 1},
