@@ -31,6 +31,10 @@ enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t 
 void mm_index_free(struct mm_index *idx);
 /* Entry index of a tensor name, or -1. */
 long mm_index_find(const struct mm_index *idx, const char *name);
+/* The same, trying first the two entries after `prev` (-1 for none): a
+ * shard lists its tensors in name order, as the index does, each dtype's
+ * apart (a weight and its scale alternate in the index). */
+long mm_index_find_near(const struct mm_index *idx, const char *name, long prev);
 /* True when a shard name may be opened inside the model folder. */
 bool mm_shard_name_safe(const char *s, size_t len);
 

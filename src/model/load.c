@@ -135,11 +135,12 @@ static void check_part(const struct mm_plan *pl, size_t i)
     const size_t n = mm_inventory_tensor_count(jb->part);
     struct mm_error ie;
     size_t k;
+    long e = -1;
     jb->ix_status = MM_OK;
     jb->ix_found = 0;
     for (k = 0; k < n; k++) {
         const struct mm_tensor *t = mm_inventory_tensor(jb->part, k);
-        const long e = mm_index_find(ix, t->name + plen);
+        e = mm_index_find_near(ix, t->name + plen, e);
         if (e < 0) {
             jb->ix_status = mm_fail(&ie, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR,
                                     jb->path, t->name + plen, (int64_t)t->offset,
