@@ -57,11 +57,23 @@ bool mm_shard_name_safe(const char *s, size_t len)
     return true;
 }
 
+struct split;
+static void split_wait(struct split *sp);
+
 /* State while parsing: shard names collected unsorted with their ids. */
 struct ix_build {
     struct mm_index *idx;
     size_t names_len;
     size_t names_cap;
+    /* A split parse's halves write their names into one buffer, the second
+     * half from `guard_at` on (names are never longer than the text they
+     * come from). The first half, while `guard` runs, writes below it; a
+     * name that would pass it waits for the second half to end first (the
+     * guess was wrong and its work is dropped). The second half's buffer is
+     * borrowed (`borrowed`): it never grows. */
+    struct split *guard;
+    size_t guard_at;
+    bool borrowed;
     size_t entries_cap;
     size_t shard_of_cap;
     size_t value_at_cap;
@@ -139,8 +151,14 @@ static enum mm_status add_entry(struct ix_build *b, const char *k, size_t klen, 
 {
     struct mm_index *idx = b->idx;
     size_t need;
-    if (!mm_add_size(&need, b->names_len, klen + 1) ||
-        !mm_grow((void **)&idx->names, &b->names_cap, need, 1) ||
+    if (!mm_add_size(&need, b->names_len, klen + 1) || (b->borrowed && need > b->names_cap)) {
+        return MM_ERR_NOMEM;
+    }
+    if (b->guard != NULL && need > b->guard_at) {
+        split_wait(b->guard);
+        b->guard = NULL;
+    }
+    if (!mm_grow((void **)&idx->names, &b->names_cap, need, 1) ||
         !mm_grow((void **)&idx->name_at, &b->entries_cap, idx->nentries + 1, sizeof(size_t)) ||
         !mm_grow((void **)&idx->shard_of, &b->shard_of_cap, idx->nentries + 1,
                  sizeof(uint32_t)) ||
@@ -346,8 +364,8 @@ static void *split_run(void *arg)
 }
 
 /* Starts the second half of a large index; NULL where it stays serial. */
-static struct split *split_start(const uint8_t *data, size_t len, const char *name,
-                                 uint64_t seed)
+static struct split *split_start(const uint8_t *data, size_t len, char *names,
+                                 const char *name, uint64_t seed)
 {
     struct split *sp;
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -361,6 +379,9 @@ static struct split *split_start(const uint8_t *data, size_t len, const char *na
     sp->at = at;
     sp->idx.seed = seed;
     sp->b.idx = &sp->idx;
+    sp->idx.names = (char *)names + at;
+    sp->b.names_cap = len - at + 1;
+    sp->b.borrowed = true;
     mm_error_clear(&sp->err);
     if (pthread_create(&sp->tid, NULL, split_run, sp) != 0) {
         free(sp);
@@ -384,6 +405,7 @@ static void split_end(struct split *sp)
         return;
     }
     split_wait(sp);
+    sp->idx.names = NULL; /* borrowed */
     free(sp->b.shard_slots);
     free(sp->b.hash);
     mm_index_free(&sp->idx);
@@ -421,11 +443,8 @@ static enum mm_status split_append(struct ix_build *b, struct split *sp, const u
     struct mm_index *idx = b->idx;
     const struct mm_index *h = &sp->idx;
     const size_t n = idx->nentries;
-    size_t need;
     size_t e;
-    if (!mm_add_size(&need, b->names_len, sp->b.names_len) ||
-        !mm_grow((void **)&idx->names, &b->names_cap, need, 1) ||
-        !mm_grow((void **)&idx->name_at, &b->entries_cap, n + h->nentries, sizeof(size_t)) ||
+    if (!mm_grow((void **)&idx->name_at, &b->entries_cap, n + h->nentries, sizeof(size_t)) ||
         !mm_grow((void **)&idx->shard_of, &b->shard_of_cap, n + h->nentries,
                  sizeof(uint32_t)) ||
         !mm_grow((void **)&idx->value_at, &b->value_at_cap, n + h->nentries,
@@ -433,11 +452,8 @@ static enum mm_status split_append(struct ix_build *b, struct split *sp, const u
         !mm_grow((void **)&b->hash, &b->hash_cap, n + h->nentries, sizeof(uint64_t))) {
         return mm_fail_nomem(err, sp->name);
     }
-    if (sp->b.names_len > 0) {
-        memcpy(idx->names + b->names_len, h->names, sp->b.names_len);
-    }
     for (e = 0; e < h->nentries; e++) {
-        idx->name_at[n + e] = b->names_len + h->name_at[e];
+        idx->name_at[n + e] = sp->at + h->name_at[e];
         idx->shard_of[n + e] = remap[h->shard_of[e]];
     }
     if (h->nentries > 0) {
@@ -445,7 +461,7 @@ static enum mm_status split_append(struct ix_build *b, struct split *sp, const u
         memcpy(b->hash + n, sp->b.hash, h->nentries * sizeof(uint64_t));
     }
     idx->nentries += h->nentries;
-    b->names_len = need;
+    b->names_len = sp->at + sp->b.names_len;
     return MM_OK;
 }
 
@@ -465,6 +481,7 @@ static enum mm_status split_join(struct ix_build *b, struct split *sp, struct mm
     bool shard_fail = false;
     enum mm_status st = MM_OK;
     split_wait(sp);
+    b->guard = NULL;
     if (!sp->utf8_ok) {
         return mm_fail(err, MM_ERR_MALFORMED, MM_E_HEADER_UTF8, sp->name, NULL,
                        (int64_t)sp->bad, "index is not valid UTF-8");
@@ -509,18 +526,17 @@ static enum mm_status split_join(struct ix_build *b, struct split *sp, struct mm
 }
 
 /* Room for the entries of a `len`-byte index, so that the second half's
- * entries join the first's without moving them: a hint sized from the
- * shortest entries seen in practice (~60 bytes each); growing still works
- * where it is too small or the room cannot be had. */
-static void reserve(struct ix_build *b, size_t len)
+ * entries join the first's without moving them: sized from the shortest
+ * entries seen in practice (~60 bytes each); where that is too small, the
+ * arrays grow as before. */
+static bool reserve(struct ix_build *b, size_t len)
 {
     struct mm_index *idx = b->idx;
     size_t n = len / 48;
     if (n > MM_LIMIT_TENSORS) {
         n = MM_LIMIT_TENSORS;
     }
-    (void)(mm_grow((void **)&idx->names, &b->names_cap, len / 2, 1) &&
-           mm_grow((void **)&idx->name_at, &b->entries_cap, n, sizeof(size_t)) &&
+    return (mm_grow((void **)&idx->name_at, &b->entries_cap, n, sizeof(size_t)) &&
            mm_grow((void **)&idx->shard_of, &b->shard_of_cap, n, sizeof(uint32_t)) &&
            mm_grow((void **)&idx->value_at, &b->value_at_cap, n, sizeof(uint64_t)) &&
            mm_grow((void **)&b->hash, &b->hash_cap, n, sizeof(uint64_t)));
@@ -536,8 +552,8 @@ static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, con
                        mm_json_offset(j), "\"weight_map\" is not an object");
     }
     j->c.pos++;
-    if (sp != NULL) {
-        reserve(b, sp->len);
+    if (sp != NULL && !reserve(b, sp->len)) {
+        return mm_fail_nomem(j->err, name);
     }
     st = read_members(b, j, name, sp != NULL ? sp->at : 0, &handed);
     if (st == MM_OK && handed) {
@@ -657,9 +673,21 @@ enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t 
     memset(&b, 0, sizeof(b));
     b.idx = out;
     out->seed = mm_hash_seed(out);
-    sp = split_start(data, len, name, out->seed);
+    sp = NULL;
+    if (len >= SPLIT_MIN) {
+        /* every name, both halves', in one buffer as long as the text */
+        out->names = mm_alloc_big(len + 1);
+        if (out->names == NULL) {
+            return mm_fail_nomem(err, name);
+        }
+        b.names_cap = len + 1;
+        sp = split_start(data, len, out->names, name, out->seed);
+        b.guard = sp;
+        b.guard_at = sp != NULL ? sp->at : 0;
+    }
     if (!mm_utf8_valid(data, sp != NULL ? sp->at : len, &bad)) {
         split_end(sp);
+        mm_index_free(out);
         return mm_fail(err, MM_ERR_MALFORMED, MM_E_HEADER_UTF8, name, NULL, (int64_t)bad,
                        "index is not valid UTF-8");
     }
