@@ -47,6 +47,11 @@ struct st_ctx {
     size_t *meta_slots;
     size_t meta_cap;
     uint64_t meta_seed;
+    /* the last dtype name the compact form read, and its dtype: a header
+     * lists its tensors by dtype, so the next is most often the same */
+    char last_dtype[16];
+    size_t last_dtype_len;
+    enum mm_dtype last;
 };
 
 int mm_safetensors_probe(const uint8_t *head, size_t len, uint64_t file_size)
@@ -288,8 +293,9 @@ static bool take_uint(struct mm_json *j, uint64_t *v)
 }
 
 /* "dtype":"NAME" up to the closing quote, a dtype safetensors knows. */
-static bool take_dtype(struct mm_json *j, enum mm_dtype *dtype)
+static bool take_dtype(struct st_ctx *x, enum mm_dtype *dtype)
 {
+    struct mm_json *j = &x->j;
     const uint8_t *p = j->c.p + j->c.pos;
     size_t n = 0;
     while (n < 16 && j->c.pos + n < j->c.len && p[n] != '"' && p[n] != '\\' && p[n] >= 0x20) {
@@ -298,7 +304,12 @@ static bool take_dtype(struct mm_json *j, enum mm_dtype *dtype)
     if (j->c.pos + n >= j->c.len || p[n] != '"') {
         return false;
     }
-    *dtype = mm_dtype_from_name((const char *)p, n);
+    if (n != x->last_dtype_len || memcmp(p, x->last_dtype, n) != 0) {
+        x->last = mm_dtype_from_name((const char *)p, n);
+        x->last_dtype_len = n;
+        memcpy(x->last_dtype, p, n);
+    }
+    *dtype = x->last;
     if (mm_dtype_bits(*dtype) == 0) {
         return false;
     }
@@ -338,7 +349,7 @@ static enum mm_status read_tensor_compact(struct st_ctx *x, const char *name, si
     uint64_t begin;
     uint64_t end;
     enum mm_dtype dtype;
-    *done = take(j, "{\"dtype\":\"", 10) && take_dtype(j, &dtype) &&
+    *done = take(j, "{\"dtype\":\"", 10) && take_dtype(x, &dtype) &&
             take(j, "\",\"shape\":[", 11) && take_shape(j, dims, &rank) &&
             take(j, ",\"data_offsets\":[", 17) && take_uint(j, &begin) && take(j, ",", 1) &&
             take_uint(j, &end) && take(j, "]}", 2);
