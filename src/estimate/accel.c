@@ -40,27 +40,36 @@ enum mm_status mm_est_dtype_parse(enum mm_est_dtype *out, const char *name, size
     return MM_ERR_INVALID_ARG;
 }
 
+static bool all_digits(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0) {
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
 size_t mm_layer_group_len(const char *name)
 {
     const char *last_dot = NULL;
     size_t start = 0;
-    bool digits = true; /* every byte since `start` is a digit */
     size_t i;
     for (i = 0;; i++) {
-        const char ch = name[i];
-        if (ch != '\0' && ch != '.') {
-            digits = digits && ch >= '0' && ch <= '9';
-            continue;
+        if (name[i] == '\0' || name[i] == '.') {
+            if (all_digits(name + start, i - start)) {
+                return i;
+            }
+            if (name[i] == '\0') {
+                break;
+            }
+            last_dot = name + i;
+            start = i + 1;
         }
-        if (digits && i > start) {
-            return i;
-        }
-        if (ch == '\0') {
-            break;
-        }
-        last_dot = name + i;
-        start = i + 1;
-        digits = true;
     }
     return last_dot != NULL ? (size_t)(last_dot - name) : i;
 }
