@@ -221,6 +221,72 @@ static void test_shard_limit_across_halves(void **state)
     hb_free(&b);
 }
 
+/* Both parses' outcomes are the same: status, error, entries. */
+static void same(const struct hbuf *b, size_t trial)
+{
+    struct mm_index a;
+    struct mm_index s;
+    struct mm_error ea;
+    struct mm_error es;
+    const enum mm_status sa = mm_index_parse(&a, b->d, b->n, "big.index.json", &ea);
+    const enum mm_status ss = mm_index_parse_serial(&s, b->d, b->n, "big.index.json", &es);
+    size_t i;
+    if (sa != ss) {
+        fail_msg("trial %zu: status %d split, %d serial (%s)", trial, sa, ss, es.message);
+    }
+    if (sa != MM_OK) {
+        assert_int_equal(ea.code, es.code);
+        assert_int_equal(ea.offset, es.offset);
+        assert_string_equal(ea.tensor, es.tensor);
+        assert_string_equal(ea.message, es.message);
+        return;
+    }
+    assert_int_equal(a.nentries, s.nentries);
+    assert_int_equal(a.nshards, s.nshards);
+    assert_int_equal(a.has_total_size, s.has_total_size);
+    assert_int_equal(a.total_size, s.total_size);
+    for (i = 0; i < a.nshards; i++) {
+        assert_string_equal(a.shards[i], s.shards[i]);
+    }
+    for (i = 0; i < a.nentries; i++) {
+        assert_string_equal(a.names + a.name_at[i], s.names + s.name_at[i]);
+        assert_int_equal(a.shard_of[i], s.shard_of[i]);
+        assert_int_equal(a.value_at[i], s.value_at[i]);
+    }
+    mm_index_free(&a);
+    mm_index_free(&s);
+}
+
+/* Random damage, mostly near the middle where the halves meet: whatever
+ * the parse meets, split and serial agree. */
+static void test_against_serial(void **state)
+{
+    static const char bytes[] = "\",:{}[]\\ a0\n\xff\x01";
+    struct gen g;
+    uint64_t r = 88172645463325252ull; /* xorshift64 */
+    size_t trial;
+    (void)state;
+    gen(&g, SIZE_MAX, NULL, false);
+    for (trial = 0; trial < 400; trial++) {
+        struct hbuf b;
+        size_t k;
+        hb_init(&b);
+        hb_put(&b, g.b.d, g.b.n);
+        for (k = 0; k <= trial % 3; k++) {
+            size_t at;
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            at = trial % 2 == 0 ? (size_t)(r % b.n)
+                                : b.n / 2 - 4096 + (size_t)(r % 8192);
+            b.d[at] = (uint8_t)bytes[(r >> 32) % (sizeof(bytes) - 1)];
+        }
+        same(&b, trial);
+        hb_free(&b);
+    }
+    gen_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_offsets),
         cmocka_unit_test(test_utf8_second_half),
         cmocka_unit_test(test_shard_limit_across_halves),
+        cmocka_unit_test(test_against_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -658,8 +658,8 @@ out:
     return st;
 }
 
-enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t len,
-                              const char *name, struct mm_error *err)
+static enum mm_status parse(struct mm_index *out, const uint8_t *data, size_t len,
+                            const char *name, bool split_ok, struct mm_error *err)
 {
     struct mm_json j;
     struct ix_build b;
@@ -674,7 +674,7 @@ enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t 
     b.idx = out;
     out->seed = mm_hash_seed(out);
     sp = NULL;
-    if (len >= SPLIT_MIN) {
+    if (split_ok && len >= SPLIT_MIN) {
         /* every name, both halves', in one buffer as long as the text */
         out->names = mm_alloc_big(len + 1);
         if (out->names == NULL) {
@@ -751,6 +751,18 @@ out:
         mm_index_free(out);
     }
     return st;
+}
+
+enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t len,
+                              const char *name, struct mm_error *err)
+{
+    return parse(out, data, len, name, true, err);
+}
+
+enum mm_status mm_index_parse_serial(struct mm_index *out, const uint8_t *data, size_t len,
+                                     const char *name, struct mm_error *err)
+{
+    return parse(out, data, len, name, false, err);
 }
 
 long mm_index_find(const struct mm_index *idx, const char *name)
