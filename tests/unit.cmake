@@ -6,4 +6,6 @@ mm_add_test(test_estimate_accel ${CMAKE_CURRENT_SOURCE_DIR}/test_estimate_accel.
 mm_add_test(test_json_scan ${CMAKE_CURRENT_SOURCE_DIR}/test_json_scan.c)
 mm_add_test(test_dtype ${CMAKE_CURRENT_SOURCE_DIR}/test_dtype.c)
 mm_add_test(test_index ${CMAKE_CURRENT_SOURCE_DIR}/test_index.c)
+mm_add_test(test_index_split ${CMAKE_CURRENT_SOURCE_DIR}/test_index_split.c
+  ${PROJECT_SOURCE_DIR}/tests/hostile_gen.c)
 mm_add_test(test_scan ${CMAKE_CURRENT_SOURCE_DIR}/test_scan.c)

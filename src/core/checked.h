@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "core/bigmem.h"
+
 /* printf-style format checking of a function's arguments: the format is
  * argument `f`, the values start at `a` (0 for a va_list). */
 #define MM_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -63,7 +65,12 @@ static inline bool mm_grow(void **p, size_t *cap, size_t need, size_t size)
             return false;
         }
     }
-    np = mm_reallocarray(*p, ncap, size);
+    if (ncap >= MM_BIG_BYTES / size) {
+        size_t bytes;
+        np = mm_mul_size(&bytes, ncap, size) ? mm_realloc_big(*p, *cap * size, bytes) : NULL;
+    } else {
+        np = mm_reallocarray(*p, ncap, size);
+    }
     if (np == NULL) {
         return false;
     }

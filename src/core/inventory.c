@@ -509,7 +509,7 @@ enum mm_status mm_inv_check_unique(const struct mm_inventory *inv, struct mm_err
     while (cap < inv->ntensors * 2) {
         cap *= 2;
     }
-    slots = calloc(cap, sizeof(*slots));
+    slots = mm_calloc_big(cap, sizeof(*slots));
     if (slots == NULL) {
         return mm_fail_nomem(err, NULL);
     }
@@ -565,7 +565,7 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
     while (cap < shared * 2) {
         cap *= 2;
     }
-    slots = calloc(cap, sizeof(*slots));
+    slots = mm_calloc_big(cap, sizeof(*slots));
     if (slots == NULL) {
         return MM_ERR_NOMEM;
     }

@@ -56,22 +56,22 @@ static bool all_digits(const char *s, size_t n)
 
 size_t mm_layer_group_len(const char *name)
 {
-    const size_t len = strlen(name);
     const char *last_dot = NULL;
     size_t start = 0;
     size_t i;
-    for (i = 0; i <= len; i++) {
-        if (i == len || name[i] == '.') {
+    for (i = 0;; i++) {
+        if (name[i] == '\0' || name[i] == '.') {
             if (all_digits(name + start, i - start)) {
                 return i;
             }
-            if (i < len) {
-                last_dot = name + i;
+            if (name[i] == '\0') {
+                break;
             }
+            last_dot = name + i;
             start = i + 1;
         }
     }
-    return last_dot != NULL ? (size_t)(last_dot - name) : len;
+    return last_dot != NULL ? (size_t)(last_dot - name) : i;
 }
 
 struct group {

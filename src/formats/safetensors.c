@@ -47,6 +47,11 @@ struct st_ctx {
     size_t *meta_slots;
     size_t meta_cap;
     uint64_t meta_seed;
+    /* the last dtype name the compact form read, and its dtype: a header
+     * lists its tensors by dtype, so the next is most often the same */
+    char last_dtype[16];
+    size_t last_dtype_len;
+    enum mm_dtype last;
 };
 
 int mm_safetensors_probe(const uint8_t *head, size_t len, uint64_t file_size)
@@ -248,6 +253,113 @@ static enum mm_status add_tensor(struct st_ctx *x, const char *name, size_t name
     return MM_OK;
 }
 
+/* ---- The compact form ----------------------------------------------------
+ * Every writer we know (safetensors' serializer, in Rust and Python)
+ * writes a tensor entry as {"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}
+ * with no space. That form is read here with no general JSON machinery;
+ * anything else (a space, an escape, another member order, a number this
+ * does not take) leaves the cursor where it was and read_tensor reads the
+ * entry the general way, with the same results and errors. */
+
+static bool take(struct mm_json *j, const char *lit, size_t n)
+{
+    if (j->c.len - j->c.pos < n || memcmp(j->c.p + j->c.pos, lit, n) != 0) {
+        return false;
+    }
+    j->c.pos += n;
+    return true;
+}
+
+/* A plain non-negative integer of at most 15 digits (below 2^53), without
+ * a leading zero, fraction or exponent. */
+static bool take_uint(struct mm_json *j, uint64_t *v)
+{
+    const uint8_t *p = j->c.p + j->c.pos;
+    const size_t avail = j->c.len - j->c.pos;
+    const size_t max = avail < 16 ? avail : 16;
+    size_t n = 0;
+    uint64_t u = 0;
+    while (n < max && (unsigned)(p[n] - '0') < 10u) {
+        u = u * 10 + (uint64_t)(p[n] - '0');
+        n++;
+    }
+    if (n == 0 || n > 15 || (p[0] == '0' && n > 1) || n == avail || p[n] == '.' ||
+        p[n] == 'e' || p[n] == 'E') {
+        return false;
+    }
+    j->c.pos += n;
+    *v = u;
+    return true;
+}
+
+/* "dtype":"NAME" up to the closing quote, a dtype safetensors knows. */
+static bool take_dtype(struct st_ctx *x, enum mm_dtype *dtype)
+{
+    struct mm_json *j = &x->j;
+    const uint8_t *p = j->c.p + j->c.pos;
+    size_t n = 0;
+    while (n < 16 && j->c.pos + n < j->c.len && p[n] != '"' && p[n] != '\\' && p[n] >= 0x20) {
+        n++;
+    }
+    if (j->c.pos + n >= j->c.len || p[n] != '"') {
+        return false;
+    }
+    if (n != x->last_dtype_len || memcmp(p, x->last_dtype, n) != 0) {
+        x->last = mm_dtype_from_name((const char *)p, n);
+        x->last_dtype_len = n;
+        memcpy(x->last_dtype, p, n);
+    }
+    *dtype = x->last;
+    if (mm_dtype_bits(*dtype) == 0) {
+        return false;
+    }
+    j->c.pos += n;
+    return true;
+}
+
+static bool take_shape(struct mm_json *j, uint64_t *dims, uint32_t *rank)
+{
+    *rank = 0;
+    if (take(j, "]", 1)) {
+        return true;
+    }
+    for (;;) {
+        if (*rank >= MM_LIMIT_RANK || !take_uint(j, &dims[*rank])) {
+            return false;
+        }
+        (*rank)++;
+        if (take(j, "]", 1)) {
+            return true;
+        }
+        if (!take(j, ",", 1)) {
+            return false;
+        }
+    }
+}
+
+/* *done when the entry had the compact form (then the status is
+ * add_tensor's); else the cursor is back where it was. */
+static enum mm_status read_tensor_compact(struct st_ctx *x, const char *name, size_t name_len,
+                                          int64_t at, bool *done)
+{
+    struct mm_json *j = &x->j;
+    const size_t start = j->c.pos;
+    uint64_t dims[MM_LIMIT_RANK];
+    uint32_t rank;
+    uint64_t begin;
+    uint64_t end;
+    enum mm_dtype dtype;
+    *done = take(j, "{\"dtype\":\"", 10) && take_dtype(x, &dtype) &&
+            take(j, "\",\"shape\":[", 11) && take_shape(j, dims, &rank) &&
+            take(j, ",\"data_offsets\":[", 17) && take_uint(j, &begin) && take(j, ",", 1) &&
+            take_uint(j, &end) && take(j, "]}", 2);
+    if (!*done) {
+        j->c.pos = start;
+        return MM_OK;
+    }
+    return add_tensor(x, name, name_len, at, dtype, dims, rank, begin, end);
+}
+
 /* One tensor entry: {"dtype": ..., "shape": [...], "data_offsets": [...]}.
  * Unknown members are ignored, as the reference does; repeated ones are
  * an error, as serde's derived struct reading makes them. */
@@ -265,7 +377,11 @@ static enum mm_status read_tensor(struct st_ctx *x, const char *name, size_t nam
     bool have_offsets = false;
     bool first = true;
     bool more;
-    enum mm_status st;
+    bool done;
+    enum mm_status st = read_tensor_compact(x, name, name_len, at, &done);
+    if (done) {
+        return st;
+    }
     if (mm_json_peek(j) != '{') {
         return fail_at(x, MM_E_TENSOR_INFO, name, name_len, mm_json_offset(j),
                        "%s is not an object", "tensor entry");

@@ -1,6 +1,18 @@
-/* index.c - reading *.index.json files with the pull parser. */
+/*
+ * index.c - reading *.index.json files with the pull parser.
+ *
+ * A large index (DeepSeek-V3's is 7 MB, 10^5 entries) is parsed in two
+ * halves on two threads: a second thread starts at a key found near the
+ * middle of the file and parses the weight_map's members from there, while
+ * this one parses up to it. The guess is checked: the first half must reach
+ * that key as the start of a member; if it does not (the guess fell inside
+ * a string, or the map ended first), the second half's work is dropped and
+ * the parse goes on serially. Results and errors are the serial parse's.
+ */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/checked.h"
 #include "model/index.h"
@@ -45,16 +57,30 @@ bool mm_shard_name_safe(const char *s, size_t len)
     return true;
 }
 
+struct split;
+static void split_wait(struct split *sp);
+
 /* State while parsing: shard names collected unsorted with their ids. */
 struct ix_build {
     struct mm_index *idx;
     size_t names_len;
     size_t names_cap;
+    /* A split parse's halves write their names into one buffer, the second
+     * half from `guard_at` on (names are never longer than the text they
+     * come from). The first half, while `guard` runs, writes below it; a
+     * name that would pass it waits for the second half to end first (the
+     * guess was wrong and its work is dropped). The second half's buffer is
+     * borrowed (`borrowed`): it never grows. */
+    struct split *guard;
+    size_t guard_at;
+    bool borrowed;
     size_t entries_cap;
     size_t shard_of_cap;
     size_t value_at_cap;
     size_t shards_cap;
     size_t *shard_slots; /* table over shard names, shard id + 1 */
+    uint64_t *hash;      /* per entry: its name's hash, for finish() */
+    size_t hash_cap;
     size_t nshard_slots;
 };
 
@@ -125,15 +151,23 @@ static enum mm_status add_entry(struct ix_build *b, const char *k, size_t klen, 
 {
     struct mm_index *idx = b->idx;
     size_t need;
-    if (!mm_add_size(&need, b->names_len, klen + 1) ||
-        !mm_grow((void **)&idx->names, &b->names_cap, need, 1) ||
+    if (!mm_add_size(&need, b->names_len, klen + 1) || (b->borrowed && need > b->names_cap)) {
+        return MM_ERR_NOMEM;
+    }
+    if (b->guard != NULL && need > b->guard_at) {
+        split_wait(b->guard);
+        b->guard = NULL;
+    }
+    if (!mm_grow((void **)&idx->names, &b->names_cap, need, 1) ||
         !mm_grow((void **)&idx->name_at, &b->entries_cap, idx->nentries + 1, sizeof(size_t)) ||
         !mm_grow((void **)&idx->shard_of, &b->shard_of_cap, idx->nentries + 1,
                  sizeof(uint32_t)) ||
         !mm_grow((void **)&idx->value_at, &b->value_at_cap, idx->nentries + 1,
-                 sizeof(uint64_t))) {
+                 sizeof(uint64_t)) ||
+        !mm_grow((void **)&b->hash, &b->hash_cap, idx->nentries + 1, sizeof(uint64_t))) {
         return MM_ERR_NOMEM;
     }
+    b->hash[idx->nentries] = mm_hash_seeded(idx->seed, k, klen);
     memcpy(idx->names + b->names_len, k, klen);
     idx->names[b->names_len + klen] = '\0';
     idx->name_at[idx->nentries] = b->names_len;
@@ -144,7 +178,29 @@ static enum mm_status add_entry(struct ix_build *b, const char *k, size_t klen, 
     return MM_OK;
 }
 
-static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, const char *name)
+/* True when the member after the value just read begins at `at`: a ','
+ * then the key's '"' there. Nothing is consumed. */
+static bool next_key_at(struct mm_json *j, size_t at)
+{
+    const size_t save = j->c.pos;
+    bool yes = false;
+    if (mm_json_peek(j) == ',') {
+        j->c.pos++;
+        yes = mm_json_peek(j) == '"' && j->c.pos == at;
+    }
+    j->c.pos = save;
+    return yes;
+}
+
+/*
+ * The members of the weight_map whose '{' was consumed (`first` true), or,
+ * for the second half of a split parse (split.c below), the members from
+ * the key at the cursor on (`first` true too: no ',' before it). With
+ * `stop_at` not 0, stops before the member whose key begins there, setting
+ * *handed; once past it without meeting such a key, goes on to the end.
+ */
+static enum mm_status read_members(struct ix_build *b, struct mm_json *j, const char *name,
+                                   size_t stop_at, bool *handed)
 {
     bool first = true;
     bool more;
@@ -153,11 +209,6 @@ static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, con
     size_t key_cap = 0;
     long last = -1; /* the previous entry's shard */
     size_t last_len = 0;
-    if (mm_json_peek(j) != '{') {
-        return mm_fail(j->err, MM_ERR_MALFORMED, MM_E_INDEX_INVALID, name, NULL,
-                       mm_json_offset(j), "\"weight_map\" is not an object");
-    }
-    j->c.pos++;
     for (;;) {
         const char *k;
         size_t klen;
@@ -166,6 +217,12 @@ static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, con
         int64_t vat;
         long id;
         bool limit = false;
+        if (stop_at != 0 && !first && j->c.pos < stop_at && stop_at - j->c.pos <= 64 &&
+            next_key_at(j, stop_at)) {
+            *handed = true;
+            st = MM_OK;
+            break;
+        }
         st = mm_json_member(j, &first, &more, &k, &klen, NULL);
         if (st == MM_OK && more) {
             st = mm_json_keep(j, &k, klen, &key, &key_cap);
@@ -224,6 +281,287 @@ static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, con
     return st;
 }
 
+/* ---- The split parse ----------------------------------------------------- */
+
+/* Below this size one thread parses the whole index. */
+#define SPLIT_MIN ((size_t)1 << 20)
+
+struct split {
+    pthread_t tid;
+    bool joined;
+    const uint8_t *data;
+    size_t len;
+    const char *name;
+    size_t at; /* the second half's first key */
+    struct mm_index idx;
+    struct ix_build b;
+    struct mm_error err;
+    enum mm_status st;
+    size_t end; /* where the second half's parse stopped */
+    bool utf8_ok;
+    size_t bad; /* with !utf8_ok: the first byte of the second half that is not UTF-8 */
+};
+
+/* A quote at q not escaped by the backslashes before it. */
+static bool unescaped_quote(const uint8_t *d, size_t q)
+{
+    size_t n = 0;
+    while (n < q && d[q - 1 - n] == '\\') {
+        n++;
+    }
+    return d[q] == '"' && n % 2 == 0;
+}
+
+static bool json_ws(uint8_t ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* A key that may begin a member near the middle: `"` `,` `"` (whitespace
+ * allowed), the first quote not escaped; its position, or 0. Only a guess. */
+static size_t guess_split(const uint8_t *d, size_t len)
+{
+    size_t q;
+    const size_t stop = len / 2 + ((size_t)1 << 16) < len ? len / 2 + ((size_t)1 << 16) : len;
+    for (q = len / 2; q < stop; q++) {
+        size_t k = q + 1;
+        if (d[q] != '"' || !unescaped_quote(d, q)) {
+            continue;
+        }
+        while (k < len && json_ws(d[k])) {
+            k++;
+        }
+        if (k >= len || d[k] != ',') {
+            continue;
+        }
+        k++;
+        while (k < len && json_ws(d[k])) {
+            k++;
+        }
+        if (k < len && d[k] == '"') {
+            return k;
+        }
+    }
+    return 0;
+}
+
+static void *split_run(void *arg)
+{
+    struct split *sp = arg;
+    struct mm_json j;
+    bool handed = false;
+    sp->utf8_ok = mm_utf8_valid(sp->data + sp->at, sp->len - sp->at, &sp->bad);
+    if (!sp->utf8_ok) {
+        sp->bad += sp->at;
+        return NULL;
+    }
+    mm_json_init(&j, sp->data, sp->len, 0, sp->name, &sp->err);
+    j.c.pos = sp->at;
+    sp->st = read_members(&sp->b, &j, sp->name, 0, &handed);
+    sp->end = j.c.pos;
+    mm_json_fini(&j);
+    return NULL;
+}
+
+/* Starts the second half of a large index; NULL where it stays serial. */
+static struct split *split_start(const uint8_t *data, size_t len, char *names,
+                                 const char *name, uint64_t seed)
+{
+    struct split *sp;
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    const size_t at = len >= SPLIT_MIN && cpus > 1 ? guess_split(data, len) : 0;
+    if (at == 0 || (sp = calloc(1, sizeof(*sp))) == NULL) {
+        return NULL;
+    }
+    sp->data = data;
+    sp->len = len;
+    sp->name = name;
+    sp->at = at;
+    sp->idx.seed = seed;
+    sp->b.idx = &sp->idx;
+    sp->idx.names = (char *)names + at;
+    sp->b.names_cap = len - at + 1;
+    sp->b.borrowed = true;
+    mm_error_clear(&sp->err);
+    if (pthread_create(&sp->tid, NULL, split_run, sp) != 0) {
+        free(sp);
+        return NULL;
+    }
+    return sp;
+}
+
+static void split_wait(struct split *sp)
+{
+    if (!sp->joined) {
+        pthread_join(sp->tid, NULL);
+        sp->joined = true;
+    }
+}
+
+/* Waits for the second half and frees it (NULL allowed). */
+static void split_end(struct split *sp)
+{
+    if (sp == NULL) {
+        return;
+    }
+    split_wait(sp);
+    sp->idx.names = NULL; /* borrowed */
+    free(sp->b.shard_slots);
+    free(sp->b.hash);
+    mm_index_free(&sp->idx);
+    free(sp);
+}
+
+/* The first entry of the second half that names its shard `local`. */
+static size_t first_use(const struct mm_index *h, uint32_t local)
+{
+    size_t e = 0;
+    while (e < h->nentries && h->shard_of[e] != local) {
+        e++;
+    }
+    return e;
+}
+
+/* Entry e of the second half is where the serial parse would have failed:
+ * the shard limit (shard) or the tensor limit. */
+static enum mm_status split_limit(const struct split *sp, size_t e, bool shard,
+                                  struct mm_error *err)
+{
+    if (shard) {
+        return mm_fail(err, MM_ERR_LIMIT, MM_E_LIMIT_FILES, sp->name, NULL,
+                       (int64_t)sp->idx.value_at[e], "more than %u shards", MM_LIMIT_FILES);
+    }
+    return mm_fail(err, MM_ERR_LIMIT, MM_E_LIMIT_TENSORS, sp->name, NULL,
+                   (int64_t)sp->idx.value_at[e], "more than %u tensors", MM_LIMIT_TENSORS);
+}
+
+/* Appends the second half's entries after the first's, its shards
+ * renumbered as the first half's table numbers them. */
+static enum mm_status split_append(struct ix_build *b, struct split *sp, const uint32_t *remap,
+                                   struct mm_error *err)
+{
+    struct mm_index *idx = b->idx;
+    const struct mm_index *h = &sp->idx;
+    const size_t n = idx->nentries;
+    size_t e;
+    if (!mm_grow((void **)&idx->name_at, &b->entries_cap, n + h->nentries, sizeof(size_t)) ||
+        !mm_grow((void **)&idx->shard_of, &b->shard_of_cap, n + h->nentries,
+                 sizeof(uint32_t)) ||
+        !mm_grow((void **)&idx->value_at, &b->value_at_cap, n + h->nentries,
+                 sizeof(uint64_t)) ||
+        !mm_grow((void **)&b->hash, &b->hash_cap, n + h->nentries, sizeof(uint64_t))) {
+        return mm_fail_nomem(err, sp->name);
+    }
+    for (e = 0; e < h->nentries; e++) {
+        idx->name_at[n + e] = sp->at + h->name_at[e];
+        idx->shard_of[n + e] = remap[h->shard_of[e]];
+    }
+    if (h->nentries > 0) {
+        memcpy(idx->value_at + n, h->value_at, h->nentries * sizeof(uint64_t));
+        memcpy(b->hash + n, sp->b.hash, h->nentries * sizeof(uint64_t));
+    }
+    idx->nentries += h->nentries;
+    b->names_len = sp->at + sp->b.names_len;
+    return MM_OK;
+}
+
+/*
+ * The first half stopped at the second's first key: the second half's
+ * entries join the first's, and the cursor moves to where it stopped. The
+ * first failure in file order is the one reported: a limit the two halves
+ * pass only together, else the second half's own error.
+ */
+static enum mm_status split_join(struct ix_build *b, struct split *sp, struct mm_json *j,
+                                 struct mm_error *err)
+{
+    const struct mm_index *h = &sp->idx;
+    uint32_t *remap;
+    size_t k;
+    size_t fail = SIZE_MAX;
+    bool shard_fail = false;
+    enum mm_status st = MM_OK;
+    split_wait(sp);
+    b->guard = NULL;
+    if (!sp->utf8_ok) {
+        return mm_fail(err, MM_ERR_MALFORMED, MM_E_HEADER_UTF8, sp->name, NULL,
+                       (int64_t)sp->bad, "index is not valid UTF-8");
+    }
+    remap = malloc((h->nshards + 1) * sizeof(*remap));
+    if (remap == NULL) {
+        return mm_fail_nomem(err, sp->name);
+    }
+    for (k = 0; k < h->nshards; k++) {
+        bool limit = false;
+        const long id = shard_id(b, h->shards[k], strlen(h->shards[k]), &limit);
+        if (id < 0 && !limit) {
+            free(remap);
+            return mm_fail_nomem(err, sp->name);
+        }
+        if (id < 0) {
+            fail = first_use(h, (uint32_t)k);
+            shard_fail = true;
+            break;
+        }
+        remap[k] = (uint32_t)id;
+    }
+    if (b->idx->nentries + h->nentries > MM_LIMIT_TENSORS &&
+        MM_LIMIT_TENSORS - b->idx->nentries < fail) {
+        fail = MM_LIMIT_TENSORS - b->idx->nentries;
+        shard_fail = false;
+    }
+    if (fail != SIZE_MAX) {
+        st = split_limit(sp, fail, shard_fail, err);
+    } else {
+        st = split_append(b, sp, remap, err);
+    }
+    free(remap);
+    if (st == MM_OK && sp->st != MM_OK) {
+        st = sp->st;
+        if (err != NULL) {
+            *err = sp->err;
+        }
+    }
+    j->c.pos = sp->end;
+    return st;
+}
+
+/* Room for the entries of a `len`-byte index, so that the second half's
+ * entries join the first's without moving them: sized from the shortest
+ * entries seen in practice (~60 bytes each); where that is too small, the
+ * arrays grow as before. */
+static bool reserve(struct ix_build *b, size_t len)
+{
+    struct mm_index *idx = b->idx;
+    size_t n = len / 48;
+    if (n > MM_LIMIT_TENSORS) {
+        n = MM_LIMIT_TENSORS;
+    }
+    return (mm_grow((void **)&idx->name_at, &b->entries_cap, n, sizeof(size_t)) &&
+           mm_grow((void **)&idx->shard_of, &b->shard_of_cap, n, sizeof(uint32_t)) &&
+           mm_grow((void **)&idx->value_at, &b->value_at_cap, n, sizeof(uint64_t)) &&
+           mm_grow((void **)&b->hash, &b->hash_cap, n, sizeof(uint64_t)));
+}
+
+static enum mm_status read_weight_map(struct ix_build *b, struct mm_json *j, const char *name,
+                                      struct split *sp)
+{
+    bool handed = false;
+    enum mm_status st;
+    if (mm_json_peek(j) != '{') {
+        return mm_fail(j->err, MM_ERR_MALFORMED, MM_E_INDEX_INVALID, name, NULL,
+                       mm_json_offset(j), "\"weight_map\" is not an object");
+    }
+    j->c.pos++;
+    if (sp != NULL && !reserve(b, sp->len)) {
+        return mm_fail_nomem(j->err, name);
+    }
+    st = read_members(b, j, name, sp != NULL ? sp->at : 0, &handed);
+    if (st == MM_OK && handed) {
+        st = split_join(b, sp, j, j->err);
+    }
+    return st;
+}
+
 static enum mm_status read_metadata(struct mm_index *idx, struct mm_json *j, const char *name)
 {
     bool first = true;
@@ -270,8 +608,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorts shard names and renumbers the entries; builds the name table. */
-static enum mm_status finish(struct mm_index *idx, const char *name, struct mm_error *err)
+/* Sorts shard names and renumbers the entries; builds the name table from
+ * the names' hashes (hash[i] for entry i). */
+static enum mm_status finish(struct mm_index *idx, const uint64_t *hashes, const char *name,
+                             struct mm_error *err)
 {
     uint32_t *remap = NULL;
     char **old = NULL;
@@ -280,7 +620,7 @@ static enum mm_status finish(struct mm_index *idx, const char *name, struct mm_e
     old = malloc((idx->nshards + 1) * sizeof(*old));
     remap = malloc((idx->nshards + 1) * sizeof(*remap));
     idx->nslots = table_size(idx->nentries);
-    idx->slots = calloc(idx->nslots, sizeof(*idx->slots));
+    idx->slots = mm_calloc_big(idx->nslots, sizeof(*idx->slots));
     if (old == NULL || remap == NULL || idx->slots == NULL) {
         st = mm_fail_nomem(err, name);
         goto out;
@@ -297,7 +637,7 @@ static enum mm_status finish(struct mm_index *idx, const char *name, struct mm_e
     }
     for (i = 0; i < idx->nentries; i++) {
         const char *n = idx->names + idx->name_at[i];
-        const uint64_t hash = mm_hash_seeded(idx->seed, n, strlen(n));
+        const uint64_t hash = hashes[i];
         const uint64_t tag = hash & 0xffffffff00000000ull;
         size_t h = (size_t)hash & (idx->nslots - 1);
         idx->shard_of[i] = remap[idx->shard_of[i]];
@@ -318,8 +658,8 @@ out:
     return st;
 }
 
-enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t len,
-                              const char *name, struct mm_error *err)
+static enum mm_status parse(struct mm_index *out, const uint8_t *data, size_t len,
+                            const char *name, bool split_ok, struct mm_error *err)
 {
     struct mm_json j;
     struct ix_build b;
@@ -327,12 +667,27 @@ enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t 
     bool more;
     bool have_map = false;
     size_t bad;
+    struct split *sp;
     enum mm_status st;
     memset(out, 0, sizeof(*out));
     memset(&b, 0, sizeof(b));
     b.idx = out;
     out->seed = mm_hash_seed(out);
-    if (!mm_utf8_valid(data, len, &bad)) {
+    sp = NULL;
+    if (split_ok && len >= SPLIT_MIN) {
+        /* every name, both halves', in one buffer as long as the text */
+        out->names = mm_alloc_big(len + 1);
+        if (out->names == NULL) {
+            return mm_fail_nomem(err, name);
+        }
+        b.names_cap = len + 1;
+        sp = split_start(data, len, out->names, name, out->seed);
+        b.guard = sp;
+        b.guard_at = sp != NULL ? sp->at : 0;
+    }
+    if (!mm_utf8_valid(data, sp != NULL ? sp->at : len, &bad)) {
+        split_end(sp);
+        mm_index_free(out);
         return mm_fail(err, MM_ERR_MALFORMED, MM_E_HEADER_UTF8, name, NULL, (int64_t)bad,
                        "index is not valid UTF-8");
     }
@@ -358,7 +713,7 @@ enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t 
                 break;
             }
             have_map = true;
-            st = read_weight_map(&b, &j, name);
+            st = read_weight_map(&b, &j, name, sp);
         } else if (klen == 8 && memcmp(k, "metadata", 8) == 0) {
             st = read_metadata(out, &j, name);
         } else {
@@ -376,15 +731,38 @@ enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t 
                      "index has no \"weight_map\"");
     }
     if (st == MM_OK) {
-        st = finish(out, name, err);
+        st = finish(out, b.hash, name, err);
     }
 out:
     mm_json_fini(&j);
     free(b.shard_slots);
+    free(b.hash);
+    if (sp != NULL) {
+        /* the second half is waited for however the parse ended; bytes
+         * there that are not UTF-8 are the file's first error */
+        split_wait(sp);
+        if (!sp->utf8_ok) {
+            st = mm_fail(err, MM_ERR_MALFORMED, MM_E_HEADER_UTF8, name, NULL,
+                         (int64_t)sp->bad, "index is not valid UTF-8");
+        }
+        split_end(sp);
+    }
     if (st != MM_OK) {
         mm_index_free(out);
     }
     return st;
+}
+
+enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t len,
+                              const char *name, struct mm_error *err)
+{
+    return parse(out, data, len, name, true, err);
+}
+
+enum mm_status mm_index_parse_serial(struct mm_index *out, const uint8_t *data, size_t len,
+                                     const char *name, struct mm_error *err)
+{
+    return parse(out, data, len, name, false, err);
 }
 
 long mm_index_find(const struct mm_index *idx, const char *name)
@@ -409,4 +787,15 @@ long mm_index_find(const struct mm_index *idx, const char *name)
         h = (h + 1) & (idx->nslots - 1);
     }
     return -1;
+}
+
+long mm_index_find_near(const struct mm_index *idx, const char *name, long prev)
+{
+    size_t e;
+    for (e = (size_t)(prev + 1); prev >= 0 && e <= (size_t)prev + 2 && e < idx->nentries; e++) {
+        if (strcmp(idx->names + idx->name_at[e], name) == 0) {
+            return (long)e;
+        }
+    }
+    return mm_index_find(idx, name);
 }

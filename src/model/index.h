@@ -28,9 +28,17 @@ struct mm_index {
  * shard names (absolute, "..", "\\", control bytes, a URL scheme). */
 enum mm_status mm_index_parse(struct mm_index *out, const uint8_t *data, size_t len,
                               const char *name, struct mm_error *err);
+/* The same on one thread, however large the index: what the two-thread
+ * parse of a large index (index.c) must give, for the tests that compare. */
+enum mm_status mm_index_parse_serial(struct mm_index *out, const uint8_t *data, size_t len,
+                                     const char *name, struct mm_error *err);
 void mm_index_free(struct mm_index *idx);
 /* Entry index of a tensor name, or -1. */
 long mm_index_find(const struct mm_index *idx, const char *name);
+/* The same, trying first the two entries after `prev` (-1 for none): a
+ * shard lists its tensors in name order, as the index does, each dtype's
+ * apart (a weight and its scale alternate in the index). */
+long mm_index_find_near(const struct mm_index *idx, const char *name, long prev);
 /* True when a shard name may be opened inside the model folder. */
 bool mm_shard_name_safe(const char *s, size_t len);
 

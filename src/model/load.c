@@ -135,11 +135,12 @@ static void check_part(const struct mm_plan *pl, size_t i)
     const size_t n = mm_inventory_tensor_count(jb->part);
     struct mm_error ie;
     size_t k;
+    long e = -1;
     jb->ix_status = MM_OK;
     jb->ix_found = 0;
     for (k = 0; k < n; k++) {
         const struct mm_tensor *t = mm_inventory_tensor(jb->part, k);
-        const long e = mm_index_find(ix, t->name + plen);
+        e = mm_index_find_near(ix, t->name + plen, e);
         if (e < 0) {
             jb->ix_status = mm_fail(&ie, MM_ERR_MALFORMED, MM_E_INDEX_UNLISTED_TENSOR,
                                     jb->path, t->name + plen, (int64_t)t->offset,
@@ -367,6 +368,18 @@ static bool all_indexed(const struct mm_plan *pl)
     return true;
 }
 
+/* The indexes say how many tensors the merge brings: room for them all at
+ * once, so that the records are not copied as they grow. */
+static enum mm_status reserve_indexed(struct mm_inventory *inv, const struct mm_plan *pl)
+{
+    size_t n = 0;
+    size_t i;
+    for (i = 0; i < pl->nindexes; i++) {
+        n += pl->indexes[i].index.nentries;
+    }
+    return n > 0 && n <= MM_LIMIT_TENSORS ? mm_inv_reserve(inv, n) : MM_OK;
+}
+
 enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
                                const struct mm_load_options *opts, struct mm_error *err)
 {
@@ -396,6 +409,10 @@ enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
             mm_inventory_free(inv);
             return mm_fail_nomem(err, pl->indexes[i].path);
         }
+    }
+    if (reserve_indexed(inv, pl) != MM_OK) {
+        mm_inventory_free(inv);
+        return mm_fail_nomem(err, NULL);
     }
     i = run_jobs(pl, threads, inv, &st);
     if (st != MM_OK && i < pl->njobs) {

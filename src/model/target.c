@@ -220,7 +220,8 @@ static enum mm_status slurp(const char *real, const char *path, uint8_t **out, s
         return mm_fail(err, MM_ERR_LIMIT, MM_E_LIMIT_INDEX_BYTES, path, NULL, -1,
                        "JSON file larger than %u bytes", MM_LIMIT_INDEX_BYTES);
     }
-    buf = malloc(src.size == 0 ? 1 : (size_t)src.size);
+    buf = src.size >= MM_BIG_BYTES ? mm_alloc_big((size_t)src.size)
+                                   : malloc(src.size == 0 ? 1 : (size_t)src.size);
     if (buf == NULL) {
         mm_source_close(&src);
         return mm_fail_nomem(err, path);
