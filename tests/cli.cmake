@@ -86,6 +86,13 @@ mm_cli_test(cli_output output.sh $<TARGET_FILE:modelmem_cli> $<TARGET_FILE:mm_js
 mm_cli_test(cli_scan scan.sh $<TARGET_FILE:modelmem_cli> ${PROJECT_SOURCE_DIR}/fixtures
   ${PROJECT_SOURCE_DIR}/README.md)
 
+# The loader of libmicrohttpd `serve` opens at run time (src/cli/serve_mhd.c):
+# the library found at configure time, and the one line for a SONAME that
+# loads nothing or a library without its functions.
+mm_add_test(test_serve_mhd ${CMAKE_CURRENT_SOURCE_DIR}/test_serve_mhd.c
+  ${PROJECT_SOURCE_DIR}/src/cli/serve_mhd.c)
+target_link_libraries(test_serve_mhd PRIVATE modelmem_mhd)
+
 # `modelmem serve` (tests/web/): the HTTP API with curl; the page in a
 # headless browser; a bounded load test (tests/bench/serve_load.sh).
 include(${PROJECT_SOURCE_DIR}/tests/web/web.cmake OPTIONAL)

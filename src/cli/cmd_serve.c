@@ -2,7 +2,6 @@
  * FILE] [-q]`: the calculator page and its JSON API over the models under
  * the ROOTs, until SIGINT or SIGTERM. */
 #include <errno.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -14,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/serve.h"
+#include "cli/serve_mhd.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define MAX_ROOTS 64u
@@ -156,7 +156,7 @@ static int run_server(struct serve_server *s, int fd, const char *host, unsigned
     }
     while (sigwait(&set, &sig) != 0) {
     }
-    MHD_stop_daemon(d);
+    s->mhd->stop_daemon(d);
     close(fd);
     if (!s->quiet) {
         fprintf(stderr, "modelmem: stopped (signal %d)\n", sig);
@@ -164,15 +164,45 @@ static int run_server(struct serve_server *s, int fd, const char *host, unsigned
     return EXIT_OK;
 }
 
+/* Serves on --listen until a signal, with the library loaded. */
+static int serve_on(struct serve_server *s, const char *listen_arg)
+{
+    char host[128];
+    unsigned port = 0;
+    int rc;
+    const int fd = open_listen(listen_arg, host, sizeof(host), &port);
+    if (fd < 0) {
+        return fd == -2 ? EXIT_USAGE : EXIT_INPUT;
+    }
+    if (!serve_addr_loopback(host)) {
+        fprintf(stderr, "modelmem: warning: listening on %s, not a loopback address: the "
+                        "names of the models under the served folders become visible to "
+                        "that network%s\n",
+                host, s->token == NULL ? " (no --token)" : "");
+    }
+    if (serve_catalog_build(&s->catalog, s->roots, s->nroots) != 0) {
+        fputs("modelmem: out of memory\n", stderr);
+        close(fd);
+        return EXIT_INPUT;
+    }
+    pthread_rwlock_init(&s->lock, NULL);
+    pthread_mutex_init(&s->walk, NULL);
+    rc = run_server(s, fd, host, port);
+    pthread_mutex_destroy(&s->walk);
+    pthread_rwlock_destroy(&s->lock);
+    serve_catalog_free(s->catalog);
+    free(s->models_doc);
+    return rc;
+}
+
 int cli_serve(int argc, char **argv)
 {
     struct serve_args a;
     struct serve_server s;
+    struct serve_mhd mhd;
     char cache[4096];
-    char host[128];
     char token[TOKEN_MAX + 1];
-    unsigned port = 0;
-    int fd;
+    char why[512];
     int rc = parse_args(&a, argc, argv);
     if (rc != EXIT_OK) {
         return rc < 0 ? EXIT_OK : rc;
@@ -194,27 +224,14 @@ int cli_serve(int argc, char **argv)
         s.token = token;
         s.token_len = strlen(token);
     }
-    fd = open_listen(a.opts.listen, host, sizeof(host), &port);
-    if (fd < 0) {
-        return fd == -2 ? EXIT_USAGE : EXIT_INPUT;
-    }
-    if (!serve_addr_loopback(host)) {
-        fprintf(stderr, "modelmem: warning: listening on %s, not a loopback address: the "
-                        "names of the models under the served folders become visible to "
-                        "that network%s\n",
-                host, s.token == NULL ? " (no --token)" : "");
-    }
-    if (serve_catalog_build(&s.catalog, s.roots, s.nroots) != 0) {
-        fputs("modelmem: out of memory\n", stderr);
-        close(fd);
+    /* the library this program was built against, by the SONAME
+     * CMakeLists.txt read from it; loaded here, not at every start */
+    if (serve_mhd_load(&mhd, MM_MHD_SONAME, why, sizeof(why)) != 0) {
+        cli_error("serve: %s", why);
         return EXIT_INPUT;
     }
-    pthread_rwlock_init(&s.lock, NULL);
-    pthread_mutex_init(&s.walk, NULL);
-    rc = run_server(&s, fd, host, port);
-    pthread_mutex_destroy(&s.walk);
-    pthread_rwlock_destroy(&s.lock);
-    serve_catalog_free(s.catalog);
-    free(s.models_doc);
+    s.mhd = &mhd;
+    rc = serve_on(&s, a.opts.listen);
+    serve_mhd_unload(&mhd);
     return rc;
 }

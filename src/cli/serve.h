@@ -152,7 +152,9 @@ void serve_api_models(struct serve_reply *r, const struct serve_catalog *c);
 
 /* ---- serve_http.c: the server ------------------------------------------ */
 
+struct serve_mhd;
 struct serve_server {
+    const struct serve_mhd *mhd; /* libmicrohttpd, loaded (serve_mhd.h) */
     const char *const *roots;
     size_t nroots;
     struct serve_catalog *catalog; /* swapped under `lock` by /api/models */

@@ -1,5 +1,6 @@
-/* serve_http.c - the HTTP side of `modelmem serve`, on libmicrohttpd:
- * limits, methods, the token, routes, security headers, the log line.
+/* serve_http.c - the HTTP side of `modelmem serve`, on libmicrohttpd
+ * (through the table of serve_mhd.h): limits, methods, the token, routes,
+ * security headers, the log line.
  * Requests are answered whole on their first call: GET and HEAD have no
  * body to wait for. */
 #include <microhttpd.h>
@@ -9,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/serve.h"
+#include "cli/serve_mhd.h"
 
 /* libmicrohttpd's limits (modelmem(1), serve). */
 #define POOL_THREADS 4u
@@ -64,27 +66,27 @@ static void log_line(const struct serve_server *s, const char *method, const cha
             path, status, size, ms);
 }
 
-static int queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp,
-                 const char *type, bool cache)
+static int queue(const struct serve_mhd *mhd, struct MHD_Connection *c, unsigned status,
+                 struct MHD_Response *resp, const char *type, bool cache)
 {
     enum MHD_Result ok;
     if (resp == NULL) {
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", type);
-    MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'self'");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Cache-Control", cache ? "no-cache" : "no-store");
+    mhd->add_response_header(resp, "Content-Type", type);
+    mhd->add_response_header(resp, "Content-Security-Policy", "default-src 'self'");
+    mhd->add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    mhd->add_response_header(resp, "Referrer-Policy", "no-referrer");
+    mhd->add_response_header(resp, "X-Frame-Options", "DENY");
+    mhd->add_response_header(resp, "Cache-Control", cache ? "no-cache" : "no-store");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
-        MHD_add_response_header(resp, "Allow", "GET, HEAD");
+        mhd->add_response_header(resp, "Allow", "GET, HEAD");
     }
     if (status == MHD_HTTP_UNAUTHORIZED) {
-        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+        mhd->add_response_header(resp, "WWW-Authenticate", "Bearer");
     }
-    ok = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
+    ok = mhd->queue_response(c, status, resp);
+    mhd->destroy_response(resp);
     return ok;
 }
 
@@ -198,24 +200,25 @@ static void api(struct serve_server *s, struct serve_reply *r, enum serve_route 
 static int admit(struct serve_server *s, struct MHD_Connection *c, const char *method,
                  struct args *q, struct serve_reply *r)
 {
+    const struct serve_mhd *mhd = s->mhd;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
         serve_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed",
                           "only GET and HEAD");
         return -1;
     }
-    if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > (int)SERVE_MAX_HEADERS) {
+    if (mhd->get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > (int)SERVE_MAX_HEADERS) {
         serve_reply_error(r, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too-many-headers",
                           "too many header lines");
         return -1;
     }
     if (s->token != NULL &&
-        !serve_token_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+        !serve_token_ok(mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
                         s->token, s->token_len)) {
         serve_reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                           "this server asks for Authorization: Bearer TOKEN");
         return -1;
     }
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, q);
+    mhd->get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, q);
     if (q->over) {
         serve_reply_error(r, MHD_HTTP_URI_TOO_LONG, "query-too-long",
                           "too many or too long query arguments");
@@ -230,6 +233,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                               void **req_cls)
 {
     struct serve_server *s = cls;
+    const struct serve_mhd *mhd = s->mhd;
     struct serve_reply r = {0, NULL, 0, NULL};
     struct MHD_Response *resp;
     struct args q;
@@ -240,9 +244,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     static int seen;
     (void)version;
     (void)upload_data;
-    const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    const char *clen = mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     const bool body = (clen != NULL && strcmp(clen, "0") != 0) ||
-                      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+                      mhd->lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
     if (*req_cls == NULL && !body &&
         (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
         /* answered on the next call, once the headers are all in: a
@@ -261,9 +265,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         route = serve_route_of(url, strlen(url), serve_assets, serve_asset_count, &asset);
         if (route == ROUTE_ASSET) {
             const struct serve_asset *a = &serve_assets[asset];
-            resp = MHD_create_response_from_buffer(a->size, (void *)(uintptr_t)a->data,
-                                                   MHD_RESPMEM_PERSISTENT);
-            ok = queue(c, MHD_HTTP_OK, resp, a->type, true);
+            resp = mhd->create_response_from_buffer(a->size, (void *)(uintptr_t)a->data,
+                                                    MHD_RESPMEM_PERSISTENT);
+            ok = queue(mhd, c, MHD_HTTP_OK, resp, a->type, true);
             log_line(s, method, url, MHD_HTTP_OK, a->size, &t0);
             return ok == MHD_YES ? MHD_YES : MHD_NO;
         }
@@ -276,12 +280,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (r.body == NULL) {
         return MHD_NO; /* out of memory: close the connection */
     }
-    resp = MHD_create_response_from_buffer(r.size, r.body, MHD_RESPMEM_MUST_FREE);
+    resp = mhd->create_response_from_buffer(r.size, r.body, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL) {
         free(r.body);
         return MHD_NO;
     }
-    ok = queue(c, r.status, resp, r.type, false);
+    ok = queue(mhd, c, r.status, resp, r.type, false);
     log_line(s, method, url, r.status, r.size, &t0);
     return ok == MHD_YES ? MHD_YES : MHD_NO;
 }
@@ -297,13 +301,13 @@ struct MHD_Daemon *serve_http_start(struct serve_server *s, int fd)
 {
     const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
                            (s->quiet ? 0u : (unsigned)MHD_USE_ERROR_LOG);
-    return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
-                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)POOL_THREADS,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_PER_IP,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
-                            MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-                            MHD_OPTION_END);
+    return s->mhd->start_daemon(flags, 0, NULL, NULL, handle, s,
+                               MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                               MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)POOL_THREADS,
+                               MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+                               MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_PER_IP,
+                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+                               MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+                               MHD_OPTION_END);
 }
