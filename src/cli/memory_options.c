@@ -1,6 +1,6 @@
 /* memory_options.c - estimate's inference, training and multi-GPU options
- * (the handlers their rows name, options.c; cli_take_choice for those that
- * take one of a list), the model's config.json, and the call to
+ * (the handlers their rows name, options.c; cli_take_choice, in
+ * option_values.c, for those that take one of a list), the model's config.json, and the call to
  * mm_memory_run. */
 #include <assert.h>
 #include <errno.h>
@@ -36,19 +36,6 @@ void cli_memory_free(struct cli_memory *m)
     m->targets_buf = NULL;
     mm_config_free(m->cfg);
     m->cfg = NULL;
-}
-
-struct cli_memory *cli_memory_given(struct cli_parse *p, const struct cli_option *opt)
-{
-    struct cli_memory *m = p->memory;
-    m->any = true;
-    if ((opt->flags & CLI_VLLM) != 0) {
-        m->vllm_option = opt->name;
-    }
-    if ((opt->flags & CLI_LLAMA) != 0) {
-        m->llama_option = opt->name;
-    }
-    return m;
 }
 
 /* A sized option, `ok` when its value was taken: its name and value as
@@ -220,33 +207,6 @@ int cli_take_no_checkpointing(struct cli_parse *p, const struct cli_option *opt,
                               const char *value)
 {
     return checkpointing(p, opt, value, MM_CKPT_OFF);
-}
-
-/* The options that take one of a list: the code of the value chosen (its
- * row's, options.c) is the value of the enum member of params the row
- * names. Every such member is an enum as wide as an int. */
-_Static_assert(sizeof(enum mm_train_mode) == sizeof(int) &&
-                   sizeof(enum mm_optimizer) == sizeof(int) &&
-                   sizeof(enum mm_precision) == sizeof(int) &&
-                   sizeof(enum mm_parallel) == sizeof(int) &&
-                   sizeof(enum mm_attention) == sizeof(int) &&
-                   sizeof(enum mm_loss) == sizeof(int) && sizeof(enum mm_runtime) == sizeof(int) &&
-                   sizeof(enum mm_load_in) == sizeof(int) && sizeof(enum mm_dtype) == sizeof(int) &&
-                   sizeof(enum mm_flash_attn) == sizeof(int),
-               "cli_take_choice sets an enum member as an int");
-
-int cli_take_choice(struct cli_parse *p, const struct cli_option *opt, const char *v)
-{
-    const int k = cli_choose(opt, v);
-    struct cli_memory *m;
-    if (k < 0) {
-        return EXIT_USAGE;
-    }
-    m = cli_memory_given(p, opt);
-    /* a row that names no member would have the version overwritten */
-    assert(opt->member > 0 && opt->member + sizeof(k) <= sizeof(m->params));
-    memcpy((unsigned char *)&m->params + opt->member, &k, sizeof(k));
-    return 0;
 }
 
 void cli_memory_style(struct cli_memory *m)

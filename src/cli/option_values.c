@@ -3,10 +3,53 @@
  * beyond the table's own names: cloud instances (a GPU and a count), sizes
  * in decimal units stated in binary ones, and the usage errors for a name
  * that fits several GPUs or none (with the nearest name); --kv-dtype's
- * error for a value not known. */
+ * error for a value not known; the handler of every option of a list
+ * (cli_take_choice), and what each memory option's handler calls first
+ * (cli_memory_given). */
+#include <assert.h>
 #include <string.h>
 
 #include "cli/cli.h"
+
+struct cli_memory *cli_memory_given(struct cli_parse *p, const struct cli_option *opt)
+{
+    struct cli_memory *m = p->memory;
+    m->any = true;
+    if ((opt->flags & CLI_VLLM) != 0) {
+        m->vllm_option = opt->name;
+    }
+    if ((opt->flags & CLI_LLAMA) != 0) {
+        m->llama_option = opt->name;
+    }
+    return m;
+}
+
+/* The options that take one of a list: the code of the value chosen (its
+ * row's, options.c) is the value of the enum member of params the row
+ * names. Every such member is an enum as wide as an int. */
+_Static_assert(sizeof(enum mm_train_mode) == sizeof(int) &&
+                   sizeof(enum mm_optimizer) == sizeof(int) &&
+                   sizeof(enum mm_precision) == sizeof(int) &&
+                   sizeof(enum mm_parallel) == sizeof(int) &&
+                   sizeof(enum mm_attention) == sizeof(int) &&
+                   sizeof(enum mm_loss) == sizeof(int) && sizeof(enum mm_runtime) == sizeof(int) &&
+                   sizeof(enum mm_load_in) == sizeof(int) && sizeof(enum mm_dtype) == sizeof(int) &&
+                   sizeof(enum mm_flash_attn) == sizeof(int),
+               "cli_take_choice sets an enum member as an int");
+
+int cli_take_choice(struct cli_parse *p, const struct cli_option *opt, const char *v)
+{
+    const int k = cli_choose(opt, v);
+    struct cli_memory *m;
+    if (k < 0) {
+        return EXIT_USAGE;
+    }
+    m = cli_memory_given(p, opt);
+    /* a row that names no member would have the version overwritten */
+    assert(opt->member > 0 && opt->member + sizeof(k) <= sizeof(m->params));
+    memcpy((unsigned char *)&m->params + opt->member, &k, sizeof(k));
+    return 0;
+}
 
 void cli_gpu_chosen(struct cli_memory *m, const struct mm_gpu_lookup *l)
 {
