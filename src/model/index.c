@@ -192,6 +192,20 @@ static bool next_key_at(struct mm_json *j, size_t at)
     return yes;
 }
 
+/* The string value at the cursor (at its opening quote) is `s`, a shard
+ * name with no quote (nor backslash or control byte, which shard names
+ * never have): its raw bytes and the closing quote. Consumed when true. */
+static bool value_is(struct mm_json *j, const char *s, size_t len)
+{
+    const size_t at = j->c.pos + 1;
+    if (j->c.len - j->c.pos < len + 2 || memcmp(j->c.p + at, s, len) != 0 ||
+        j->c.p[at + len] != '"') {
+        return false;
+    }
+    j->c.pos = at + len + 1;
+    return true;
+}
+
 /*
  * The members of the weight_map whose '{' was consumed (`first` true), or,
  * for the second half of a split parse (split.c below), the members from
@@ -209,6 +223,7 @@ static enum mm_status read_members(struct ix_build *b, struct mm_json *j, const 
     size_t key_cap = 0;
     long last = -1; /* the previous entry's shard */
     size_t last_len = 0;
+    bool last_plain = false; /* its name has no quote: value_is applies */
     for (;;) {
         const char *k;
         size_t klen;
@@ -241,14 +256,16 @@ static enum mm_status read_members(struct ix_build *b, struct mm_json *j, const 
                           "weight_map value is not a string");
             break;
         }
-        st = mm_json_string(j, &v, &vlen);
-        if (st != MM_OK) {
-            break;
-        }
         /* Entries come in runs of one shard: the run's shard was checked
-         * and looked up already. */
-        if (last >= 0 && last_len == vlen &&
-            memcmp(b->idx->shards[last], v, vlen) == 0) {
+         * and looked up already, and is most often the next value, as
+         * written. */
+        if (last_plain && value_is(j, b->idx->shards[last], last_len)) {
+            id = last;
+            vlen = last_len;
+        } else if ((st = mm_json_string(j, &v, &vlen)) != MM_OK) {
+            break;
+        } else if (last >= 0 && last_len == vlen &&
+                   memcmp(b->idx->shards[last], v, vlen) == 0) {
             id = last;
         } else if (!mm_shard_name_safe(v, vlen)) {
             st = mm_failn(j->err, MM_ERR_UNSAFE, MM_E_SHARD_NAME_UNSAFE, name, k, klen, vat,
@@ -265,8 +282,11 @@ static enum mm_status read_members(struct ix_build *b, struct mm_json *j, const 
                        : mm_fail_nomem(j->err, name);
             break;
         }
-        last = id;
-        last_len = vlen;
+        if (id != last) {
+            last = id;
+            last_len = vlen;
+            last_plain = memchr(b->idx->shards[id], '"', vlen) == NULL;
+        }
         if (b->idx->nentries >= MM_LIMIT_TENSORS) {
             st = mm_fail(j->err, MM_ERR_LIMIT, MM_E_LIMIT_TENSORS, name, NULL, vat,
                          "more than %u tensors", MM_LIMIT_TENSORS);
