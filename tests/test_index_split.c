@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../tests/hostile_gen.h"
+#include "core/internal.h"
 #include "model/index.h"
 
 /* Entries, enough for ~2 MB: names "layer.NNNNNN.weight" and three shards
@@ -287,6 +289,37 @@ static void test_against_serial(void **state)
     gen_free(&g);
 }
 
+/* A large file is read in two halves at once: every byte where it belongs,
+ * and a file shorter than asked for is the error one read gives. */
+static void test_read_halves(void **state)
+{
+    char path[] = "/tmp/mm-halves-XXXXXX";
+    const size_t len = ((size_t)3 << 20) + 5;
+    uint8_t *want = malloc(len);
+    uint8_t *got = malloc(len + 10);
+    struct mm_source src;
+    struct mm_error err;
+    size_t i;
+    int fd = mkstemp(path);
+    (void)state;
+    assert_true(fd >= 0 && want != NULL && got != NULL);
+    for (i = 0; i < len; i++) {
+        want[i] = (uint8_t)(i * 7 + i / 4096);
+    }
+    assert_int_equal(write(fd, want, len), (ssize_t)len);
+    close(fd);
+    assert_int_equal(mm_source_open(&src, path, path, &err), MM_OK);
+    assert_int_equal(mm_source_read_all(&src, got, len, MM_E_IO, &err), MM_OK);
+    assert_memory_equal(got, want, len);
+    assert_int_equal(mm_source_read_all(&src, got, len + 10, MM_E_IO, &err), MM_ERR_MALFORMED);
+    assert_int_equal(err.offset, (int64_t)len);
+    assert_non_null(strstr(err.message, "10 more expected"));
+    mm_source_close(&src);
+    unlink(path);
+    free(want);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_utf8_second_half),
         cmocka_unit_test(test_shard_limit_across_halves),
         cmocka_unit_test(test_against_serial),
+        cmocka_unit_test(test_read_halves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

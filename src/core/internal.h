@@ -60,6 +60,13 @@ void mm_source_close(struct mm_source *src);
 enum mm_status mm_source_read(const struct mm_source *src, uint64_t offset, void *buf,
                               size_t len, enum mm_errcode short_code, struct mm_error *err);
 
+/* mm_source_read of bytes [0, len): from MM_SOURCE_HALVES bytes up, a
+ * second thread reads the second half meanwhile (an index of megabytes is
+ * read before anything else can start). Same results and errors. */
+#define MM_SOURCE_HALVES ((size_t)1 << 20)
+enum mm_status mm_source_read_all(const struct mm_source *src, void *buf, size_t len,
+                                  enum mm_errcode short_code, struct mm_error *err);
+
 /* Reads min(len, size - offset) bytes; *got receives the count. */
 enum mm_status mm_source_read_some(const struct mm_source *src, uint64_t offset, void *buf,
                                    size_t len, size_t *got, struct mm_error *err);

@@ -1,5 +1,6 @@
 /* source.c - bounded reads from a file (pread) or from memory. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,6 +113,61 @@ enum mm_status mm_source_read(const struct mm_source *src, uint64_t offset, void
         return mm_fail(err, MM_ERR_MALFORMED, short_code, src->name, NULL,
                        (int64_t)(offset + got), "file ends after %llu bytes, %zu more expected",
                        (unsigned long long)(offset + got), len - got);
+    }
+    return MM_OK;
+}
+
+/* ---- Two halves at once ------------------------------------------------- */
+
+struct half {
+    const struct mm_source *src;
+    uint64_t offset;
+    uint8_t *buf;
+    size_t len;
+    size_t got;
+    struct mm_error err;
+    enum mm_status st;
+};
+
+static void *read_half(void *arg)
+{
+    struct half *h = arg;
+    h->st = mm_source_read_some(h->src, h->offset, h->buf, h->len, &h->got, &h->err);
+    return NULL;
+}
+
+enum mm_status mm_source_read_all(const struct mm_source *src, void *buf, size_t len,
+                                  enum mm_errcode short_code, struct mm_error *err)
+{
+    struct half h[2];
+    pthread_t tid;
+    size_t got;
+    const size_t mid = len / 2;
+    if (len < MM_SOURCE_HALVES || src->fd < 0) {
+        return mm_source_read(src, 0, buf, len, short_code, err);
+    }
+    h[0] = (struct half){src, 0, buf, mid, 0, {0}, MM_OK};
+    h[1] = (struct half){src, mid, (uint8_t *)buf + mid, len - mid, 0, {0}, MM_OK};
+    mm_error_clear(&h[1].err);
+    if (pthread_create(&tid, NULL, read_half, &h[1]) != 0) {
+        return mm_source_read(src, 0, buf, len, short_code, err);
+    }
+    read_half(&h[0]);
+    pthread_join(tid, NULL);
+    if (h[0].st != MM_OK || (h[0].got == mid && h[1].st != MM_OK)) {
+        const struct half *f = h[0].st != MM_OK ? &h[0] : &h[1];
+        if (err != NULL) {
+            *err = f->err;
+        }
+        return f->st;
+    }
+    /* as one read would have seen it: the file ends where the first
+     * short half ends */
+    got = h[0].got < mid ? h[0].got : mid + h[1].got;
+    if (got != len) {
+        return mm_fail(err, MM_ERR_MALFORMED, short_code, src->name, NULL, (int64_t)got,
+                       "file ends after %llu bytes, %zu more expected",
+                       (unsigned long long)got, len - got);
     }
     return MM_OK;
 }

@@ -226,7 +226,7 @@ static enum mm_status slurp(const char *real, const char *path, uint8_t **out, s
         mm_source_close(&src);
         return mm_fail_nomem(err, path);
     }
-    st = mm_source_read(&src, 0, buf, (size_t)src.size, MM_E_IO, err);
+    st = mm_source_read_all(&src, buf, (size_t)src.size, MM_E_IO, err);
     mm_source_close(&src);
     if (st != MM_OK) {
         free(buf);
