@@ -101,6 +101,35 @@ static void test_layer_groups(void **state)
     assert_int_equal(mm_layer_group_len("lm_head.weight"), strlen("lm_head"));
 }
 
+/* Tensors of one layer in a row are summed without finding each one's
+ * group again: that shortcut must give the groups mm_layer_group_len
+ * gives ("m.y1" has no all-digit segment, "m.y1.5" ends in one). */
+static void test_group_runs(void **state)
+{
+    static const char header[] =
+        "{\"m.y1.z\":{\"dtype\":\"U8\",\"shape\":[100],\"data_offsets\":[0,100]},"
+        "\"m.y1.5.w\":{\"dtype\":\"U8\",\"shape\":[60],\"data_offsets\":[100,160]},"
+        "\"m.y1.5.v\":{\"dtype\":\"U8\",\"shape\":[60],\"data_offsets\":[160,220]},"
+        "\"m.y1.55.u\":{\"dtype\":\"U8\",\"shape\":[50],\"data_offsets\":[220,270]}}";
+    unsigned char file[8 + sizeof(header) - 1 + 270];
+    struct mm_inventory *inv = NULL;
+    struct mm_estimate est;
+    const uint64_t n = sizeof(header) - 1;
+    size_t i;
+    (void)state;
+    for (i = 0; i < 8; i++) {
+        file[i] = (unsigned char)(n >> (8 * i));
+    }
+    memcpy(file + 8, header, n);
+    memset(file + 8 + n, 0, 270);
+    assert_int_equal(mm_inventory_load_memory(&inv, file, sizeof(file), "g.safetensors", NULL),
+                     MM_OK);
+    assert_int_equal(mm_estimate_run(&est, inv, NULL, NULL), MM_OK);
+    assert_string_equal(est.largest_layer, "m.y1.5");
+    assert_int_equal(est.largest_layer_parameters, 120);
+    mm_inventory_free(inv);
+}
+
 static void test_dtype_names(void **state)
 {
     enum mm_est_dtype d;
@@ -116,7 +145,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiny_llama_rows), cmocka_unit_test(test_default_rows),
         cmocka_unit_test(test_int4_rounds_up),  cmocka_unit_test(test_layer_groups),
-        cmocka_unit_test(test_dtype_names),
+        cmocka_unit_test(test_group_runs),      cmocka_unit_test(test_dtype_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

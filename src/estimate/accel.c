@@ -77,9 +77,35 @@ size_t mm_layer_group_len(const char *name)
 struct group {
     const char *name; /* borrowed from the inventory */
     size_t len;
+    bool layer; /* ends in a segment of digits */
     uint64_t params;
     uint64_t bytes;
 };
+
+/* True when g's last segment is all digits ("model.layers.3"): the first
+ * such segment ended it (mm_layer_group_len). */
+static bool ends_in_digits(const char *name, size_t len)
+{
+    size_t i = len;
+    while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9') {
+        i--;
+    }
+    return i < len && (i == 0 || name[i - 1] == '.');
+}
+
+/* True when `name`'s group is g, found without mm_layer_group_len: g ends
+ * in a segment of digits and `name` begins with g and a dot, so the same
+ * segments come first and the same one is the first all digits. */
+static bool same_layer(const struct group *g, const char *name)
+{
+    return g->layer && strncmp(name, g->name, g->len) == 0 && name[g->len] == '.';
+}
+
+static bool add_to(struct group *g, const struct mm_tensor *t)
+{
+    return mm_add_u64(&g->params, g->params, t->numel) &&
+           mm_add_u64(&g->bytes, g->bytes, t->nbytes);
+}
 
 /* Sums elements per group; returns the largest (the first one on ties).
  * MM_ERR_LIMIT when a group's sum passes 2^64 - 1. */
@@ -91,6 +117,7 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
     size_t *slots;
     struct group *groups;
     size_t ngroups = 0;
+    struct group *last = NULL; /* the previous tensor's */
     uint64_t seed;
     enum mm_status st = MM_OK;
     size_t i;
@@ -109,9 +136,19 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
     seed = mm_hash_seed(slots); /* names from the file: see mm_hash_seed */
     for (i = 0; i < n; i++) {
         const struct mm_tensor *t = mm_inventory_tensor(inv, i);
-        const size_t glen = mm_layer_group_len(t->name);
-        size_t s = (size_t)mm_hash_seeded(seed, t->name, glen) & (cap - 1);
+        size_t glen;
+        size_t s;
         struct group *g = NULL;
+        if (last != NULL && same_layer(last, t->name)) {
+            /* the previous tensor's layer: most are, in file order */
+            if (!add_to(last, t)) {
+                st = MM_ERR_LIMIT;
+                goto out;
+            }
+            continue;
+        }
+        glen = mm_layer_group_len(t->name);
+        s = (size_t)mm_hash_seeded(seed, t->name, glen) & (cap - 1);
         while (slots[s] != 0) {
             struct group *o = &groups[slots[s] - 1];
             if (o->len == glen && memcmp(o->name, t->name, glen) == 0) {
@@ -126,13 +163,14 @@ static enum mm_status largest_group(const struct mm_inventory *inv, struct group
             g->len = glen;
             g->params = 0;
             g->bytes = 0;
+            g->layer = ends_in_digits(t->name, glen);
             slots[s] = ngroups;
         }
-        if (!mm_add_u64(&g->params, g->params, t->numel) ||
-            !mm_add_u64(&g->bytes, g->bytes, t->nbytes)) {
+        if (!add_to(g, t)) {
             st = MM_ERR_LIMIT;
             goto out;
         }
+        last = g;
     }
     for (i = 0; i < ngroups; i++) {
         if (i == 0 || groups[i].params > best->params) {
