@@ -26,6 +26,7 @@
 
 void *mm_alloc_big(size_t bytes)
 {
+#if defined(MADV_HUGEPAGE) && !defined(__EMSCRIPTEN__)
     size_t rounded;
     void *p;
     if (bytes > SIZE_MAX - (HUGE_PAGE - 1)) {
@@ -36,12 +37,14 @@ void *mm_alloc_big(size_t bytes)
         rounded = HUGE_PAGE;
     }
     p = aligned_alloc(HUGE_PAGE, rounded);
-#if defined(MADV_HUGEPAGE) && !defined(__EMSCRIPTEN__)
     if (p != NULL) {
         (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only */
     }
-#endif
     return p;
+#else
+    /* no huge pages to ask for (WebAssembly, other systems) */
+    return malloc(bytes == 0 ? 1 : bytes);
+#endif
 }
 
 void *mm_realloc_big(void *p, size_t old_bytes, size_t bytes)
