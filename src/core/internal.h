@@ -95,9 +95,10 @@ enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, siz
                                  uint64_t numel, uint32_t file, uint64_t offset,
                                  uint64_t nbytes);
 /* Marks tensor i as sharing its storage with earlier tensors that carry the
- * same storage key: totals.bytes counts each key's bytes once. */
-void mm_inv_set_storage(struct mm_inventory *inv, size_t i, uint64_t storage_key,
-                        uint64_t storage_bytes);
+ * same storage key: totals.bytes counts each key's bytes once.
+ * MM_ERR_NOMEM when its record cannot be kept. */
+enum mm_status mm_inv_set_storage(struct mm_inventory *inv, size_t i, uint64_t storage_key,
+                                  uint64_t storage_bytes);
 
 enum mm_status mm_inv_add_meta(struct mm_inventory *inv, const char *key, size_t key_len,
                                const char *value, size_t value_len, uint32_t file);

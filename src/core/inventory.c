@@ -26,12 +26,17 @@ struct arena {
     size_t size; /* size of the last chunk */
 };
 
+/* 64 bytes a tensor on 64-bit systems: a model of 10^6 tensors keeps 10^6 */
 struct tensor_rec {
     struct mm_tensor pub;
-    size_t dims_at; /* index of the first dimension in `dims` */
-    uint64_t storage_key;
-    uint64_t storage_bytes;
-    int has_storage;
+    uint32_t dims_at; /* index of the first dimension in `dims` */
+    uint32_t storage; /* shared storage (PyTorch): its index in `storages` + 1; 0 none */
+};
+
+/* A storage that tensors share: counted once per (file, key). */
+struct storage_rec {
+    uint64_t key;
+    uint64_t bytes;
 };
 
 struct mm_inventory {
@@ -44,6 +49,9 @@ struct mm_inventory {
     uint64_t *dims;
     size_t ndims;
     size_t dims_cap;
+    struct storage_rec *storages;
+    size_t nstorages;
+    size_t storages_cap;
     struct mm_meta *meta;
     size_t nmeta;
     size_t meta_cap;
@@ -144,6 +152,7 @@ void mm_inventory_free(struct mm_inventory *inv)
     }
     free(inv->files);
     free(inv->recs);
+    free(inv->storages);
     free(inv->dims);
     free(inv->meta);
     free(inv->warnings);
@@ -213,7 +222,8 @@ enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, siz
     if (inv->ntensors >= MM_LIMIT_TENSORS) {
         return MM_ERR_LIMIT;
     }
-    if (rank > MM_LIMIT_RANK || name_len > MM_LIMIT_NAME) {
+    /* dims_at is 32 bits: 10^7 tensors of rank 16 are far below */
+    if (rank > MM_LIMIT_RANK || name_len > MM_LIMIT_NAME || inv->ndims + rank > UINT32_MAX) {
         return MM_ERR_LIMIT;
     }
     if (!mm_grow((void **)&inv->recs, &inv->recs_cap, inv->ntensors + 1, sizeof(*inv->recs)) ||
@@ -233,7 +243,7 @@ enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, siz
     r->pub.rank = rank;
     r->pub.file = file;
     r->pub.dtype = dtype;
-    r->dims_at = inv->ndims;
+    r->dims_at = (uint32_t)inv->ndims;
     if (rank > 0) {
         memcpy(inv->dims + inv->ndims, shape, rank * sizeof(*shape));
     }
@@ -243,14 +253,21 @@ enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, siz
     return MM_OK;
 }
 
-void mm_inv_set_storage(struct mm_inventory *inv, size_t i, uint64_t storage_key,
-                        uint64_t storage_bytes)
+enum mm_status mm_inv_set_storage(struct mm_inventory *inv, size_t i, uint64_t storage_key,
+                                  uint64_t storage_bytes)
 {
-    if (i < inv->ntensors) {
-        inv->recs[i].has_storage = 1;
-        inv->recs[i].storage_key = storage_key;
-        inv->recs[i].storage_bytes = storage_bytes;
+    if (i >= inv->ntensors) {
+        return MM_OK;
     }
+    if (inv->nstorages >= UINT32_MAX - 1 ||
+        !mm_grow((void **)&inv->storages, &inv->storages_cap, inv->nstorages + 1,
+                 sizeof(*inv->storages))) {
+        return MM_ERR_NOMEM;
+    }
+    inv->storages[inv->nstorages].key = storage_key;
+    inv->storages[inv->nstorages].bytes = storage_bytes;
+    inv->recs[i].storage = (uint32_t)++inv->nstorages;
+    return MM_OK;
 }
 
 enum mm_status mm_inv_add_meta(struct mm_inventory *inv, const char *key, size_t key_len,
@@ -360,14 +377,19 @@ static enum mm_status absorb(struct mm_inventory *inv, struct mm_inventory *part
                              bool named)
 {
     size_t i;
-    const size_t dims_base = inv->ndims;
-    if (inv->ntensors + part->ntensors > MM_LIMIT_TENSORS) {
+    const uint32_t dims_base = (uint32_t)inv->ndims;
+    const uint32_t storages_base = (uint32_t)inv->nstorages;
+    if (inv->ntensors + part->ntensors > MM_LIMIT_TENSORS ||
+        inv->ndims + part->ndims > UINT32_MAX ||
+        inv->nstorages + part->nstorages >= UINT32_MAX) {
         return MM_ERR_LIMIT;
     }
     if (!mm_grow((void **)&inv->recs, &inv->recs_cap, inv->ntensors + part->ntensors,
                  sizeof(*inv->recs)) ||
         !mm_grow((void **)&inv->dims, &inv->dims_cap, inv->ndims + part->ndims,
                  sizeof(*inv->dims)) ||
+        !mm_grow((void **)&inv->storages, &inv->storages_cap,
+                 inv->nstorages + part->nstorages, sizeof(*inv->storages)) ||
         !mm_grow((void **)&inv->meta, &inv->meta_cap, inv->nmeta + part->nmeta,
                  sizeof(*inv->meta)) ||
         !mm_grow((void **)&inv->warnings, &inv->warnings_cap,
@@ -385,8 +407,16 @@ static enum mm_status absorb(struct mm_inventory *inv, struct mm_inventory *part
         struct tensor_rec r = part->recs[i];
         r.pub.file = file;
         r.dims_at += dims_base;
+        if (r.storage != 0) {
+            r.storage += storages_base;
+        }
         inv->recs[inv->ntensors++] = r;
     }
+    if (part->nstorages > 0) {
+        memcpy(inv->storages + inv->nstorages, part->storages,
+               part->nstorages * sizeof(*part->storages));
+    }
+    inv->nstorages += part->nstorages;
     for (i = 0; i < part->nmeta; i++) {
         struct mm_meta m = named ? inv->meta[inv->nmeta] : part->meta[i];
         m.file = file;
@@ -403,6 +433,7 @@ static enum mm_status absorb(struct mm_inventory *inv, struct mm_inventory *part
     }
     part->ntensors = 0;
     part->ndims = 0;
+    part->nstorages = 0;
     part->nmeta = 0;
     part->nwarnings = 0;
     inv->finished = 0;
@@ -556,7 +587,7 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
     /* sized by the tensors that share storage (PyTorch's), not all of them:
      * a safetensors model of 10^6 tensors has none and needs no table */
     for (i = 0; i < inv->ntensors; i++) {
-        shared += inv->recs[i].has_storage ? 1u : 0u;
+        shared += inv->recs[i].storage != 0 ? 1u : 0u;
     }
     if (shared == 0) {
         *out = 0;
@@ -572,18 +603,20 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
     seed = mm_hash_seed(slots);
     for (i = 0; i < inv->ntensors; i++) {
         const struct tensor_rec *r = &inv->recs[i];
+        const struct storage_rec *sr;
         uint64_t key;
         size_t s;
         int seen = 0;
-        if (!r->has_storage) {
+        if (r->storage == 0) {
             continue;
         }
-        key = mm_hash_seeded(seed, &r->storage_key, sizeof(r->storage_key)) ^
+        sr = &inv->storages[r->storage - 1];
+        key = mm_hash_seeded(seed, &sr->key, sizeof(sr->key)) ^
               ((uint64_t)r->pub.file * 0x9e3779b97f4a7c15ull);
         s = (size_t)key & (cap - 1);
         while (slots[s] != 0) {
             const struct tensor_rec *o = &inv->recs[slots[s] - 1];
-            if (o->pub.file == r->pub.file && o->storage_key == r->storage_key) {
+            if (o->pub.file == r->pub.file && inv->storages[o->storage - 1].key == sr->key) {
                 seen = 1;
                 break;
             }
@@ -591,7 +624,7 @@ static enum mm_status shared_bytes(const struct mm_inventory *inv, uint64_t *out
         }
         if (!seen) {
             slots[s] = i + 1;
-            total += r->storage_bytes;
+            total += sr->bytes;
         }
     }
     free(slots);
@@ -628,7 +661,7 @@ enum mm_status mm_inv_finish(struct mm_inventory *inv)
                 *p = UINT64_MAX;
             }
         }
-        if (!r->has_storage &&
+        if (r->storage == 0 &&
             !mm_add_u64(&inv->totals.bytes, inv->totals.bytes, r->pub.nbytes)) {
             inv->totals.bytes = UINT64_MAX;
         }

@@ -349,9 +349,9 @@ static enum mm_status add_tensor(struct walk *w, const struct mm_pk_node *call, 
     if (st != MM_OK) {
         return mm_fail_nomem(w->x->err, w->x->src->name);
     }
-    if (s != NULL) {
-        mm_inv_set_storage(w->x->inv, mm_inv_count(w->x->inv) - 1, (uint64_t)(s - w->x->st),
-                           s->bytes);
+    if (s != NULL && mm_inv_set_storage(w->x->inv, mm_inv_count(w->x->inv) - 1,
+                                        (uint64_t)(s - w->x->st), s->bytes) != MM_OK) {
+        return mm_fail_nomem(w->x->err, w->x->src->name);
     }
     return MM_OK;
 }
