@@ -189,6 +189,11 @@ struct pool {
     struct mm_inventory *inv;
     unsigned char *done; /* per job: read, checked, ready to merge */
     size_t merged;       /* jobs 0 .. merged-1 are in inv, their parts freed */
+    /* The tensors the indexes name, reserved in inv at the first merge of
+     * a file read (so that its records are not copied as they grow, and
+     * nothing is reserved when the first shard is already missing); 0 once
+     * done. */
+    size_t reserve;
     enum mm_status merge_status; /* the first merge failure, at job `merged` */
 };
 
@@ -220,6 +225,13 @@ static void merge_ready(struct pool *p, size_t i)
     p->done[i] = 1;
     while (p->merge_status == MM_OK && p->merged < p->pl->njobs && p->done[p->merged] &&
            p->pl->jobs[p->merged].status == MM_OK) {
+        if (p->reserve > 0 && !p->pl->jobs[p->merged].missing) {
+            p->merge_status = mm_inv_reserve(p->inv, p->reserve);
+            p->reserve = 0;
+            if (p->merge_status != MM_OK) {
+                break;
+            }
+        }
         p->merge_status = merge_part(p->inv, &p->pl->jobs[p->merged]);
         if (p->merge_status == MM_OK) {
             p->merged++;
@@ -274,6 +286,13 @@ static size_t run_jobs(struct mm_plan *pl, unsigned threads, struct mm_inventory
     p.inv = inv;
     p.merged = 0;
     p.merge_status = MM_OK;
+    p.reserve = 0;
+    for (i = 0; i < pl->nindexes; i++) {
+        p.reserve += pl->indexes[i].index.nentries; /* each <= MM_LIMIT_TENSORS */
+    }
+    if (p.reserve > MM_LIMIT_TENSORS) {
+        p.reserve = 0;
+    }
     p.done = calloc(pl->njobs + 1, 1);
     if (p.done == NULL || pthread_mutex_init(&p.lock, NULL) != 0) {
         free(p.done);
@@ -368,18 +387,6 @@ static bool all_indexed(const struct mm_plan *pl)
     return true;
 }
 
-/* The indexes say how many tensors the merge brings: room for them all at
- * once, so that the records are not copied as they grow. */
-static enum mm_status reserve_indexed(struct mm_inventory *inv, const struct mm_plan *pl)
-{
-    size_t n = 0;
-    size_t i;
-    for (i = 0; i < pl->nindexes; i++) {
-        n += pl->indexes[i].index.nentries;
-    }
-    return n > 0 && n <= MM_LIMIT_TENSORS ? mm_inv_reserve(inv, n) : MM_OK;
-}
-
 enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
                                const struct mm_load_options *opts, struct mm_error *err)
 {
@@ -409,10 +416,6 @@ enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
             mm_inventory_free(inv);
             return mm_fail_nomem(err, pl->indexes[i].path);
         }
-    }
-    if (reserve_indexed(inv, pl) != MM_OK) {
-        mm_inventory_free(inv);
-        return mm_fail_nomem(err, NULL);
     }
     i = run_jobs(pl, threads, inv, &st);
     if (st != MM_OK && i < pl->njobs) {
