@@ -93,9 +93,11 @@ static size_t table_size(size_t n)
     return cap;
 }
 
-/* Id of shard `s`, adding it if new; -1 when out of memory or over the
- * file limit (*limit set). */
-static long shard_id(struct ix_build *b, const char *s, size_t len, bool *limit)
+/* Id of shard `s`, adding it if new (a copy, or *owned taken when `owned`
+ * is not NULL); -1 when out of memory or over the file limit (*limit
+ * set). */
+static long shard_id(struct ix_build *b, const char *s, size_t len, char **owned,
+                     bool *limit)
 {
     struct mm_index *idx = b->idx;
     size_t h;
@@ -135,12 +137,15 @@ static long shard_id(struct ix_build *b, const char *s, size_t len, bool *limit)
     if (!mm_grow((void **)&idx->shards, &b->shards_cap, idx->nshards + 1, sizeof(char *))) {
         return -1;
     }
-    copy = malloc(len + 1);
-    if (copy == NULL) {
+    if (owned != NULL) {
+        copy = *owned; /* the second half's string, taken (split_join) */
+        *owned = NULL;
+    } else if ((copy = malloc(len + 1)) == NULL) {
         return -1;
+    } else {
+        memcpy(copy, s, len);
+        copy[len] = '\0';
     }
-    memcpy(copy, s, len);
-    copy[len] = '\0';
     idx->shards[idx->nshards] = copy;
     b->shard_slots[h] = idx->nshards + 1;
     return (long)idx->nshards++;
@@ -274,7 +279,7 @@ static enum mm_status read_members(struct ix_build *b, struct mm_json *j, const 
                           (int)(vlen > 80 ? 80 : vlen), v);
             break;
         } else {
-            id = shard_id(b, v, vlen, &limit);
+            id = shard_id(b, v, vlen, NULL, &limit);
         }
         if (id < 0) {
             st = limit ? mm_fail(j->err, MM_ERR_LIMIT, MM_E_LIMIT_FILES, name, NULL, vat,
@@ -494,7 +499,7 @@ static enum mm_status split_append(struct ix_build *b, struct split *sp, const u
 static enum mm_status split_join(struct ix_build *b, struct split *sp, struct mm_json *j,
                                  struct mm_error *err)
 {
-    const struct mm_index *h = &sp->idx;
+    struct mm_index *h = &sp->idx;
     uint32_t *remap;
     size_t k;
     size_t fail = SIZE_MAX;
@@ -512,7 +517,7 @@ static enum mm_status split_join(struct ix_build *b, struct split *sp, struct mm
     }
     for (k = 0; k < h->nshards; k++) {
         bool limit = false;
-        const long id = shard_id(b, h->shards[k], strlen(h->shards[k]), &limit);
+        const long id = shard_id(b, h->shards[k], strlen(h->shards[k]), &h->shards[k], &limit);
         if (id < 0 && !limit) {
             free(remap);
             return mm_fail_nomem(err, sp->name);
