@@ -280,6 +280,8 @@ bool mm_download_truncation(enum mm_errcode code)
 
 /* The line `fmt` makes, allocated whatever its length (a folder's path
  * may be long); NULL when out of memory. */
+static char *line_of(const char *fmt, ...) MM_PRINTF(1, 2);
+
 static char *line_of(const char *fmt, ...)
 {
     va_list ap;
