@@ -92,7 +92,7 @@ for L in deepseek llama; do
             "$(awk -v n="$WALL_NS" 'BEGIN { print n / 1e6 }')" "$ratio" \
             "$(awk -v k="$RSS_KIB" 'BEGIN { print k / 1024 }')" "$hratio"
         if [ "$L" = deepseek ]; then
-            eval "${cmd}_ratio=$ratio ${cmd}_rss=$RSS_KIB"
+            eval "${cmd}_ratio=$ratio ${cmd}_hratio=$hratio ${cmd}_rss=$RSS_KIB"
         fi
     done
 done
@@ -109,6 +109,8 @@ verdict() {
 echo
 echo "targets (deepseek layout):"
 verdict "estimate --json <= 10x floor" "$estimate_ratio" "<=" 10
+# issue 13's: the headers-only floor, what a reader listing the shards must do
+verdict "estimate --json <= 8x headers-only" "$estimate_hratio" "<=" 8
 verdict "inspect --json <= 20x floor" "$inspect_ratio" "<=" 20
 peak_kib=$(( estimate_rss > inspect_rss ? estimate_rss : inspect_rss ))
 verdict "peak RSS <= 64 MiB (MiB)" "$(awk -v k="$peak_kib" 'BEGIN { printf "%.1f", k / 1024 }')" "<=" 64
