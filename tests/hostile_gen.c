@@ -164,6 +164,38 @@ int hb_rmtree(const char *dir)
     return n > 0 && (size_t)n < sizeof(cmd) && system(cmd) == 0 ? 0 : -1;
 }
 
+const char *hb_path(const char *root, const char *rel)
+{
+    static char buf[4][600];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof(buf[k]), "%s/%s", root, rel);
+    return buf[k];
+}
+
+int hb_mkdirs(const char *root, const char *rel)
+{
+    char cmd[800];
+    const int n = snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", hb_path(root, rel));
+    return n > 0 && (size_t)n < sizeof(cmd) && system(cmd) == 0 ? 0 : -1;
+}
+
+int hb_hf_repo(const char *root, const char *repo, const char *revision)
+{
+    char rel[400];
+    static const char *const sub[] = {"refs", "blobs"};
+    size_t i;
+    int n;
+    for (i = 0; i < 2; i++) {
+        n = snprintf(rel, sizeof(rel), "%s/%s", repo, sub[i]);
+        if (n < 0 || (size_t)n >= sizeof(rel) || hb_mkdirs(root, rel) != 0) {
+            return -1;
+        }
+    }
+    n = snprintf(rel, sizeof(rel), "%s/snapshots/%s", repo, revision);
+    return n > 0 && (size_t)n < sizeof(rel) ? hb_mkdirs(root, rel) : -1;
+}
+
 int hb_write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");

@@ -50,6 +50,18 @@ void hb_nest(struct hbuf *b, size_t depth);
 int hb_tmpdir(char *out, size_t size, const char *stem);
 int hb_rmtree(const char *dir);
 
+/* ROOT/REL in one of four buffers used in turn: up to four such paths stay
+ * valid at once (a fifth call reuses the first). */
+const char *hb_path(const char *root, const char *rel);
+
+/* mkdir -p ROOT/REL; returns 0 or -1. */
+int hb_mkdirs(const char *root, const char *rel);
+
+/* A Hugging Face cache repository's folders below ROOT/REPO (as
+ * "hub/models--ORG--NAME"): refs, blobs and snapshots/REVISION.
+ * Returns 0 or -1. */
+int hb_hf_repo(const char *root, const char *repo, const char *revision);
+
 /* Writes a file (mode 0644); returns 0 or -1. */
 int hb_write_file(const char *path, const void *data, size_t len);
 

@@ -23,11 +23,7 @@ static char root[256];
 
 static const char *at(const char *rel)
 {
-    static char buf[4][600];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof(buf[k]), "%s/%s", root, rel);
-    return buf[k];
+    return hb_path(root, rel);
 }
 
 static void put_text(const char *rel, const char *text)

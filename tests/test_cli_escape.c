@@ -224,21 +224,28 @@ static void expect_in(const char *what, const char *text, const char *want)
     }
 }
 
-/* out_textn's output for n bytes of s. */
-static void expect_text(const char *s, size_t n, const char *want)
+/* What `write` prints for s and n through a struct out, in got. */
+static void written(char *got, size_t size, void (*write)(struct out *, const char *, size_t),
+                    const char *s, size_t n)
 {
     static struct out o;
-    char got[256];
     size_t len;
     FILE *f = tmpfile();
     assert_non_null(f);
     out_init(&o, f);
-    out_textn(&o, s, n);
+    write(&o, s, n);
     out_flush(&o);
     rewind(f);
-    len = fread(got, 1, sizeof(got) - 1, f);
+    len = fread(got, 1, size - 1, f);
     fclose(f);
     got[len] = '\0';
+}
+
+/* out_textn's output for n bytes of s. */
+static void expect_text(const char *s, size_t n, const char *want)
+{
+    char got[256];
+    written(got, sizeof(got), out_textn, s, n);
     assert_string_equal(got, want);
 }
 
@@ -265,18 +272,8 @@ static void test_text_writer(void **state)
 
 static void expect_cut(const char *s, size_t cols, const char *want)
 {
-    static struct out o;
     char got[256];
-    size_t len;
-    FILE *f = tmpfile();
-    assert_non_null(f);
-    out_init(&o, f);
-    out_text_cut(&o, s, cols);
-    out_flush(&o);
-    rewind(f);
-    len = fread(got, 1, sizeof(got) - 1, f);
-    fclose(f);
-    got[len] = '\0';
+    written(got, sizeof(got), out_text_cut, s, cols);
     assert_string_equal(got, want);
     assert_true(out_text_width(got) <= cols || strcmp(got, s) == 0);
 }

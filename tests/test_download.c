@@ -86,18 +86,12 @@ static void st_file(struct hbuf *out, const struct tdef *t, size_t n)
 
 static const char *at(const char *rel)
 {
-    static char buf[4][600];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof(buf[k]), "%s/%s", root, rel);
-    return buf[k];
+    return hb_path(root, rel);
 }
 
 static void mkdirs(const char *rel)
 {
-    char cmd[800];
-    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", at(rel));
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(hb_mkdirs(root, rel), 0);
 }
 
 /* Writes the first `keep` bytes of b (all when keep is 0). */
@@ -348,9 +342,7 @@ static void test_cache(void **state)
     char out[PATH_MAX];
     struct mm_error err;
     (void)state;
-    mkdirs("hub/models--Org--Name/refs");
-    mkdirs("hub/models--Org--Name/blobs");
-    mkdirs("hub/models--Org--Name/snapshots/c0ffee");
+    assert_int_equal(hb_hf_repo(root, "hub/models--Org--Name", "c0ffee"), 0);
     put_text("hub/models--Org--Name/refs/main", "c0ffee");
     put_meta("hub/models--Org--Name/snapshots/c0ffee");
     put("hub/models--Org--Name/blobs/aaaa", &s1, 0);

@@ -241,6 +241,53 @@ static struct mm_memory run(const struct mm_inventory *inv, struct mm_memory_par
     return r;
 }
 
+/* The defaults with a context of `context` tokens and flash attention as given. */
+static struct mm_memory_params params(uint64_t context, enum mm_flash_attn flash)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    p.context = context;
+    p.flash_attn = flash;
+    return p;
+}
+
+/* A run the plan refuses as an invalid setup. */
+static void assert_refused(const struct mm_inventory *inv, struct mm_memory_params *p)
+{
+    struct mm_memory r;
+    struct mm_error err;
+    p->inference = 1;
+    assert_int_equal(mm_memory_run(&r, inv, NULL, p, &err), MM_ERR_INVALID_ARG);
+}
+
+/* Each test gets its model's inventory as its state, freed after it. */
+static int setup_llama3_8b(void **state)
+{
+    *state = build(&llama3_8b_q4km);
+    return 0;
+}
+
+static int setup_trilm(void **state)
+{
+    *state = build(&trilm_3_9b);
+    return 0;
+}
+
+static int setup_gemma2_fixture(void **state)
+{
+    struct mm_inventory *inv = NULL;
+    struct mm_error err;
+    assert_int_equal(mm_inventory_load(&inv, MM_FIXTURES "/estimate/gguf-gemma2", NULL, &err),
+                     MM_OK);
+    *state = inv;
+    return 0;
+}
+
+static int teardown_inventory(void **state)
+{
+    mm_inventory_free(*state);
+    return 0;
+}
+
 /* MiB with two decimals, rounded as llama.cpp prints them (%.2f). */
 static uint64_t mib100(uint64_t bytes)
 {
@@ -249,12 +296,9 @@ static uint64_t mib100(uint64_t bytes)
 
 static void test_llama3_8b_ctx512(void **state)
 {
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(512, MM_FLASH_OFF);
     struct mm_memory r;
-    (void)state;
-    p.context = 512;
-    p.flash_attn = MM_FLASH_OFF;
     r = run(inv, &p);
     assert_int_equal(r.runtime, MM_RUNTIME_LLAMACPP);
     assert_int_equal(r.detail.layers_offloaded, 33);
@@ -275,16 +319,13 @@ static void test_llama3_8b_ctx512(void **state)
     assert_int_equal(r.inference.host_bytes,
                      295501824ull + r.detail.host_compute_buffer_bytes +
                          r.detail.output_buffer_bytes);
-    mm_inventory_free(inv);
 }
 
 static void test_llama3_8b_ctx8192_4seq(void **state)
 {
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(2048, MM_FLASH_AUTO);
     struct mm_memory r;
-    (void)state;
-    p.context = 2048;
     p.batch = 4;
     p.flash_attn = MM_FLASH_OFF;
     r = run(inv, &p);
@@ -294,17 +335,13 @@ static void test_llama3_8b_ctx8192_4seq(void **state)
     assert_int_equal(mib100(r.detail.host_compute_buffer_bytes), 2401);
     /* the known gap: 1.96 MiB here, 2.02 MiB in that ollama build */
     assert_int_equal(mib100(r.detail.output_buffer_bytes), 196);
-    mm_inventory_free(inv);
 }
 
 static void test_trilm_f16(void **state)
 {
-    struct mm_inventory *inv = build(&trilm_3_9b);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(512, MM_FLASH_OFF);
     struct mm_memory r;
-    (void)state;
-    p.context = 512;
-    p.flash_attn = MM_FLASH_OFF;
     r = run(inv, &p);
     assert_int_equal(r.detail.layers_total, 31);
     assert_int_equal(mib100(r.detail.cpu_mapped_bytes), 29700);
@@ -312,19 +349,16 @@ static void test_trilm_f16(void **state)
     assert_int_equal(r.detail.kv_buffer_bytes, 180 * MIB);
     assert_int_equal(mib100(r.detail.output_buffer_bytes), 19);
     assert_int_equal(mib100(r.detail.compute_buffer_bytes), 10500);
-    mm_inventory_free(inv);
 }
 
 /* -ngl: blocks kept on the CPU go to host memory with their cache; the
  * output layer stays there unless every block is offloaded. */
 static void test_partial_offload(void **state)
 {
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(4096, MM_FLASH_AUTO);
     struct mm_memory all;
     struct mm_memory r;
-    (void)state;
-    p.context = 4096;
     all = run(inv, &p);
     p.n_gpu_layers = 32; /* every block, not the output layer */
     r = run(inv, &p);
@@ -344,7 +378,6 @@ static void test_partial_offload(void **state)
     assert_int_equal(r.inference.kv_cache_bytes, 0);
     assert_int_equal(r.inference.activation_bytes, 0);
     assert_int_equal(r.detail.cpu_mapped_bytes, 4617396224ull + 295501824ull);
-    mm_inventory_free(inv);
 }
 
 /* Two devices: the output layer counts as a 33rd block, so equal shares
@@ -354,11 +387,9 @@ static void test_partial_offload(void **state)
 static void test_tensor_split(void **state)
 {
     static const uint32_t three_one[] = {3, 1};
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(4096, MM_FLASH_AUTO);
     struct mm_memory r;
-    (void)state;
-    p.context = 4096;
     p.gpus = 2;
     r = run(inv, &p);
     assert_int_equal(r.parallel, MM_PAR_LAYERS);
@@ -370,23 +401,15 @@ static void test_tensor_split(void **state)
     r = run(inv, &p);
     assert_int_equal(r.device_detail.kv_buffer_bytes, 25 * 16 * MIB);
     p.parallel = MM_PAR_TP;
-    {
-        struct mm_error err;
-        p.inference = 1;
-        assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_ERR_INVALID_ARG);
-    }
-    mm_inventory_free(inv);
+    assert_refused(inv, &p);
 }
 
 /* Cache types are ggml row sizes; a quantized V needs flash attention. */
 static void test_cache_types(void **state)
 {
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(4096, MM_FLASH_AUTO);
     struct mm_memory r;
-    struct mm_error err;
-    (void)state;
-    p.context = 4096;
     p.cache_type_k = MM_DTYPE_Q8_0;
     p.cache_type_v = MM_DTYPE_Q4_0;
     r = run(inv, &p);
@@ -395,23 +418,19 @@ static void test_cache_types(void **state)
     assert_int_equal(r.detail.v_bytes, 32ull * 4096 * 1024 / 32 * 18);
     assert_int_equal(r.inference.kv_bytes_per_token, 32ull * 1024 / 32 * (34 + 18));
     p.flash_attn = MM_FLASH_OFF;
-    p.inference = 1;
-    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_ERR_INVALID_ARG);
+    assert_refused(inv, &p);
     p.cache_type_v = MM_DTYPE_Q4_K; /* not a cache type llama.cpp takes */
     p.flash_attn = MM_FLASH_ON;
-    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_ERR_INVALID_ARG);
-    mm_inventory_free(inv);
+    assert_refused(inv, &p);
 }
 
 /* n_ctx is padded to 256; flash attention keeps no KQ scores. */
 static void test_padding_and_flash(void **state)
 {
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(1000, MM_FLASH_AUTO);
     struct mm_memory on;
     struct mm_memory off;
-    (void)state;
-    p.context = 1000;
     on = run(inv, &p);
     assert_int_equal(on.detail.n_ctx, 1024);
     assert_int_equal(on.detail.flash_attn, 1);
@@ -423,20 +442,17 @@ static void test_padding_and_flash(void **state)
     /* 32768 x 512 x (32 x 4 + 4) + 4 x 4096 x 512 x 4 */
     assert_int_equal(off.detail.compute_buffer_bytes, 32768ull * 512 * 132 + 33554432ull);
     assert_true(on.detail.compute_buffer_bytes < off.detail.compute_buffer_bytes / 4);
-    mm_inventory_free(inv);
 }
 
 /* The fit: the longest context is a whole number of 256-cell pads, one
  * more pad does not fit; the concurrency is those cells / the context. */
 static void test_fit(void **state)
 {
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(8192, MM_FLASH_AUTO);
     struct mm_memory r;
     struct mm_memory over;
     uint64_t cap;
-    (void)state;
-    p.context = 8192;
     p.device_bytes = 8 * 1024 * MIB;
     r = run(inv, &p);
     assert_true(r.device.has_max_context);
@@ -450,7 +466,6 @@ static void test_fit(void **state)
     assert_false(over.device.inference_fits);
     assert_true(r.device.has_max_concurrency);
     assert_int_equal(r.device.max_concurrency_x100, cap * 100 / 8192);
-    mm_inventory_free(inv);
 }
 
 /* Sliding-window layers hold min(n_ctx, window x sequences + ubatch padded
@@ -460,14 +475,9 @@ static void test_fit(void **state)
  * per cell and layer. */
 static void test_sliding_window(void **state)
 {
-    struct mm_inventory *inv = NULL;
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    const struct mm_inventory *inv = *state;
+    struct mm_memory_params p = params(1024, MM_FLASH_AUTO);
     struct mm_memory r;
-    struct mm_error err;
-    (void)state;
-    assert_int_equal(mm_inventory_load(&inv, MM_FIXTURES "/estimate/gguf-gemma2", NULL, &err),
-                     MM_OK);
-    p.context = 1024;
     r = run(inv, &p);
     assert_int_equal(r.detail.n_ctx, 1024);
     assert_int_equal(r.detail.swa_cells, 768); /* 4 + 512 padded */
@@ -484,33 +494,29 @@ static void test_sliding_window(void **state)
     /* no output.weight: token_embd is loaded again as the output layer */
     assert_int_equal(r.detail.model_buffer_bytes, 2688);
     assert_int_equal(r.detail.cpu_mapped_bytes, 640);
-    mm_inventory_free(inv);
 }
 
 /* The default table's row of the file as stored: its llama.cpp file type
  * and the layer group with the most stored bytes (the Q6_K output layer). */
 static void test_stored_row(void **state)
 {
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
+    const struct mm_inventory *inv = *state;
     struct mm_estimate e;
     struct mm_error err;
-    (void)state;
     assert_int_equal(mm_estimate_run(&e, inv, NULL, &err), MM_OK);
     assert_string_equal(e.stored_type, "Q4_K_M");
     assert_string_equal(e.largest_stored_layer, "output");
     assert_int_equal(e.largest_stored_layer_bytes, 430940160ull);
     assert_int_equal(e.stored_bytes, 4617396224ull + 295501824ull);
-    mm_inventory_free(inv);
 }
 
 /* A version 2 caller's struct ends before llama.cpp's settings: whatever
  * lies beyond is not read, llama.cpp's defaults apply. */
 static void test_version2_defaults(void **state)
 {
-    struct mm_inventory *inv = build(&llama3_8b_q4km);
+    const struct mm_inventory *inv = *state;
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
-    (void)state;
     p.version = 2;
     p.context = 4096;
     p.n_gpu_layers = 3;
@@ -522,7 +528,6 @@ static void test_version2_defaults(void **state)
     assert_int_equal(r.detail.type_k, MM_DTYPE_F16);
     assert_int_equal(r.detail.flash_attn, 1);
     assert_int_equal(r.detail.n_ubatch, 512);
-    mm_inventory_free(inv);
 }
 
 /* ---- tests/accuracy/llamacpp.tsv ----------------------------------------- */
@@ -670,14 +675,22 @@ static int accuracy(const char *path)
 
 int main(int argc, char **argv)
 {
+#define LLAMA3(t) cmocka_unit_test_setup_teardown(t, setup_llama3_8b, teardown_inventory)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_llama3_8b_ctx512), cmocka_unit_test(test_llama3_8b_ctx8192_4seq),
-        cmocka_unit_test(test_trilm_f16),        cmocka_unit_test(test_partial_offload),
-        cmocka_unit_test(test_tensor_split),     cmocka_unit_test(test_cache_types),
-        cmocka_unit_test(test_padding_and_flash), cmocka_unit_test(test_fit),
-        cmocka_unit_test(test_stored_row),       cmocka_unit_test(test_version2_defaults),
-        cmocka_unit_test(test_sliding_window),
+        LLAMA3(test_llama3_8b_ctx512),
+        LLAMA3(test_llama3_8b_ctx8192_4seq),
+        cmocka_unit_test_setup_teardown(test_trilm_f16, setup_trilm, teardown_inventory),
+        LLAMA3(test_partial_offload),
+        LLAMA3(test_tensor_split),
+        LLAMA3(test_cache_types),
+        LLAMA3(test_padding_and_flash),
+        LLAMA3(test_fit),
+        LLAMA3(test_stored_row),
+        LLAMA3(test_version2_defaults),
+        cmocka_unit_test_setup_teardown(test_sliding_window, setup_gemma2_fixture,
+                                        teardown_inventory),
     };
+#undef LLAMA3
     if (argc > 1) {
         return accuracy(argv[1]);
     }

@@ -124,7 +124,7 @@ static uint64_t kv_8k(const char *path_config, struct mm_geometry *g)
     p.context = 8192;
     p.batch = 1;
     p.kv_bytes = 2;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_int_equal(r.geometry.source, MM_GEOMETRY_CONFIG);
     if (g != NULL) {
         *g = r.geometry;
@@ -187,11 +187,10 @@ static struct mm_memory plan_at(const char *dir, uint64_t context)
     struct mm_config *cfg = test_fixture_config(dir);
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
-    struct mm_error err;
     p.inference = 1;
     p.context = context;
     p.kv_bytes = 2;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     mm_config_free(cfg);
     mm_inventory_free(inv);
     return r;
@@ -572,8 +571,7 @@ static void test_gguf_metadata(void **state)
     p.runtime = MM_RUNTIME_TRANSFORMERS; /* the formula above, not llama.cpp's cells */
     {
         struct mm_inventory *inv = test_fixture_load("gguf-gemma2");
-        struct mm_error err;
-        assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+        test_memory_ok(&r, inv, NULL, &p);
         mm_inventory_free(inv);
     }
     assert_int_equal(r.inference.kv_cache_bytes, 64 * (2 * 16 + 2 * 4));
@@ -583,10 +581,9 @@ static void test_gguf_metadata(void **state)
      * x 128) + 128 x 4096 = 548,864 elements, 36 x 548,864 x 4 bytes */
     {
         struct mm_inventory *inv = test_fixture_load("gguf-qwen3next");
-        struct mm_error err;
         p.context = 32768;
         p.kv_bytes = 2;
-        assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+        test_memory_ok(&r, inv, NULL, &p);
         mm_inventory_free(inv);
     }
     assert_int_equal(r.geometry.no_kv_layers, 36);
@@ -638,23 +635,21 @@ static void test_headroom_range(void **state)
 {
     struct mm_inventory *inv = test_fixture_load("tiny-llama");
     struct mm_config *cfg = test_fixture_config("tiny-llama");
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory_params p = test_inference_params(100);
     struct mm_memory r;
     struct mm_error err;
     uint64_t need;
     (void)state;
-    p.inference = 1;
-    p.context = 100;
     p.batch = 2;
     p.overhead_bytes = 0;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     need = r.inference.total_bytes;
     assert_int_equal(need, 537279232 - MM_DEFAULT_OVERHEAD_BYTES);
     /* short by exactly 2^63 bytes: the lowest headroom; a byte more is an
      * overflow */
     p.device_bytes = 1024;
     p.overhead_bytes = (1ull << 63) + 1024 - need;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_true(r.device.inference_headroom == INT64_MIN);
     assert_false(r.device.inference_fits);
     p.overhead_bytes++;
@@ -663,7 +658,7 @@ static void test_headroom_range(void **state)
     /* 2^63 - 1 bytes to spare: the highest; a byte more is an overflow */
     p.overhead_bytes = 0;
     p.device_bytes = need + (uint64_t)INT64_MAX;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_true(r.device.inference_headroom == INT64_MAX);
     p.device_bytes++;
     assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_ERR_LIMIT);
@@ -674,10 +669,10 @@ static void test_headroom_range(void **state)
     p.inference = 0;
     p.train = MM_TRAIN_FULL;
     p.device_bytes = 0;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     need = r.training.total_bytes;
     p.device_bytes = need + (uint64_t)INT64_MAX;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_true(r.device.training_headroom == INT64_MAX);
     assert_true(r.device.inference_headroom == 0); /* not asked for */
     p.device_bytes++;
@@ -778,30 +773,29 @@ static void test_gpus(void **state)
     assert_null(mm_gpu_find(""));
 }
 
+/* What `typed` resolves to: MM_OK and the table entry `name`. */
+static void expect_gpu(struct mm_gpu_lookup *l, const char *typed, const char *name)
+{
+    assert_int_equal(mm_gpu_lookup(l, typed), MM_OK);
+    assert_string_equal(l->gpu->name, name);
+}
+
 /* What people type: nvidia-smi's names, bare models, instances. */
 static void test_gpu_lookup(void **state)
 {
     struct mm_gpu_lookup l;
     size_t i;
     (void)state;
-    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA H100 80GB HBM3"), MM_OK);
-    assert_string_equal(l.gpu->name, "H100-80GB");
+    expect_gpu(&l, "NVIDIA H100 80GB HBM3", "H100-80GB");
     assert_int_equal(l.count, 0);
     assert_null(l.instance);
-    assert_int_equal(mm_gpu_lookup(&l, "Tesla V100-SXM2-32GB"), MM_OK);
-    assert_string_equal(l.gpu->name, "V100-32GB");
-    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA GeForce RTX 4090"), MM_OK);
-    assert_string_equal(l.gpu->name, "RTX4090-24GB");
-    assert_int_equal(mm_gpu_lookup(&l, "4090"), MM_OK);
-    assert_string_equal(l.gpu->name, "RTX4090-24GB");
-    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA A100-SXM-80GB"), MM_OK);
-    assert_string_equal(l.gpu->name, "A100-80GB");
-    assert_int_equal(mm_gpu_lookup(&l, "Tesla V100-FHHL-16GB"), MM_OK);
-    assert_string_equal(l.gpu->name, "V100-16GB");
-    assert_int_equal(mm_gpu_lookup(&l, "AMD Instinct MI250X/MI250"), MM_OK);
-    assert_string_equal(l.gpu->name, "MI250X-128GB");
-    assert_int_equal(mm_gpu_lookup(&l, "NVIDIA H100 NVL"), MM_OK);
-    assert_string_equal(l.gpu->name, "H100-NVL-94GB");
+    expect_gpu(&l, "Tesla V100-SXM2-32GB", "V100-32GB");
+    expect_gpu(&l, "NVIDIA GeForce RTX 4090", "RTX4090-24GB");
+    expect_gpu(&l, "4090", "RTX4090-24GB");
+    expect_gpu(&l, "NVIDIA A100-SXM-80GB", "A100-80GB");
+    expect_gpu(&l, "Tesla V100-FHHL-16GB", "V100-16GB");
+    expect_gpu(&l, "AMD Instinct MI250X/MI250", "MI250X-128GB");
+    expect_gpu(&l, "NVIDIA H100 NVL", "H100-NVL-94GB");
     assert_int_equal(mm_gpu_lookup(&l, "a100"), MM_ERR_INVALID_ARG);
     assert_null(l.gpu);
     assert_int_equal(l.ncandidates, 2);
@@ -809,8 +803,7 @@ static void test_gpu_lookup(void **state)
     assert_string_equal(l.candidates[1]->name, "A100-80GB");
     assert_int_equal(mm_gpu_lookup(&l, "A100 60GB"), MM_ERR_NOT_FOUND);
     assert_int_equal(mm_gpu_lookup(&l, "80GB"), MM_ERR_NOT_FOUND);
-    assert_int_equal(mm_gpu_lookup(&l, "p4de.24xlarge"), MM_OK);
-    assert_string_equal(l.gpu->name, "A100-80GB");
+    expect_gpu(&l, "p4de.24xlarge", "A100-80GB");
     assert_int_equal(l.count, 8);
     assert_string_equal(l.provider, "AWS");
     assert_int_equal(mm_gpu_lookup(&l, "Standard_ND96isr_H100_v5"), MM_OK);
@@ -837,13 +830,12 @@ static void test_llama2_7b_sparse(void **state)
     struct mm_inventory *inv = test_llama_layout(&llama2_7b, "F16", &data);
     struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
     struct mm_memory r;
-    struct mm_error err;
     (void)state;
     /* 6,738,415,616 parameters x 2 bytes */
     assert_int_equal(data, 13476831232ull);
     p.inference = 1;
     p.context = 4096;
-    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, NULL, &p);
     /* weights as loaded = the exact stored size: 12.55 GiB */
     assert_int_equal(r.inference.weights_bytes, 13476831232ull);
     assert_int_equal(r.logical_parameters, 6738415616ull);

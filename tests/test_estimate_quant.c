@@ -39,21 +39,18 @@ static void test_load_in_tiny(void **state)
                  {MM_LOAD_NF4, 38072, 42808}};
     struct mm_inventory *inv = test_fixture_load("tiny-llama");
     struct mm_config *cfg = test_fixture_config("tiny-llama");
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory_params p = test_inference_params(100);
     struct mm_memory r;
     struct mm_memory base;
-    struct mm_error err;
     size_t i;
     (void)state;
-    p.inference = 1;
-    p.context = 100;
     p.runtime = MM_RUNTIME_TRANSFORMERS;
-    assert_int_equal(mm_memory_run(&base, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&base, inv, cfg, &p);
     assert_int_equal(base.inference.weights_bytes, 152192);
     assert_int_equal(base.detail.load_in, MM_LOAD_AS_STORED);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         p.load_in = cases[i].l;
-        assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+        test_memory_ok(&r, inv, cfg, &p);
         assert_int_equal(r.inference.weights_bytes, cases[i].weights);
         assert_int_equal(r.detail.load_in, cases[i].l);
         assert_int_equal(r.detail.quantized_parameters, 73728);
@@ -79,12 +76,10 @@ static void test_load_in_refused(void **state)
     struct mm_inventory *bnb = test_fixture_load("bnb4");
     struct mm_config *bnb_cfg = test_fixture_config("bnb4");
     struct mm_inventory *gguf = test_fixture_load("gguf-gemma2");
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory_params p = test_inference_params(100);
     struct mm_memory r;
     struct mm_error err;
     (void)state;
-    p.inference = 1;
-    p.context = 100;
     p.load_in = MM_LOAD_8BIT;
     p.runtime = MM_RUNTIME_VLLM;
     assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_ERR_INVALID_ARG);
@@ -103,7 +98,7 @@ static void test_load_in_refused(void **state)
     assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_ERR_INVALID_ARG);
     /* a version 2 caller has no load_in: the weights as stored */
     p.version = 2;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_int_equal(r.inference.weights_bytes, 152192);
     mm_inventory_free(gguf);
     mm_config_free(bnb_cfg);
@@ -127,19 +122,16 @@ static void test_quant_fits_tiny(void **state)
 {
     struct mm_inventory *inv = test_fixture_load("tiny-llama");
     struct mm_config *cfg = test_fixture_config("tiny-llama");
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory_params p = test_inference_params(100);
     struct mm_memory r;
-    struct mm_error err;
     uint64_t rest;
     (void)state;
-    p.inference = 1;
-    p.context = 100;
     p.runtime = MM_RUNTIME_TRANSFORMERS;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_int_equal(r.nquant_fits, 0); /* no device, no question */
     rest = r.inference.total_bytes - r.inference.weights_bytes;
     p.device_bytes = 82560 + rest;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_int_equal(r.nquant_fits, 4);
     expect(&r, 0, "BF16", 152192, 0);
     expect(&r, 1, "8bit", 82560, 1);
@@ -149,7 +141,7 @@ static void test_quant_fits_tiny(void **state)
     assert_int_equal(r.quant_fits[0].total_bytes, r.inference.total_bytes);
     /* under --load-in the list is still the checkpoint's */
     p.load_in = MM_LOAD_NF4;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     expect(&r, 0, "BF16", 152192, 0);
     assert_true(r.device.inference_fits);
     /* vLLM: fp8 = 73,728 + 14 fp32 scales + 4,736 = 78,520; int4, one group
@@ -158,7 +150,7 @@ static void test_quant_fits_tiny(void **state)
     p.load_in = MM_LOAD_AS_STORED;
     p.runtime = MM_RUNTIME_VLLM;
     p.device_bytes = 24 * GIB;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_int_equal(r.nquant_fits, 3);
     expect(&r, 0, "BF16", 152192, 1);
     expect(&r, 1, "fp8", 78520, 1);
@@ -169,7 +161,7 @@ static void test_quant_fits_tiny(void **state)
     inv = test_fixture_load("bnb4");
     cfg = test_fixture_config("bnb4");
     p.runtime = MM_RUNTIME_TRANSFORMERS;
-    assert_int_equal(mm_memory_run(&r, inv, cfg, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, cfg, &p);
     assert_int_equal(r.nquant_fits, 0);
     mm_config_free(cfg);
     mm_inventory_free(inv);
@@ -183,15 +175,12 @@ static void test_quant_fits_gguf_fallback(void **state)
     static const char *const names[] = {"F16", "Q8_0", "Q6_K", "Q5_K_M",
                                         "Q4_K_M", "Q3_K_M", "Q2_K"};
     struct mm_inventory *inv = test_fixture_load("gguf-gemma2");
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory_params p = test_inference_params(100);
     struct mm_memory r;
-    struct mm_error err;
     size_t i;
     (void)state;
-    p.inference = 1;
-    p.context = 100;
     p.device_bytes = GIB;
-    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, NULL, &p);
     assert_int_equal(r.runtime, MM_RUNTIME_LLAMACPP);
     assert_int_equal(r.nquant_fits, 7);
     for (i = 0; i < 7; i++) {
@@ -232,17 +221,14 @@ static void test_quant_fits_llama2_7b(void **state)
                 {"Q2_K", 2532122624ull}};
     uint64_t data = 0;
     struct mm_inventory *inv = test_llama_layout(&llama2_7b, "F16", &data);
-    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    struct mm_memory_params p = test_inference_params(4096);
     struct mm_memory r;
-    struct mm_error err;
     size_t i;
     (void)state;
     assert_int_equal(data, 13476831232ull);
-    p.inference = 1;
-    p.context = 4096;
     p.runtime = MM_RUNTIME_LLAMACPP;
     p.device_bytes = 8 * GIB;
-    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, NULL, &p);
     assert_int_equal(r.nquant_fits, 7);
     for (i = 0; i < 7; i++) {
         assert_string_equal(r.quant_fits[i].name, want[i].name);
@@ -263,7 +249,7 @@ static void test_quant_fits_llama2_7b(void **state)
      * (524,288,000 of embeddings and head, 532,480 of norms) */
     p.runtime = MM_RUNTIME_TRANSFORMERS;
     p.load_in = MM_LOAD_8BIT;
-    assert_int_equal(mm_memory_run(&r, inv, NULL, &p, &err), MM_OK);
+    test_memory_ok(&r, inv, NULL, &p);
     assert_int_equal(r.inference.weights_bytes, 7006265344ull);
     assert_int_equal(r.detail.quantized_parameters, 6476005376ull);
     expect(&r, 0, "F16", 13476831232ull, 0);

@@ -250,18 +250,12 @@ static char blob_sha[65]; /* the SHA-256 of the one blob, its name */
 
 static const char *at(const char *rel)
 {
-    static char buf[4][600];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof(buf[k]), "%s/%s", root, rel);
-    return buf[k];
+    return hb_path(root, rel);
 }
 
 static void mkdirs(const char *rel)
 {
-    char cmd[800];
-    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", at(rel));
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(hb_mkdirs(root, rel), 0);
 }
 
 static void put(const char *rel, const char *text)
@@ -304,9 +298,7 @@ static int setup_tree(void **state)
     }
     /* the real path, as the library names files of a resolved snapshot */
     memcpy(root, real, strlen(real) + 1);
-    mkdirs(REPO "/refs");
-    mkdirs(REPO "/blobs");
-    mkdirs(REPO "/snapshots/r1");
+    assert_int_equal(hb_hf_repo(root, REPO, "r1"), 0);
     mkdirs("outside/unet");
     hb_init(&b);
     hb_safetensors_one(&b, "w", 4);

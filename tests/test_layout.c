@@ -38,6 +38,21 @@ struct mm_config *test_fixture_config(const char *dir)
     return cfg;
 }
 
+struct mm_memory_params test_inference_params(uint64_t context)
+{
+    struct mm_memory_params p = MM_MEMORY_PARAMS_INIT;
+    p.inference = 1;
+    p.context = context;
+    return p;
+}
+
+void test_memory_ok(struct mm_memory *out, const struct mm_inventory *inv,
+                    const struct mm_config *cfg, const struct mm_memory_params *p)
+{
+    struct mm_error err;
+    assert_int_equal(mm_memory_run(out, inv, cfg, p, &err), MM_OK);
+}
+
 struct buf {
     char *p;
     size_t n, cap;

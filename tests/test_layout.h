@@ -15,6 +15,13 @@
 struct mm_inventory *test_fixture_load(const char *dir);
 struct mm_config *test_fixture_config(const char *dir);
 
+/* MM_MEMORY_PARAMS_INIT for an inference estimate of `context` tokens. */
+struct mm_memory_params test_inference_params(uint64_t context);
+
+/* mm_memory_run into *out, asserted to return MM_OK. */
+void test_memory_ok(struct mm_memory *out, const struct mm_inventory *inv,
+                    const struct mm_config *cfg, const struct mm_memory_params *p);
+
 /* Llama's geometry: hidden size, MLP width, layers, attention heads, KV
  * heads, vocabulary. */
 struct test_llama {
