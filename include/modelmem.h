@@ -183,6 +183,7 @@ enum mm_errcode {
     MM_E_LIMIT_SCAN_MODELS, /* scan: more than MM_LIMIT_SCAN_MODELS models */
     /* Downloads */
     MM_E_DOWNLOAD_INCOMPLETE,  /* a download huggingface_hub left unfinished (.incomplete) */
+    MM_E_LIMIT_SCAN_REFS, /* scan: more than MM_LIMIT_SCAN_REFS refs in one repository */
     MM_E_COUNT_ /* number of codes; not a code */
 };
 
@@ -995,6 +996,10 @@ enum mm_status mm_hf_cache_resolve(char *out, size_t out_size, const char *cache
 #define MM_LIMIT_SCAN_DEPTH 16u
 /* Models one scan lists; the rest is one entry with MM_E_LIMIT_SCAN_MODELS. */
 #define MM_LIMIT_SCAN_MODELS 100000u
+/* Refs read in one cache repository's refs/; the rest are one entry with
+ * MM_E_LIMIT_SCAN_REFS (huggingface_hub writes one per branch, tag and
+ * pull request downloaded). */
+#define MM_LIMIT_SCAN_REFS 4096u
 
 struct mm_scan_options {
     unsigned version;  /* MM_SCAN_OPTIONS_VERSION */

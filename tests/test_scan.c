@@ -1,7 +1,9 @@
 /* test_scan.c - mm_scan_find over folders built in a temporary folder: a
  * Hugging Face cache (refs, dangling refs, old snapshots), model folders
  * at several depths, alternatives in one folder, links out of ROOT and
- * back into it, the depth limit, a missing ROOT, ROOTs that overlap.
+ * back into it, the depth limit, a missing ROOT, ROOTs that overlap;
+ * hostile refs (huge, links out, a link loop, a snapshot link out) and
+ * more refs than MM_LIMIT_SCAN_REFS.
  * Discovery reads no
  * weight, so the weight files here are empty. */
 #include <setjmp.h>
@@ -44,6 +46,21 @@ static int setup(void **state)
              "mkdir -p mirror/deep/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/m4 && "
              "touch mirror/deep/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/m4/model.safetensors",
              tmp, tmp);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    /* hostile/models--org--h: refs as a hostile cache might hold them */
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && R=hostile/models--org--h && mkdir -p $R/refs $R/snapshots/c1 && "
+             "touch $R/snapshots/c1/model.safetensors && printf 'c1' > $R/refs/main && "
+             "head -c 1048576 /dev/zero | tr '\\0' a > $R/refs/big && "
+             "printf 'c9' > $R/refs/escape && ln -s '%s/outside/m3' $R/snapshots/c9 && "
+             "ln -s loop $R/refs/loop && printf 'c1' > secret && "
+             "ln -s '%s/secret' $R/refs/out && "
+             "M=many/models--org--many && mkdir -p $M/refs $M/snapshots/c1 && "
+             "touch $M/snapshots/c1/model.safetensors && "
+             "i=0; while [ $i -le %u ]; do printf c1 > $M/refs/r$i; i=$((i+1)); done",
+             tmp, tmp, tmp, MM_LIMIT_SCAN_REFS);
     return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -223,6 +240,69 @@ static void test_overlap(void **state)
     mm_scan_free(scan);
 }
 
+/* The entry whose path ends with `suffix`, or NULL. */
+static const struct mm_scan_model *entry(const struct mm_scan *scan, const char *suffix)
+{
+    size_t i;
+    for (i = 0; i < mm_scan_count(scan); i++) {
+        const char *p = mm_scan_model(scan, i)->path;
+        if (strlen(p) >= strlen(suffix) && strcmp(p + strlen(p) - strlen(suffix), suffix) == 0) {
+            return mm_scan_model(scan, i);
+        }
+    }
+    return NULL;
+}
+
+/* Refs are read as mm_hf_cache_resolve reads them: nothing a ref or a
+ * snapshot link names outside models--ORG--NAME is read or listed. */
+static void test_hostile_refs(void **state)
+{
+    struct mm_scan *scan = find("hostile", 0);
+    const struct mm_scan_model *m;
+    (void)state;
+    /* main; big; escape; out. refs/loop, a link to itself, is no ref */
+    assert_int_equal(mm_scan_count(scan), 4);
+    m = entry(scan, "/snapshots/c1");
+    assert_non_null(m);
+    assert_null(m->error);
+    assert_int_equal(m->nrefs, 1);
+    assert_string_equal(m->refs[0], "main");
+    /* 1 MiB of 'a': at most 129 bytes are read, and that is no commit */
+    m = entry(scan, "/refs/big");
+    assert_non_null(m);
+    assert_non_null(m->error);
+    assert_int_equal(m->error->code, MM_E_INVALID_ARG);
+    /* a ref naming a snapshot that is a link out of the repository */
+    m = entry(scan, "/snapshots/c9");
+    assert_non_null(m);
+    assert_non_null(m->error);
+    assert_int_equal(m->error->code, MM_E_SHARD_OUTSIDE_FOLDER);
+    /* a ref that is a link to a file outside: not read */
+    m = entry(scan, "/refs/out");
+    assert_non_null(m);
+    assert_non_null(m->error);
+    assert_int_equal(m->error->code, MM_E_SHARD_OUTSIDE_FOLDER);
+    assert_null(entry(scan, "/refs/loop"));
+    mm_scan_free(scan);
+}
+
+static void test_refs_limit(void **state)
+{
+    struct mm_scan *scan = find("many", 0);
+    const struct mm_scan_model *m;
+    (void)state;
+    assert_int_equal(mm_scan_count(scan), 2);
+    m = entry(scan, "/snapshots/c1");
+    assert_non_null(m);
+    assert_null(m->error);
+    assert_int_equal(m->nrefs, MM_LIMIT_SCAN_REFS);
+    m = entry(scan, "/models--org--many/refs");
+    assert_non_null(m);
+    assert_non_null(m->error);
+    assert_int_equal(m->error->code, MM_E_LIMIT_SCAN_REFS);
+    mm_scan_free(scan);
+}
+
 static void test_bad_args(void **state)
 {
     struct mm_scan *scan = NULL;
@@ -245,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_cache),    cmocka_unit_test(test_all_revisions),
         cmocka_unit_test(test_mirror),   cmocka_unit_test(test_root_kinds),
         cmocka_unit_test(test_overlap),  cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_hostile_refs), cmocka_unit_test(test_refs_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -118,6 +118,7 @@ static const char *const code_names[MM_E_COUNT_] = {
     [MM_E_ZIP_FOLDERS] = "zip-mixed-folders",
     [MM_E_LIMIT_SCAN_MODELS] = "limit-scan-models",
     [MM_E_DOWNLOAD_INCOMPLETE] = "download-incomplete",
+    [MM_E_LIMIT_SCAN_REFS] = "limit-scan-refs",
 };
 
 const char *mm_errcode_name(enum mm_errcode code)

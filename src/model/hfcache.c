@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "core/internal.h"
+#include "model/hfcache.h"
 #include "model/hfnames.h"
 #include "model/path_safety.h"
 
@@ -74,16 +75,9 @@ static bool ref_climbs(const char *s)
     return false;
 }
 
-/*
- * The real path of a ref file or snapshot folder of the repository whose
- * real path is `repo_real`, in *out (owned), when it lies inside it: a
- * link there (or a linked refs/ or snapshots/ folder) that leads out of
- * models--ORG--NAME is MM_E_SHARD_OUTSIDE_FOLDER, so that a cache cannot
- * make modelmem read files elsewhere. *out is NULL, and MM_OK returned,
- * when `path` cannot be resolved (absent: the caller says so).
- */
-static enum mm_status cache_entry_inside(char **out, const char *repo_real, const char *path,
-                                         const char *what, struct mm_error *err)
+/* hfcache.h */
+enum mm_status mm_hf_entry_inside(char **out, const char *repo_real, const char *path,
+                                  const char *what, struct mm_error *err)
 {
     enum mm_status st;
     *out = realpath(path, NULL);
@@ -101,15 +95,15 @@ static enum mm_status cache_entry_inside(char **out, const char *repo_real, cons
     return st;
 }
 
-/* The commit refs/<rev> names, in `commit`; *found is false when there is
- * no such ref (the revision may be a commit itself). */
-static enum mm_status read_ref(char commit[130], bool *found, const char *repo_real,
-                               const char *path, struct mm_error *err)
+/* hfcache.h; for mm_hf_cache_resolve, no ref may mean the revision is a
+ * commit itself. */
+enum mm_status mm_hf_read_ref(char commit[MM_HF_COMMIT_BYTES], bool *found,
+                              const char *repo_real, const char *path, struct mm_error *err)
 {
     struct mm_source src;
     char *real = NULL;
     size_t got = 0;
-    enum mm_status st = cache_entry_inside(&real, repo_real, path, "ref", err);
+    enum mm_status st = mm_hf_entry_inside(&real, repo_real, path, "ref", err);
     *found = false;
     if (st != MM_OK || real == NULL) {
         return st;
@@ -157,7 +151,7 @@ static enum mm_status resolve_snapshot(char *out, size_t out_size, const char *r
         return mm_fail(err, MM_ERR_LIMIT, MM_E_INVALID_ARG, repo_id, NULL, -1,
                        "cache path too long");
     }
-    st = cache_entry_inside(&real, repo_real, path, "snapshot folder", err);
+    st = mm_hf_entry_inside(&real, repo_real, path, "snapshot folder", err);
     if (st != MM_OK) {
         return st;
     }
@@ -188,7 +182,7 @@ static enum mm_status resolve_in_repo(char *out, size_t out_size, const char *re
                                       struct mm_error *err)
 {
     char path[MM_ERROR_FILE_MAX + 160];
-    char commit[130];
+    char commit[MM_HF_COMMIT_BYTES];
     char *repo_real = realpath(repo, NULL);
     bool found = false;
     enum mm_status st;
@@ -207,7 +201,7 @@ static enum mm_status resolve_in_repo(char *out, size_t out_size, const char *re
                      "cache path too long");
         goto out;
     }
-    st = read_ref(commit, &found, repo_real, path, err);
+    st = mm_hf_read_ref(commit, &found, repo_real, path, err);
     if (st == MM_OK && !found) {
         snprintf(commit, sizeof(commit), "%s", rev);
         n = snprintf(path, sizeof(path), "%s/snapshots/%s", repo, rev);

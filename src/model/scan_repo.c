@@ -4,9 +4,14 @@
  * commit hash (refs/pr/N for pull requests), snapshots/<commit>/ the
  * files as links into ../../blobs/. One entry per commit a ref names, in
  * ref-name order, with every ref naming it; a ref naming a missing
- * snapshot (an interrupted download) is an entry with not-found.
+ * snapshot (an interrupted download) is an entry with not-found. Refs and
+ * snapshot folders are read as mm_hf_cache_resolve reads them (hfcache.h):
+ * one whose real path leaves models--ORG--NAME is an entry with
+ * shard-outside-folder, and nothing outside is read. At most
+ * MM_LIMIT_SCAN_REFS refs are read per repository.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,42 +19,25 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "model/hfcache.h"
 #include "model/scan_walk.h"
 
-/* Bytes of a ref file read: a commit hash and a newline. */
-#define REF_BYTES 130u
 /* Levels of refs/ walked: refs/main, refs/pr/1. */
 #define REF_DEPTH 3
 
-/* A revision as huggingface_hub writes one in refs/: a commit hash (any
- * name of letters, digits, '-', '_', '.' not starting with '.'). */
-static bool commit_ok(const char *s)
-{
-    size_t i;
-    if (s[0] == '\0' || s[0] == '.' || strlen(s) > 128) {
-        return false;
-    }
-    for (i = 0; s[i] != '\0'; i++) {
-        const char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.')) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* One ref: its name (relative to refs/) and the commit it holds ("" when
- * the file holds no valid commit). */
+ * it holds none; `bad` says why, owned). */
 struct ref {
     char *name;
-    char commit[REF_BYTES + 1];
+    char commit[MM_HF_COMMIT_BYTES];
+    struct mm_error *bad;
 };
 
 struct refs {
     struct ref *v;
     size_t n;
     size_t cap;
+    bool over; /* more than MM_LIMIT_SCAN_REFS: the rest are not read */
 };
 
 static int cmp_ref(const void *a, const void *b)
@@ -57,9 +45,47 @@ static int cmp_ref(const void *a, const void *b)
     return strcmp(((const struct ref *)a)->name, ((const struct ref *)b)->name);
 }
 
+/* The ref file `full` (named `name`, taken) as r->v[r->n], read by
+ * mm_hf_read_ref; a ref that cannot be resolved (a link loop, gone) is
+ * skipped, as mm_hf_cache_resolve finds no such ref. */
+static enum mm_status add_ref(struct refs *r, const char *repo_real, const char *full,
+                              char *name, struct mm_error *err)
+{
+    struct ref *x;
+    struct mm_error *e = malloc(sizeof(*e));
+    bool found = false;
+    enum mm_status st;
+    if (e == NULL || !mm_grow((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v))) {
+        free(e);
+        free(name);
+        return mm_fail_nomem(err, full);
+    }
+    x = &r->v[r->n];
+    x->commit[0] = '\0';
+    st = mm_hf_read_ref(x->commit, &found, repo_real, full, e);
+    if (st == MM_ERR_NOMEM) {
+        *err = *e;
+    }
+    if (st == MM_ERR_NOMEM || (st == MM_OK && !found)) {
+        free(e);
+        free(name);
+        return st;
+    }
+    x->name = name;
+    x->bad = NULL;
+    if (st != MM_OK) {
+        x->commit[0] = '\0';
+        x->bad = e;
+        e = NULL;
+    }
+    free(e);
+    r->n++;
+    return MM_OK;
+}
+
 /* Reads the ref files under `dir` (name prefix `rel`) into `r`. */
-static enum mm_status read_refs(struct refs *r, const char *dir, const char *rel, int depth,
-                                struct mm_error *err)
+static enum mm_status read_refs(struct refs *r, const char *repo_real, const char *dir,
+                                const char *rel, int depth, struct mm_error *err)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -67,7 +93,7 @@ static enum mm_status read_refs(struct refs *r, const char *dir, const char *rel
     if (d == NULL) {
         return MM_OK; /* no refs/: a repository downloaded by commit only */
     }
-    while (st == MM_OK && (de = readdir(d)) != NULL) {
+    while (st == MM_OK && !r->over && (de = readdir(d)) != NULL) {
         char *full;
         char *name;
         struct stat sb;
@@ -78,36 +104,17 @@ static enum mm_status read_refs(struct refs *r, const char *dir, const char *rel
         name = mm_scan_join(rel, de->d_name);
         if (full == NULL || name == NULL) {
             st = mm_fail_nomem(err, dir);
-        } else if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode) && depth < REF_DEPTH) {
-            st = read_refs(r, full, name, depth + 1, err);
-        } else if (S_ISREG(sb.st_mode)) {
-            struct mm_source src;
-            size_t got = 0;
-            struct mm_error ignored;
-            struct ref *x;
-            if (!mm_grow((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v))) {
-                st = mm_fail_nomem(err, dir);
-            } else {
-                x = &r->v[r->n++];
-                x->name = name;
-                name = NULL;
-                x->commit[0] = '\0';
-                if (mm_source_open(&src, full, full, &ignored) == MM_OK) {
-                    if (mm_source_read_some(&src, 0, x->commit, REF_BYTES, &got, &ignored) !=
-                        MM_OK) {
-                        got = 0;
-                    }
-                    mm_source_close(&src);
-                }
-                while (got > 0 && (x->commit[got - 1] == '\n' || x->commit[got - 1] == '\r' ||
-                                   x->commit[got - 1] == ' ')) {
-                    got--;
-                }
-                x->commit[got] = '\0';
-                if (!commit_ok(x->commit)) {
-                    x->commit[0] = '\0';
-                }
+        } else if (lstat(full, &sb) != 0) {
+            /* gone since it was listed */
+        } else if (S_ISDIR(sb.st_mode)) {
+            if (depth < REF_DEPTH) {
+                st = read_refs(r, repo_real, full, name, depth + 1, err);
             }
+        } else if (r->n >= MM_LIMIT_SCAN_REFS) {
+            r->over = true;
+        } else {
+            st = add_ref(r, repo_real, full, name, err);
+            name = NULL;
         }
         free(full);
         free(name);
@@ -116,27 +123,67 @@ static enum mm_status read_refs(struct refs *r, const char *dir, const char *rel
     return st;
 }
 
-static bool has_name(char *const *names, size_t n, const char *name)
+/* snapshots/<commit> as an entry with the refs `names` (taken), checked as
+ * mm_hf_cache_resolve checks it: a folder whose real path leaves the
+ * repository is an entry with shard-outside-folder; one that is not there
+ * is an entry with not-found naming `ref` (the first ref naming it). */
+static enum mm_status add_snapshot(struct scan_walk *w, const char *repo, const char *repo_real,
+                                   const char *id, const char *commit, const char *ref,
+                                   char **names, size_t nn, struct mm_error *err)
 {
-    return n > 0 && bsearch(&name, names, n, sizeof(char *), mm_scan_cmp_str) != NULL;
+    char sub[MM_HF_COMMIT_BYTES + 16];
+    char *path;
+    char *real = NULL;
+    struct stat sb;
+    struct mm_error *e = malloc(sizeof(*e));
+    enum mm_status st;
+    snprintf(sub, sizeof(sub), "snapshots/%s", commit);
+    path = mm_scan_join(repo, sub);
+    if (e == NULL || path == NULL) {
+        mm_scan_free_list(names, nn);
+        free(e);
+        free(path);
+        return mm_fail_nomem(err, repo);
+    }
+    st = mm_hf_entry_inside(&real, repo_real, path, "snapshot folder", e);
+    if (st == MM_ERR_NOMEM) {
+        *err = *e;
+        mm_scan_free_list(names, nn);
+        free(e);
+        free(path);
+        return st;
+    }
+    if (st == MM_OK && (real == NULL || stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        mm_fail(e, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, path, NULL, -1,
+                "refs/%.60s names commit %.60s, which is not in snapshots/ (an "
+                "interrupted or partial download?)",
+                ref != NULL ? ref : "", commit);
+    } else if (st == MM_OK) {
+        free(e);
+        e = NULL;
+    }
+    free(real);
+    st = mm_scan_add(w, path, id, commit, names, nn, e, err);
+    free(path);
+    return st;
 }
 
 /* The entries of commits the refs name, in ref-name order; marks the
  * snapshots used in `used`. */
-static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char *id,
-                               const struct refs *r, char **snaps, size_t nsnaps, char *used,
-                               struct mm_error *err)
+static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char *repo_real,
+                               const char *id, struct refs *r, char **snaps, size_t nsnaps,
+                               char *used, struct mm_error *err)
 {
     enum mm_status st = MM_OK;
     size_t i;
     size_t j;
     for (i = 0; st == MM_OK && i < r->n; i++) {
-        const struct ref *x = &r->v[i];
+        struct ref *x = &r->v[i];
         char **names = NULL;
         size_t nn = 0;
         size_t cap = 0;
-        char sub[REF_BYTES + 16];
-        char *path;
+        char **hit;
+        const char *key = x->commit;
         bool seen = false;
         for (j = 0; j < i && !seen; j++) {
             seen = x->commit[0] != '\0' && strcmp(r->v[j].commit, x->commit) == 0;
@@ -145,13 +192,13 @@ static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char
             continue;
         }
         if (x->commit[0] == '\0') {
-            char msg[MM_ERROR_MESSAGE_MAX];
+            char sub[MM_HF_COMMIT_BYTES + 16];
+            char *path;
             snprintf(sub, sizeof(sub), "refs/%.100s", x->name);
-            snprintf(msg, sizeof(msg), "the ref %.100s does not hold a commit hash", x->name);
             path = mm_scan_join(repo, sub);
-            st = path == NULL
-                     ? mm_fail_nomem(err, repo)
-                     : mm_scan_add_error(w, path, id, MM_ERR_MALFORMED, MM_E_INVALID_ARG, msg, err);
+            st = path == NULL ? mm_fail_nomem(err, repo)
+                              : mm_scan_add(w, path, id, NULL, NULL, 0, x->bad, err);
+            x->bad = NULL;
             free(path);
             continue;
         }
@@ -160,32 +207,15 @@ static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char
                 st = mm_scan_push(&names, &nn, &cap, r->v[j].name, err);
             }
         }
-        snprintf(sub, sizeof(sub), "snapshots/%s", x->commit);
-        path = mm_scan_join(repo, sub);
-        if (st != MM_OK || path == NULL) {
+        if (st != MM_OK) {
             mm_scan_free_list(names, nn);
-            free(path);
-            return st != MM_OK ? st : mm_fail_nomem(err, repo);
+            return st;
         }
-        if (has_name(snaps, nsnaps, x->commit)) {
-            const char *key = x->commit;
-            char **hit = bsearch(&key, snaps, nsnaps, sizeof(char *), mm_scan_cmp_str);
+        hit = nsnaps == 0 ? NULL : bsearch(&key, snaps, nsnaps, sizeof(char *), mm_scan_cmp_str);
+        if (hit != NULL) {
             used[hit - snaps] = 1;
-            st = mm_scan_add(w, path, id, x->commit, names, nn, NULL, err);
-        } else {
-            struct mm_error *e = malloc(sizeof(*e));
-            if (e == NULL) {
-                mm_scan_free_list(names, nn);
-                free(path);
-                return mm_fail_nomem(err, repo);
-            }
-            mm_fail(e, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, path, NULL, -1,
-                    "refs/%.60s names commit %.60s, which is not in snapshots/ (an "
-                    "interrupted or partial download?)",
-                    x->name, x->commit);
-            st = mm_scan_add(w, path, id, x->commit, names, nn, e, err);
         }
-        free(path);
+        st = add_snapshot(w, repo, repo_real, id, x->commit, x->name, names, nn, err);
     }
     return st;
 }
@@ -195,12 +225,13 @@ static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char
 enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *base,
                             struct mm_error *err)
 {
-    struct refs r = {NULL, 0, 0};
+    struct refs r = {NULL, 0, 0, false};
     char **snaps = NULL;
     size_t nsnaps = 0;
     char *used = NULL;
     char id[512];
     const char *dash = strstr(base + 8, "--");
+    char *repo_real;
     char *p;
     size_t i;
     enum mm_status st;
@@ -209,8 +240,20 @@ enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *b
     } else {
         snprintf(id, sizeof(id), "%s", base + 8);
     }
+    repo_real = realpath(repo, NULL);
+    if (repo_real == NULL) {
+        return errno == ENOMEM ? mm_fail_nomem(err, repo)
+                               : mm_scan_add_error(w, repo, id, MM_ERR_IO, MM_E_IO,
+                                                   "cannot resolve the folder", err);
+    }
     p = mm_scan_join(repo, "refs");
-    st = p == NULL ? mm_fail_nomem(err, repo) : read_refs(&r, p, "", 1, err);
+    st = p == NULL ? mm_fail_nomem(err, repo) : read_refs(&r, repo_real, p, "", 1, err);
+    if (st == MM_OK && r.over) {
+        char msg[MM_ERROR_MESSAGE_MAX];
+        snprintf(msg, sizeof(msg), "more than %u refs: the rest are not read",
+                 MM_LIMIT_SCAN_REFS);
+        st = mm_scan_add_error(w, p, id, MM_ERR_LIMIT, MM_E_LIMIT_SCAN_REFS, msg, err);
+    }
     free(p);
     if (st == MM_OK) {
         if (r.n > 1) {
@@ -228,17 +271,11 @@ enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *b
         st = mm_fail_nomem(err, repo);
     }
     if (st == MM_OK) {
-        st = add_refs(w, repo, id, &r, snaps, nsnaps, used, err);
+        st = add_refs(w, repo, repo_real, id, &r, snaps, nsnaps, used, err);
     }
     for (i = 0; st == MM_OK && i < nsnaps; i++) {
         if (!used[i] && (w->all_revisions || r.n == 0)) {
-            char *q;
-            p = mm_scan_join(repo, "snapshots");
-            q = p == NULL ? NULL : mm_scan_join(p, snaps[i]);
-            st = q == NULL ? mm_fail_nomem(err, repo)
-                           : mm_scan_add(w, q, id, snaps[i], NULL, 0, NULL, err);
-            free(p);
-            free(q);
+            st = add_snapshot(w, repo, repo_real, id, snaps[i], NULL, NULL, 0, err);
         }
     }
     if (st == MM_OK && r.n == 0 && nsnaps == 0) {
@@ -247,9 +284,11 @@ enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *b
     }
     for (i = 0; i < r.n; i++) {
         free(r.v[i].name);
+        free(r.v[i].bad);
     }
     free(r.v);
     mm_scan_free_list(snaps, nsnaps);
     free(used);
+    free(repo_real);
     return st;
 }

@@ -807,6 +807,37 @@ enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_
     return st;
 }
 
+/* A plan of the one weight file `path`, opened as `real`: verify reads
+ * each file of a target alone, by the real path the target's plan
+ * checked, so that a link swapped since then is not followed. Its errors
+ * name `path` as mm_plan_target's do. `real` NULL: mm_plan_target. */
+enum mm_status mm_plan_file(struct mm_plan *pl, const char *path, const char *real,
+                            struct mm_error *err)
+{
+    const char *prefix;
+    char *dir;
+    enum mm_status st;
+    if (real == NULL) {
+        return mm_plan_target(pl, path, err);
+    }
+    memset(pl, 0, sizeof(*pl));
+    prefix = own_prefix(pl, "", 0);
+    dir = prefix == NULL ? NULL : dir_of(path);
+    st = dir == NULL ? mm_fail_nomem(err, path)
+                     : plan_add(pl, dir, mm_base_name(path), prefix, -1, err);
+    free(dir);
+    if (st == MM_OK) {
+        pl->jobs[0].real = strdup(real);
+        if (pl->jobs[0].real == NULL) {
+            st = mm_fail_nomem(err, path);
+        }
+    }
+    if (st != MM_OK) {
+        mm_plan_free(pl);
+    }
+    return st;
+}
+
 enum mm_status mm_target_files(struct mm_target_files *out, const char *target,
                                struct mm_error *err)
 {

@@ -86,6 +86,10 @@ struct mm_plan {
 
 enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_error *err);
 void mm_plan_free(struct mm_plan *pl);
+/* The one weight file `path` (a file of mm_target_files), opened as
+ * `real` (its checked real path) when not NULL; errors name `path`. */
+enum mm_status mm_plan_file(struct mm_plan *pl, const char *path, const char *real,
+                            struct mm_error *err);
 /* Reads every planned file and builds the inventory (load.c). */
 enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
                                const struct mm_load_options *opts, struct mm_error *err);

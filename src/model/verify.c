@@ -222,6 +222,25 @@ static enum mm_status size_truncated(struct mm_problem *p, const struct mm_targe
     return replace_message(p, msg);
 }
 
+/* File i of `tf` alone, opened by the real path the plan checked (a link
+ * swapped since then is not followed); errors name the path as given. */
+static enum mm_status load_one(struct mm_inventory **out, const struct mm_target_files *tf,
+                               size_t i, const struct mm_load_options *opts,
+                               struct mm_error *e)
+{
+    struct mm_plan pl;
+    enum mm_status st;
+    mm_error_clear(e);
+    *out = NULL;
+    st = mm_plan_file(&pl, tf->paths[i], tf->reals[i], e);
+    if (st != MM_OK) {
+        return st;
+    }
+    st = mm_plan_execute(out, &pl, opts, e);
+    mm_plan_free(&pl);
+    return st;
+}
+
 /* Each file alone: its own header and layout. Pickles are read with
  * unsafe globals allowed, so that every one of them is reported. */
 static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_target_files *tf,
@@ -239,7 +258,7 @@ static enum mm_status check_files(struct mm_verify_report *rep, const struct mm_
         struct mm_inventory *inv = NULL;
         struct mm_error e;
         bool unsafe = false;
-        enum mm_status st = mm_inventory_load(&inv, tf->paths[i], opts, &e);
+        enum mm_status st = load_one(&inv, tf, i, opts, &e);
         if (st == MM_OK) {
             st = add_warnings(rep, inv, tf->paths[i], &unsafe);
             *bad += unsafe ? 1 : 0;

@@ -276,7 +276,8 @@ def special_repos(c, fixtures, broken=True):
     rid = "broken/bad-ref"
     c.ref(rid, "main", "../../../etc")
     os.makedirs(os.path.join(c.repo_dir(rid), "snapshots"), exist_ok=True)
-    c.rows.append({"id": rid, "revision": None, "refs": [], "error": "invalid-argument",
+    # a ref that climbs out: refused as mm_hf_cache_resolve refuses it
+    c.rows.append({"id": rid, "revision": None, "refs": [], "error": "shard-outside-folder",
                    "path": c.rel(os.path.join(c.repo_dir(rid), "refs", "main"))})
 
     rid = "broken/no-snapshot"
