@@ -15,6 +15,7 @@
 
 #include "core/internal.h"
 #include "model/scan_walk.h"
+#include "model/target.h"
 
 /* Bytes of a ref file read: a commit hash and a newline. */
 #define REF_BYTES 130u
@@ -74,8 +75,8 @@ static enum mm_status read_refs(struct refs *r, const char *dir, const char *rel
         if (de->d_name[0] == '.') {
             continue;
         }
-        full = mm_scan_join(dir, de->d_name);
-        name = mm_scan_join(rel, de->d_name);
+        full = mm_path_join(dir, de->d_name);
+        name = mm_path_join(rel, de->d_name);
         if (full == NULL || name == NULL) {
             st = mm_fail_nomem(err, dir);
         } else if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode) && depth < REF_DEPTH) {
@@ -148,7 +149,7 @@ static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char
             char msg[MM_ERROR_MESSAGE_MAX];
             snprintf(sub, sizeof(sub), "refs/%.100s", x->name);
             snprintf(msg, sizeof(msg), "the ref %.100s does not hold a commit hash", x->name);
-            path = mm_scan_join(repo, sub);
+            path = mm_path_join(repo, sub);
             st = path == NULL
                      ? mm_fail_nomem(err, repo)
                      : mm_scan_add_error(w, path, id, MM_ERR_MALFORMED, MM_E_INVALID_ARG, msg, err);
@@ -161,7 +162,7 @@ static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char
             }
         }
         snprintf(sub, sizeof(sub), "snapshots/%s", x->commit);
-        path = mm_scan_join(repo, sub);
+        path = mm_path_join(repo, sub);
         if (st != MM_OK || path == NULL) {
             mm_scan_free_list(names, nn);
             free(path);
@@ -209,14 +210,14 @@ enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *b
     } else {
         snprintf(id, sizeof(id), "%s", base + 8);
     }
-    p = mm_scan_join(repo, "refs");
+    p = mm_path_join(repo, "refs");
     st = p == NULL ? mm_fail_nomem(err, repo) : read_refs(&r, p, "", 1, err);
     free(p);
     if (st == MM_OK) {
         if (r.n > 1) {
             qsort(r.v, r.n, sizeof(*r.v), cmp_ref);
         }
-        p = mm_scan_join(repo, "snapshots");
+        p = mm_path_join(repo, "snapshots");
         if (p == NULL) {
             st = mm_fail_nomem(err, repo);
         } else if (access(p, F_OK) == 0) {
@@ -233,8 +234,8 @@ enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *b
     for (i = 0; st == MM_OK && i < nsnaps; i++) {
         if (!used[i] && (w->all_revisions || r.n == 0)) {
             char *q;
-            p = mm_scan_join(repo, "snapshots");
-            q = p == NULL ? NULL : mm_scan_join(p, snaps[i]);
+            p = mm_path_join(repo, "snapshots");
+            q = p == NULL ? NULL : mm_path_join(p, snaps[i]);
             st = q == NULL ? mm_fail_nomem(err, repo)
                            : mm_scan_add(w, q, id, snaps[i], NULL, 0, NULL, err);
             free(p);
