@@ -42,6 +42,9 @@ void out_i64(struct out *o, int64_t v);
 /* A JSON string literal, quotes included. */
 void out_json_str(struct out *o, const char *s);
 void out_json_strn(struct out *o, const char *s, size_t n);
+/* A member after the first of a JSON object: `, "key": v`, or
+ * `, "key": null` when !has. */
+void out_json_member_u64(struct out *o, const char *key, uint64_t v, int has);
 /*
  * Text that came from a file or the file system (tensor names, metadata,
  * paths, messages that quote them), as a terminal may safely show it:

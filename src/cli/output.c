@@ -146,6 +146,16 @@ void out_json_str(struct out *o, const char *s)
     out_json_strn(o, s, strlen(s));
 }
 
+void out_json_member_u64(struct out *o, const char *key, uint64_t v, int has)
+{
+    out_str(o, ", ");
+    out_json_str(o, key);
+    out_str(o, has ? ": " : ": null");
+    if (has) {
+        out_u64(o, v);
+    }
+}
+
 /* The length of the well-formed UTF-8 sequence at s (RFC 3629, Table 3:
  * no overlong forms, no surrogates, nothing past U+10FFFF) and its code
  * point; 0 when the bytes there are not one. */

@@ -4,24 +4,14 @@
  * list). Output only: the figures come from mm_memory_run. */
 #include "cli/cli.h"
 
-static void member(struct out *o, const char *key, uint64_t v, int has)
-{
-    out_str(o, ", ");
-    out_json_str(o, key);
-    out_str(o, has ? ": " : ": null");
-    if (has) {
-        out_u64(o, v);
-    }
-}
-
 void render_load_in_json(struct out *o, const struct mm_runtime_detail *d)
 {
     const char *name = mm_load_in_name(d->load_in);
     out_str(o, ", \"load_in\": ");
     name != NULL ? out_json_str(o, name) : out_str(o, "null");
-    member(o, "quantized_parameters", d->quantized_parameters, name != NULL);
-    member(o, "quantized_bytes", d->quantized_bytes, name != NULL);
-    member(o, "kept_bytes", d->kept_bytes, name != NULL);
+    out_json_member_u64(o, "quantized_parameters", d->quantized_parameters, name != NULL);
+    out_json_member_u64(o, "quantized_bytes", d->quantized_bytes, name != NULL);
+    out_json_member_u64(o, "kept_bytes", d->kept_bytes, name != NULL);
 }
 
 void render_load_in_text(struct out *o, const struct mm_runtime_detail *d, bool markdown)
@@ -56,8 +46,8 @@ void render_quant_json_fits(struct out *o, const struct cli_memory *m)
         const struct mm_quant_fit *f = &r->quant_fits[i];
         out_str(o, i > 0 ? ", {\"name\": " : "{\"name\": ");
         out_json_str(o, f->name);
-        member(o, "weights_bytes", f->weights_bytes, 1);
-        member(o, "total_bytes", f->total_bytes, 1);
+        out_json_member_u64(o, "weights_bytes", f->weights_bytes, 1);
+        out_json_member_u64(o, "total_bytes", f->total_bytes, 1);
         out_str(o, f->fits ? ", \"fits\": true}" : ", \"fits\": false}");
     }
     out_str(o, "]");

@@ -6,20 +6,7 @@
 
 static void member(struct out *o, const char *key, uint64_t v)
 {
-    out_str(o, ", ");
-    out_json_str(o, key);
-    out_str(o, ": ");
-    out_u64(o, v);
-}
-
-static void member_or_null(struct out *o, const char *key, uint64_t v, int has)
-{
-    out_str(o, ", ");
-    out_json_str(o, key);
-    out_str(o, has ? ": " : ": null");
-    if (has) {
-        out_u64(o, v);
-    }
+    out_json_member_u64(o, key, v, 1);
 }
 
 /* millionths as a decimal: 900000 -> "0.9", 1000000 -> "1" */
@@ -63,10 +50,10 @@ static void vllm_detail(struct out *o, const struct cli_memory *m,
     member(o, "non_torch_bytes", d->non_torch_bytes);
     member(o, "cuda_graph_bytes", d->cuda_graph_bytes);
     member(o, "rotary_cache_bytes", d->rotary_cache_bytes);
-    member_or_null(o, "requested_bytes", d->requested_bytes, dev);
-    member_or_null(o, "kv_available_bytes", d->kv_available_bytes, dev);
-    member_or_null(o, "kv_blocks", d->kv_blocks, dev);
-    member_or_null(o, "kv_tokens", d->kv_tokens, dev);
+    out_json_member_u64(o, "requested_bytes", d->requested_bytes, dev);
+    out_json_member_u64(o, "kv_available_bytes", d->kv_available_bytes, dev);
+    out_json_member_u64(o, "kv_blocks", d->kv_blocks, dev);
+    out_json_member_u64(o, "kv_tokens", d->kv_tokens, dev);
 }
 
 /* A cache type as llama.cpp spells it: "f16", "q8_0". */
@@ -132,7 +119,7 @@ void render_runtime_json_fits(struct out *o, const struct cli_memory *m)
 {
     const struct mm_memory *r = &m->result;
     const struct mm_device *d = &r->device;
-    member_or_null(o, "max_context", d->max_context, r->has_inference && d->has_max_context);
+    out_json_member_u64(o, "max_context", d->max_context, r->has_inference && d->has_max_context);
     out_str(o, ", \"max_concurrency\": ");
     if (r->has_inference && d->has_max_concurrency) {
         char v[32];

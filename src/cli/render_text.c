@@ -138,15 +138,13 @@ static void box_row(struct out *o, const char *const *cells, const size_t *w)
     out_str(o, "│\n");
 }
 
-static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CELL],
-                        size_t nrows)
+/* Each column as wide as its header and its widest cell, into w; returns
+ * the sum. */
+static size_t column_widths(size_t *w, char cells[][NCOLS][CELL], size_t nrows)
 {
-    size_t w[NCOLS];
     size_t sum = 0;
     size_t c;
     size_t i;
-    const char *row[NCOLS];
-    bool cut = false;
     for (c = 0; c < NCOLS; c++) {
         w[c] = out_text_width(headers[c]);
         for (i = 0; i < nrows; i++) {
@@ -155,6 +153,18 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
         }
         sum += w[c];
     }
+    return sum;
+}
+
+static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CELL],
+                        size_t nrows)
+{
+    size_t w[NCOLS];
+    size_t sum = column_widths(w, cells, nrows);
+    size_t c;
+    size_t i;
+    const char *row[NCOLS];
+    bool cut = false;
     /* accelerate widens the last column by twice the title's excess over
      * the separator line (|len(title) - len(separator)|, so even when the
      * title is only longer than the bare column widths). */
@@ -171,15 +181,7 @@ static void ascii_table(struct out *o, const char *title, char cells[][NCOLS][CE
         /* a title that would pass 80 columns: the table keeps its own
          * width and the title takes several lines */
         cut = true;
-        sum = 0;
-        for (c = 0; c < NCOLS; c++) {
-            w[c] = out_text_width(headers[c]);
-            for (i = 0; i < nrows; i++) {
-                const size_t cw = out_text_width(cells[i][c]);
-                w[c] = cw > w[c] ? cw : w[c];
-            }
-            sum += w[c];
-        }
+        sum = column_widths(w, cells, nrows);
     }
     {
         size_t inner = sum + NCOLS - 1;

@@ -50,7 +50,7 @@ static enum mm_status split(struct scan_walk *w, const char *dir, struct mm_erro
                         : mm_scan_ends_with(f, ".gguf") &&
                               (of == NULL || (of - f >= 6 && strncmp(of - 6, "-00001", 6) == 0));
         if (take) {
-            char *p = mm_scan_join(dir, f);
+            char *p = mm_path_join(dir, f);
             st = p == NULL ? mm_fail_nomem(err, dir)
                            : mm_scan_add(w, p, NULL, NULL, NULL, 0, NULL, err);
             free(p);
@@ -104,7 +104,7 @@ static enum mm_status walk_dir(struct scan_walk *w, const char *dir, unsigned de
     }
     st = mm_scan_list(w, dir, &subs, &nsubs, NULL, NULL, err);
     for (i = 0; st == MM_OK && i < nsubs; i++) {
-        char *p = mm_scan_join(dir, subs[i]);
+        char *p = mm_path_join(dir, subs[i]);
         if (p == NULL) {
             st = mm_fail_nomem(err, dir);
         } else if (depth >= MM_LIMIT_SCAN_DEPTH) {

@@ -14,22 +14,6 @@
 #include "model/scan_walk.h"
 #include "model/target.h"
 
-char *mm_scan_join(const char *dir, const char *name)
-{
-    const size_t a = strlen(dir);
-    const size_t b = strlen(name);
-    char *p;
-    size_t n;
-    if (!mm_add_size(&n, a, b) || !mm_add_size(&n, n, 2)) {
-        return NULL;
-    }
-    p = malloc(n);
-    if (p != NULL) {
-        snprintf(p, n, "%s%s%s", dir, (a == 0 || dir[a - 1] == '/') ? "" : "/", name);
-    }
-    return p;
-}
-
 bool mm_scan_starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -249,7 +233,7 @@ enum mm_status mm_scan_list(struct scan_walk *w, const char *dir, char ***out, s
         if (de->d_name[0] == '.') {
             continue;
         }
-        full = mm_scan_join(dir, de->d_name);
+        full = mm_path_join(dir, de->d_name);
         if (full == NULL) {
             st = mm_fail_nomem(err, dir);
             break;

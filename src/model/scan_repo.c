@@ -21,6 +21,7 @@
 #include "core/internal.h"
 #include "model/hfcache.h"
 #include "model/scan_walk.h"
+#include "model/target.h"
 
 /* Levels of refs/ walked: refs/main, refs/pr/1. */
 #define REF_DEPTH 3
@@ -100,8 +101,8 @@ static enum mm_status read_refs(struct refs *r, const char *repo_real, const cha
         if (de->d_name[0] == '.') {
             continue;
         }
-        full = mm_scan_join(dir, de->d_name);
-        name = mm_scan_join(rel, de->d_name);
+        full = mm_path_join(dir, de->d_name);
+        name = mm_path_join(rel, de->d_name);
         if (full == NULL || name == NULL) {
             st = mm_fail_nomem(err, dir);
         } else if (lstat(full, &sb) != 0) {
@@ -138,7 +139,7 @@ static enum mm_status add_snapshot(struct scan_walk *w, const char *repo, const 
     struct mm_error *e = malloc(sizeof(*e));
     enum mm_status st;
     snprintf(sub, sizeof(sub), "snapshots/%s", commit);
-    path = mm_scan_join(repo, sub);
+    path = mm_path_join(repo, sub);
     if (e == NULL || path == NULL) {
         mm_scan_free_list(names, nn);
         free(e);
@@ -195,7 +196,7 @@ static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char
             char sub[MM_HF_COMMIT_BYTES + 16];
             char *path;
             snprintf(sub, sizeof(sub), "refs/%.100s", x->name);
-            path = mm_scan_join(repo, sub);
+            path = mm_path_join(repo, sub);
             st = path == NULL ? mm_fail_nomem(err, repo)
                               : mm_scan_add(w, path, id, NULL, NULL, 0, x->bad, err);
             x->bad = NULL;
@@ -246,7 +247,7 @@ enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *b
                                : mm_scan_add_error(w, repo, id, MM_ERR_IO, MM_E_IO,
                                                    "cannot resolve the folder", err);
     }
-    p = mm_scan_join(repo, "refs");
+    p = mm_path_join(repo, "refs");
     st = p == NULL ? mm_fail_nomem(err, repo) : read_refs(&r, repo_real, p, "", 1, err);
     if (st == MM_OK && r.over) {
         char msg[MM_ERROR_MESSAGE_MAX];
@@ -259,7 +260,7 @@ enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *b
         if (r.n > 1) {
             qsort(r.v, r.n, sizeof(*r.v), cmp_ref);
         }
-        p = mm_scan_join(repo, "snapshots");
+        p = mm_path_join(repo, "snapshots");
         if (p == NULL) {
             st = mm_fail_nomem(err, repo);
         } else if (access(p, F_OK) == 0) {

@@ -62,8 +62,6 @@ bool mm_scan_starts_with(const char *s, const char *prefix);
 bool mm_scan_ends_with(const char *s, const char *suffix);
 /* The last component of `path`, copied into buf. */
 const char *mm_scan_last_name(char *buf, size_t size, const char *path);
-/* dir/name, allocated; NULL when out of memory. */
-char *mm_scan_join(const char *dir, const char *name);
 /* Appends an entry; takes `refs` (nrefs strings) and `e` (may be NULL)
  * whatever happens. A path met before by identity (an earlier ROOT
  * reached it, or it is a link to a file listed already) is not added.

@@ -28,7 +28,7 @@
 #include "model/path_safety.h"
 #include "model/target.h"
 
-static char *join(const char *dir, const char *name)
+char *mm_path_join(const char *dir, const char *name)
 {
     const size_t a = strlen(dir);
     const size_t b = strlen(name);
@@ -103,8 +103,8 @@ static enum mm_status plan_add(struct mm_plan *pl, const char *dir, const char *
     }
     jb = &pl->jobs[pl->njobs];
     memset(jb, 0, sizeof(*jb));
-    jb->path = join(dir, name);
-    rel = join("", name);
+    jb->path = mm_path_join(dir, name);
+    rel = mm_path_join("", name);
     if (rel != NULL && prefix[0] != '\0') {
         free(rel);
         rel = malloc(strlen(prefix) + strlen(name) + 1);
@@ -306,7 +306,7 @@ static enum mm_status plan_index(struct mm_plan *pl, const char *index_path, con
 static enum mm_status plan_found_index(struct mm_plan *pl, const char *dir, const char *name,
                                        const char *prefix, struct mm_error *err)
 {
-    char *path = join(dir, name);
+    char *path = mm_path_join(dir, name);
     char *real = NULL;
     enum mm_status st = path == NULL ? mm_fail_nomem(err, dir)
                                      : check_inside(pl, path, &real, err);
@@ -354,7 +354,7 @@ static enum mm_status list_dir(const char *dir, const char *suffix, char ***out,
         if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix)) {
             continue;
         }
-        full = join(dir, e->d_name);
+        full = mm_path_join(dir, e->d_name);
         if (full == NULL) {
             st = mm_fail_nomem(err, dir);
             break;
@@ -589,7 +589,7 @@ static enum mm_status plan_component(struct mm_plan *pl, const char *dir, const 
         *found += got;
         return st;
     }
-    sub = join(dir, prefix);
+    sub = mm_path_join(dir, prefix);
     if (sub == NULL) {
         return mm_fail_nomem(err, dir);
     }
@@ -609,7 +609,7 @@ static enum mm_status plan_component(struct mm_plan *pl, const char *dir, const 
 static enum mm_status plan_pipeline(struct mm_plan *pl, const char *dir, const char *file,
                                     bool is_modules, size_t *found, struct mm_error *err)
 {
-    char *path = join(dir, file);
+    char *path = mm_path_join(dir, file);
     char *real = NULL;
     uint8_t *data = NULL;
     size_t len;

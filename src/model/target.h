@@ -107,7 +107,10 @@ enum mm_status mm_path_check_inside(const char *folder, const char *path,
 enum mm_status mm_partial_fill(struct mm_inventory *inv, struct mm_plan *pl, size_t id,
                                struct mm_error *err);
 
-/* Small helpers shared with load.c. */
+/* Small helpers shared with load.c and the scan (scan_*.c). */
 const char *mm_base_name(const char *path);
+/* dir/name (no slash doubled; name alone when dir is ""), allocated; NULL
+ * when out of memory. */
+char *mm_path_join(const char *dir, const char *name);
 
 #endif
