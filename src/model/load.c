@@ -189,10 +189,9 @@ struct pool {
     struct mm_inventory *inv;
     unsigned char *done; /* per job: read, checked, ready to merge */
     size_t merged;       /* jobs 0 .. merged-1 are in inv, their parts freed */
-    /* The tensors the indexes name, reserved in inv at the first merge of
-     * a file read (so that its records are not copied as they grow, and
-     * nothing is reserved when the first shard is already missing); 0 once
-     * done. */
+    /* The tensors the indexes name: the most reserved in inv as files
+     * read are merged (reserve_room), so that its records are not copied
+     * as they grow; 0 once reserved. */
     size_t reserve;
     enum mm_status merge_status; /* the first merge failure, at job `merged` */
 };
@@ -218,6 +217,33 @@ static enum mm_status merge_part(struct mm_inventory *inv, struct mm_job *jb)
     return st;
 }
 
+/*
+ * The room for every tensor the indexes name, reserved before job
+ * `merged`'s part (read, not missing) is merged, once the files merged so
+ * far back the claim. The entry count is a claim of the index file, which a
+ * hostile index makes for 10^7 entries naming two tiny shards: reserved at
+ * once, 10^7 records and their dims (~800 MB asked of the system) before
+ * the index check fails. A model's shards are cut to similar sizes, so the
+ * claim is taken once twice the files' average (plus one) times the files
+ * to merge reaches it: a real model after a file or two (DeepSeek V3's
+ * first shard holds 136 tensors, the next 574, its index 91,991), an index
+ * its files do not back never; until then the records grow by doubling.
+ */
+static enum mm_status reserve_room(struct pool *p, const struct mm_job *jb)
+{
+    const size_t have = mm_inventory_tensor_count(p->inv);
+    const size_t files = p->merged + 1; /* the missing ones too: none read */
+    size_t want;
+    if (mm_add_size(&want, have, mm_inventory_tensor_count(jb->part)) &&
+        mm_mul_size(&want, want / files + 1, p->pl->njobs) && mm_mul_size(&want, want, 2) &&
+        want < p->reserve) {
+        return MM_OK; /* not backed yet */
+    }
+    want = p->reserve;
+    p->reserve = 0;
+    return want > have ? mm_inv_reserve(p->inv, want - have) : MM_OK;
+}
+
 /* Marks job i done and merges every done job next in line. */
 static void merge_ready(struct pool *p, size_t i)
 {
@@ -226,8 +252,7 @@ static void merge_ready(struct pool *p, size_t i)
     while (p->merge_status == MM_OK && p->merged < p->pl->njobs && p->done[p->merged] &&
            p->pl->jobs[p->merged].status == MM_OK) {
         if (p->reserve > 0 && !p->pl->jobs[p->merged].missing) {
-            p->merge_status = mm_inv_reserve(p->inv, p->reserve);
-            p->reserve = 0;
+            p->merge_status = reserve_room(p, &p->pl->jobs[p->merged]);
             if (p->merge_status != MM_OK) {
                 break;
             }

@@ -31,6 +31,8 @@ endforeach()
 set(MM_HOSTILE_GEN ${PROJECT_SOURCE_DIR}/tests/hostile_gen.c)
 mm_add_test(test_limits ${PROJECT_SOURCE_DIR}/tests/test_limits.c ${MM_HOSTILE_GEN})
 mm_add_test(test_resources ${PROJECT_SOURCE_DIR}/tests/test_resources.c ${MM_HOSTILE_GEN})
+target_link_options(test_resources PRIVATE
+  -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=aligned_alloc)
 mm_add_test(test_fs_safety ${PROJECT_SOURCE_DIR}/tests/test_fs_safety.c ${MM_HOSTILE_GEN})
 target_link_options(test_fs_safety PRIVATE
   -Wl,--wrap=open -Wl,--wrap=openat -Wl,--wrap=fopen -Wl,--wrap=fcntl -Wl,--wrap=flock
