@@ -156,8 +156,8 @@ static int run_server(struct serve_server *s, int fd, const char *host, unsigned
     }
     while (sigwait(&set, &sig) != 0) {
     }
+    /* the daemon closes the listening socket it was given */
     s->mhd->stop_daemon(d);
-    close(fd);
     if (!s->quiet) {
         fprintf(stderr, "modelmem: stopped (signal %d)\n", sig);
     }
@@ -231,7 +231,8 @@ int cli_serve(int argc, char **argv)
         return EXIT_INPUT;
     }
     s.mhd = &mhd;
-    rc = serve_on(&s, a.opts.listen);
-    serve_mhd_unload(&mhd);
-    return rc;
+    /* the library stays loaded until the process exits: unloading it,
+     * and gnutls below it, just before exit would run their destructors
+     * early and gain nothing */
+    return serve_on(&s, a.opts.listen);
 }

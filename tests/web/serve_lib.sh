@@ -5,8 +5,11 @@
 #                             in the background; $URL is the URL it printed,
 #                             $SPID its process id; stderr goes to LOG
 #   serve_stop [SIGNAL]       stops it (TERM by default), waits; $SRC its status
+#                             (when not 0, LOG is printed: a sanitizer's report
+#                             at exit shows in the test's output)
 
 serve_start() {
+    SERVE_LOG=$1
     log=$1
     shift
     : >"$TMP/url"
@@ -34,6 +37,10 @@ serve_stop() {
     kill "-${1:-TERM}" "$SPID" 2>/dev/null
     wait "$SPID"
     SRC=$?
+    if [ "$SRC" -ne 0 ]; then
+        echo "modelmem serve exited with status $SRC; its standard error:" >&2
+        cat "$SERVE_LOG" >&2
+    fi
 }
 
 # get PATH [CURL ARGS...]: status in $CODE, body in $TMP/body, headers in
