@@ -157,6 +157,81 @@ static void test_scalar_and_zero(void **state)
     mm_inventory_free(inv);
 }
 
+/* Reads HEADER as a safetensors file followed by DATA zero bytes. */
+static enum mm_status load_header(struct mm_inventory **inv, const char *header, size_t data)
+{
+    const size_t n = strlen(header);
+    unsigned char *buf = calloc(1, 8 + n + data);
+    enum mm_status st;
+    size_t k;
+    assert_non_null(buf);
+    for (k = 0; k < 8; k++) {
+        buf[k] = (unsigned char)((uint64_t)n >> (8 * k));
+    }
+    memcpy(buf + 8, header, n);
+    st = mm_inventory_load_memory(inv, buf, 8 + n + data, "numbers.safetensors", NULL);
+    free(buf);
+    return st;
+}
+
+/* LEN digits (no leading zero) in out; their value. */
+static uint64_t make_digits(char *out, size_t len)
+{
+    uint64_t v = 0;
+    size_t k;
+    for (k = 0; k < len; k++) {
+        out[k] = (char)('1' + (k * 7 + len) % 9);
+        v = v * 10 + (uint64_t)(out[k] - '0');
+    }
+    out[len] = '\0';
+    return v;
+}
+
+/* The compact entry's integers: 1 to 19 digits as a dimension (past 15
+ * digits the general reader takes over), 1 to 6 digits as the header's
+ * last offset, a few bytes from its end: the values exact, those above
+ * 2^53 refused; a leading zero, a fraction or an exponent refused. */
+static void test_number_forms(void **state)
+{
+    static const char *const refused[] = {"012", "1.0", "1e3", "1E3", "-1", "1.5e2", "00"};
+    char header[256];
+    char digits[24];
+    size_t len;
+    size_t e;
+    (void)state;
+    for (len = 1; len <= 19; len++) {
+        struct mm_inventory *inv = NULL;
+        const uint64_t want = make_digits(digits, len);
+        snprintf(header, sizeof(header),
+                 "{\"a\":{\"dtype\":\"U8\",\"shape\":[%s,0],\"data_offsets\":[0,0]}}", digits);
+        if (want > (1ull << 53)) {
+            assert_int_equal(load_header(&inv, header, 0), MM_ERR_LIMIT);
+            continue;
+        }
+        assert_int_equal(load_header(&inv, header, 0), MM_OK);
+        assert_int_equal(mm_inventory_tensor(inv, 0)->shape[0], want);
+        mm_inventory_free(inv);
+    }
+    for (len = 1; len <= 6; len++) {
+        struct mm_inventory *inv = NULL;
+        const uint64_t want = make_digits(digits, len);
+        snprintf(header, sizeof(header),
+                 "{\"a\":{\"dtype\":\"U8\",\"shape\":[%s],\"data_offsets\":[0,%s]}}", digits,
+                 digits);
+        assert_int_equal(load_header(&inv, header, (size_t)want), MM_OK);
+        assert_int_equal(mm_inventory_tensor(inv, 0)->nbytes, want);
+        mm_inventory_free(inv);
+    }
+    for (e = 0; e < sizeof(refused) / sizeof(refused[0]); e++) {
+        struct mm_inventory *inv = NULL;
+        snprintf(header, sizeof(header),
+                 "{\"a\":{\"dtype\":\"U8\",\"shape\":[%s,0],\"data_offsets\":[0,0]}}",
+                 refused[e]);
+        assert_int_not_equal(load_header(&inv, header, 0), MM_OK);
+        assert_null(inv);
+    }
+}
+
 static void test_metadata(void **state)
 {
     struct mm_inventory *inv = NULL;
@@ -261,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_tiny_llama),
         cmocka_unit_test(test_all_dtypes_detail),
         cmocka_unit_test(test_scalar_and_zero),
+        cmocka_unit_test(test_number_forms),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_malformed_files),
         cmocka_unit_test(test_malformed_dirs),
