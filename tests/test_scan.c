@@ -253,6 +253,61 @@ static const struct mm_scan_model *entry(const struct mm_scan *scan, const char 
     return NULL;
 }
 
+/* A weight file given as a ROOT is covered by its folder's row when that
+ * folder is listed as a model, by a ROOT before or after it, by a link to
+ * the file, or by a cache snapshot's link; a weight file whose folder is
+ * not listed (a GGUF folder listed file by file) keeps its own row. */
+static void test_file_in_listed_folder(void **state)
+{
+    static const char *const file_first[] = {"mirror/x/m1/model.safetensors", "mirror/x"};
+    static const char *const folder_first[] = {"mirror/x", "mirror/x/m1/model.safetensors"};
+    static const char *const cached[] = {"hub/models--org--a/snapshots/c1/model.safetensors",
+                                         "hub/models--org--a"};
+    static const char *const alone[] = {"mirror/ggufs/a.gguf", "mirror/x/m1/model.safetensors"};
+    static const char *const ggufs[] = {"mirror/ggufs/a.gguf", "mirror/ggufs"};
+    char root[4][512];
+    char cmd[1024];
+    struct mm_scan *scan;
+    (void)state;
+    scan = find_roots(root, file_first, 2);
+    assert_int_equal(mm_scan_count(scan), 1);
+    assert_string_equal(tail(mm_scan_model(scan, 0)->path), "mirror/x/m1");
+    assert_int_equal(mm_scan_model(scan, 0)->root, 1);
+    mm_scan_free(scan);
+
+    scan = find_roots(root, folder_first, 2);
+    assert_int_equal(mm_scan_count(scan), 1);
+    assert_string_equal(tail(mm_scan_model(scan, 0)->path), "mirror/x/m1");
+    assert_int_equal(mm_scan_model(scan, 0)->root, 0);
+    mm_scan_free(scan);
+
+    scan = find_roots(root, cached, 2);
+    assert_int_equal(mm_scan_count(scan), 1); /* snapshot c1, which refs/main names */
+    assert_null(entry(scan, "c1/model.safetensors"));
+    mm_scan_free(scan);
+
+    /* a link to the file, elsewhere, names the same file */
+    snprintf(cmd, sizeof(cmd), "ln -sf '%s/mirror/x/m1/model.safetensors' '%s/filelink'", tmp,
+             tmp);
+    assert_int_equal(system(cmd), 0);
+    scan = find_roots(root, (const char *const[]){"filelink", "mirror/x"}, 2);
+    assert_int_equal(mm_scan_count(scan), 1);
+    assert_string_equal(tail(mm_scan_model(scan, 0)->path), "mirror/x/m1");
+    mm_scan_free(scan);
+    snprintf(cmd, sizeof(cmd), "rm -f '%s/filelink'", tmp);
+    assert_int_equal(system(cmd), 0);
+
+    /* files alone, their folders not listed: a row each */
+    scan = find_roots(root, alone, 2);
+    assert_int_equal(mm_scan_count(scan), 2);
+    mm_scan_free(scan);
+    scan = find_roots(root, ggufs, 2);
+    assert_non_null(entry(scan, "ggufs/a.gguf"));
+    assert_non_null(entry(scan, "ggufs/b-00001-of-00002.gguf"));
+    assert_int_equal(mm_scan_count(scan), 2);
+    mm_scan_free(scan);
+}
+
 /* Refs are read as mm_hf_cache_resolve reads them: nothing a ref or a
  * snapshot link names outside models--ORG--NAME is read or listed. */
 static void test_hostile_refs(void **state)
@@ -324,7 +379,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache),    cmocka_unit_test(test_all_revisions),
         cmocka_unit_test(test_mirror),   cmocka_unit_test(test_root_kinds),
-        cmocka_unit_test(test_overlap),  cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_overlap),  cmocka_unit_test(test_file_in_listed_folder),
+        cmocka_unit_test(test_bad_args),
         cmocka_unit_test(test_hostile_refs), cmocka_unit_test(test_refs_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -133,7 +133,12 @@ static enum mm_status scan_root(struct mm_scan *scan, size_t root, const char *p
                                  absent ? "no such file or folder" : strerror(no), err);
     }
     if (S_ISREG(sb.st_mode)) {
-        return mm_scan_add(&w, path, NULL, NULL, NULL, 0, NULL, err);
+        const size_t before = scan->n;
+        st = mm_scan_add(&w, path, NULL, NULL, NULL, 0, NULL, err);
+        if (scan->n > before) {
+            scan->v[before].lone = true;
+        }
+        return st;
     }
     if (!S_ISDIR(sb.st_mode)) {
         return mm_scan_add_error(&w, path, NULL, MM_ERR_INVALID_ARG, MM_E_NOT_REGULAR,
@@ -173,6 +178,9 @@ enum mm_status mm_scan_find(struct mm_scan **out, const char *const *roots, size
         st = roots[i] == NULL || roots[i][0] == '\0'
                  ? mm_fail(err, MM_ERR_INVALID_ARG, MM_E_INVALID_ARG, NULL, NULL, -1, "empty ROOT")
                  : scan_root(scan, i, roots[i], err);
+    }
+    if (st == MM_OK) {
+        st = mm_scan_drop_covered(scan, err);
     }
     /* what was met is needed no more */
     mm_scan_seen_free(&scan->models_seen);

@@ -161,6 +161,37 @@ drop:
     return st;
 }
 
+enum mm_status mm_scan_drop_covered(struct mm_scan *s, struct mm_error *err)
+{
+    size_t i;
+    size_t kept = 0;
+    for (i = 0; i < s->n; i++) {
+        struct scan_entry *x = &s->v[i];
+        bool covered = false;
+        if (x->lone) {
+            /* the folder the file really lies in, links followed */
+            char *real = realpath(x->path, NULL);
+            char *slash = real != NULL ? strrchr(real, '/') : NULL;
+            if (real == NULL && errno == ENOMEM) {
+                return mm_fail_nomem(err, x->path);
+            }
+            if (slash != NULL) {
+                slash[slash == real ? 1 : 0] = '\0';
+                covered = mm_scan_seen_has(&s->models_seen, real, true);
+            }
+            free(real);
+        }
+        if (covered) {
+            entry_free(x);
+            s->models--;
+        } else {
+            s->v[kept++] = *x;
+        }
+    }
+    s->n = kept;
+    return MM_OK;
+}
+
 /* An entry that is only an error. */
 enum mm_status mm_scan_add_error(struct scan_walk *w, const char *path, const char *id,
                                  enum mm_status status, enum mm_errcode code, const char *msg,

@@ -147,6 +147,20 @@ enum mm_status mm_scan_seen_add(struct scan_seen *s, bool *fresh, const char *pa
     return MM_OK;
 }
 
+bool mm_scan_seen_has(const struct scan_seen *s, const char *path, bool follow)
+{
+    struct scan_key k;
+    bool has = false;
+    if (s->cap == 0) {
+        return false;
+    }
+    if (identify(&k, path, follow)) {
+        has = s->v[slot(s->v, s->cap, s->seed, &k)].kind != 0;
+    }
+    free(k.name); /* identify leaves it NULL or owned */
+    return has;
+}
+
 void mm_scan_seen_free(struct scan_seen *s)
 {
     size_t i;

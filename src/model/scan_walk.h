@@ -19,6 +19,7 @@ struct scan_entry {
     char *revision;
     char **refs;
     struct mm_error *err;
+    bool lone; /* a weight file given as a ROOT */
 };
 
 /* Identities met (scan_seen.c): a hash set. */
@@ -57,7 +58,13 @@ struct scan_walk {
  * model, and count a folder not walked, once. MM_ERR_NOMEM or MM_OK. */
 enum mm_status mm_scan_seen_add(struct scan_seen *seen, bool *fresh, const char *path, bool follow,
                                 struct mm_error *err);
+/* True when the identity of `path` (links followed when `follow`) is in
+ * `seen`; false when it is not or cannot be worked out. */
+bool mm_scan_seen_has(const struct scan_seen *seen, const char *path, bool follow);
 void mm_scan_seen_free(struct scan_seen *seen);
+/* Removes the weight files given as ROOTs whose folder is listed as a
+ * model (by any ROOT, before or after): that row covers them. */
+enum mm_status mm_scan_drop_covered(struct mm_scan *scan, struct mm_error *err);
 bool mm_scan_starts_with(const char *s, const char *prefix);
 bool mm_scan_ends_with(const char *s, const char *suffix);
 /* The last component of `path`, copied into buf. */

@@ -111,6 +111,19 @@ cmp -s "$OUT" "$TMP/once.txt" || fail "overlapping ROOTs: the table differs from
 sed "s|^modelmem: $TMP/hublink/|modelmem: $HUB/|" "$ERR" | cmp -s - "$TMP/once.err" ||
     fail "overlapping ROOTs: the errors differ from one ROOT's"
 
+# A weight file given as a ROOT beside its folder: one row, counted once,
+# in either order.
+for order in file-first folder-first; do
+    if [ "$order" = file-first ]; then
+        run "$BIN" scan "$FIXTURES/tiny-llama/model.safetensors" "$FIXTURES/tiny-llama"
+    else
+        run "$BIN" scan "$FIXTURES/tiny-llama" "$FIXTURES/tiny-llama/model.safetensors"
+    fi
+    expect_rc 0
+    grep -q '^1 model, 0 with errors; 26,784 parameters' "$OUT" ||
+        fail "$order: the file and its folder are not one model: $(cat "$OUT")"
+done
+
 # The default ROOT is the cache huggingface_hub would use.
 for var in HF_HUB_CACHE HF_HOME XDG_CACHE_HOME HOME; do
     case $var in
