@@ -229,6 +229,8 @@ void cli_help_command(FILE *f, const char *command);
 /* completions.c: the completion script for `shell` (bash, zsh or fish),
  * written from the table; 0, or -1 for a shell not known. */
 int cli_completions(FILE *f, const char *shell);
+/* "bash, zsh or fish" into buf: the shells cli_completions writes for. */
+void cli_completion_shells(char *buf, size_t size);
 
 /* ---- names.c: what people type for option values --------------------- */
 

@@ -358,16 +358,33 @@ static void fish(FILE *f)
     }
 }
 
+/* The shells, once: the writers and the words of the usage errors. */
+static const struct {
+    const char *name;
+    void (*write)(FILE *f);
+} shells[] = {{"bash", bash}, {"zsh", zsh}, {"fish", fish}};
+
 int cli_completions(FILE *f, const char *shell)
 {
-    if (strcmp(shell, "bash") == 0) {
-        bash(f);
-    } else if (strcmp(shell, "zsh") == 0) {
-        zsh(f);
-    } else if (strcmp(shell, "fish") == 0) {
-        fish(f);
-    } else {
-        return -1;
+    size_t i;
+    for (i = 0; i < sizeof(shells) / sizeof(shells[0]); i++) {
+        if (strcmp(shell, shells[i].name) == 0) {
+            shells[i].write(f);
+            return 0;
+        }
     }
-    return 0;
+    return -1;
+}
+
+void cli_completion_shells(char *buf, size_t size)
+{
+    const size_t n = sizeof(shells) / sizeof(shells[0]);
+    size_t i;
+    size_t o = 0;
+    buf[0] = '\0';
+    for (i = 0; i < n && o < size; i++) {
+        const int w = snprintf(buf + o, size - o, "%s%s",
+                               i == 0 ? "" : i + 1 == n ? " or " : ", ", shells[i].name);
+        o += w > 0 ? (size_t)w : 0;
+    }
 }

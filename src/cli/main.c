@@ -21,11 +21,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--completions") == 0 || strncmp(argv[1], "--completions=", 14) == 0) {
         const char *shell = argv[1][13] == '=' ? argv[1] + 14 : argc > 2 ? argv[2] : NULL;
+        char shells[64];
+        cli_completion_shells(shells, sizeof(shells));
         if (shell == NULL) {
-            return cli_usage_error("option '--completions' needs a shell: bash, zsh or fish");
+            return cli_usage_error("option '--completions' needs a shell: %s", shells);
         }
         if (cli_completions(stdout, shell) != 0) {
-            return cli_usage_error("--completions: choose bash, zsh or fish, not '%s'", shell);
+            return cli_usage_error("--completions: choose %s, not '%s'", shells, shell);
         }
         return EXIT_OK;
     }

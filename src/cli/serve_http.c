@@ -66,8 +66,9 @@ static void log_line(const struct serve_server *s, const char *method, const cha
             path, status, size, ms);
 }
 
-static int queue(const struct serve_mhd *mhd, struct MHD_Connection *c, unsigned status,
-                 struct MHD_Response *resp, const char *type, bool cache)
+static enum MHD_Result queue(const struct serve_mhd *mhd, struct MHD_Connection *c,
+                              unsigned status, struct MHD_Response *resp, const char *type,
+                              bool cache)
 {
     enum MHD_Result ok;
     if (resp == NULL) {
@@ -240,7 +241,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct timespec t0;
     enum serve_route route = ROUTE_NONE;
     size_t asset = 0;
-    int ok;
+    enum MHD_Result ok;
     static int seen;
     (void)version;
     (void)upload_data;
@@ -269,7 +270,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                                                     MHD_RESPMEM_PERSISTENT);
             ok = queue(mhd, c, MHD_HTTP_OK, resp, a->type, true);
             log_line(s, method, url, MHD_HTTP_OK, a->size, &t0);
-            return ok == MHD_YES ? MHD_YES : MHD_NO;
+            return ok;
         }
         if (route == ROUTE_NONE) {
             serve_reply_error(&r, MHD_HTTP_NOT_FOUND, "not-found", "no such page");
@@ -287,7 +288,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     ok = queue(mhd, c, r.status, resp, r.type, false);
     log_line(s, method, url, r.status, r.size, &t0);
-    return ok == MHD_YES ? MHD_YES : MHD_NO;
+    return ok;
 }
 
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)

@@ -41,6 +41,7 @@ void cli_print_error(const struct mm_error *err)
 
 /* "modelmem: " and the formatted line, escaped, on this thread's
  * diagnostics stream (stderr but in the server). */
+static void vdiag(const char *fmt, va_list ap) MM_PRINTF(1, 0);
 static void vdiag(const char *fmt, va_list ap)
 {
     char line[2048];
@@ -62,6 +63,7 @@ void cli_diag(const char *fmt, ...)
 }
 
 /* vdiag, and the JSON document with `code`. */
+static void vfail(const char *code, const char *fmt, va_list ap) MM_PRINTF(2, 0);
 static void vfail(const char *code, const char *fmt, va_list ap)
 {
     char line[2048];
