@@ -9,3 +9,4 @@ mm_add_test(test_index ${CMAKE_CURRENT_SOURCE_DIR}/test_index.c)
 mm_add_test(test_index_split ${CMAKE_CURRENT_SOURCE_DIR}/test_index_split.c
   ${PROJECT_SOURCE_DIR}/tests/hostile_gen.c)
 mm_add_test(test_scan ${CMAKE_CURRENT_SOURCE_DIR}/test_scan.c)
+mm_add_test(test_inventory ${CMAKE_CURRENT_SOURCE_DIR}/test_inventory.c)

@@ -88,6 +88,10 @@ const char *mm_inv_file_path(const struct mm_inventory *inv, uint32_t file);
  * reader that can bound its count does not grow the arrays step by step;
  * MM_ERR_NOMEM when that fails. A hint only: more may still be added. */
 enum mm_status mm_inv_reserve(struct mm_inventory *inv, size_t n);
+/* The same, the records moved into `mem` (`bytes` long, free()-able;
+ * taken, freed when not used) where it holds them all: memory a step
+ * before wrote already, which the kernel need not zero again. */
+enum mm_status mm_inv_reserve_in(struct mm_inventory *inv, size_t n, void *mem, size_t bytes);
 /* Appends a tensor; name is copied (name_len bytes, need not be terminated),
  * shape copied. numel and nbytes are the caller's checked values. */
 enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, size_t name_len,

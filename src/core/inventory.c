@@ -212,6 +212,23 @@ enum mm_status mm_inv_reserve(struct mm_inventory *inv, size_t n)
     return MM_OK;
 }
 
+enum mm_status mm_inv_reserve_in(struct mm_inventory *inv, size_t n, void *mem, size_t bytes)
+{
+    size_t recs;
+    if (mem != NULL && mm_add_size(&recs, inv->ntensors, n) &&
+        recs <= bytes / sizeof(*inv->recs) && recs > inv->recs_cap) {
+        if (inv->ntensors > 0) {
+            memcpy(mem, inv->recs, inv->ntensors * sizeof(*inv->recs));
+        }
+        free(inv->recs);
+        inv->recs = mem;
+        inv->recs_cap = bytes / sizeof(*inv->recs);
+        mem = NULL;
+    }
+    free(mem);
+    return mm_inv_reserve(inv, n);
+}
+
 enum mm_status mm_inv_add_tensor(struct mm_inventory *inv, const char *name, size_t name_len,
                                  enum mm_dtype dtype, uint32_t rank, const uint64_t *shape,
                                  uint64_t numel, uint32_t file, uint64_t offset,

@@ -234,6 +234,7 @@ static enum mm_status reserve_room(struct pool *p, const struct mm_job *jb)
     const size_t have = mm_inventory_tensor_count(p->inv);
     const size_t files = p->merged + 1; /* the missing ones too: none read */
     size_t want;
+    void *spare;
     if (mm_add_size(&want, have, mm_inventory_tensor_count(jb->part)) &&
         mm_mul_size(&want, want / files + 1, p->pl->njobs) && mm_mul_size(&want, want, 2) &&
         want < p->reserve) {
@@ -241,7 +242,13 @@ static enum mm_status reserve_room(struct pool *p, const struct mm_job *jb)
     }
     want = p->reserve;
     p->reserve = 0;
-    return want > have ? mm_inv_reserve(p->inv, want - have) : MM_OK;
+    if (want <= have) {
+        return MM_OK;
+    }
+    /* the index's text is read: its pages hold the records */
+    spare = p->pl->spare;
+    p->pl->spare = NULL;
+    return mm_inv_reserve_in(p->inv, want - have, spare, p->pl->spare_bytes);
 }
 
 /* Marks job i done and merges every done job next in line. */

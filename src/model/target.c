@@ -65,6 +65,8 @@ static bool ends_with(const char *s, const char *suffix)
 void mm_plan_free(struct mm_plan *pl)
 {
     size_t i;
+    free(pl->spare);
+    pl->spare = NULL;
     for (i = 0; i < pl->njobs; i++) {
         free(pl->jobs[i].path);
         free(pl->jobs[i].real);
@@ -278,7 +280,13 @@ static enum mm_status plan_index(struct mm_plan *pl, const char *index_path, con
         return st;
     }
     st = mm_index_parse(&pi->index, data, len, index_path, err);
-    free(data);
+    if (st == MM_OK && len >= MM_BIG_BYTES && len > pl->spare_bytes) {
+        free(pl->spare);
+        pl->spare = data;
+        pl->spare_bytes = len;
+    } else {
+        free(data);
+    }
     if (st != MM_OK) {
         return st;
     }

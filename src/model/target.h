@@ -82,6 +82,10 @@ struct mm_plan {
     char **prefixes; /* owned component prefixes */
     size_t nprefixes;
     size_t pcap;
+    /* The largest index's text once parsed, kept for the merged records
+     * (mm_inv_reserve_in): owned; NULL when none. */
+    void *spare;
+    size_t spare_bytes;
 };
 
 enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_error *err);
