@@ -11,11 +11,14 @@ add_test(NAME cli_estimate_mem
     ${PROJECT_SOURCE_DIR}/README.md)
 set_tests_properties(cli_estimate_mem PROPERTIES SKIP_RETURN_CODE 77)
 
-# The Hub's own parser on the same fixtures, where node and the package are
-# installed (HFHUB_DIR, see ../shared/tools/README.md); skipped otherwise.
+# The Hub's own parser on the same fixtures: @huggingface/hub installed into
+# the build folder at the version tests/cli/hub/package-lock.json pins (or
+# found in HFHUB_DIR, see ../shared/tools/README.md); skipped without node,
+# npm or ../shared.
 add_test(NAME cli_hub_crosscheck
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/hub_crosscheck.sh $<TARGET_FILE:modelmem_cli>
-    ${PROJECT_SOURCE_DIR}/fixtures/estimate ${MM_SHARED}/tools/hfhub-count.mjs)
+    ${PROJECT_SOURCE_DIR}/fixtures/estimate ${MM_SHARED}/tools/hfhub-count.mjs
+    ${CMAKE_BINARY_DIR})
 set_tests_properties(cli_hub_crosscheck PROPERTIES SKIP_RETURN_CODE 77)
 
 # The inference plans per runtime and the fit answers, on Llama-3 layouts
