@@ -1,6 +1,7 @@
 # hub_crosscheck.sh BIN FIXTURES TOOL [BUILDDIR] - logical_parameters equals
 # the Hugging Face Hub's own count (@huggingface/hub parseSafetensorsMetadata,
-# run by ../shared/tools/hfhub-count.mjs) on every quantized fixture.
+# run by ../shared/tools/hfhub-count.mjs) on every quantized fixture, and
+# on 100 random quantized checkpoints (tests/hub_diff.py, seed 1).
 # @huggingface/hub comes from HFHUB_DIR (a node_modules holding it) or,
 # with BUILDDIR, is installed into BUILDDIR/hub-node/node_modules at the
 # version tests/cli/hub/package-lock.json pins (npm ci, once). Skipped (77),
@@ -37,4 +38,8 @@ for d in gptq awq bnb4 fp8 mlx mxfp4 compressed tiny-llama hub-*; do
     [ -n "$hub" ] && [ "$hub" = "$ours" ] || fail "$d: the Hub counts '$hub', modelmem '$ours'"
     echo "$d: $ours parameters, as the Hub counts"
 done
+# and 100 random quantized checkpoints, the same draw each run (seed 1)
+python3 "$here/../hub_diff.py" "$BIN" "$TOOL" 1 100 >"$TMP/diff" 2>&1 ||
+    fail "tests/hub_diff.py (seed 1, 100 cases) found disagreements: $(tail -n 5 "$TMP/diff")"
+tail -n 1 "$TMP/diff"
 finish
