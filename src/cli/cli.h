@@ -226,11 +226,10 @@ cli_take_fn cli_take_sort, cli_take_all_revisions;                  /* cmd_scan.
 void cli_help(FILE *f);
 void cli_help_command(FILE *f, const char *command);
 
-/* completions.c: the completion script for `shell` (bash, zsh or fish),
- * written from the table; 0, or -1 for a shell not known. */
-int cli_completions(FILE *f, const char *shell);
-/* "bash, zsh or fish" into buf: the shells cli_completions writes for. */
-void cli_completion_shells(char *buf, size_t size);
+/* completions.c: the completion script for the shell whose code the
+ * --completions row gives (CLI_SHELL_*), written from the table. */
+enum { CLI_SHELL_BASH, CLI_SHELL_ZSH, CLI_SHELL_FISH };
+void cli_completions(FILE *f, int shell);
 
 /* ---- names.c: what people type for option values --------------------- */
 
@@ -392,6 +391,10 @@ int cli_kv_dtype_unknown(const struct cli_option *opt, const char *typed);
 /* The code (0 or more) of the value of `opt` (CLI_VALUE_LIST) typed as
  * `v`, or -1 after cli_value_unknown's error. */
 int cli_choose(const struct cli_option *opt, const char *v);
+/* parse.c: the row of `arg` ("--name", "--name=VALUE", a short name), or
+ * NULL; *value gets what follows '=' (NULL when none). A flag given a
+ * value ("--json=1") is not known. */
+const struct cli_option *cli_option_find(const char *arg, const char **value);
 /* "--opt: choose a, b or c, not 'v'" (and the nearest value where the
  * option is CLI_LENIENT); EXIT_USAGE. */
 int cli_value_unknown(const struct cli_option *opt, const char *v);

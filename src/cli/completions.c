@@ -358,33 +358,11 @@ static void fish(FILE *f)
     }
 }
 
-/* The shells, once: the writers and the words of the usage errors. */
-static const struct {
-    const char *name;
-    void (*write)(FILE *f);
-} shells[] = {{"bash", bash}, {"zsh", zsh}, {"fish", fish}};
-
-int cli_completions(FILE *f, const char *shell)
+void cli_completions(FILE *f, int shell)
 {
-    size_t i;
-    for (i = 0; i < sizeof(shells) / sizeof(shells[0]); i++) {
-        if (strcmp(shell, shells[i].name) == 0) {
-            shells[i].write(f);
-            return 0;
-        }
-    }
-    return -1;
-}
-
-void cli_completion_shells(char *buf, size_t size)
-{
-    const size_t n = sizeof(shells) / sizeof(shells[0]);
-    size_t i;
-    size_t o = 0;
-    buf[0] = '\0';
-    for (i = 0; i < n && o < size; i++) {
-        const int w = snprintf(buf + o, size - o, "%s%s",
-                               i == 0 ? "" : i + 1 == n ? " or " : ", ", shells[i].name);
-        o += w > 0 ? (size_t)w : 0;
-    }
+    /* indexed by the codes of the --completions row's values (options.c) */
+    static void (*const write[])(FILE *f) = {[CLI_SHELL_BASH] = bash,
+                                             [CLI_SHELL_ZSH] = zsh,
+                                             [CLI_SHELL_FISH] = fish};
+    write[shell](f);
 }

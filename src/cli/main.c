@@ -19,17 +19,25 @@ int main(int argc, char **argv)
         printf("modelmem %s\n", MM_VERSION_STRING);
         return EXIT_OK;
     }
-    if (strcmp(argv[1], "--completions") == 0 || strncmp(argv[1], "--completions=", 14) == 0) {
-        const char *shell = argv[1][13] == '=' ? argv[1] + 14 : argc > 2 ? argv[2] : NULL;
-        char shells[64];
-        cli_completion_shells(shells, sizeof(shells));
-        if (shell == NULL) {
-            return cli_usage_error("option '--completions' needs a shell: %s", shells);
+    {
+        /* --completions SHELL: the option's row checks the shell */
+        const char *shell = NULL;
+        const struct cli_option *o = cli_option_find(argv[1], &shell);
+        if (o != NULL && strcmp(o->name, "--completions") == 0) {
+            int k;
+            if (shell == NULL && argc > 2) {
+                shell = argv[2];
+            }
+            if (shell == NULL) {
+                return cli_usage_error("option '%s' needs %s", o->name, o->needs);
+            }
+            k = cli_choose(o, shell);
+            if (k < 0) {
+                return EXIT_USAGE;
+            }
+            cli_completions(stdout, k);
+            return EXIT_OK;
         }
-        if (cli_completions(stdout, shell) != 0) {
-            return cli_usage_error("--completions: choose %s, not '%s'", shells, shell);
-        }
-        return EXIT_OK;
     }
     if (strcmp(argv[1], "inspect") == 0) {
         return cli_inspect(argc - 2, argv + 2);

@@ -215,9 +215,9 @@ static const struct cli_value sorts[] = {
 };
 
 static const struct cli_value shells[] = {
-    {"bash", 0, CLI_LISTED},
-    {"zsh", 0, CLI_LISTED},
-    {"fish", 0, CLI_LISTED},
+    {"bash", CLI_SHELL_BASH, CLI_LISTED},
+    {"zsh", CLI_SHELL_ZSH, CLI_LISTED},
+    {"fish", CLI_SHELL_FISH, CLI_LISTED},
     {NULL, 0, CLI_LISTED},
 };
 

@@ -6,10 +6,7 @@
 
 #include "cli/cli.h"
 
-/* The row of `arg` ("--name", "--name=VALUE", a short name), or NULL;
- * *value gets what follows '=' (NULL when none). A flag given a value
- * ("--json=1") is not known. */
-static const struct cli_option *find(const char *arg, const char **value)
+const struct cli_option *cli_option_find(const char *arg, const char **value)
 {
     size_t k;
     *value = NULL;
@@ -62,7 +59,7 @@ static int not_applying(const struct cli_parse *p, const struct cli_option *o)
 static int take_option(struct cli_parse *p, const char *arg)
 {
     const char *value = NULL;
-    const struct cli_option *o = find(arg, &value);
+    const struct cli_option *o = cli_option_find(arg, &value);
     if (o == NULL) {
         char hint[96];
         cli_option_hint(hint, sizeof(hint), arg);
