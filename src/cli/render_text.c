@@ -216,22 +216,35 @@ static void markdown_table(struct out *o, const char *title, char cells[][NCOLS]
     }
 }
 
-static void dtype_list(struct out *o, const uint64_t *counts)
+/* "BF16 26,624, F32 160" (the dtypes with a count), or "none", appended
+ * to the string in buf. */
+static void dtype_list_into(char *buf, size_t size, const uint64_t *counts)
 {
     unsigned d;
-    int first = 1;
+    bool first = true;
     char num[32];
+    size_t len;
     for (d = 1; d < MM_DTYPE_COUNT_; d++) {
         if (counts[d] == 0) {
             continue;
         }
         fmt_thousands(num, sizeof(num), counts[d]);
-        out_fmt(o, "%s%s %s", first ? "" : ", ", mm_dtype_name((enum mm_dtype)d), num);
-        first = 0;
+        len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s %s", first ? "" : ", ",
+                 mm_dtype_name((enum mm_dtype)d), num);
+        first = false;
     }
     if (first) {
-        out_str(o, "none");
+        len = strlen(buf);
+        snprintf(buf + len, size - len, "none");
     }
+}
+
+static void dtype_list(struct out *o, const uint64_t *counts)
+{
+    char list[MM_DTYPE_COUNT_ * 40 + 8] = "";
+    dtype_list_into(list, sizeof(list), counts);
+    out_str(o, list);
 }
 
 void render_estimate_text(struct out *o, const struct mm_estimate *e,
@@ -481,26 +494,14 @@ static void inspect_totals(struct out *o, const struct mm_inventory *inv)
     char num[32];
     char size[32];
     size_t len;
-    unsigned d;
-    bool first = true;
     fmt_thousands(num, sizeof(num), tot->parameters);
     snprintf(line, sizeof(line), "totals: %llu tensors, %s parameters (",
              (unsigned long long)tot->tensors, num);
-    for (d = 1; d < MM_DTYPE_COUNT_; d++) {
-        if (tot->parameters_by_dtype[d] == 0) {
-            continue;
-        }
-        fmt_thousands(num, sizeof(num), tot->parameters_by_dtype[d]);
-        len = strlen(line);
-        snprintf(line + len, sizeof(line) - len, "%s%s %s", first ? "" : ", ",
-                 mm_dtype_name((enum mm_dtype)d), num);
-        first = false;
-    }
+    dtype_list_into(line, sizeof(line), tot->parameters_by_dtype);
     fmt_thousands(num, sizeof(num), tot->bytes);
     fmt_size(size, sizeof(size), tot->bytes);
     len = strlen(line);
-    snprintf(line + len, sizeof(line) - len, "%s), %s bytes (%s)", first ? "none" : "", num,
-             size);
+    snprintf(line + len, sizeof(line) - len, "), %s bytes (%s)", num, size);
     cli_fold(o, line, strlen(line), CLI_TEXT_COLUMNS);
 }
 
