@@ -309,7 +309,9 @@ static void print_files_read(const struct mm_inventory *inv)
 }
 
 /* A folder with no weights of its own may hold models below it (a model
- * store, a Hugging Face cache): the error then says how to list them. */
+ * store, a Hugging Face cache): the error then says how to list them. Not
+ * in the server (its diagnostics go to the reply, not stderr): a request
+ * walks no tree, and a reply names no command. */
 static void hint_scan(struct mm_error *err, const char *path)
 {
     const char *const roots[1] = {path};
@@ -318,7 +320,7 @@ static void hint_scan(struct mm_error *err, const char *path)
     struct mm_error e;
     size_t n;
     size_t len;
-    if (err->code != MM_E_NO_WEIGHTS ||
+    if (err->code != MM_E_NO_WEIGHTS || cli_err_stream() != stderr ||
         mm_scan_find(&scan, roots, 1, &so, &e) != MM_OK) {
         return;
     }
