@@ -325,6 +325,11 @@ static size_t run_jobs(struct mm_plan *pl, unsigned threads, struct mm_inventory
     if (p.reserve > MM_LIMIT_TENSORS) {
         p.reserve = 0;
     }
+    if (p.reserve == 0) {
+        /* no reservation to put in the index's text (reserve_room) */
+        free(pl->spare);
+        pl->spare = NULL;
+    }
     p.done = calloc(pl->njobs + 1, 1);
     if (p.done == NULL || pthread_mutex_init(&p.lock, NULL) != 0) {
         free(p.done);
@@ -450,6 +455,10 @@ enum mm_status mm_plan_execute(struct mm_inventory **out, struct mm_plan *pl,
         }
     }
     i = run_jobs(pl, threads, inv, &st);
+    /* the index's text, when no reservation took it (a claim the shards
+     * never backed) */
+    free(pl->spare);
+    pl->spare = NULL;
     if (st != MM_OK && i < pl->njobs) {
         /* the merge of job i failed: say so as the loop below would */
         st = st == MM_ERR_LIMIT ? mm_fail(err, st, MM_E_LIMIT_TENSORS, pl->jobs[i].path, NULL,
