@@ -341,6 +341,47 @@ static void test_hostile_refs(void **state)
     mm_scan_free(scan);
 }
 
+/* Long names are kept whole: a snapshot folder of 200 bytes in a
+ * repository with no refs, and two bad refs whose names share their first
+ * 120 bytes (each is a row of its own). */
+static void test_long_names(void **state)
+{
+    char cmd[2048];
+    char snap[201];
+    char ref[121];
+    char want[512];
+    struct mm_scan *scan;
+    const struct mm_scan_model *m;
+    (void)state;
+    memset(snap, 's', 200);
+    snap[200] = '\0';
+    memset(ref, 'r', 120);
+    ref[120] = '\0';
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && L=long/models--org--nosnap && mkdir -p \"$L/snapshots/%s\" && "
+             "touch \"$L/snapshots/%s/model.safetensors\" && "
+             "B=long/models--org--badrefs && mkdir -p $B/refs $B/snapshots/c1 && "
+             "touch $B/snapshots/c1/model.safetensors && printf 'c1' > $B/refs/main && "
+             "printf 'bad!' > $B/refs/%sA && printf 'bad!' > $B/refs/%sB",
+             tmp, snap, snap, ref, ref);
+    assert_int_equal(system(cmd), 0);
+    scan = find("long", 0);
+    snprintf(want, sizeof(want), "/snapshots/%s", snap);
+    m = entry(scan, want);
+    assert_non_null(m);
+    assert_null(m->error);
+    snprintf(want, sizeof(want), "/refs/%sA", ref);
+    m = entry(scan, want);
+    assert_non_null(m);
+    assert_non_null(m->error);
+    snprintf(want, sizeof(want), "/refs/%sB", ref);
+    m = entry(scan, want);
+    assert_non_null(m);
+    assert_non_null(m->error);
+    assert_int_equal(mm_scan_count(scan), 4); /* nosnap's, c1, and the two bad refs */
+    mm_scan_free(scan);
+}
+
 static void test_refs_limit(void **state)
 {
     struct mm_scan *scan = find("many", 0);
@@ -380,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_cache),    cmocka_unit_test(test_all_revisions),
         cmocka_unit_test(test_mirror),   cmocka_unit_test(test_root_kinds),
         cmocka_unit_test(test_overlap),  cmocka_unit_test(test_file_in_listed_folder),
+        cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_bad_args),
         cmocka_unit_test(test_hostile_refs), cmocka_unit_test(test_refs_limit),
     };

@@ -19,6 +19,25 @@
 #include "model/hfnames.h"
 #include "model/path_safety.h"
 
+/* What huggingface_hub writes in refs/: a commit hash, or any name of
+ * letters, digits, '-', '_' and '.' not starting with '.' (a revision a
+ * user types may hold more: revision_ok). */
+static bool commit_ok(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0 || n > 128 || s[0] == '.') {
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        const char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.')) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A revision or commit: a branch/tag name without '/' escapes or "..". */
 static bool revision_ok(const char *s, size_t n)
 {
@@ -129,7 +148,7 @@ enum mm_status mm_hf_read_ref(char commit[MM_HF_COMMIT_BYTES], bool *found,
         return mm_fail(err, MM_ERR_UNSAFE, MM_E_SHARD_OUTSIDE_FOLDER, path, NULL, -1,
                        "the ref names a path out of the snapshots folder, not a commit hash");
     }
-    if (!revision_ok(commit, got)) {
+    if (!commit_ok(commit, got)) {
         return mm_fail(err, MM_ERR_MALFORMED, MM_E_INVALID_ARG, path, NULL, -1,
                        "ref does not hold a commit hash");
     }

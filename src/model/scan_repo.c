@@ -132,14 +132,14 @@ static enum mm_status add_snapshot(struct scan_walk *w, const char *repo, const 
                                    const char *id, const char *commit, const char *ref,
                                    char **names, size_t nn, struct mm_error *err)
 {
-    char sub[MM_HF_COMMIT_BYTES + 16];
-    char *path;
+    char *snapshots = mm_path_join(repo, "snapshots");
+    /* a commit from a ref, or a folder's name as listed (up to 255 bytes) */
+    char *path = snapshots != NULL ? mm_path_join(snapshots, commit) : NULL;
     char *real = NULL;
     struct stat sb;
     struct mm_error *e = malloc(sizeof(*e));
     enum mm_status st;
-    snprintf(sub, sizeof(sub), "snapshots/%s", commit);
-    path = mm_path_join(repo, sub);
+    free(snapshots);
     if (e == NULL || path == NULL) {
         mm_scan_free_list(names, nn);
         free(e);
@@ -155,10 +155,16 @@ static enum mm_status add_snapshot(struct scan_walk *w, const char *repo, const 
         return st;
     }
     if (st == MM_OK && (real == NULL || stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-        mm_fail(e, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, path, NULL, -1,
-                "refs/%.60s names commit %.60s, which is not in snapshots/ (an "
-                "interrupted or partial download?)",
-                ref != NULL ? ref : "", commit);
+        if (ref != NULL) {
+            mm_fail(e, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, path, NULL, -1,
+                    "refs/%.60s names commit %.60s, which is not in snapshots/ (an "
+                    "interrupted or partial download?)",
+                    ref, commit);
+        } else {
+            mm_fail(e, MM_ERR_NOT_FOUND, MM_E_NOT_FOUND, path, NULL, -1,
+                    "snapshots/%.60s is not a folder (an interrupted or partial download?)",
+                    commit);
+        }
     } else if (st == MM_OK) {
         free(e);
         e = NULL;
@@ -193,10 +199,10 @@ static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char
             continue;
         }
         if (x->commit[0] == '\0') {
-            char sub[MM_HF_COMMIT_BYTES + 16];
-            char *path;
-            snprintf(sub, sizeof(sub), "refs/%.100s", x->name);
-            path = mm_path_join(repo, sub);
+            /* the ref's whole name: two bad refs are two rows */
+            char *refs = mm_path_join(repo, "refs");
+            char *path = refs != NULL ? mm_path_join(refs, x->name) : NULL;
+            free(refs);
             st = path == NULL ? mm_fail_nomem(err, repo)
                               : mm_scan_add(w, path, id, NULL, NULL, 0, x->bad, err);
             x->bad = NULL;
