@@ -1032,7 +1032,8 @@ struct mm_scan;
  * - a folder that is a model as a TARGET is (mm_inventory_load's rules,
  *   pipelines included): one entry, its sub-folders not walked further; a
  *   folder of several alternative GGUF files or indexes: one entry each;
- * - a ROOT that is a file: one entry.
+ * - a ROOT that is a file: one entry, unless its folder is a model entry
+ *   (from any ROOT, before or after it), which covers it.
  * Hidden names are skipped. Links to folders are never followed (a link
  * that stays inside ROOT leads where the walk goes anyway; one that leaves
  * it must not be followed); a ROOT may itself be a link. Folders deeper

@@ -254,9 +254,10 @@ static const struct mm_scan_model *entry(const struct mm_scan *scan, const char 
 }
 
 /* A weight file given as a ROOT is covered by its folder's row when that
- * folder is listed as a model, by a ROOT before or after it, by a link to
- * the file, or by a cache snapshot's link; a weight file whose folder is
- * not listed (a GGUF folder listed file by file) keeps its own row. */
+ * folder is listed as a model, by a ROOT before or after it, through a
+ * link to the file, or as a cache snapshot's link into blobs/; a weight
+ * file whose folder is not listed (a GGUF folder listed file by file)
+ * keeps its own row. */
 static void test_file_in_listed_folder(void **state)
 {
     static const char *const file_first[] = {"mirror/x/m1/model.safetensors", "mirror/x"};
@@ -284,6 +285,23 @@ static void test_file_in_listed_folder(void **state)
     scan = find_roots(root, cached, 2);
     assert_int_equal(mm_scan_count(scan), 1); /* snapshot c1, which refs/main names */
     assert_null(entry(scan, "c1/model.safetensors"));
+    mm_scan_free(scan);
+
+    /* a cache snapshot's file, a link into blobs/ as huggingface_hub
+     * writes it */
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && R=linkhub/models--org--l && mkdir -p $R/refs $R/blobs $R/snapshots/c1 "
+             "&& touch $R/blobs/b1 && ln -s ../../blobs/b1 $R/snapshots/c1/model.safetensors "
+             "&& printf c1 > $R/refs/main",
+             tmp);
+    assert_int_equal(system(cmd), 0);
+    scan = find_roots(
+        root, (const char *const[]){"linkhub/models--org--l/snapshots/c1/model.safetensors",
+                                    "linkhub"},
+        2);
+    assert_int_equal(mm_scan_count(scan), 1);
+    assert_string_equal(tail(mm_scan_model(scan, 0)->path),
+                        "linkhub/models--org--l/snapshots/c1");
     mm_scan_free(scan);
 
     /* a link to the file, elsewhere, names the same file */

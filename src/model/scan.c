@@ -135,8 +135,8 @@ static enum mm_status scan_root(struct mm_scan *scan, size_t root, const char *p
     if (S_ISREG(sb.st_mode)) {
         const size_t before = scan->n;
         st = mm_scan_add(&w, path, NULL, NULL, NULL, 0, NULL, err);
-        if (scan->n > before) {
-            scan->v[before].lone = true;
+        if (scan->n > before && !scan->full) {
+            scan->v[before].lone = true; /* not the MM_LIMIT_SCAN_MODELS row */
         }
         return st;
     }

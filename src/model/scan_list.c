@@ -161,6 +161,23 @@ drop:
     return st;
 }
 
+/* True when the folder of `path` (cut at its last '/'; "." for a bare
+ * name) is a listed model; false when not, or out of memory. */
+static bool folder_listed(const struct mm_scan *s, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const size_t n = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    char *dir = malloc(n + 2);
+    bool listed = false;
+    if (dir != NULL) {
+        memcpy(dir, n == 0 ? "." : path, n == 0 ? 1 : n);
+        dir[n == 0 ? 1 : n] = '\0';
+        listed = mm_scan_seen_has(&s->models_seen, dir, true);
+        free(dir);
+    }
+    return listed;
+}
+
 enum mm_status mm_scan_drop_covered(struct mm_scan *s, struct mm_error *err)
 {
     size_t i;
@@ -169,17 +186,18 @@ enum mm_status mm_scan_drop_covered(struct mm_scan *s, struct mm_error *err)
         struct scan_entry *x = &s->v[i];
         bool covered = false;
         if (x->lone) {
-            /* the folder the file really lies in, links followed */
-            char *real = realpath(x->path, NULL);
-            char *slash = real != NULL ? strrchr(real, '/') : NULL;
-            if (real == NULL && errno == ENOMEM) {
-                return mm_fail_nomem(err, x->path);
+            /* the folder it is named in (a cache snapshot's, whose files
+             * are links into blobs/), else the one it really lies in (a
+             * link to a model's file from elsewhere) */
+            covered = folder_listed(s, x->path);
+            if (!covered) {
+                char *real = realpath(x->path, NULL);
+                if (real == NULL && errno == ENOMEM) {
+                    return mm_fail_nomem(err, x->path);
+                }
+                covered = real != NULL && folder_listed(s, real);
+                free(real);
             }
-            if (slash != NULL) {
-                slash[slash == real ? 1 : 0] = '\0';
-                covered = mm_scan_seen_has(&s->models_seen, real, true);
-            }
-            free(real);
         }
         if (covered) {
             entry_free(x);
