@@ -417,6 +417,28 @@ static void test_refs_limit(void **state)
     mm_scan_free(scan);
 }
 
+/* Refs that are links to themselves are no refs, but each is tried: past
+ * MM_LIMIT_SCAN_REFS of them the rest are not, and the limit row says so. */
+static void test_refs_limit_loops(void **state)
+{
+    char cmd[1024];
+    struct mm_scan *scan;
+    const struct mm_scan_model *m;
+    (void)state;
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && R=loops/models--org--loops && mkdir -p $R/refs $R/snapshots/c1 && "
+             "touch $R/snapshots/c1/model.safetensors && cd $R/refs && "
+             "i=0; while [ $i -le %u ]; do ln -s l$i l$i; i=$((i+1)); done",
+             tmp, MM_LIMIT_SCAN_REFS);
+    assert_int_equal(system(cmd), 0);
+    scan = find("loops", 0);
+    m = entry(scan, "/models--org--loops/refs");
+    assert_non_null(m);
+    assert_non_null(m->error);
+    assert_int_equal(m->error->code, MM_E_LIMIT_SCAN_REFS);
+    mm_scan_free(scan);
+}
+
 static void test_bad_args(void **state)
 {
     struct mm_scan *scan = NULL;
@@ -440,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_mirror),   cmocka_unit_test(test_root_kinds),
         cmocka_unit_test(test_overlap),  cmocka_unit_test(test_file_in_listed_folder),
         cmocka_unit_test(test_long_names),
+        cmocka_unit_test(test_refs_limit_loops),
         cmocka_unit_test(test_bad_args),
         cmocka_unit_test(test_hostile_refs), cmocka_unit_test(test_refs_limit),
     };

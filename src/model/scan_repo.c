@@ -38,7 +38,8 @@ struct refs {
     struct ref *v;
     size_t n;
     size_t cap;
-    bool over; /* more than MM_LIMIT_SCAN_REFS: the rest are not read */
+    size_t tried; /* files met in refs/, kept or not (a link loop is not) */
+    bool over;    /* more than MM_LIMIT_SCAN_REFS tried: the rest are not read */
 };
 
 static int cmp_ref(const void *a, const void *b)
@@ -111,7 +112,8 @@ static enum mm_status read_refs(struct refs *r, const char *repo_real, const cha
             if (depth < REF_DEPTH) {
                 st = read_refs(r, repo_real, full, name, depth + 1, err);
             }
-        } else if (r->n >= MM_LIMIT_SCAN_REFS) {
+        } else if (r->tried++ >= MM_LIMIT_SCAN_REFS) {
+            /* counted whether kept or not: 10^6 looping links cost no more */
             r->over = true;
         } else {
             st = add_ref(r, repo_real, full, name, err);
@@ -232,7 +234,7 @@ static enum mm_status add_refs(struct scan_walk *w, const char *repo, const char
 enum mm_status mm_scan_repo(struct scan_walk *w, const char *repo, const char *base,
                             struct mm_error *err)
 {
-    struct refs r = {NULL, 0, 0, false};
+    struct refs r = {NULL, 0, 0, 0, false};
     char **snaps = NULL;
     size_t nsnaps = 0;
     char *used = NULL;
