@@ -10,6 +10,7 @@
  * the parse goes on serially. Results and errors are the serial parse's.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +60,7 @@ bool mm_shard_name_safe(const char *s, size_t len)
 
 struct split;
 static void split_wait(struct split *sp);
+static void split_drop(struct split *sp);
 
 /* State while parsing: shard names collected unsorted with their ids. */
 struct ix_build {
@@ -74,6 +76,10 @@ struct ix_build {
     struct split *guard;
     size_t guard_at;
     bool borrowed;
+    /* The second half's: set when its work will not be used (the first
+     * half failed, or passed `guard_at` without handing over), so that it
+     * stops at the next member instead of parsing to its end. */
+    const atomic_bool *cancel;
     size_t entries_cap;
     size_t shard_of_cap;
     size_t value_at_cap;
@@ -160,7 +166,7 @@ static enum mm_status add_entry(struct ix_build *b, const char *k, size_t klen, 
         return MM_ERR_NOMEM;
     }
     if (b->guard != NULL && need > b->guard_at) {
-        split_wait(b->guard);
+        split_drop(b->guard);
         b->guard = NULL;
     }
     if (!mm_grow((void **)&idx->names, &b->names_cap, need, 1) ||
@@ -237,6 +243,10 @@ static enum mm_status read_members(struct ix_build *b, struct mm_json *j, const 
         int64_t vat;
         long id;
         bool limit = false;
+        if (b->cancel != NULL && atomic_load(b->cancel)) {
+            st = MM_OK; /* the second half's work is dropped: any result */
+            break;
+        }
         if (stop_at != 0 && !first && j->c.pos < stop_at && stop_at - j->c.pos <= 64 &&
             next_key_at(j, stop_at)) {
             *handed = true;
@@ -314,6 +324,7 @@ static enum mm_status read_members(struct ix_build *b, struct mm_json *j, const 
 struct split {
     pthread_t tid;
     bool joined;
+    atomic_bool cancel; /* its work will not be used (ix_build.cancel) */
     const uint8_t *data;
     size_t len;
     const char *name;
@@ -407,6 +418,8 @@ static struct split *split_start(const uint8_t *data, size_t len, char *names,
     sp->idx.names = (char *)names + at;
     sp->b.names_cap = len - at + 1;
     sp->b.borrowed = true;
+    atomic_init(&sp->cancel, false);
+    sp->b.cancel = &sp->cancel;
     mm_error_clear(&sp->err);
     if (pthread_create(&sp->tid, NULL, split_run, sp) != 0) {
         free(sp);
@@ -423,13 +436,23 @@ static void split_wait(struct split *sp)
     }
 }
 
-/* Waits for the second half and frees it (NULL allowed). */
+/* Tells the second half its work will not be used, and waits for it. */
+static void split_drop(struct split *sp)
+{
+    if (!sp->joined) {
+        atomic_store(&sp->cancel, true);
+        split_wait(sp);
+    }
+}
+
+/* Drops the second half's work if it was not joined, and frees it (NULL
+ * allowed). */
 static void split_end(struct split *sp)
 {
     if (sp == NULL) {
         return;
     }
-    split_wait(sp);
+    split_drop(sp);
     sp->idx.names = NULL; /* borrowed */
     free(sp->b.shard_slots);
     free(sp->b.hash);
@@ -763,9 +786,10 @@ out:
     free(b.shard_slots);
     free(b.hash);
     if (sp != NULL) {
-        /* the second half is waited for however the parse ended; bytes
-         * there that are not UTF-8 are the file's first error */
-        split_wait(sp);
+        /* a second half not joined is stopped (its work is not used) and
+         * waited for however the parse ended; bytes there that are not
+         * UTF-8 (checked before its parse) are the file's first error */
+        split_drop(sp);
         if (!sp->utf8_ok) {
             st = mm_fail(err, MM_ERR_MALFORMED, MM_E_HEADER_UTF8, name, NULL,
                          (int64_t)sp->bad, "index is not valid UTF-8");
