@@ -174,6 +174,33 @@ static void test_offsets(void **state)
     gen_free(&g);
 }
 
+/* An index of megabytes with no key to split at (one long metadata string
+ * and three entries): parsed on one thread, every entry found. */
+static void test_no_split_point(void **state)
+{
+    const size_t blob = (size_t)3 << 20;
+    const char *head = "{\"metadata\": {\"blob\": \"";
+    const char *tail = "\"}, \"weight_map\": {\"a\": \"s1.safetensors\", "
+                       "\"b\": \"s2.safetensors\", \"c\": \"s1.safetensors\"}}";
+    const size_t n = strlen(head) + blob + strlen(tail);
+    char *text = malloc(n + 1);
+    struct mm_index ix;
+    struct mm_error err;
+    (void)state;
+    assert_non_null(text);
+    memcpy(text, head, strlen(head));
+    memset(text + strlen(head), 'x', blob);
+    memcpy(text + strlen(head) + blob, tail, strlen(tail) + 1);
+    assert_int_equal(mm_index_parse(&ix, (const uint8_t *)text, n, "blob.index.json", &err),
+                     MM_OK);
+    assert_int_equal(ix.nentries, 3);
+    assert_int_equal(ix.nshards, 2);
+    assert_int_equal(mm_index_find(&ix, "b"), 1);
+    assert_string_equal(ix.shards[ix.shard_of[2]], "s1.safetensors");
+    mm_index_free(&ix);
+    free(text);
+}
+
 /* Bytes that are not UTF-8 in the second half are the first error even
  * when the first half has a syntax error: the whole file is checked first,
  * as a serial parse does. */
@@ -324,6 +351,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole),
+        cmocka_unit_test(test_no_split_point),
         cmocka_unit_test(test_guess_outside_map),
         cmocka_unit_test(test_defects_in_either_half),
         cmocka_unit_test(test_offsets),

@@ -723,8 +723,9 @@ static enum mm_status parse(struct mm_index *out, const uint8_t *data, size_t le
     out->seed = mm_hash_seed(out);
     sp = NULL;
     if (split_ok && len >= SPLIT_MIN) {
-        /* every name, both halves', in one buffer as long as the text */
-        out->names = mm_alloc_big(len + 1);
+        /* every name, both halves', in one buffer as long as the text
+         * (huge pages from MM_BIG_BYTES, as bigmem.h says) */
+        out->names = len + 1 >= MM_BIG_BYTES ? mm_alloc_big(len + 1) : malloc(len + 1);
         if (out->names == NULL) {
             return mm_fail_nomem(err, name);
         }
@@ -732,6 +733,13 @@ static enum mm_status parse(struct mm_index *out, const uint8_t *data, size_t le
         sp = split_start(data, len, out->names, name, out->seed);
         b.guard = sp;
         b.guard_at = sp != NULL ? sp->at : 0;
+        if (sp == NULL) {
+            /* serial after all (one processor, no split point, no thread):
+             * the names grow with the entries, not with the file */
+            free(out->names);
+            out->names = NULL;
+            b.names_cap = 0;
+        }
     }
     if (!mm_utf8_valid(data, sp != NULL ? sp->at : len, &bad)) {
         split_end(sp);
