@@ -219,8 +219,8 @@ static bool value_is(struct mm_json *j, const char *s, size_t len)
 
 /*
  * The members of the weight_map whose '{' was consumed (`first` true), or,
- * for the second half of a split parse (split.c below), the members from
- * the key at the cursor on (`first` true too: no ',' before it). With
+ * for the second half of a split parse (struct split below), the members
+ * from the key at the cursor on (`first` true too: no ',' before it). With
  * `stop_at` not 0, stops before the member whose key begins there, setting
  * *handed; once past it without meeting such a key, goes on to the end.
  */

@@ -729,6 +729,17 @@ static enum mm_status plan_dir(struct mm_plan *pl, const char *dir, struct mm_er
     return st;
 }
 
+/* The one weight file `path`, a job of its own (no index names it). */
+static enum mm_status plan_one_file(struct mm_plan *pl, const char *path, const char *prefix,
+                                    struct mm_error *err)
+{
+    char *dir = dir_of(path);
+    enum mm_status st = dir == NULL ? mm_fail_nomem(err, path)
+                                    : plan_add(pl, dir, mm_base_name(path), prefix, -1, err);
+    free(dir);
+    return st;
+}
+
 /* An index is a JSON object; a weight file never begins with '{' (a
  * safetensors file begins with its 8-byte header length). */
 static enum mm_status looks_like_index(const char *path, bool *yes, struct mm_error *err)
@@ -797,10 +808,7 @@ enum mm_status mm_plan_target(struct mm_plan *pl, const char *target, struct mm_
                 st = plan_index(pl, target, NULL, prefix, err);
             }
         } else if (st == MM_OK) {
-            char *dir = dir_of(target);
-            st = dir == NULL ? mm_fail_nomem(err, target)
-                             : plan_add(pl, dir, mm_base_name(target), prefix, -1, err);
-            free(dir);
+            st = plan_one_file(pl, target, prefix, err);
         }
     } else {
         return mm_fail(err, MM_ERR_INVALID_ARG, MM_E_NOT_REGULAR, target, NULL, -1,
@@ -823,17 +831,13 @@ enum mm_status mm_plan_file(struct mm_plan *pl, const char *path, const char *re
                             struct mm_error *err)
 {
     const char *prefix;
-    char *dir;
     enum mm_status st;
     if (real == NULL) {
         return mm_plan_target(pl, path, err);
     }
     memset(pl, 0, sizeof(*pl));
     prefix = own_prefix(pl, "", 0);
-    dir = prefix == NULL ? NULL : dir_of(path);
-    st = dir == NULL ? mm_fail_nomem(err, path)
-                     : plan_add(pl, dir, mm_base_name(path), prefix, -1, err);
-    free(dir);
+    st = prefix == NULL ? mm_fail_nomem(err, path) : plan_one_file(pl, path, prefix, err);
     if (st == MM_OK) {
         pl->jobs[0].real = strdup(real);
         if (pl->jobs[0].real == NULL) {
