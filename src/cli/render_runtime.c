@@ -4,11 +4,6 @@
  * Output only: the figures come from mm_memory_run. */
 #include "cli/cli.h"
 
-static void member(struct out *o, const char *key, uint64_t v)
-{
-    out_json_member_u64(o, key, v, 1);
-}
-
 /* millionths as a decimal: 900000 -> "0.9", 1000000 -> "1" */
 static void fraction(char *buf, size_t size, uint32_t ppm)
 {
@@ -41,15 +36,15 @@ static void vllm_detail(struct out *o, const struct cli_memory *m,
     out_u64(o, d->tensor_parallel);
     out_str(o, ", \"gpu_memory_utilization\": ");
     out_str(o, f);
-    member(o, "max_num_batched_tokens", d->max_num_batched_tokens);
-    member(o, "max_num_seqs", d->max_num_seqs);
-    member(o, "max_model_len", d->max_model_len);
-    member(o, "block_size", d->block_size);
-    member(o, "forward_bytes", d->forward_bytes);
-    member(o, "sampler_bytes", d->sampler_bytes);
-    member(o, "non_torch_bytes", d->non_torch_bytes);
-    member(o, "cuda_graph_bytes", d->cuda_graph_bytes);
-    member(o, "rotary_cache_bytes", d->rotary_cache_bytes);
+    out_json_member_u64(o, "max_num_batched_tokens", d->max_num_batched_tokens, 1);
+    out_json_member_u64(o, "max_num_seqs", d->max_num_seqs, 1);
+    out_json_member_u64(o, "max_model_len", d->max_model_len, 1);
+    out_json_member_u64(o, "block_size", d->block_size, 1);
+    out_json_member_u64(o, "forward_bytes", d->forward_bytes, 1);
+    out_json_member_u64(o, "sampler_bytes", d->sampler_bytes, 1);
+    out_json_member_u64(o, "non_torch_bytes", d->non_torch_bytes, 1);
+    out_json_member_u64(o, "cuda_graph_bytes", d->cuda_graph_bytes, 1);
+    out_json_member_u64(o, "rotary_cache_bytes", d->rotary_cache_bytes, 1);
     out_json_member_u64(o, "requested_bytes", d->requested_bytes, dev);
     out_json_member_u64(o, "kv_available_bytes", d->kv_available_bytes, dev);
     out_json_member_u64(o, "kv_blocks", d->kv_blocks, dev);
@@ -75,33 +70,33 @@ static void llama_detail(struct out *o, const struct mm_runtime_detail *d)
     cache_name(v, sizeof(v), d->type_v);
     out_str(o, "\"n_ctx\": ");
     out_u64(o, d->n_ctx);
-    member(o, "n_seq_max", d->n_seq_max);
-    member(o, "n_ubatch", d->n_ubatch);
-    member(o, "swa_cells", d->swa_cells);
+    out_json_member_u64(o, "n_seq_max", d->n_seq_max, 1);
+    out_json_member_u64(o, "n_ubatch", d->n_ubatch, 1);
+    out_json_member_u64(o, "swa_cells", d->swa_cells, 1);
     out_str(o, d->flash_attn ? ", \"flash_attn\": true" : ", \"flash_attn\": false");
     out_str(o, ", \"type_k\": ");
     out_json_str(o, k);
     out_str(o, ", \"type_v\": ");
     out_json_str(o, v);
-    member(o, "n_gpu_layers", d->layers_offloaded);
-    member(o, "layers", d->layers_total);
-    member(o, "model_buffer_bytes", d->model_buffer_bytes);
-    member(o, "cpu_mapped_model_buffer_bytes", d->cpu_mapped_bytes);
-    member(o, "kv_buffer_bytes", d->kv_buffer_bytes);
-    member(o, "cpu_kv_buffer_bytes", d->cpu_kv_buffer_bytes);
-    member(o, "kv_k_bytes", d->k_bytes);
-    member(o, "kv_v_bytes", d->v_bytes);
-    member(o, "compute_buffer_bytes", d->compute_buffer_bytes);
-    member(o, "host_compute_buffer_bytes", d->host_compute_buffer_bytes);
-    member(o, "output_buffer_bytes", d->output_buffer_bytes);
-    member(o, "platform_bytes", d->platform_bytes);
+    out_json_member_u64(o, "n_gpu_layers", d->layers_offloaded, 1);
+    out_json_member_u64(o, "layers", d->layers_total, 1);
+    out_json_member_u64(o, "model_buffer_bytes", d->model_buffer_bytes, 1);
+    out_json_member_u64(o, "cpu_mapped_model_buffer_bytes", d->cpu_mapped_bytes, 1);
+    out_json_member_u64(o, "kv_buffer_bytes", d->kv_buffer_bytes, 1);
+    out_json_member_u64(o, "cpu_kv_buffer_bytes", d->cpu_kv_buffer_bytes, 1);
+    out_json_member_u64(o, "kv_k_bytes", d->k_bytes, 1);
+    out_json_member_u64(o, "kv_v_bytes", d->v_bytes, 1);
+    out_json_member_u64(o, "compute_buffer_bytes", d->compute_buffer_bytes, 1);
+    out_json_member_u64(o, "host_compute_buffer_bytes", d->host_compute_buffer_bytes, 1);
+    out_json_member_u64(o, "output_buffer_bytes", d->output_buffer_bytes, 1);
+    out_json_member_u64(o, "platform_bytes", d->platform_bytes, 1);
 }
 
 void render_runtime_json_inference(struct out *o, const struct cli_memory *m,
                                    const struct mm_inference *in,
                                    const struct mm_runtime_detail *d)
 {
-    member(o, "host_bytes", in->host_bytes);
+    out_json_member_u64(o, "host_bytes", in->host_bytes, 1);
     out_str(o, ", \"runtime_detail\": {");
     if (m->result.runtime == MM_RUNTIME_VLLM) {
         vllm_detail(o, m, d);

@@ -59,7 +59,8 @@ struct serve_mhd {
  */
 int serve_mhd_load(struct serve_mhd *out, const char *soname, char *err, size_t size);
 /* Closes what serve_mhd_load opened and zeroes *m; NULL or a zeroed one
- * is left as it is. */
+ * is left as it is. `serve` itself keeps the library until it exits
+ * (cmd_serve.c); the tests unload what they loaded. */
 void serve_mhd_unload(struct serve_mhd *m);
 
 #endif
